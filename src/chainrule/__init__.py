@@ -1,0 +1,59 @@
+"""chainrule: backpropagation made visible and real.
+
+>>> import chainrule as cr
+>>> x1 = cr.tensor(1.0, requires_grad=True, name="x1")
+>>> x2 = cr.tensor(2.0, requires_grad=True, name="x2")
+>>> y = (x1 + x2) * (x2 + 1)
+>>> y.backward()
+>>> float(y), float(x1.grad), float(x2.grad)
+(9.0, 3.0, 6.0)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chainrule.backend import get_default_dtype, set_default_dtype
+from chainrule.engine import Function, Tensor, detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from chainrule.engine.autograd import grad as autograd_grad
+from chainrule.engine.functional import grad, jvp, value_and_grad, vjp
+from chainrule.engine.gradcheck import GradcheckError, gradcheck
+from chainrule.errors import ChainruleError
+from chainrule.ops import *  # noqa: F403 - the op functions are the top-level API
+from chainrule.ops import __all__ as _ops_all
+
+__version__ = "0.1.0"
+
+
+def tensor(
+    data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None
+) -> Tensor:
+    """Make a tensor. Python floats and lists take the default dtype (float32 unless changed).
+
+    >>> import chainrule as cr
+    >>> cr.tensor([1, 2.5]).dtype
+    dtype('float32')
+    """
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
+
+
+__all__ = [
+    "ChainruleError",
+    "Function",
+    "GradcheckError",
+    "Tensor",
+    "autograd_grad",
+    "detect_anomaly",
+    "enable_grad",
+    "get_default_dtype",
+    "grad",
+    "gradcheck",
+    "is_grad_enabled",
+    "jvp",
+    "no_grad",
+    "set_default_dtype",
+    "tensor",
+    "value_and_grad",
+    "vjp",
+    *_ops_all,
+]

@@ -1,0 +1,145 @@
+"""Reading and writing IDX files, the format of MNIST and Fashion-MNIST.
+
+An IDX file is a 4-byte magic number, one big-endian uint32 per dimension, then the values in
+C order, big-endian. The magic number is two zero bytes, a type code and the number of dims:
+
+====  ==============  =====
+code  type            bytes
+====  ==============  =====
+0x08  unsigned byte   1
+0x09  signed byte     1
+0x0B  short           2
+0x0C  int             4
+0x0D  float           4
+0x0E  double          8
+====  ==============  =====
+
+Files may be gzip-compressed (``*.gz``); the reader recognises gzip by its first two bytes, so
+the file name does not have to say.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from chainrule.errors import DataError
+
+__all__ = ["read_idx", "write_idx"]
+
+# type code -> big-endian dtype stored in the file
+_CODE_TO_DTYPE = {
+    0x08: np.dtype(">u1"),
+    0x09: np.dtype(">i1"),
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
+_KIND_SIZE_TO_CODE = {(dt.kind, dt.itemsize): code for code, dt in _CODE_TO_DTYPE.items()}
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise DataError(f"{path}: is a directory, not an IDX file") from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if raw[:2] != _GZIP_MAGIC:
+        return raw
+    try:
+        return gzip.decompress(raw)
+    except (OSError, EOFError, zlib.error) as exc:
+        # gzip raises BadGzipFile (an OSError) or EOFError on a cut-off stream
+        raise DataError(f"{path}: corrupt gzip data ({exc or 'stream ends early'})") from None
+
+
+def read_idx(path: str | os.PathLike[str], *, ndim: int | None = None) -> np.ndarray:
+    """Read an IDX file (raw or gzip) into a native-byte-order array.
+
+    ``ndim`` checks the number of dimensions (3 for image files, 1 for label files). Every
+    problem -- a missing file, a bad magic number, a payload shorter or longer than the dims
+    say -- raises :class:`~chainrule.errors.DataError` naming the file.
+
+    >>> import tempfile, numpy as np
+    >>> p = tempfile.mkdtemp() + "/labels-idx1-ubyte.gz"
+    >>> write_idx(p, np.array([3, 1, 4], dtype=np.uint8))
+    >>> read_idx(p, ndim=1)
+    array([3, 1, 4], dtype=uint8)
+    """
+    path = Path(path)
+    data = _read_bytes(path)
+    if len(data) < 4:
+        raise DataError(
+            f"{path}: too short for an IDX file ({len(data)} bytes, need a 4-byte magic)"
+        )
+    zero0, zero1, code, n_dims = data[0], data[1], data[2], data[3]
+    if zero0 != 0 or zero1 != 0 or code not in _CODE_TO_DTYPE:
+        raise DataError(
+            f"{path}: bad magic number 0x{data[:4].hex()} (expected 0x0000TTDD with type code "
+            "TT in 08, 09, 0B, 0C, 0D, 0E); not an IDX file"
+        )
+    if n_dims == 0:
+        raise DataError(f"{path}: IDX header declares 0 dimensions")
+    if ndim is not None and n_dims != ndim:
+        raise DataError(f"{path}: expected {ndim} dimension(s), the file has {n_dims}")
+    header_len = 4 + 4 * n_dims
+    if len(data) < header_len:
+        raise DataError(
+            f"{path}: truncated header ({len(data)} bytes, {n_dims} dims need {header_len})"
+        )
+    shape = tuple(int(d) for d in np.frombuffer(data, dtype=">u4", count=n_dims, offset=4))
+    dtype = _CODE_TO_DTYPE[code]
+    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    found = len(data) - header_len
+    if found < expected:
+        raise DataError(
+            f"{path}: truncated: shape {shape} needs {expected} bytes of data, found {found}"
+        )
+    if found > expected:
+        raise DataError(
+            f"{path}: {found - expected} unexpected bytes after the data of shape {shape}"
+        )
+    array = np.frombuffer(data, dtype=dtype, count=expected // dtype.itemsize, offset=header_len)
+    # astype copies, so the result is writable and in the machine's byte order
+    return array.astype(dtype.newbyteorder("="), copy=True).reshape(shape)
+
+
+def write_idx(path: str | os.PathLike[str], array: np.ndarray) -> None:
+    """Write ``array`` as an IDX file, gzip-compressed when the name ends in ``.gz``.
+
+    The dtype must be one IDX can hold: uint8, int8, int16, int32, float32 or float64.
+
+    >>> import tempfile, numpy as np
+    >>> p = tempfile.mkdtemp() + "/images-idx3-ubyte"
+    >>> write_idx(p, np.zeros((2, 28, 28), dtype=np.uint8))
+    >>> read_idx(p).shape
+    (2, 28, 28)
+    """
+    path = Path(path)
+    array = np.asarray(array)
+    code = _KIND_SIZE_TO_CODE.get((array.dtype.kind, array.dtype.itemsize))
+    if code is None:
+        raise DataError(
+            f"{path}: IDX cannot store dtype {array.dtype}; "
+            "use uint8, int8, int16, int32, float32 or float64"
+        )
+    if array.ndim == 0 or array.ndim > 255:
+        raise DataError(f"{path}: IDX needs 1 to 255 dimensions, got {array.ndim}")
+    if any(d >= 2**32 for d in array.shape):
+        raise DataError(f"{path}: a dimension of shape {array.shape} does not fit in uint32")
+    header = bytes([0, 0, code, array.ndim]) + np.asarray(array.shape, dtype=">u4").tobytes()
+    payload = np.ascontiguousarray(array, dtype=_CODE_TO_DTYPE[code]).tobytes()
+    blob = header + payload
+    if path.name.endswith(".gz"):
+        # mtime=0 keeps the bytes reproducible
+        blob = gzip.compress(blob, mtime=0)
+    path.write_bytes(blob)

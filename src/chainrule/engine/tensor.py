@@ -1,0 +1,444 @@
+"""``Tensor``: an array, the gradient it collects, and the op that made it.
+
+The operators and methods here are thin sugar: each one hands its operands to an op class of
+``chainrule.ops``, which binds itself to this module when it is imported (the engine never
+imports the layer above it).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from chainrule import backend
+from chainrule.errors import DTypeError, GraphError
+
+if TYPE_CHECKING:
+    from chainrule.engine.function import Function
+
+# The op namespace (chainrule.ops), bound by chainrule.ops at import time.
+_ops: Any = None
+
+# Every tensor is numbered when it is made. A tensor is always made after the tensors it is
+# computed from, so a larger number never feeds a smaller one: the numbers are a topological
+# order of any graph, for free.
+_creation_order = itertools.count()
+
+
+def bind_ops(namespace: Any) -> None:
+    """Called once by ``chainrule.ops``: the namespace the operators dispatch to."""
+    global _ops
+    _ops = namespace
+
+
+def as_array(data: Any, dtype: Any = None) -> Any:
+    """Turn user data into an array of the right dtype without surprising upcasts.
+
+    Python scalars and lists of floats take the default float dtype (float32 unless changed);
+    arrays keep their own dtype unless ``dtype`` is given.
+    """
+    if isinstance(data, Tensor):
+        data = data.data
+    if isinstance(data, np.ndarray | np.generic) or backend.device_of(data) == "cuda":
+        return data if dtype is None or data.dtype == dtype else data.astype(dtype)
+    array = np.asarray(data)
+    if dtype is not None:
+        return array.astype(dtype, copy=False)
+    if array.dtype.kind == "f" or (array.dtype.kind in "iu" and isinstance(data, float)):
+        return array.astype(backend.get_default_dtype(), copy=False)
+    if array.dtype.kind == "O":
+        raise DTypeError(f"cannot make a tensor from {type(data).__name__}: {data!r:.60}")
+    return array
+
+
+class Tensor:
+    """An n-dimensional array that records the ops applied to it, for reverse-mode autodiff.
+
+    ``grad`` accumulates across ``backward()`` calls until you reset it (``t.grad = None`` or
+    an optimizer's ``zero_grad()``), as in PyTorch. Treat ``grad`` as read-only: it may share
+    memory with other gradients of the same pass.
+
+    >>> import chainrule as cr
+    >>> x = cr.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> (x * x).sum().backward()
+    >>> x.grad
+    tensor([2., 4., 6.])
+    """
+
+    __slots__ = (
+        "_hooks",
+        "_retains_grad",
+        "_seq",
+        "data",
+        "grad",
+        "grad_fn",
+        "name",
+        "requires_grad",
+    )
+
+    # NumPy defers to our reflected operators (ndarray + Tensor -> Tensor.__radd__) and refuses
+    # np.exp(tensor) instead of silently dropping the graph.
+    __array_ufunc__ = None
+    __hash__ = object.__hash__
+
+    def __init__(
+        self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None
+    ) -> None:
+        array = as_array(data, dtype)
+        if requires_grad and array.dtype.kind != "f":
+            if array.dtype.kind in "iub" and dtype is None:
+                array = array.astype(backend.get_default_dtype())
+            else:
+                raise DTypeError(f"only float tensors can require gradients, got {array.dtype}")
+        self.data = array
+        self.grad: Tensor | None = None
+        self.requires_grad = bool(requires_grad)
+        self.grad_fn: Function | None = None
+        self.name = name
+        self._retains_grad = False
+        self._hooks: list[Callable[[Any], Any]] | None = None
+        self._seq = next(_creation_order)
+
+    @classmethod
+    def _from_op(cls, data: Any, grad_fn: Function | None) -> Tensor:
+        # The hot path of every op: skip __init__'s conversions, the op made a proper array.
+        t = object.__new__(cls)
+        t.data = data
+        t.grad = None
+        t.requires_grad = grad_fn is not None
+        t.grad_fn = grad_fn
+        t.name = None
+        t._retains_grad = False
+        t._hooks = None
+        t._seq = next(_creation_order)
+        return t
+
+    # ---- NumPy interop -------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def device(self) -> str:
+        return backend.device_of(self.data)
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    def numpy(self) -> np.ndarray:
+        """The data as a NumPy array (copied to the host if it lives on the GPU)."""
+        return np.asarray(backend.to_device(self.data, "cpu"))
+
+    def item(self) -> float | int | bool:
+        if self.data.size != 1:
+            raise GraphError(f"item() needs a one-element tensor, this one has shape {self.shape}")
+        return self.data.item()
+
+    def tolist(self) -> Any:
+        return self.numpy().tolist()
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        array = self.numpy()
+        return array if dtype is None else array.astype(dtype, copy=False)
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def __iter__(self) -> Iterator[Tensor]:
+        return (self[i] for i in range(len(self)))
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        return bool(self.item())
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.numpy(), separator=", ", prefix="tensor(")
+        extras = []
+        if self.dtype != backend.get_default_dtype() and self.dtype.kind == "f":
+            extras.append(f"dtype={self.dtype}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn=<{self.grad_fn.name}>")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        if self.name:
+            extras.append(f"name={self.name!r}")
+        return f"tensor({body}{''.join(', ' + e for e in extras)})"
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        return f"<pre>{escape(repr(self))}</pre>"
+
+    # ---- autodiff ------------------------------------------------------------------------
+    def backward(
+        self, grad: Any = None, *, retain_graph: bool = True, create_graph: bool = False
+    ) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` that requires one.
+
+        A scalar needs no ``grad``; a non-scalar needs the upstream gradient of its shape.
+        With ``create_graph=True`` the gradients are tensors with a graph of their own, so they
+        can be differentiated again.
+        """
+        from chainrule.engine import autograd
+
+        autograd.backward(self, grad, create_graph=create_graph)
+
+    def detach(self) -> Tensor:
+        """The same data, cut from the graph."""
+        return Tensor._from_op(self.data, None)
+
+    def retain_grad(self) -> Tensor:
+        """Keep this intermediate tensor's gradient in ``.grad`` after ``backward``."""
+        if not self.requires_grad:
+            raise GraphError("retain_grad() on a tensor that does not require grad")
+        self._retains_grad = True
+        return self
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> Callable[[], None]:
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor
+        replaces it. Returns a function that removes the hook.
+
+        >>> import chainrule as cr
+        >>> x = cr.tensor(3.0, requires_grad=True)
+        >>> remove = x.register_hook(lambda g: g * 2)
+        >>> (x * x).backward(); x.grad
+        tensor(12.)
+        """
+        if not self.requires_grad:
+            raise GraphError("register_hook() on a tensor that does not require grad")
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+        return lambda: self._hooks.remove(hook) if hook in self._hooks else None
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        if requires_grad and self.dtype.kind != "f":
+            raise DTypeError(f"only float tensors can require gradients, got {self.dtype}")
+        self.requires_grad = requires_grad
+        return self
+
+    def zero_grad(self) -> None:
+        self.grad = None
+
+    # ---- devices and dtypes -------------------------------------------------------------
+    def to(self, device: str | None = None, dtype: Any = None) -> Tensor:
+        """A copy on ``"cpu"`` or ``"cuda"`` and/or in another dtype (graph-connected)."""
+        out = self
+        if dtype is not None and np.dtype(dtype) != self.dtype:
+            out = out.astype(dtype)
+        if device is not None and backend.device_of(out.data) != str(device).split(":")[0]:
+            out = _ops.to_device(out, device)
+        return out
+
+    def cpu(self) -> Tensor:
+        return self.to("cpu")
+
+    def cuda(self) -> Tensor:
+        return self.to("cuda")
+
+    def astype(self, dtype: Any) -> Tensor:
+        return _ops.astype(self, dtype)
+
+    def float(self) -> Tensor:
+        return self.astype(np.float32)
+
+    def double(self) -> Tensor:
+        return self.astype(np.float64)
+
+    # ---- operators -----------------------------------------------------------------------
+    def _lift(self, other: Any) -> Tensor:
+        """A constant operand as a tensor of this tensor's dtype (no silent float32 -> 64)."""
+        if isinstance(other, Tensor):
+            return other
+        if isinstance(other, (int, float)) and self.data.dtype.kind == "f":
+            return Tensor._from_op(self.data.dtype.type(other), None)
+        array = as_array(other)
+        if array.dtype.kind in "fiub" and self.data.dtype.kind == "f":
+            array = array.astype(self.data.dtype, copy=False)
+        if backend.device_of(self.data) != backend.device_of(array):
+            array = backend.to_device(array, self.device)
+        return Tensor._from_op(array, None)
+
+    def __add__(self, other: Any) -> Tensor:
+        return _ops.Add.apply(self, self._lift(other))
+
+    def __radd__(self, other: Any) -> Tensor:
+        return _ops.Add.apply(self._lift(other), self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return _ops.Sub.apply(self, self._lift(other))
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return _ops.Sub.apply(self._lift(other), self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return _ops.Mul.apply(self, self._lift(other))
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return _ops.Mul.apply(self._lift(other), self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return _ops.Div.apply(self, self._lift(other))
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return _ops.Div.apply(self._lift(other), self)
+
+    def __pow__(self, other: Any) -> Tensor:
+        return _ops.power(self, other)
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return _ops.power(self._lift(other), self)
+
+    def __neg__(self) -> Tensor:
+        return _ops.Neg.apply(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __abs__(self) -> Tensor:
+        return _ops.Abs.apply(self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return _ops.matmul(self, self._lift(other))
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return _ops.matmul(self._lift(other), self)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return _ops.getitem(self, index)
+
+    # Comparisons give boolean tensors outside the graph, as in NumPy and PyTorch.
+    def _compare(self, other: Any, compare: Callable[[Any, Any], Any]) -> Tensor:
+        other = other.data if isinstance(other, Tensor) else other
+        return Tensor._from_op(compare(self.data, other), None)
+
+    def __lt__(self, other: Any) -> Tensor:
+        return self._compare(other, np.less)
+
+    def __le__(self, other: Any) -> Tensor:
+        return self._compare(other, np.less_equal)
+
+    def __gt__(self, other: Any) -> Tensor:
+        return self._compare(other, np.greater)
+
+    def __ge__(self, other: Any) -> Tensor:
+        return self._compare(other, np.greater_equal)
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return self._compare(other, np.equal)
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return self._compare(other, np.not_equal)
+
+    # ---- methods (NumPy/PyTorch names) ---------------------------------------------------
+    @property
+    def T(self) -> Tensor:
+        return _ops.transpose(self)
+
+    @property
+    def mT(self) -> Tensor:
+        return _ops.swapaxes(self, -1, -2)
+
+    def reshape(self, *shape: Any) -> Tensor:
+        return _ops.reshape(self, shape[0] if len(shape) == 1 else shape)
+
+    def view(self, *shape: Any) -> Tensor:
+        return self.reshape(*shape)
+
+    def transpose(self, *axes: Any) -> Tensor:
+        return _ops.transpose(self, axes[0] if len(axes) == 1 else (axes or None))
+
+    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
+        return _ops.swapaxes(self, axis1, axis2)
+
+    def flatten(self, start_dim: int = 0) -> Tensor:
+        return _ops.flatten(self, start_dim)
+
+    def squeeze(self, axis: int | tuple[int, ...] | None = None) -> Tensor:
+        return _ops.squeeze(self, axis)
+
+    def unsqueeze(self, axis: int) -> Tensor:
+        return _ops.expand_dims(self, axis)
+
+    def broadcast_to(self, shape: tuple[int, ...]) -> Tensor:
+        return _ops.broadcast_to(self, shape)
+
+    def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return _ops.sum(self, axis, keepdims)
+
+    def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return _ops.mean(self, axis, keepdims)
+
+    def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return _ops.max(self, axis, keepdims)
+
+    def min(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return _ops.min(self, axis, keepdims)
+
+    def var(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return _ops.var(self, axis, keepdims)
+
+    def logsumexp(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return _ops.logsumexp(self, axis, keepdims)
+
+    def argmax(self, axis: int | None = None) -> Tensor:
+        return Tensor._from_op(self.data.argmax(axis=axis), None)
+
+    def exp(self) -> Tensor:
+        return _ops.Exp.apply(self)
+
+    def log(self) -> Tensor:
+        return _ops.log(self)
+
+    def sqrt(self) -> Tensor:
+        return _ops.sqrt(self)
+
+    def abs(self) -> Tensor:
+        return _ops.Abs.apply(self)
+
+    def sin(self) -> Tensor:
+        return _ops.Sin.apply(self)
+
+    def cos(self) -> Tensor:
+        return _ops.Cos.apply(self)
+
+    def tanh(self) -> Tensor:
+        return _ops.Tanh.apply(self)
+
+    def sigmoid(self) -> Tensor:
+        return _ops.Sigmoid.apply(self)
+
+    def relu(self) -> Tensor:
+        return _ops.ReLU.apply(self)
+
+    def softmax(self, axis: int = -1) -> Tensor:
+        return _ops.softmax(self, axis)
+
+    def log_softmax(self, axis: int = -1) -> Tensor:
+        return _ops.log_softmax(self, axis)
+
+    def clip(self, min: float | None = None, max: float | None = None) -> Tensor:
+        return _ops.clip(self, min, max)

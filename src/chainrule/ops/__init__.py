@@ -1,0 +1,548 @@
+"""chainrule's differentiable ops, as functions on tensors (NumPy names where NumPy has one).
+
+Each function checks its operands, then applies one op class from the modules beside this one.
+This module is also the namespace a derivative is computed in under ``create_graph=True``, so it
+offers the same names as ``chainrule.ops.arrays``.
+"""
+
+from __future__ import annotations
+
+import builtins
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from chainrule.engine import autograd
+from chainrule.engine import tensor as _tensor_module
+from chainrule.engine.tensor import Tensor, as_array
+from chainrule.errors import ShapeError
+from chainrule.ops import arrays
+from chainrule.ops._util import normalize_axes, raw
+from chainrule.ops.activations import ELU, GELU, LeakyReLU, ReLU, Sigmoid, Softplus, Tanh
+from chainrule.ops.arithmetic import Add, Div, Mul, Neg, Pow, PowTensor, Sub, exponent_is_constant
+from chainrule.ops.elementwise import (
+    Abs,
+    AsType,
+    Clip,
+    Cos,
+    Exp,
+    Log,
+    Maximum,
+    Minimum,
+    Sin,
+    Sqrt,
+    ToDevice,
+    Where,
+)
+from chainrule.ops.linalg import Linear, MatMul
+from chainrule.ops.losses import (
+    BCEWithLogits,
+    LogSoftmax,
+    QuadraticCost,
+    Softmax,
+    SoftmaxCrossEntropy,
+)
+from chainrule.ops.reductions import LogSumExp, Max, Mean, Min, Sum, Var
+from chainrule.ops.shape import (
+    BroadcastTo,
+    Concatenate,
+    GetItem,
+    Reshape,
+    Scatter,
+    Stack,
+    Transpose,
+)
+
+__all__ = [
+    "abs",
+    "add",
+    "astype",
+    "binary_cross_entropy_with_logits",
+    "broadcast_to",
+    "clip",
+    "concatenate",
+    "cos",
+    "cross_entropy",
+    "divide",
+    "elu",
+    "exp",
+    "expand_dims",
+    "flatten",
+    "gelu",
+    "getitem",
+    "leaky_relu",
+    "linear",
+    "log",
+    "log_softmax",
+    "logsumexp",
+    "matmul",
+    "max",
+    "maximum",
+    "mean",
+    "min",
+    "minimum",
+    "multiply",
+    "negative",
+    "power",
+    "quadratic_cost",
+    "relu",
+    "reshape",
+    "sigmoid",
+    "sin",
+    "softmax",
+    "softplus",
+    "sqrt",
+    "squeeze",
+    "stack",
+    "subtract",
+    "sum",
+    "swapaxes",
+    "tanh",
+    "to_device",
+    "transpose",
+    "var",
+    "where",
+]
+
+
+def _t(x: Any, like: Tensor | None = None) -> Tensor:
+    if isinstance(x, Tensor):
+        return x
+    return like._lift(x) if like is not None else Tensor(x)
+
+
+def _pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
+    if isinstance(a, Tensor):
+        return a, a._lift(b)
+    if isinstance(b, Tensor):
+        return b._lift(a), b
+    return Tensor(a), Tensor(b)
+
+
+# ---- arithmetic -----------------------------------------------------------------------------
+def add(a: Any, b: Any) -> Tensor:
+    """``a + b`` with broadcasting. >>> add(tensor([1.0, 2.0]), 1.0) -> tensor([2., 3.])"""
+    return Add.apply(*_pair(a, b))
+
+
+def subtract(a: Any, b: Any) -> Tensor:
+    """``a - b`` with broadcasting."""
+    return Sub.apply(*_pair(a, b))
+
+
+def multiply(a: Any, b: Any) -> Tensor:
+    """``a * b`` with broadcasting."""
+    return Mul.apply(*_pair(a, b))
+
+
+def divide(a: Any, b: Any) -> Tensor:
+    """``a / b`` with broadcasting."""
+    return Div.apply(*_pair(a, b))
+
+
+def negative(x: Any) -> Tensor:
+    """``-x``."""
+    return Neg.apply(_t(x))
+
+
+def power(base: Any, exponent: Any) -> Tensor:
+    """``base ** exponent``; a constant exponent makes one ``Pow`` node."""
+    if exponent_is_constant(exponent) and isinstance(base, Tensor):
+        return Pow.apply(base, exponent=float(exponent))
+    return PowTensor.apply(*_pair(base, exponent))
+
+
+# ---- elementwise ----------------------------------------------------------------------------
+def exp(x: Any) -> Tensor:
+    """e ** x, elementwise."""
+    return Exp.apply(_t(x))
+
+
+def log(x: Any) -> Tensor:
+    """Natural logarithm, elementwise."""
+    return Log.apply(_t(x))
+
+
+def sqrt(x: Any) -> Tensor:
+    """Square root, elementwise."""
+    return Sqrt.apply(_t(x))
+
+
+def abs(x: Any) -> Tensor:
+    """|x|, elementwise (gradient sign(x), 0 at 0)."""
+    return Abs.apply(_t(x))
+
+
+def sin(x: Any) -> Tensor:
+    """Sine, elementwise."""
+    return Sin.apply(_t(x))
+
+
+def cos(x: Any) -> Tensor:
+    """Cosine, elementwise."""
+    return Cos.apply(_t(x))
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    """Elementwise maximum of two tensors."""
+    return Maximum.apply(*_pair(a, b))
+
+
+def minimum(a: Any, b: Any) -> Tensor:
+    """Elementwise minimum of two tensors."""
+    return Minimum.apply(*_pair(a, b))
+
+
+def clip(x: Any, min: float | None = None, max: float | None = None) -> Tensor:
+    """Limit values to [min, max] (either may be None)."""
+    return Clip.apply(_t(x), low=min, high=max)
+
+
+def where(condition: Any, a: Any, b: Any) -> Tensor:
+    """``a`` where ``condition`` holds, else ``b``; ``condition`` is a constant."""
+    ta, tb = _pair(a, b)
+    condition = raw(condition)
+    if isinstance(condition, np.ndarray | np.generic | bool | list):
+        condition = np.asarray(condition, dtype=bool)
+    return Where.apply(ta, tb, condition=condition)
+
+
+# ---- activations ----------------------------------------------------------------------------
+def sigmoid(x: Any) -> Tensor:
+    """The logistic function 1 / (1 + e^-x); its derivative a (1 - a) never exceeds 0.25."""
+    return Sigmoid.apply(_t(x))
+
+
+def tanh(x: Any) -> Tensor:
+    """Hyperbolic tangent; derivative 1 - tanh^2, at most 1."""
+    return Tanh.apply(_t(x))
+
+
+def relu(x: Any) -> Tensor:
+    """max(x, 0); derivative 1 for x > 0, else 0."""
+    return ReLU.apply(_t(x))
+
+
+def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
+    """x for x > 0, else negative_slope * x."""
+    return LeakyReLU.apply(_t(x), slope=negative_slope)
+
+
+def elu(x: Any, alpha: float = 1.0) -> Tensor:
+    """x for x > 0, else alpha (e^x - 1)."""
+    return ELU.apply(_t(x), alpha=alpha)
+
+
+def softplus(x: Any) -> Tensor:
+    """log(1 + e^x), computed without overflow."""
+    return Softplus.apply(_t(x))
+
+
+def gelu(x: Any) -> Tensor:
+    """GELU in its tanh form (as PyTorch's ``approximate='tanh'``)."""
+    return GELU.apply(_t(x))
+
+
+# ---- reductions -----------------------------------------------------------------------------
+def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Sum over ``axis`` (all axes by default)."""
+    x = _t(x)
+    return Sum.apply(x, axes=normalize_axes(axis, x.ndim, "sum"), keepdims=keepdims)
+
+
+def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Mean over ``axis`` (all axes by default)."""
+    x = _t(x)
+    return Mean.apply(x, axes=normalize_axes(axis, x.ndim, "mean"), keepdims=keepdims)
+
+
+def max(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Maximum over ``axis``; tied maxima share the gradient."""
+    x = _t(x)
+    _check_not_empty(x, "max")
+    return Max.apply(x, axes=normalize_axes(axis, x.ndim, "max"), keepdims=keepdims)
+
+
+def min(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Minimum over ``axis``; tied minima share the gradient."""
+    x = _t(x)
+    _check_not_empty(x, "min")
+    return Min.apply(x, axes=normalize_axes(axis, x.ndim, "min"), keepdims=keepdims)
+
+
+def var(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Population variance (ddof=0) over ``axis``."""
+    x = _t(x)
+    return Var.apply(x, axes=normalize_axes(axis, x.ndim, "var"), keepdims=keepdims)
+
+
+def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """log(sum(exp(x))) over ``axis``, without overflow."""
+    x = _t(x)
+    return LogSumExp.apply(x, axes=normalize_axes(axis, x.ndim, "logsumexp"), keepdims=keepdims)
+
+
+def _check_not_empty(x: Tensor, op: str) -> None:
+    if x.size == 0:
+        raise ShapeError(f"{op} of an empty tensor of shape {x.shape}")
+
+
+# ---- softmax and losses ---------------------------------------------------------------------
+def softmax(x: Any, axis: int = -1) -> Tensor:
+    """exp(x) / sum(exp(x)) along ``axis``, stable for large inputs."""
+    x = _t(x)
+    normalize_axes(axis, x.ndim, "softmax")
+    return Softmax.apply(x, axis=axis)
+
+
+def log_softmax(x: Any, axis: int = -1) -> Tensor:
+    """log(softmax(x)) along ``axis``, computed without forming softmax."""
+    x = _t(x)
+    normalize_axes(axis, x.ndim, "log_softmax")
+    return LogSoftmax.apply(x, axis=axis)
+
+
+def cross_entropy(logits: Tensor, target: Any) -> Tensor:
+    """Mean softmax cross-entropy of (m, C) logits against int labels (m,) or targets (m, C).
+
+    >>> import chainrule as cr
+    >>> cr.cross_entropy(cr.tensor([[0.0, 0.0]]), [1]).item()  # doctest: +ELLIPSIS
+    0.693...
+    """
+    logits = _t(logits)
+    target = _target_like(logits, target, "cross_entropy")
+    if logits.ndim != 2:
+        raise ShapeError(f"cross_entropy needs (batch, classes) logits, got shape {logits.shape}")
+    m, classes = logits.shape
+    if target.dtype.kind in "iu":
+        if target.shape != (m,):
+            raise ShapeError(
+                f"cross_entropy: {m} rows of logits but labels of shape {target.shape}"
+            )
+        if target.size and (int(target.min()) < 0 or int(target.max()) >= classes):
+            raise ShapeError(
+                f"cross_entropy: labels must lie in [0, {classes - 1}], "
+                f"got {int(target.min())}..{int(target.max())}"
+            )
+    elif target.shape != logits.shape:
+        raise ShapeError(f"cross_entropy: logits {logits.shape} but targets {target.shape}")
+    return SoftmaxCrossEntropy.apply(logits, target=target)
+
+
+def binary_cross_entropy_with_logits(logits: Tensor, target: Any) -> Tensor:
+    """Mean binary cross-entropy of sigmoid(logits) against targets in [0, 1], stable."""
+    logits = _t(logits)
+    target = _target_like(logits, target, "binary_cross_entropy_with_logits", float_only=True)
+    if target.shape != logits.shape:
+        raise ShapeError(
+            f"binary_cross_entropy_with_logits: logits {logits.shape} but targets {target.shape}"
+        )
+    return BCEWithLogits.apply(logits, target=target)
+
+
+def quadratic_cost(a: Tensor, y: Any) -> Tensor:
+    """The lecture's J = 1/(2m) sum_i ||y_i - a_i||^2 with m = ``a.shape[0]``."""
+    a = _t(a)
+    y = _target_like(a, y, "quadratic_cost", float_only=True)
+    if y.shape != a.shape:
+        raise ShapeError(f"quadratic_cost: outputs {a.shape} but targets {y.shape}")
+    return QuadraticCost.apply(a, target=y)
+
+
+def _target_like(x: Tensor, target: Any, op: str, float_only: bool = False) -> Any:
+    target = raw(target)
+    from chainrule.backend import device_of, to_device
+
+    target = as_array(target)
+    if device_of(target) != x.device:
+        target = to_device(target, x.device)
+    if target.dtype.kind == "f" or float_only:
+        target = target.astype(x.dtype, copy=False)
+    if target.dtype.kind not in "iuf":
+        raise ShapeError(f"{op}: targets of dtype {target.dtype} are not numbers")
+    return target
+
+
+# ---- shapes ---------------------------------------------------------------------------------
+def reshape(x: Any, shape: Any) -> Tensor:
+    """The same elements in a new shape (one dimension may be -1)."""
+    x = _t(x)
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    try:
+        target = _reshaped_shape(x.shape, shape)
+    except ValueError:
+        raise ShapeError(
+            f"reshape: cannot reshape {x.shape} ({x.size} elements) into {shape}"
+        ) from None
+    return Reshape.apply(x, shape=target)
+
+
+def _reshaped_shape(shape: tuple[int, ...], new: tuple[int, ...]) -> tuple[int, ...]:
+    size = int(np.prod(shape))
+    if new.count(-1) > 1:
+        raise ValueError
+    known = int(np.prod([n for n in new if n != -1]))
+    if -1 in new:
+        if known == 0 or size % known:
+            raise ValueError
+        new = tuple(size // known if n == -1 else n for n in new)
+    if int(np.prod(new)) != size:
+        raise ValueError
+    return new
+
+
+def flatten(x: Any, start_dim: int = 0) -> Tensor:
+    """Merge the axes from ``start_dim`` on into one."""
+    x = _t(x)
+    start = start_dim % builtins.max(x.ndim, 1)
+    return reshape(x, (*x.shape[:start], -1))
+
+
+def squeeze(x: Any, axis: Any = None) -> Tensor:
+    """Drop axes of length 1."""
+    x = _t(x)
+    axes = normalize_axes(axis, x.ndim, "squeeze")
+    if axes is None:
+        axes = tuple(i for i, n in enumerate(x.shape) if n == 1)
+    for a in axes:
+        if x.shape[a] != 1:
+            raise ShapeError(f"squeeze: axis {a} has length {x.shape[a]}, not 1")
+    return reshape(x, tuple(n for i, n in enumerate(x.shape) if i not in axes))
+
+
+def expand_dims(x: Any, axis: Any) -> Tensor:
+    """Insert axes of length 1 at ``axis``."""
+    x = _t(x)
+    return reshape(x, np.expand_dims(np.empty(x.shape, dtype=bool), axis).shape)
+
+
+def transpose(x: Any, axes: Any = None) -> Tensor:
+    """Reverse (or permute, with ``axes``) the axes."""
+    x = _t(x)
+    if axes is not None:
+        axes = tuple(a % x.ndim for a in axes)
+        if sorted(axes) != list(range(x.ndim)):
+            raise ShapeError(f"transpose: axes {axes} are not a permutation of {x.ndim} dims")
+    return Transpose.apply(x, axes=axes)
+
+
+def swapaxes(x: Any, axis1: int, axis2: int) -> Tensor:
+    """Exchange two axes."""
+    x = _t(x)
+    axes = list(range(x.ndim))
+    axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+    return transpose(x, tuple(axes))
+
+
+def broadcast_to(x: Any, shape: Sequence[int]) -> Tensor:
+    """Broadcast to ``shape`` (NumPy's rules)."""
+    x = _t(x)
+    shape = tuple(shape)
+    try:
+        np.broadcast_shapes(x.shape, shape)
+    except ValueError:
+        raise ShapeError(f"broadcast_to: cannot broadcast {x.shape} to {shape}") from None
+    return BroadcastTo.apply(x, shape=shape)
+
+
+def getitem(x: Tensor, index: Any) -> Tensor:
+    """``x[index]``: basic slicing and integer-array indexing."""
+    if isinstance(index, Tensor):
+        index = index.data
+    elif isinstance(index, tuple):
+        index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    elif isinstance(index, list):
+        index = np.asarray(index)
+    try:
+        return GetItem.apply(x, index=index)
+    except IndexError as exc:
+        raise ShapeError(f"indexing a tensor of shape {x.shape}: {exc}") from None
+
+
+def scatter(shape: tuple[int, ...], index: Any, values: Tensor) -> Tensor:
+    """Zeros of ``shape`` with ``values`` added at ``index`` (the adjoint of indexing)."""
+    return Scatter.apply(_t(values), shape=tuple(shape), index=index)
+
+
+def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis."""
+    ts = [_t(t) for t in tensors]
+    if not ts:
+        raise ShapeError("concatenate needs at least one tensor")
+    _check_same_except(ts, axis, "concatenate")
+    return Concatenate.apply(*ts, axis=axis)
+
+
+def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join tensors of one shape along a new axis."""
+    ts = [_t(t) for t in tensors]
+    if not ts:
+        raise ShapeError("stack needs at least one tensor")
+    shapes = {t.shape for t in ts}
+    if len(shapes) > 1:
+        raise ShapeError(f"stack needs tensors of one shape, got {sorted(shapes)}")
+    return Stack.apply(*ts, axis=axis)
+
+
+def _check_same_except(ts: list[Tensor], axis: int, op: str) -> None:
+    ndims = {t.ndim for t in ts}
+    if len(ndims) > 1 or 0 in ndims:
+        raise ShapeError(f"{op}: tensors of shapes {[t.shape for t in ts]} do not line up")
+    axis = axis % ts[0].ndim
+    rest = {t.shape[:axis] + t.shape[axis + 1 :] for t in ts}
+    if len(rest) > 1:
+        raise ShapeError(f"{op} along axis {axis}: shapes {[t.shape for t in ts]} differ elsewhere")
+
+
+# ---- matrix products ------------------------------------------------------------------------
+def matmul(a: Any, b: Any) -> Tensor:
+    """Matrix product with NumPy's rules (1-D, 2-D and batched).
+
+    >>> import chainrule as cr
+    >>> cr.matmul(cr.tensor(np.ones((3, 4))), cr.tensor(np.ones((5, 6))))
+    Traceback (most recent call last):
+    ...
+    chainrule.errors.ShapeError: matmul of (3, 4) by (5, 6): inner dimensions 4 and 5 differ
+    """
+    a, b = _pair(a, b)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ShapeError(f"matmul of {a.shape} by {b.shape}: scalars have no matrix product")
+    inner_a = a.shape[-1]
+    inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if inner_a != inner_b:
+        raise ShapeError(
+            f"matmul of {a.shape} by {b.shape}: inner dimensions {inner_a} and {inner_b} differ"
+        )
+    return MatMul.apply(a, b)
+
+
+def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """``x @ weight.T + bias`` as one node; ``weight`` is (out, in) as in the lecture's W."""
+    x = _t(x)
+    if weight.ndim != 2 or x.ndim == 0 or x.shape[-1] != weight.shape[1]:
+        raise ShapeError(
+            f"linear: input of shape {x.shape} does not fit a weight of shape {weight.shape} "
+            f"(which takes {weight.shape[-1] if weight.ndim else '?'} features)"
+        )
+    if bias is None:
+        return Linear.apply(x, weight)
+    if bias.shape != (weight.shape[0],):
+        raise ShapeError(f"linear: bias of shape {bias.shape} for a weight of {weight.shape}")
+    return Linear.apply(x, weight, bias)
+
+
+# ---- dtypes and devices ---------------------------------------------------------------------
+def astype(x: Any, dtype: Any) -> Tensor:
+    """A copy in another dtype; the gradient flows back in the original dtype."""
+    return AsType.apply(_t(x), dtype=dtype)
+
+
+def to_device(x: Any, device: str) -> Tensor:
+    """A copy on ``"cpu"`` or ``"cuda"``; the gradient flows back."""
+    return ToDevice.apply(_t(x), device=str(device).split(":")[0])
+
+
+_tensor_module.bind_ops(sys.modules[__name__])
+autograd.bind_namespaces(arrays, sys.modules[__name__])

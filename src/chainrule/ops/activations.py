@@ -1,0 +1,116 @@
+"""Activation functions, each one node with its derivative beside it.
+
+Where the derivative is a function of the output (sigmoid, tanh, relu) it is computed from the
+saved output, as the lecture does: σ'(z) = a (1 - a).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from chainrule.engine.function import Function
+from chainrule.ops import arrays
+from chainrule.ops._util import raw
+
+
+class Sigmoid(Function):
+    __slots__ = ()
+    symbol = "sigmoid({0})"
+    partials = ("{out}*(1 - {out})",)
+
+    def forward(self, x: Any) -> Any:
+        return arrays.sigmoid(x)
+
+    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
+        return g * out * (1 - out)
+
+
+class Tanh(Function):
+    __slots__ = ()
+    symbol = "tanh({0})"
+    partials = ("1 - {out}^2",)
+
+    def forward(self, x: Any) -> Any:
+        return np.tanh(x)
+
+    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
+        return g * (1 - out * out)
+
+
+class ReLU(Function):
+    __slots__ = ()
+    symbol = "relu({0})"
+    partials = ("[{0} > 0]",)
+
+    def forward(self, x: Any) -> Any:
+        return np.maximum(x, 0)
+
+    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
+        return g * (raw(out) > 0)
+
+
+class LeakyReLU(Function):
+    __slots__ = ("slope",)
+    symbol = "leaky_relu({0})"
+    partials = ("[{0} > 0] + slope*[{0} <= 0]",)
+
+    def __init__(self, slope: float = 0.01) -> None:
+        self.slope = slope
+
+    def forward(self, x: Any) -> Any:
+        return np.where(x > 0, x, x * self.slope)
+
+    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
+        return xp.where(raw(x) > 0, g, g * self.slope)
+
+
+class ELU(Function):
+    __slots__ = ("alpha",)
+    symbol = "elu({0})"
+    partials = ("[{0} > 0] + ({out} + alpha)*[{0} <= 0]",)
+
+    def __init__(self, alpha: float = 1.0) -> None:
+        self.alpha = alpha
+
+    def forward(self, x: Any) -> Any:
+        return np.where(x > 0, x, self.alpha * np.expm1(np.minimum(x, 0)))
+
+    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
+        return xp.where(raw(x) > 0, g, g * (out + self.alpha))
+
+
+class Softplus(Function):
+    __slots__ = ()
+    symbol = "softplus({0})"
+    partials = ("sigmoid({0})",)
+
+    def forward(self, x: Any) -> Any:
+        return np.logaddexp(0, x).astype(x.dtype, copy=False)
+
+    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
+        # sigmoid(x) = exp(x - softplus(x)); the exponent is never positive, so no overflow.
+        return g * xp.exp(x - out)
+
+
+_GELU_C = math.sqrt(2 / math.pi)
+_GELU_K = 0.044715
+
+
+class GELU(Function):
+    """GELU, tanh form: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
+
+    __slots__ = ()
+    symbol = "gelu({0})"
+    partials = ("0.5(1+t) + 0.5 {0} (1-t^2) c (1 + 3k {0}^2)",)
+
+    def forward(self, x: Any) -> Any:
+        t = np.tanh(_GELU_C * (x + _GELU_K * x * x * x))
+        return 0.5 * x * (1 + t)
+
+    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
+        t = xp.tanh(_GELU_C * (x + _GELU_K * x * x * x))
+        du = _GELU_C * (1 + 3 * _GELU_K * x * x)
+        return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du)

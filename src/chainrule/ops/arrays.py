@@ -1,0 +1,72 @@
+"""The raw-array namespace a derivative is computed in during a plain ``backward()``.
+
+It mirrors the names of chainrule's tensor functions (``chainrule.ops``), so that one
+``backward`` serves both plain arrays and, under ``create_graph=True``, tensors. NumPy's own
+functions dispatch to CuPy for device arrays.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy import (  # noqa: F401 - re-exported as the namespace
+    broadcast_to,
+    concatenate,
+    cos,
+    exp,
+    expand_dims,
+    log,
+    matmul,
+    reshape,
+    sin,
+    sqrt,
+    sum,
+    swapaxes,
+    tanh,
+    transpose,
+    where,
+)
+
+from chainrule.backend import get_array_module, to_device  # noqa: F401
+
+
+def scatter(shape: tuple[int, ...], index: Any, values: Any) -> Any:
+    """Zeros of ``shape`` with ``values`` added at ``index`` (repeated indices add up)."""
+    xp = get_array_module(values)
+    out = xp.zeros(shape, dtype=values.dtype)
+    if is_basic_index(index):
+        out[index] = values
+    elif xp is np:
+        np.add.at(out, index, values)
+    else:  # pragma: no cover - GPU only
+        import cupyx
+
+        cupyx.scatter_add(out, index, values)
+    return out
+
+
+def is_basic_index(index: Any) -> bool:
+    """True for ints, slices, None and Ellipsis: an index that never repeats an element."""
+    items = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(i, int | slice | np.integer) or i is None or i is Ellipsis for i in items)
+
+
+def sigmoid(x: Any) -> Any:
+    # 0.5 (1 + tanh(x/2)) equals 1 / (1 + e^-x) and never overflows.
+    out = tanh(x * 0.5)
+    out += 1
+    out *= 0.5
+    return out
+
+
+def softmax(x: Any, axis: int = -1) -> Any:
+    shifted = x - x.max(axis=axis, keepdims=True)
+    e = exp(shifted)
+    e /= e.sum(axis=axis, keepdims=True)
+    return e
+
+
+def log_softmax(x: Any, axis: int = -1) -> Any:
+    shifted = x - x.max(axis=axis, keepdims=True)
+    return shifted - log(exp(shifted).sum(axis=axis, keepdims=True))

@@ -1,0 +1,61 @@
+"""Matrix products: ``matmul`` (1-D, 2-D and batched, as NumPy) and the fused ``linear``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chainrule.engine.function import Function
+
+
+class MatMul(Function):
+    __slots__ = ()
+    symbol = "{0} @ {1}"
+    partials = ("(.) @ {1}^T", "{0}^T @ (.)")
+
+    def forward(self, a: Any, b: Any) -> Any:
+        return a @ b
+
+    def backward(self, xp: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
+        needs_a, needs_b = self.needs_input_grad
+        if a.ndim == 2 and b.ndim == 2:  # the common case, without the reshaping below
+            return (g @ b.T if needs_a else None), (a.T @ g if needs_b else None)
+        a_vector, b_vector = a.ndim == 1, b.ndim == 1
+        if a_vector:
+            a, g = xp.expand_dims(a, 0), xp.expand_dims(g, -2)
+        if b_vector:
+            b, g = xp.expand_dims(b, -1), xp.expand_dims(g, -1)
+        ga = g @ xp.swapaxes(b, -1, -2) if needs_a else None
+        gb = xp.swapaxes(a, -1, -2) @ g if needs_b else None
+        if a_vector and ga is not None:
+            ga = ga.reshape(ga.shape[:-2] + ga.shape[-1:])
+        if b_vector and gb is not None:
+            gb = gb.reshape(gb.shape[:-1])
+        return ga, gb
+
+
+class Linear(Function):
+    """``x @ W.T + b`` as one node: the layer z = W a + b of the lecture, rows as samples.
+
+    ``W`` has shape (out, in), like the lecture's w_jk and PyTorch's ``Linear.weight``.
+    """
+
+    __slots__ = ()
+    symbol = "{0} @ {1}^T + {2}"
+    partials = ("(.) @ {1}", "(.)^T @ {0}", "sum(.)")
+
+    def forward(self, x: Any, weight: Any, bias: Any = None) -> Any:
+        out = x @ weight.T
+        if bias is not None:
+            out += bias
+        return out
+
+    def backward(self, xp: Any, g: Any, out: Any, x: Any, weight: Any, bias: Any = None) -> Any:
+        needs = self.needs_input_grad
+        flat_g = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])
+        flat_x = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
+        gx = g @ weight if needs[0] else None
+        gw = flat_g.T @ flat_x if needs[1] else None
+        if bias is None:
+            return gx, gw
+        gb = flat_g.sum(axis=0) if needs[2] else None
+        return gx, gw, gb

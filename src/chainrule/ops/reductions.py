@@ -1,0 +1,106 @@
+"""Reductions over axes: sum, mean, max, min, var, logsumexp."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from chainrule.engine.function import Function
+from chainrule.ops._util import expand_reduced, raw
+
+
+class _Reduction(Function):
+    __slots__ = ("axes", "keepdims")
+
+    def __init__(self, axes: tuple[int, ...] | None, keepdims: bool) -> None:
+        self.axes, self.keepdims = axes, keepdims
+
+
+class Sum(_Reduction):
+    __slots__ = ()
+    symbol = "sum({0})"
+    partials = ("1",)
+
+    def forward(self, x: Any) -> Any:
+        return x.sum(axis=self.axes, keepdims=self.keepdims)
+
+    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
+        return xp.broadcast_to(expand_reduced(xp, g, self.axes, self.keepdims), x.shape)
+
+
+class Mean(_Reduction):
+    __slots__ = ()
+    symbol = "mean({0})"
+    partials = ("1/n",)
+
+    def forward(self, x: Any) -> Any:
+        return x.mean(axis=self.axes, keepdims=self.keepdims)
+
+    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
+        count = x.size // max(out.size, 1) if x.size else 1
+        g = expand_reduced(xp, g, self.axes, self.keepdims) / count
+        return xp.broadcast_to(g, x.shape)
+
+
+class Max(_Reduction):
+    """Max over axes; tied maxima share the gradient evenly (as PyTorch's amax)."""
+
+    __slots__ = ()
+    symbol = "max({0})"
+    partials = ("[{0} = max]",)
+    _reduce = staticmethod(np.max)
+
+    def forward(self, x: Any) -> Any:
+        return self._reduce(x, axis=self.axes, keepdims=self.keepdims)
+
+    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
+        kept = expand_reduced(np, raw(out), self.axes, self.keepdims)
+        winners = raw(x) == kept
+        share = winners / winners.sum(axis=self.axes, keepdims=True)
+        return expand_reduced(xp, g, self.axes, self.keepdims) * share.astype(x.dtype)
+
+
+class Min(Max):
+    __slots__ = ()
+    symbol = "min({0})"
+    partials = ("[{0} = min]",)
+    _reduce = staticmethod(np.min)
+
+
+class Var(_Reduction):
+    """Population variance (ddof=0), as batch normalization uses it."""
+
+    __slots__ = ()
+    symbol = "var({0})"
+    partials = ("2({0} - mean)/n",)
+
+    def forward(self, x: Any) -> Any:
+        return x.var(axis=self.axes, keepdims=self.keepdims)
+
+    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
+        count = x.size // max(out.size, 1) if x.size else 1
+        centered = x - x.mean(axis=self.axes, keepdims=True)
+        return expand_reduced(xp, g, self.axes, self.keepdims) * centered * (2 / count)
+
+
+class LogSumExp(_Reduction):
+    __slots__ = ()
+    symbol = "logsumexp({0})"
+    partials = ("softmax({0})",)
+
+    def forward(self, x: Any) -> Any:
+        peak = x.max(axis=self.axes, keepdims=True)
+        peak = np.where(np.isfinite(peak), peak, 0)
+        out = np.log(np.exp(x - peak).sum(axis=self.axes, keepdims=True)) + peak
+        return out if self.keepdims else _drop_axes(out, self.axes)
+
+    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
+        kept = expand_reduced(xp, out, self.axes, self.keepdims)
+        return expand_reduced(xp, g, self.axes, self.keepdims) * xp.exp(x - kept)
+
+
+def _drop_axes(x: Any, axes: tuple[int, ...] | None) -> Any:
+    if axes is None:
+        return x.reshape(())
+    return x.squeeze(axis=axes)

@@ -1,0 +1,270 @@
+"""Saving arrays to disk safely: safetensors files and atomic writes.
+
+Weights go into `safetensors <https://huggingface.co/docs/safetensors>`_ files: an 8-byte
+little-endian header length, a JSON header ``{name: {"dtype", "shape", "data_offsets"},
+"__metadata__": {str: str}}``, then the raw little-endian bytes. Loading one parses JSON and
+copies bytes; it never unpickles, so a file from a stranger cannot run code. chainrule keeps
+its own metadata (architecture, hyperparameters, ...) as one JSON string under the
+``"chainrule"`` key of ``__metadata__``.
+
+Every write here is atomic: the bytes go to a temporary file in the target's folder, which is
+flushed, fsync'ed and then renamed over the target with ``os.replace``. A crash or an
+exception mid-write leaves the previous file as it was and no temporary file behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from types import ModuleType
+from typing import Any, BinaryIO
+
+import numpy as np
+
+from chainrule.errors import ConfigError, DTypeError, ModelFileError
+
+__all__ = ["atomic_write_bytes", "atomic_write_text", "load_tensors", "save_tensors"]
+
+METADATA_KEY = "chainrule"
+_CHUNK = 1 << 20
+# a header larger than this is taken as a sign of a foreign file, not read
+_MAX_HEADER = 100 * (1 << 20)
+# safetensors dtype codes that chainrule reads and writes
+_CODE_TO_DTYPE = {
+    "F64": np.dtype("<f8"),
+    "F32": np.dtype("<f4"),
+    "F16": np.dtype("<f2"),
+    "I64": np.dtype("<i8"),
+    "I32": np.dtype("<i4"),
+    "I16": np.dtype("<i2"),
+    "I8": np.dtype("i1"),
+    "U64": np.dtype("<u8"),
+    "U32": np.dtype("<u4"),
+    "U16": np.dtype("<u2"),
+    "U8": np.dtype("u1"),
+    "BOOL": np.dtype("?"),
+}
+_SAVABLE = {(dt.kind, dt.itemsize) for dt in _CODE_TO_DTYPE.values()}
+
+
+# ---------------------------------------------------------------------------------------------
+# atomic writes
+
+
+def _write_chunks(f: BinaryIO, data: bytes | bytearray | memoryview) -> None:
+    """Write ``data`` in 1 MiB pieces (the step a crash test interrupts)."""
+    view = memoryview(data).cast("B")
+    for start in range(0, len(view), _CHUNK):
+        f.write(view[start : start + _CHUNK])
+
+
+def _final_mode(path: Path) -> int:
+    """Keep an existing file's permissions; give a new one the usual 0o666 minus the umask."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)  # reading the umask means setting it; put it straight back
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes | bytearray | memoryview) -> Path:
+    """Replace ``path`` with ``data`` all at once: readers see the old file or the new one.
+
+    The folder must exist. Returns the path written.
+
+    >>> import tempfile, pathlib
+    >>> p = atomic_write_bytes(pathlib.Path(tempfile.mkdtemp()) / "blob.bin", b"abc")
+    >>> p.read_bytes()
+    b'abc'
+    """
+    path = Path(path)
+    directory = path.parent
+    mode = _final_mode(path)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            _write_chunks(f, data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp_name, mode)
+        os.replace(tmp_name, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
+        raise
+    _fsync_dir(directory)
+    return path
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> Path:
+    """:func:`atomic_write_bytes` for text (an HTML report, a JSON file).
+
+    >>> import tempfile, pathlib
+    >>> p = atomic_write_text(pathlib.Path(tempfile.mkdtemp()) / "r.json", '{"ok": true}')
+    >>> p.read_text()
+    '{"ok": true}'
+    """
+    return atomic_write_bytes(path, text.encode(encoding))
+
+
+# ---------------------------------------------------------------------------------------------
+# safetensors
+
+
+def _safetensors_numpy() -> ModuleType:
+    try:
+        import safetensors.numpy
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise ConfigError(
+            "saving and loading models needs safetensors: pip install safetensors"
+        ) from exc
+    return safetensors.numpy
+
+
+def save_tensors(
+    path: str | os.PathLike[str],
+    arrays: dict[str, np.ndarray],
+    metadata: dict[str, Any] | None = None,
+) -> Path:
+    """Save named arrays (and JSON-serialisable ``metadata``) as a safetensors file, atomically.
+
+    Supported dtypes: float16/32/64, int8/16/32/64, uint8/16/32/64, bool.
+
+    >>> import tempfile, pathlib, numpy as np
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "model.safetensors"
+    >>> _ = save_tensors(p, {"0.weight": np.eye(2, dtype=np.float32)}, {"layers": [2, 2]})
+    >>> arrays, meta = load_tensors(p)
+    >>> arrays["0.weight"].tolist(), meta
+    ([[1.0, 0.0], [0.0, 1.0]], {'layers': [2, 2]})
+    """
+    path = Path(path)
+    if not isinstance(arrays, dict):
+        raise ConfigError(
+            f"save_tensors: arrays must be a dict of name -> array, not {type(arrays).__name__}"
+        )
+    tensors: dict[str, np.ndarray] = {}
+    for name, value in arrays.items():
+        if not isinstance(name, str) or not name or name == "__metadata__":
+            raise ConfigError(f"save_tensors: bad tensor name {name!r} for {path}")
+        array = np.asarray(value)
+        if (array.dtype.kind, array.dtype.itemsize) not in _SAVABLE:
+            raise DTypeError(
+                f"save_tensors: cannot save {name!r} of dtype {array.dtype} to {path}; "
+                "use a float, int, uint or bool dtype"
+            )
+        # little-endian and C-contiguous: safetensors reads the array's memory as it lies
+        array = array.astype(array.dtype.newbyteorder("<"), order="C", copy=False)
+        if not array.flags.c_contiguous:
+            array = array.copy(order="C")
+        tensors[name] = array
+    header_meta = None
+    if metadata is not None:
+        if not isinstance(metadata, dict):
+            raise ConfigError(
+                f"save_tensors: metadata must be a dict, not {type(metadata).__name__}"
+            )
+        try:
+            header_meta = {METADATA_KEY: json.dumps(metadata)}
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(
+                f"save_tensors: metadata for {path} is not JSON-serialisable: {exc}"
+            ) from None
+    blob = _safetensors_numpy().save(tensors, metadata=header_meta)
+    return atomic_write_bytes(path, blob)
+
+
+def _fail(path: Path, problem: str) -> ModelFileError:
+    return ModelFileError(f"{path}: {problem}")
+
+
+def _parse_header(path: Path, data: bytes) -> tuple[dict[str, Any], dict[str, str]]:
+    """Check the header and every tensor's extent before any bytes are interpreted."""
+    if len(data) < 8:
+        raise _fail(path, f"not a safetensors file ({len(data)} bytes, too short for a header)")
+    n = int.from_bytes(data[:8], "little")
+    if n < 2 or n > _MAX_HEADER:
+        raise _fail(path, f"not a safetensors file (implausible header length {n})")
+    if n > len(data) - 8:
+        raise _fail(path, f"truncated: the header needs {n} bytes, only {len(data) - 8} follow")
+    try:
+        header = json.loads(data[8 : 8 + n].decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise _fail(path, f"not a safetensors file (bad JSON header: {exc})") from None
+    if not isinstance(header, dict):
+        raise _fail(path, "not a safetensors file (the header is not a JSON object)")
+    meta = header.pop("__metadata__", None) or {}
+    if not isinstance(meta, dict) or not all(isinstance(v, str) for v in meta.values()):
+        raise _fail(path, "bad header: __metadata__ must map strings to strings")
+    payload = len(data) - 8 - n
+    end_max = 0
+    for name, entry in header.items():
+        try:
+            dtype = _CODE_TO_DTYPE[entry["dtype"]]
+            shape = [int(d) for d in entry["shape"]]
+            begin, end = (int(o) for o in entry["data_offsets"])
+        except (KeyError, TypeError, ValueError):
+            raise _fail(path, f"bad header entry for tensor {name!r}: {entry!r:.80}") from None
+        if any(d < 0 for d in shape) or not 0 <= begin <= end:
+            raise _fail(path, f"bad shape or offsets for tensor {name!r}")
+        if end - begin != int(np.prod(shape, dtype=np.int64)) * dtype.itemsize:
+            raise _fail(path, f"tensor {name!r}: offsets do not match shape {tuple(shape)}")
+        end_max = max(end_max, end)
+    if end_max > payload:
+        raise _fail(path, f"truncated: the tensors need {end_max} bytes of data, found {payload}")
+    if end_max < payload:
+        raise _fail(path, f"{payload - end_max} unexpected bytes after the tensor data")
+    return header, meta
+
+
+def load_tensors(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Load ``(arrays, metadata)`` from a safetensors file; never unpickles, never runs code.
+
+    ``metadata`` is the dict given to :func:`save_tensors` (``{}`` if none); for a file from
+    another tool it is the raw string-to-string ``__metadata__``. Any problem -- a missing file,
+    something that is not safetensors, a truncated file, bad JSON -- raises
+    :class:`~chainrule.errors.ModelFileError` naming the file. The arrays are writable copies.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise _fail(path, "no such file") from None
+    except IsADirectoryError:
+        raise _fail(path, "is a directory, not a model file") from None
+    except OSError as exc:
+        raise _fail(path, f"cannot read ({exc.strerror or exc})") from None
+    _, raw_meta = _parse_header(path, data)
+    try:
+        loaded = _safetensors_numpy().load(data)
+    except Exception as exc:  # SafetensorError and anything else the decoder trips on
+        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise _fail(path, f"cannot decode tensors ({first_line})") from None
+    arrays = {
+        name: np.array(value, dtype=value.dtype.newbyteorder("=")) for name, value in loaded.items()
+    }
+    if METADATA_KEY not in raw_meta:
+        return arrays, dict(raw_meta)
+    try:
+        metadata = json.loads(raw_meta[METADATA_KEY])
+    except json.JSONDecodeError as exc:
+        raise _fail(path, f"bad JSON in the {METADATA_KEY!r} metadata: {exc}") from None
+    if not isinstance(metadata, dict):
+        raise _fail(path, f"the {METADATA_KEY!r} metadata is not a JSON object")
+    return arrays, metadata
