@@ -14,7 +14,15 @@ True
 """
 
 from chainrule.classic.activations import ACTIVATIONS, Activation, get_activation
-from chainrule.classic.costs import COSTS, CrossEntropyCost, QuadraticCost, make_cost, softmax
+from chainrule.classic.costs import (
+    COSTS,
+    SOFTMAX,
+    CrossEntropyCost,
+    QuadraticCost,
+    log_softmax,
+    make_cost,
+    softmax,
+)
 from chainrule.classic.initializers import INITIALIZERS, get_initializer
 from chainrule.classic.network import EpochStats, ForwardPass, Gradients, History, Network
 
@@ -22,6 +30,7 @@ __all__ = [
     "ACTIVATIONS",
     "COSTS",
     "INITIALIZERS",
+    "SOFTMAX",
     "Activation",
     "CrossEntropyCost",
     "EpochStats",
@@ -32,6 +41,7 @@ __all__ = [
     "QuadraticCost",
     "get_activation",
     "get_initializer",
+    "log_softmax",
     "make_cost",
     "softmax",
 ]

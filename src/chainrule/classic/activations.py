@@ -68,42 +68,60 @@ class Activation:
         return f"Activation({self.name!r}: {self.formula}, {self.derivative_formula})"
 
 
+class _Constants(dict):
+    """0-d arrays (0, 1/2, 1) of each float dtype, keyed by ``dtype.char``.
+
+    A typed 0-d operand keeps float32 arithmetic in float32 and, in NumPy 2, costs about a
+    third of a microsecond less per call than a Python float: it matters on small batches.
+    """
+
+    def __missing__(self, char: str) -> tuple[Array, Array, Array]:
+        consts = (np.array(0, char), np.array(0.5, char), np.array(1, char))
+        self[char] = consts
+        return consts
+
+
+_CONST = _Constants()
+
+
 def _sigmoid(z: Array, out: Array | None = None) -> Array:
     # σ(z) = 1 / (1 + e^(-z)) = (1 + tanh(z/2)) / 2, computed in place in `out`.
-    a = np.multiply(z, 0.5, out=out)
-    np.tanh(a, out=a)
-    a += 1.0
-    a *= 0.5
+    _, half, one = _CONST[z.dtype.char]
+    a = np.multiply(z, half, out)
+    np.tanh(a, a)
+    np.add(a, one, a)
+    np.multiply(a, half, a)
     return a
 
 
 def _sigmoid_prime(z: Array, a: Array, out: Array | None = None) -> Array:
     # σ'(z) = σ(z) (1 - σ(z)) = a (1 - a): from the saved activation, no second exp.
-    s = np.subtract(1.0, a, out=out)
-    s *= a
+    s = np.subtract(_CONST[a.dtype.char][2], a, out)
+    np.multiply(s, a, s)
     return s
 
 
 def _tanh(z: Array, out: Array | None = None) -> Array:
-    return np.tanh(z, out=out)
+    return np.tanh(z, out)
 
 
 def _tanh_prime(z: Array, a: Array, out: Array | None = None) -> Array:
     # tanh'(z) = 1 - tanh²(z) = 1 - a².
-    s = np.multiply(a, a, out=out)
-    np.subtract(1.0, s, out=s)
+    s = np.multiply(a, a, out)
+    np.subtract(_CONST[a.dtype.char][2], s, s)
     return s
 
 
 def _relu(z: Array, out: Array | None = None) -> Array:
-    return np.maximum(z, 0.0, out=out)
+    return np.maximum(z, _CONST[z.dtype.char][0], out=out)
 
 
 def _relu_prime(z: Array, a: Array, out: Array | None = None) -> Array:
     # relu'(z) = 1 where z > 0, else 0 (we take 0 at the kink z = 0, as PyTorch does).
+    # With a boolean `out` this is a mask, which multiplies a float δ like 0.0 and 1.0.
     if out is None:
         return (z > 0).astype(z.dtype)
-    return np.greater(z, 0.0, out=out)
+    return np.greater(z, _CONST[z.dtype.char][0], out)
 
 
 def _identity(z: Array, out: Array | None = None) -> Array:

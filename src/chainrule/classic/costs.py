@@ -55,11 +55,11 @@ class QuadraticCost:
     def __init__(self, output_activation: Activation) -> None:
         self.output_activation = output_activation
 
-    def output(self, z: Array, out: Array | None = None) -> Array:
-        """a^L = σ(z^L)."""
+    def output(self, z: Array, out: Array | None = None, log_out: Array | None = None) -> Array:
+        """a^L = σ(z^L) (``log_out`` is for the softmax output and is ignored here)."""
         return self.output_activation.fn(z, out)
 
-    def value(self, z: Array, a: Array, y: Array) -> float:
+    def value(self, z: Array, a: Array, y: Array, log_a: Array | None = None) -> float:
         """J for a batch: half the mean over samples of the squared error."""
         diff = a - y
         return float(np.vdot(diff, diff)) / (2 * len(a))
@@ -71,32 +71,76 @@ class QuadraticCost:
         y: Array,
         out: Array | None = None,
         scratch: Array | None = None,
+        log_a: Array | None = None,
+        scale: float = 1.0,
     ) -> tuple[float, Array]:
-        """J and δ^L = ∇_a J ⊙ σ'(z^L), written into ``out`` when given."""
+        """J and δ^L = ∇_a J ⊙ σ'(z^L), written into ``out`` when given.
+
+        ``scratch`` (an array like z, boolean for ReLU) holds σ'(z^L); ``scale`` multiplies
+        δ^L (training passes the learning rate: everything after δ^L is linear in it).
+        """
         m = len(a)
-        delta = np.subtract(a, y, out=out)  # m ∇_a J = a^L - y
+        delta = np.subtract(a, y, out)  # m ∇_a J = a^L - y
         cost = float(np.vdot(delta, delta)) / (2 * m)
         act = self.output_activation
         if not act.constant_prime:
-            delta *= act.prime(z, a, scratch)
-        delta *= 1.0 / m
+            np.multiply(delta, act.prime(z, a, scratch), delta)
+        np.multiply(delta, scale / m, delta)  # a Python float: δ keeps its dtype
         return cost, delta
 
     def __repr__(self) -> str:
         return f"QuadraticCost(output_activation={self.output_activation.name!r})"
 
 
-def softmax(z: Array, out: Array | None = None) -> Array:
+def softmax(z: Array, out: Array | None = None, log_out: Array | None = None) -> Array:
     """Row-wise softmax a_j = e^(z_j - max z) / Σ_k e^(z_k - max z), which never overflows.
+
+    With ``log_out``, log a (the log-softmax z_j - max z - log Σ_k e^(z_k - max z)) is
+    written there too: exact even where a_j underflows to 0.
 
     >>> import numpy as np
     >>> softmax(np.array([[0.0, 0.0]]))
     array([[0.5, 0.5]])
     """
-    a = np.subtract(z, z.max(axis=1, keepdims=True), out=out)
-    np.exp(a, out=a)
-    a /= a.sum(axis=1, keepdims=True)
+    scratch = np.maximum.reduce(z, 1, None, None, True)  # max_k z_k, shape (m, 1)
+    shifted = np.subtract(z, scratch, log_out)
+    a = np.exp(shifted, out if out is not None or log_out is not None else shifted)
+    total = np.add.reduce(a, 1, None, scratch, True)  # Σ_k e^(z_k - max z) ≥ 1
+    np.divide(a, total, a)
+    if log_out is not None:
+        np.subtract(shifted, np.log(total, total), shifted)
     return a
+
+
+def log_softmax(z: Array) -> Array:
+    """log softmax(z), row-wise and stable.
+
+    >>> import numpy as np
+    >>> log_softmax(np.array([[0.0, 0.0]])).round(4)
+    array([[-0.6931, -0.6931]])
+    """
+    log_a = np.empty_like(z)
+    softmax(z, None, log_a)
+    return log_a
+
+
+def _softmax_prime(z: Array, a: Array, out: Array | None = None) -> Array:
+    raise ConfigError(
+        "softmax has no elementwise derivative: its Jacobian a_k([k = j] - a_j) is folded into "
+        "the cross-entropy's δ^L = (a^L - y)/m"
+    )
+
+
+#: The output "activation" of the cross-entropy cost, for descriptions and ``fn``; its σ'
+#: factor cancels in δ^L, so ``constant_prime`` tells the network to apply none.
+SOFTMAX = Activation(
+    "softmax",
+    "a_j = e^(z_j) / Σ_k e^(z_k)",
+    "∂a_k/∂z_j = a_k([k = j] - a_j)",
+    softmax,
+    _softmax_prime,
+    constant_prime=True,
+)
 
 
 class CrossEntropyCost:
@@ -112,22 +156,17 @@ class CrossEntropyCost:
     name = "cross-entropy"
     formula = "J = -1/m Σ_i Σ_j y_ij log a_ij"
     delta_formula = "δ^L = (a^L - y)/m"
-    output_activation_name = "softmax"
+    output_activation = SOFTMAX
 
-    def output(self, z: Array, out: Array | None = None) -> Array:
-        """a^L = softmax(z^L), row by row."""
-        return softmax(z, out)
+    def output(self, z: Array, out: Array | None = None, log_out: Array | None = None) -> Array:
+        """a^L = softmax(z^L), row by row; log a^L goes to ``log_out`` when given."""
+        return softmax(z, out, log_out)
 
-    def value(self, z: Array, a: Array, y: Array) -> float:
-        """J for a batch whose target rows sum to 1.
-
-        log a_ij = z_ij - lse_i with lse_i = log Σ_k e^(z_ik), so with Σ_j y_ij = 1,
-        J = (Σ_i lse_i - Σ_ij y_ij z_ij)/m. lse_i is read off the largest output, which never
-        underflows: lse_i = max_k z_ik - log max_k a_ik. No log of a probability that is 0.
-        """
-        lse = z.max(axis=1)
-        lse -= np.log(a.max(axis=1))
-        return float(lse.sum() - np.vdot(y, z)) / len(a)
+    def value(self, z: Array, a: Array, y: Array, log_a: Array | None = None) -> float:
+        """J for a batch whose target rows sum to 1, from log a^L (recomputed if not given)."""
+        if log_a is None:
+            log_a = log_softmax(z)
+        return -float(np.vdot(y, log_a)) / len(a)
 
     def value_and_delta(
         self,
@@ -136,11 +175,13 @@ class CrossEntropyCost:
         y: Array,
         out: Array | None = None,
         scratch: Array | None = None,
+        log_a: Array | None = None,
+        scale: float = 1.0,
     ) -> tuple[float, Array]:
-        """J and δ^L = (a^L - y)/m, written into ``out`` when given."""
-        cost = self.value(z, a, y)
-        delta = np.subtract(a, y, out=out)
-        delta *= 1.0 / len(a)
+        """J and δ^L = (a^L - y)/m (times ``scale``), written into ``out`` when given."""
+        cost = self.value(z, a, y, log_a)
+        delta = np.subtract(a, y, out)
+        np.multiply(delta, scale / len(a), delta)
         return cost, delta
 
     def __repr__(self) -> str:

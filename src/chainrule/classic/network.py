@@ -57,12 +57,13 @@ EVAL_CHUNK = 4096
 STATE_FORMAT = "chainrule.classic.Network/1"
 
 
-@dataclass
+@dataclass(slots=True)
 class ForwardPass:
     """Every weighted input z^l and activation a^l of one forward pass over a batch.
 
     ``z[l-1]`` is z^l and ``a[l]`` is a^l for l = 1..L, each of shape (m, N^l); ``a[0]`` is
-    the input x itself.
+    the input x itself. With the softmax output of the cross-entropy cost, ``log_output`` keeps
+    log a^L (the log-softmax, exact even where a^L underflows), a saved value of the cost.
 
     >>> import numpy as np
     >>> fp = Network([2, 3, 1], seed=0).forward(np.zeros((4, 2)))
@@ -72,6 +73,7 @@ class ForwardPass:
 
     z: list[Array]
     a: list[Array]
+    log_output: Array | None = None
 
     @property
     def output(self) -> Array:
@@ -153,7 +155,7 @@ class History:
 class _Workspace:
     """Preallocated arrays for training steps on batches of ``m`` samples (the hot path)."""
 
-    __slots__ = ("a", "delta", "grad_b", "grad_w", "scratch", "z")
+    __slots__ = ("a", "delta", "grad_b", "grad_w", "log_a", "scratch", "z")
 
     def __init__(self, net: Network, m: int) -> None:
         dt = net.dtype
@@ -169,6 +171,7 @@ class _Workspace:
         ]
         self.grad_w = [np.empty(w.shape, dt) for w in net.weights]
         self.grad_b = [np.empty(b.shape, dt) for b in net.biases]
+        self.log_a = np.empty((m, widths[-1]), dt)  # log a^L, for the softmax output
 
 
 class Network:
@@ -245,9 +248,8 @@ class Network:
 
     @property
     def output_activation(self) -> Activation:
-        """σ of the output layer (a softmax stand-in for the cross-entropy cost)."""
-        cost = self.cost_function
-        return _SOFTMAX if isinstance(cost, CrossEntropyCost) else cost.output_activation
+        """σ of the output layer (``costs.SOFTMAX`` for the cross-entropy cost)."""
+        return self.cost_function.output_activation
 
     def __repr__(self) -> str:
         return (
@@ -268,8 +270,7 @@ class Network:
         ((5, 2), (5, 2))
         """
         x = self._inputs(x)
-        z, a = self._forward_arrays(x, None)
-        return ForwardPass(z, a)
+        return self._forward_arrays(x, None)
 
     def backward(self, x: Any, y: Any) -> Gradients:
         """Forward x, then backpropagate the cost against targets y; weights are not changed.
@@ -284,9 +285,9 @@ class Network:
         """
         x = self._inputs(x)
         t = self._targets(y, len(x))
-        z, a = self._forward_arrays(x, None)
-        cost, deltas, gw, gb = self._backward_arrays(z, a, t, None)
-        return Gradients(cost, deltas, gw, gb, ForwardPass(z, a))
+        fp = self._forward_arrays(x, None)
+        cost, deltas, gw, gb = self._backward_arrays(fp, t, None)
+        return Gradients(cost, deltas, gw, gb, fp)
 
     def step(self, grads: Gradients, lr: float) -> None:
         """Gradient descent: W^l ← W^l - α ∂J/∂W^l and b^l ← b^l - α ∂J/∂b^l, in place.
@@ -298,6 +299,11 @@ class Network:
         True
         """
         lr = _check_lr(lr)
+        if len(grads.grad_weights) != self.num_layers or len(grads.grad_biases) != self.num_layers:
+            raise ShapeError(
+                f"gradients for {len(grads.grad_weights)} layers, but the network has "
+                f"{self.num_layers}"
+            )
         for l, (w, b, gw, gb) in enumerate(
             zip(self.weights, self.biases, grads.grad_weights, grads.grad_biases, strict=True),
             start=1,
@@ -313,11 +319,11 @@ class Network:
     def train_step(self, x: Any, y: Any, lr: float) -> float:
         """One step of gradient descent on the batch (x, y); returns J before the update.
 
-        The same arithmetic as ``step(backward(x, y), lr)``, but into preallocated arrays and
-        without building the result objects: this is the hot path of training. It checks
-        shapes and labels; NaN in x or y is found (and nothing is updated) when J comes out
-        non-finite. Soft targets for cross-entropy are trusted to sum to 1 here (``fit`` and
-        ``backward`` check them).
+        The update of ``step(backward(x, y), lr)`` (equal up to float rounding), computed into
+        preallocated arrays, with α folded into δ^L and no result objects: the hot path of
+        training. It checks shapes and labels; NaN in x or y is found (and nothing is updated)
+        when J comes out non-finite. Soft targets for cross-entropy are trusted to sum to 1
+        here (``fit`` and ``backward`` check them).
 
         >>> import numpy as np
         >>> net = Network([2, 2], cost="cross-entropy", init="he")
@@ -411,7 +417,7 @@ class Network:
         """
         x = self._inputs(x)
         chunks = [
-            self._forward_arrays(x[i : i + EVAL_CHUNK], None)[1][-1]
+            self._forward_arrays(x[i : i + EVAL_CHUNK], None).output
             for i in range(0, len(x), EVAL_CHUNK)
         ]
         return chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
@@ -451,6 +457,18 @@ class Network:
         x = self._inputs(x)
         t = self._targets(y, len(x))
         return self._evaluate(x, t, None)[0]
+
+    def evaluate(self, x: Any, y: Any) -> tuple[float, float]:
+        """``(cost(x, y), accuracy(x, y))`` from one forward pass.
+
+        >>> import numpy as np
+        >>> net = Network([3, 4], seed=1); x = np.ones((2, 3))
+        >>> j, acc = net.evaluate(x, net.predict(x)); acc
+        1.0
+        """
+        x = self._inputs(x)
+        t = self._targets(y, len(x))
+        return self._evaluate(x, t, self._labels(y, len(x)))
 
     def learning_speeds(self, grads: Gradients) -> Array:
         """Nielsen's learning speed of each layer: ‖∂J/∂b^l‖, the Euclidean norm of its bias
@@ -541,67 +559,80 @@ class Network:
 
     # ----------------------------------------------------------------- internals
 
-    def _forward_arrays(self, x: Array, ws: _Workspace | None) -> tuple[list[Array], list[Array]]:
+    def _forward_arrays(self, x: Array, ws: _Workspace | None) -> ForwardPass:
         """z^l = a^(l-1) @ W^l.T + b^l and a^l = σ(z^l) for l = 1..L (into ws when given)."""
+        n = len(self.weights)
+        z_out = ws.z if ws is not None else [None] * n
+        a_out = ws.a if ws is not None else [None] * n
+        log_out = None
+        if isinstance(self.cost_function, CrossEntropyCost):
+            log_out = ws.log_a if ws is not None else np.empty((len(x), self.sizes[-1]), x.dtype)
         zs: list[Array] = []
         acts: list[Array] = [x]
         a = x
-        last = len(self.weights) - 1
         hidden = self.activation.fn
-        for l, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
-            z = np.matmul(a, w.T, out=None if ws is None else ws.z[l])
-            z += b
-            out = None if ws is None else ws.a[l]
-            a = hidden(z, out) if l < last else self.cost_function.output(z, out)
+        for l in range(n):
+            z = np.matmul(a, self.weights[l].T, z_out[l])
+            z += self.biases[l]
+            if l < n - 1:
+                a = hidden(z, a_out[l])
+            else:
+                a = self.cost_function.output(z, a_out[l], log_out)
             zs.append(z)
             acts.append(a)
-        return zs, acts
+        return ForwardPass(zs, acts, log_out)
 
     def _backward_arrays(
-        self, zs: list[Array], acts: list[Array], t: Array, ws: _Workspace | None
+        self, fp: ForwardPass, t: Array, ws: _Workspace | None, scale: float = 1.0
     ) -> tuple[float, list[Array], list[Array], list[Array]]:
-        """The lecture's four formulas, from δ^L back to δ^1 (into ws when given)."""
+        """The lecture's four formulas, from δ^L back to δ^1 (into ws when given).
+
+        Every δ^l and gradient is ``scale`` times the true one (training passes α here).
+        """
         n = len(self.weights)
+        zs, acts = fp.z, fp.a
+        if ws is not None:
+            d_out, s_out, gw_out, gb_out = ws.delta, ws.scratch, ws.grad_w, ws.grad_b
+        else:
+            d_out = s_out = gw_out = gb_out = [None] * n
         deltas: list[Array] = [None] * n  # type: ignore[list-item]
         grad_w: list[Array] = [None] * n  # type: ignore[list-item]
         grad_b: list[Array] = [None] * n  # type: ignore[list-item]
         # δ^L = ∇_a J ⊙ σ'(z^L)
         cost, delta = self.cost_function.value_and_delta(
-            zs[-1],
-            acts[-1],
-            t,
-            None if ws is None else ws.delta[-1],
-            None if ws is None else ws.scratch[-1],
+            zs[-1], acts[-1], t, d_out[-1], s_out[-1], fp.log_output, scale
         )
         act = self.activation
         for l in range(n - 1, -1, -1):  # l is the list index: layer l+1 of the lecture
             deltas[l] = delta
-            # ∂J/∂W = δ^T a^(l-1), ∂J/∂b = Σ_rows δ: the lecture's sums over the batch
-            grad_w[l] = np.matmul(delta.T, acts[l], out=None if ws is None else ws.grad_w[l])
-            grad_b[l] = np.sum(delta, axis=0, out=None if ws is None else ws.grad_b[l])
+            # ∂J/∂W = δ^T a^(l-1) and ∂J/∂b = Σ_rows δ: the lecture's formulas summed over m
+            grad_w[l] = np.matmul(delta.T, acts[l], gw_out[l])
+            grad_b[l] = np.add.reduce(delta, 0, None, gb_out[l])
             if l == 0:
                 break  # no δ^0: the input layer has no parameters
             # δ^(l-1) = (δ^l @ W^l) ⊙ σ'(z^(l-1)), with σ' from the saved activation
-            delta = np.matmul(delta, self.weights[l], out=None if ws is None else ws.delta[l - 1])
+            delta = np.matmul(delta, self.weights[l], d_out[l - 1])
             if not act.constant_prime:
-                delta *= act.prime(zs[l - 1], acts[l], None if ws is None else ws.scratch[l - 1])
+                np.multiply(delta, act.prime(zs[l - 1], acts[l], s_out[l - 1]), delta)
         return cost, deltas, grad_w, grad_b
 
     def _train_batch(self, x: Array, t: Array, lr: float) -> float:
-        """Forward, backward and update on checked arrays; the training hot path."""
+        """Forward, backward and update on checked arrays: the training hot path.
+
+        Backpropagation is linear in δ^L, so scaling δ^L by α gives α ∂J/∂W^l and α ∂J/∂b^l
+        directly; the update is then one subtraction per array, W^l -= α ∂J/∂W^l.
+        """
         ws = self._workspaces.get(len(x))
         if ws is None:
             ws = self._workspace(len(x))
-        zs, acts = self._forward_arrays(x, ws)
-        cost, _, grad_w, grad_b = self._backward_arrays(zs, acts, t, ws)
+        fp = self._forward_arrays(x, ws)
+        cost, _, step_w, step_b = self._backward_arrays(fp, t, ws, lr)
         if not math.isfinite(cost):
             _check_finite(x, "x")
             _check_finite(t, "y")
-        for w, b, gw, gb in zip(self.weights, self.biases, grad_w, grad_b, strict=True):
-            gw *= lr  # the gradient buffers are ours: scale them in place, then subtract
-            w -= gw
-            gb *= lr
-            b -= gb
+        for w, b, sw, sb in zip(self.weights, self.biases, step_w, step_b, strict=True):
+            w -= sw
+            b -= sb
         return cost
 
     def _workspace(self, m: int) -> _Workspace:
@@ -616,10 +647,10 @@ class Network:
         correct = 0
         for i in range(0, len(x), EVAL_CHUNK):
             xc, tc = x[i : i + EVAL_CHUNK], t[i : i + EVAL_CHUNK]
-            zs, acts = self._forward_arrays(xc, None)
-            total += self.cost_function.value(zs[-1], acts[-1], tc) * len(xc)
+            fp = self._forward_arrays(xc, None)
+            total += self.cost_function.value(fp.z[-1], fp.output, tc, fp.log_output) * len(xc)
             if labels is not None:
-                predicted = self._labels_from_output(acts[-1])
+                predicted = self._labels_from_output(fp.output)
                 correct += int(np.count_nonzero(predicted == labels[i : i + EVAL_CHUNK]))
         return total / len(x), correct / len(x)
 
@@ -670,6 +701,8 @@ class Network:
                 t = _as_float(y, self.dtype, name).reshape(m, 1)
             else:
                 _check_labels(y, n, name)
+                if y.dtype.kind == "b":  # a boolean array would index as a mask
+                    y = y.astype(np.intp)
                 t = np.zeros((m, n), self.dtype)
                 t[np.arange(m), y] = 1
                 return t
@@ -696,18 +729,6 @@ class Network:
 
 
 # --------------------------------------------------------------------- checks
-
-
-class _Softmax:
-    """Stands in for the softmax output of the cross-entropy cost in descriptions."""
-
-    name = "softmax"
-    formula = "a_j = e^(z_j) / Σ_k e^(z_k)"
-    prime_is_mask = False
-    constant_prime = True  # the σ' factor cancels in δ^L = (a^L - y)/m
-
-
-_SOFTMAX: Any = _Softmax()
 
 
 def _zeros(shape: tuple[int, int], rng: np.random.Generator) -> Array:

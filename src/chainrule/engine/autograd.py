@@ -132,10 +132,12 @@ def _accumulate(
         g = grads.pop(node)
         if node._hooks:
             g = _run_hooks(node, g, raw)
-        if targets is not None and id(node) in targets:
-            targets[id(node)] = g  # the gradients asked for; nothing beyond them is needed
-            continue
         fn = node.grad_fn
+        if targets is not None and id(node) in targets:
+            targets[id(node)] = g  # a gradient asked for; it is complete when popped
+            if fn is None:
+                continue
+            # an intermediate target: go on, other targets may lie upstream of it
         if fn is None:
             if targets is None:
                 _store_leaf_grad(node, g, raw)

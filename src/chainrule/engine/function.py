@@ -16,8 +16,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import numpy as np
+
 from chainrule.engine import anomaly, state
 from chainrule.engine.tensor import Tensor
+from chainrule.errors import ShapeError
 
 
 class Function:
@@ -50,7 +53,11 @@ class Function:
     def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:
         """Run the op on tensors and record it when any input needs a gradient."""
         fn = cls(**params) if params else cls()
-        out = fn.forward(*[t.data for t in inputs])
+        try:
+            out = fn.forward(*[t.data for t in inputs])
+        except ValueError:
+            _check_broadcastable(fn, inputs)  # a ShapeError naming the op, if shapes are at fault
+            raise
         if state.detect_anomaly:
             anomaly.check_forward(fn, out, inputs)
         if state.grad_enabled:
@@ -74,3 +81,18 @@ class Function:
 
     def __repr__(self) -> str:
         return f"<{self.name}>"
+
+
+def _check_broadcastable(fn: Function, inputs: tuple[Tensor, ...]) -> None:
+    """Raise a ShapeError naming the op and the shapes when the inputs cannot broadcast.
+
+    Called only after a forward failed, so the hot path pays nothing for it.
+    """
+    if len(inputs) < 2:
+        return
+    shapes = [tuple(t.shape) for t in inputs]
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        listed = " and ".join(str(s) for s in shapes)
+        raise ShapeError(f"{fn.name}: shapes {listed} cannot be broadcast together") from None

@@ -58,7 +58,8 @@ def gradcheck(
 
     def scalar(arrays: list[np.ndarray]) -> float:
         value = f(*[Tensor(a) for a in arrays]).data
-        return float(np.sum(value * weights)) if weights is not None else float(value)
+        # np.sum also turns a one-element output of any shape, e.g. (1, 1), into a scalar
+        return float(np.sum(value * weights)) if weights is not None else float(np.sum(value))
 
     seed_grad = weights if weights is not None else None
     if not out.requires_grad:

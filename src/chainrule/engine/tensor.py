@@ -202,8 +202,6 @@ class Tensor:
         With ``create_graph=True`` the gradients are tensors with a graph of their own, so they
         can be differentiated again.
         """
-        from chainrule.engine import autograd
-
         autograd.backward(self, grad, create_graph=create_graph)
 
     def detach(self) -> Tensor:
@@ -442,3 +440,7 @@ class Tensor:
 
     def clip(self, min: float | None = None, max: float | None = None) -> Tensor:
         return _ops.clip(self, min, max)
+
+
+# The traversal lives in its own module, which needs Tensor: import it once Tensor exists.
+from chainrule.engine import autograd  # noqa: E402

@@ -206,6 +206,13 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
     condition = raw(condition)
     if isinstance(condition, np.ndarray | np.generic | bool | list):
         condition = np.asarray(condition, dtype=bool)
+    try:
+        np.broadcast_shapes(np.shape(condition), ta.shape, tb.shape)
+    except ValueError:
+        raise ShapeError(
+            f"where: condition {np.shape(condition)} and values {ta.shape} and {tb.shape} "
+            "cannot be broadcast together"
+        ) from None
     return Where.apply(ta, tb, condition=condition)
 
 
@@ -415,6 +422,8 @@ def squeeze(x: Any, axis: Any = None) -> Tensor:
 def expand_dims(x: Any, axis: Any) -> Tensor:
     """Insert axes of length 1 at ``axis``."""
     x = _t(x)
+    new_axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    normalize_axes(new_axes, x.ndim + len(new_axes), "expand_dims")  # raises when out of range
     return reshape(x, np.expand_dims(np.empty(x.shape, dtype=bool), axis).shape)
 
 
@@ -422,6 +431,8 @@ def transpose(x: Any, axes: Any = None) -> Tensor:
     """Reverse (or permute, with ``axes``) the axes."""
     x = _t(x)
     if axes is not None:
+        axes = tuple(axes)
+        normalize_axes(axes, x.ndim, "transpose")  # raises when an axis is out of range
         axes = tuple(a % x.ndim for a in axes)
         if sorted(axes) != list(range(x.ndim)):
             raise ShapeError(f"transpose: axes {axes} are not a permutation of {x.ndim} dims")
@@ -431,6 +442,7 @@ def transpose(x: Any, axes: Any = None) -> Tensor:
 def swapaxes(x: Any, axis1: int, axis2: int) -> Tensor:
     """Exchange two axes."""
     x = _t(x)
+    normalize_axes((axis1, axis2), x.ndim, "swapaxes")  # raises when out of range
     axes = list(range(x.ndim))
     axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
     return transpose(x, tuple(axes))
@@ -483,6 +495,7 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     shapes = {t.shape for t in ts}
     if len(shapes) > 1:
         raise ShapeError(f"stack needs tensors of one shape, got {sorted(shapes)}")
+    normalize_axes(axis, ts[0].ndim + 1, "stack")  # the new axis: raises when out of range
     return Stack.apply(*ts, axis=axis)
 
 
@@ -490,6 +503,7 @@ def _check_same_except(ts: list[Tensor], axis: int, op: str) -> None:
     ndims = {t.ndim for t in ts}
     if len(ndims) > 1 or 0 in ndims:
         raise ShapeError(f"{op}: tensors of shapes {[t.shape for t in ts]} do not line up")
+    normalize_axes(axis, ts[0].ndim, op)  # raises when out of range
     axis = axis % ts[0].ndim
     rest = {t.shape[:axis] + t.shape[axis + 1 :] for t in ts}
     if len(rest) > 1:
@@ -515,6 +529,13 @@ def matmul(a: Any, b: Any) -> Tensor:
         raise ShapeError(
             f"matmul of {a.shape} by {b.shape}: inner dimensions {inner_a} and {inner_b} differ"
         )
+    try:
+        np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    except ValueError:
+        raise ShapeError(
+            f"matmul of {a.shape} by {b.shape}: batch dimensions {a.shape[:-2]} and "
+            f"{b.shape[:-2]} cannot be broadcast together"
+        ) from None
     return MatMul.apply(a, b)
 
 

@@ -101,6 +101,8 @@ class Pow(Function):
         p = self.exponent
         if p == 2:
             return g * (2 * x)
+        if p == 0:  # x^0 is constant; 0 * x^-1 would be NaN at x = 0
+            return g * 0
         return g * (p * x ** (p - 1))
 
 

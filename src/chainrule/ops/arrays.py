@@ -53,11 +53,12 @@ def is_basic_index(index: Any) -> bool:
 
 
 def sigmoid(x: Any) -> Any:
-    # 0.5 (1 + tanh(x/2)) equals 1 / (1 + e^-x) and never overflows.
-    out = tanh(x * 0.5)
-    out += 1
-    out *= 0.5
-    return out
+    # 1 / (1 + e^-x) keeps its relative precision in both tails (0.5 (1 + tanh(x/2)) would
+    # round sigmoid(-40) to 0). Far left, e^-x overflows to inf and the result to its limit 0.
+    with np.errstate(over="ignore"):
+        e = exp(-x)
+    e += 1
+    return 1 / e
 
 
 def softmax(x: Any, axis: int = -1) -> Any:

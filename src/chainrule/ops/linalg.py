@@ -20,6 +20,8 @@ class MatMul(Function):
         if a.ndim == 2 and b.ndim == 2:  # the common case, without the reshaping below
             return (g @ b.T if needs_a else None), (a.T @ g if needs_b else None)
         a_vector, b_vector = a.ndim == 1, b.ndim == 1
+        if a_vector and b_vector:  # the dot product: g is a scalar, with no axis to expand
+            return (g * b if needs_a else None), (g * a if needs_b else None)
         if a_vector:
             a, g = xp.expand_dims(a, 0), xp.expand_dims(g, -2)
         if b_vector:

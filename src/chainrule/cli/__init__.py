@@ -1,0 +1,1 @@
+"""The ``chainrule`` command line: it parses and prints; the library does the work."""

@@ -1,0 +1,48 @@
+"""``chainrule derive EXPR --at x1=1 x2=2``: the chain rule on an expression, step by step."""
+
+from __future__ import annotations
+
+import argparse
+
+from chainrule.cli._common import print_json
+from chainrule.explain import (
+    derive,
+    parse_assignments,
+    render_latex,
+    render_markdown,
+    render_text,
+    write_graph,
+)
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "derive",
+        help="derive an expression: graph, reverse accumulation, paths, forward mode",
+        description="Derive an expression by the chain rule and show every step: the graph "
+        "with its forward values, the reverse-accumulation table, the naive per-path sums, "
+        "forward mode, and what each method costs.",
+    )
+    p.add_argument("expression", help='e.g. "y = (x1 + x2) * (x2 + 1)"')
+    p.add_argument("--at", nargs="*", default=[], metavar="NAME=VALUE",
+                   help="the point, e.g. --at x1=1 x2=2")
+    p.add_argument("--format", choices=("text", "markdown", "latex"), default="text",
+                   help="how to print the tables (markdown and latex paste into notes)")
+    p.add_argument("--graph", metavar="FILE",
+                   help="draw the graph with values and gradients (.svg, .png or .dot)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    explanation = derive(args.expression, parse_assignments(args.at))
+    if args.graph:
+        write_graph(explanation, args.graph)
+    if args.json:
+        print_json(explanation.to_json())
+    else:
+        render = {"text": render_text, "markdown": render_markdown, "latex": render_latex}
+        print(render[args.format](explanation))
+        if args.graph:
+            print(f"graph written to {args.graph}")
+    return 0

@@ -1,0 +1,43 @@
+"""``chainrule evaluate MODEL``: loss and accuracy of a saved model on a data set."""
+
+from __future__ import annotations
+
+import argparse
+
+from chainrule.cli._common import print_json
+from chainrule.data import load
+from chainrule.training import load_model
+from chainrule.training.loop import check_data
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("evaluate", help="evaluate a saved model",
+                       description="Loss and accuracy of a saved model on a data set's splits.")
+    p.add_argument("model", help="a model file written by chainrule train --save")
+    p.add_argument("--data", help="data set (default: the one the model was trained on)")
+    p.add_argument("--data-root", help="folder of MNIST-format IDX files")
+    p.add_argument("--test-size", type=int, help="use the first N test examples")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    learner, checkpoint = load_model(args.model)
+    config = checkpoint.config
+    data = load(args.data or config.data, root=args.data_root or config.data_root,
+                train_size=config.train_size, test_size=args.test_size, seed=config.seed)
+    check_data(config, data)
+    results = {}
+    for split, (x, y) in {"train": (data.x_train, data.y_train),
+                          "test": (data.x_test, data.y_test)}.items():
+        loss, accuracy = learner.evaluate(x, y)
+        results[split] = {"loss": loss, "accuracy": accuracy, "examples": len(x)}
+    if args.json:
+        print_json({"model": args.model, "data": data.name, **results})
+        return 0
+    print(f"{args.model}: {config.engine} engine, layers {list(config.layers)}, "
+          f"{checkpoint.epoch} epochs trained")
+    for split, r in results.items():
+        print(f"  {split:5}  loss {r['loss']:.4f}  accuracy {r['accuracy']:.4f}  "
+              f"({r['examples']} examples of {data.name})")
+    return 0

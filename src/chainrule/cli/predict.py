@@ -1,0 +1,65 @@
+"""``chainrule predict MODEL``: class predictions for examples from a file or a data set."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+
+from chainrule.cli._common import print_json
+from chainrule.data import check_features, load
+from chainrule.errors import DataError
+from chainrule.training import load_model
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("predict", help="predict classes with a saved model",
+                       description="Predict classes for rows of a .npy/.csv file, or for the "
+                       "first examples of a data set's test split.")
+    p.add_argument("model", help="a model file written by chainrule train --save")
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("--input", help="a .npy or .csv file, one example per row")
+    source.add_argument("--data", help="data set whose test examples to predict")
+    p.add_argument("--data-root", help="folder of MNIST-format IDX files")
+    p.add_argument("--limit", type=int, default=10, help="how many examples (default 10)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(run=run)
+
+
+def read_examples(path: str) -> np.ndarray:
+    file = Path(path)
+    if not file.is_file():
+        raise DataError(f"{path}: no such file")
+    try:
+        if file.suffix == ".npy":
+            x = np.load(file, allow_pickle=False)
+        else:
+            x = np.loadtxt(file, delimiter=",", dtype=np.float32, ndmin=2)
+    except ValueError as exc:
+        raise DataError(f"{path}: cannot read examples: {exc}") from None
+    return np.atleast_2d(np.asarray(x, dtype=np.float32))
+
+
+def run(args: argparse.Namespace) -> int:
+    learner, checkpoint = load_model(args.model)
+    config = checkpoint.config
+    labels = None
+    if args.input:
+        x = read_examples(args.input)[: args.limit]
+    else:
+        data = load(args.data or config.data, root=args.data_root or config.data_root,
+                    test_size=args.limit, seed=config.seed)
+        x, labels = data.x_test, data.y_test
+    check_features(x, None, config.n_features, None, where=args.input or "data")
+    proba = learner.predict_proba(x)
+    predicted = proba.argmax(axis=1)
+    if args.json:
+        print_json({"predictions": predicted.tolist(),
+                    "labels": labels.tolist() if labels is not None else None,
+                    "scores": proba.tolist()})
+        return 0
+    for i, (p, scores) in enumerate(zip(predicted, proba, strict=True)):
+        truth = f"  (label {labels[i]})" if labels is not None else ""
+        print(f"{i:4d}: class {p}  score {scores[p]:.3f}{truth}")
+    return 0

@@ -1,0 +1,68 @@
+"""Vanishing and exploding gradients, measured, diagnosed, plotted and cured (lecture part 3).
+
+The error of a hidden layer is a product over the layers after it,
+δ^l = ((W^(l+1))^T δ^(l+1)) ⊙ σ'(z^l): with the logistic σ' ≤ 0.25 it shrinks layer after
+layer toward the input (vanishing), with large weights it grows (exploding). This package
+measures that while a network trains and says what to do about it:
+
+* :class:`GradientMonitor` records, per layer and every k steps, the learning speed ‖∂J/∂b^l‖,
+  ‖∂J/∂W^l‖, the update ratio ‖ΔW‖/‖W‖, activation statistics (saturation, dead ReLUs) and
+  NaN/Inf counts, for a classic :class:`~chainrule.classic.Network` or an ``nn`` model; its
+  :meth:`~GradientMonitor.guard` names the layer and step of the first NaN/Inf;
+* :func:`diagnose` turns the records into findings (vanishing, exploding, saturation,
+  dead_units, non_finite, healthy) with the lecture's remedies;
+* :func:`learning_speed_experiment` and :func:`compare_remedies` reproduce the published
+  four-hidden-layer experiment and try the remedies;
+* :mod:`chainrule.diagnostics.plots` draws the figures (matplotlib is imported only there,
+  when a plot is made).
+
+>>> import numpy as np
+>>> from chainrule.classic import Network
+>>> from chainrule.diagnostics import GradientMonitor, diagnose
+>>> net = Network([16, 16, 16, 16, 16, 4], activation="sigmoid", init="normal", seed=0)
+>>> mon = GradientMonitor(net, every=1)
+>>> x = np.random.default_rng(0).random((64, 16)); y = np.arange(64) % 4
+>>> _ = mon.train_step(x, y, lr=0.1)
+>>> diagnose(mon.records).kinds
+['vanishing']
+"""
+
+from chainrule.diagnostics.diagnosis import KINDS, REMEDIES, Diagnosis, Finding, diagnose
+from chainrule.diagnostics.experiments import (
+    ComparisonResult,
+    ComparisonRow,
+    SpeedResult,
+    compare_remedies,
+    learning_speed_experiment,
+)
+from chainrule.diagnostics.monitor import (
+    GradientMonitor,
+    GradientRecords,
+    LayerInfo,
+    LayerNonFiniteError,
+    MonitoredOptimizer,
+    activation_stats,
+    collect_activations,
+    layer_speeds,
+)
+
+__all__ = [
+    "KINDS",
+    "REMEDIES",
+    "ComparisonResult",
+    "ComparisonRow",
+    "Diagnosis",
+    "Finding",
+    "GradientMonitor",
+    "GradientRecords",
+    "LayerInfo",
+    "LayerNonFiniteError",
+    "MonitoredOptimizer",
+    "SpeedResult",
+    "activation_stats",
+    "collect_activations",
+    "compare_remedies",
+    "diagnose",
+    "layer_speeds",
+    "learning_speed_experiment",
+]

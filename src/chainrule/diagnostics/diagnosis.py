@@ -1,0 +1,339 @@
+"""Automatic diagnosis: read a monitor's records, name what is wrong and in which layer.
+
+The rules follow part 3 of the lecture. The error of layer l is a product over the layers after
+it, δ^l = ((W^(l+1))^T δ^(l+1)) ⊙ σ'(z^l), so
+
+* **vanishing**: the first hidden layer learns much more slowly than the last one (speed ratio
+  ‖δ^1‖ / ‖δ^(L-1)‖ below ``vanishing_ratio``, 0.1 by default): the factors are below one;
+* **exploding**: the speeds grow toward the input (ratio above ``exploding_ratio``), or the
+  gradient norms grow across the recorded steps by more than ``growth_factor``, or a gradient
+  overflowed to Inf: the factors are above one;
+* **saturation**: most logistic/tanh activations of a hidden layer sit in a flat part of σ,
+  where σ' ≈ 0 (fraction above ``saturated_fraction``);
+* **dead_units**: most ReLU units of a hidden layer are 0 for the whole batch, where ReLU' = 0
+  (fraction above ``dead_fraction``);
+* **non_finite**: NaN or Inf in the loss, the activations or the gradients;
+* **healthy**: none of the above.
+
+Ratios and fractions are medians over the recorded steps (finite ones), so one odd batch does
+not raise a finding. Each finding carries the lecture's remedies in plain words.
+
+>>> import numpy as np
+>>> from chainrule.diagnostics.monitor import GradientRecords
+>>> rec = GradientRecords.empty(["layer 1", "layer 2", "layer 3"], ["sigmoid"] * 3)
+>>> rec.steps = np.array([0]); rec.loss = np.array([0.5])
+>>> for name in GradientRecords.FIELDS:
+...     setattr(rec, name, np.full((1, 3), np.nan))
+>>> rec.nonfinite = np.zeros((1, 3), int)
+>>> rec.speeds = np.array([[0.001, 0.05, 0.2]])
+>>> diagnose(rec).kinds
+['vanishing']
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from chainrule.diagnostics.monitor import GradientRecords
+
+KINDS = ("vanishing", "exploding", "saturation", "dead_units", "non_finite", "healthy")
+
+#: What the lecture recommends for each problem, in plain words.
+REMEDIES: dict[str, str] = {
+    "vanishing": (
+        "The early layers' error is a product of many factors below one (the logistic σ' is at "
+        "most 0.25). Use a suitable initialization (N(0, 1/n_in) or Xavier; He for ReLU), a "
+        "better activation (tanh, whose derivative reaches 1, or ReLU, whose derivative is 1 "
+        "wherever the unit is active), batch normalization, and a learning rate that is not "
+        "too small."
+    ),
+    "exploding": (
+        "The error grows as it is multiplied by weights larger than one on its way back. Clip "
+        "the gradient by its norm, lower the learning rate, start from smaller weights (a "
+        "scaled initialization such as N(0, 1/n_in)), or add batch normalization."
+    ),
+    "saturation": (
+        "Most units sit in a flat part of σ, where σ' is almost 0, so little gradient gets "
+        "through. Start from smaller weights (N(0, 1/n_in) or Xavier), scale the inputs, add "
+        "batch normalization, or use ReLU, which does not saturate for positive inputs."
+    ),
+    "dead_units": (
+        "Many ReLU units output 0 for every input, where ReLU' is 0: they pass no gradient and "
+        "stop learning. Lower the learning rate, use He initialization, or add batch "
+        "normalization."
+    ),
+    "non_finite": (
+        "NaN or Inf appeared, usually after exploding gradients or a too-large learning rate. "
+        "Lower the learning rate and clip the gradient norm, restart from the last good "
+        "checkpoint, and run a step in anomaly mode (GradientMonitor.guard) to find the op."
+    ),
+    "healthy": "Nothing to fix: the learning speeds of the layers stay within range.",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem (or the all-clear): its kind, the layers, the numbers and the remedy.
+
+    >>> f = Finding("healthy", (), "speeds within range", {}, REMEDIES["healthy"])
+    >>> str(f)
+    'healthy: speeds within range'
+    """
+
+    kind: str
+    layers: tuple[str, ...]
+    message: str
+    numbers: dict[str, Any]
+    remedy: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.message}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "layers": list(self.layers),
+            "message": self.message,
+            "numbers": dict(self.numbers),
+            "remedy": self.remedy,
+        }
+
+
+@dataclass
+class Diagnosis:
+    """The findings for one set of records; ``healthy`` when nothing was flagged.
+
+    >>> d = Diagnosis([Finding("healthy", (), "ok", {}, "")])
+    >>> d.healthy, d.kinds, "vanishing" in d
+    (True, ['healthy'], False)
+    """
+
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def kinds(self) -> list[str]:
+        return [f.kind for f in self.findings]
+
+    @property
+    def healthy(self) -> bool:
+        return self.kinds == ["healthy"]
+
+    def __contains__(self, kind: object) -> bool:
+        return kind in self.kinds
+
+    def of_kind(self, kind: str) -> list[Finding]:
+        """The findings of one kind."""
+        return [f for f in self.findings if f.kind == kind]
+
+    def report(self) -> str:
+        """Plain text: one paragraph per finding, with its remedy."""
+        return "\n".join(f"- {f}\n  Remedy: {f.remedy}" for f in self.findings)
+
+    def __str__(self) -> str:
+        return self.report()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"findings": [f.to_dict() for f in self.findings]}
+
+
+def _median(values: np.ndarray) -> float:
+    finite = values[np.isfinite(values)]
+    return float(np.median(finite)) if finite.size else math.nan
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.3g}"
+
+
+def diagnose(
+    records: GradientRecords,
+    *,
+    vanishing_ratio: float = 0.1,
+    exploding_ratio: float = 10.0,
+    growth_factor: float = 100.0,
+    saturated_fraction: float = 0.5,
+    dead_fraction: float = 0.5,
+) -> Diagnosis:
+    """Flag vanishing/exploding gradients, saturation, dead units and NaN/Inf, by layer.
+
+    Args:
+        records: what a :class:`~chainrule.diagnostics.monitor.GradientMonitor` recorded
+            (``monitor.records``).
+        vanishing_ratio: flag vanishing when the median of speed(first hidden layer) /
+            speed(last hidden layer) is below this.
+        exploding_ratio: flag exploding when that ratio is above this (speeds growing toward
+            the input).
+        growth_factor: flag exploding when the largest layer gradient norm of the last finite
+            record is this many times that of the first record.
+        saturated_fraction: flag a hidden logistic/tanh layer whose median saturated fraction
+            is above this.
+        dead_fraction: flag a hidden ReLU layer whose median fraction of dead units is above
+            this.
+
+    >>> import numpy as np
+    >>> from chainrule.classic import Network
+    >>> from chainrule.diagnostics import GradientMonitor
+    >>> net = Network([8, 16, 16, 4], activation="relu", init="he", cost="cross-entropy")
+    >>> mon = GradientMonitor(net, every=1)
+    >>> x = np.random.default_rng(0).standard_normal((32, 8)); y = np.arange(32) % 4
+    >>> _ = mon.train_step(x, y, lr=0.05)
+    >>> diagnose(mon.records).kinds
+    ['healthy']
+    """
+    findings: list[Finding] = []
+    if records.n_records == 0:
+        return Diagnosis([Finding("healthy", (), "nothing recorded yet", {}, REMEDIES["healthy"])])
+    names = records.layers
+    hidden = np.flatnonzero(records.hidden)
+
+    # --- NaN / Inf ------------------------------------------------------------------------
+    # A NaN loss means "not recorded"; a NaN loss from a real pass also makes NaN gradients,
+    # which the counts catch. Inf norms are overflows of finite (huge) values: counted too.
+    speeds_bad = np.isinf(records.speeds)
+    grads_bad = np.isinf(records.grad_norms)
+    bad_rows = np.flatnonzero(
+        (records.nonfinite > 0).any(axis=1)
+        | np.isinf(records.loss)
+        | speeds_bad.any(axis=1)
+        | grads_bad.any(axis=1)
+    )
+    if bad_rows.size:
+        row = int(bad_rows[0])
+        layer_idx = np.flatnonzero((records.nonfinite[row] > 0) | speeds_bad[row] | grads_bad[row])
+        layers = tuple(names[i] for i in layer_idx)
+        where = ", ".join(layers) if layers else "the loss"
+        findings.append(
+            Finding(
+                "non_finite",
+                layers,
+                f"NaN/Inf first recorded at step {int(records.steps[row])} in {where}",
+                {
+                    "step": int(records.steps[row]),
+                    "counts": records.nonfinite[row].tolist(),
+                    "records_affected": int(bad_rows.size),
+                },
+                REMEDIES["non_finite"],
+            )
+        )
+    finite_rows = np.setdiff1d(np.arange(records.n_records), bad_rows)
+
+    # --- vanishing / exploding across layers ----------------------------------------------
+    if hidden.size >= 2 and finite_rows.size:
+        first, last = int(hidden[0]), int(hidden[-1])
+        speeds = records.speeds[finite_rows]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratios = speeds[:, first] / speeds[:, last]
+        ratio = _median(ratios)
+        per_layer = [_median(speeds[:, i]) for i in hidden]
+        numbers = {
+            "ratio": ratio,
+            "speeds": per_layer,
+            "layers": [names[i] for i in hidden],
+            "factor_per_layer": ratio ** (1.0 / (hidden.size - 1)) if ratio > 0 else math.nan,
+        }
+        if ratio < vanishing_ratio:
+            findings.append(
+                Finding(
+                    "vanishing",
+                    (names[first], names[last]),
+                    f"{names[first]} learns {_fmt(1 / ratio) if ratio > 0 else 'infinitely'}x "
+                    f"more slowly than {names[last]} (speeds "
+                    + ", ".join(_fmt(s) for s in per_layer)
+                    + ", first hidden layer first)",
+                    numbers,
+                    REMEDIES["vanishing"],
+                )
+            )
+        elif ratio > exploding_ratio:
+            findings.append(
+                Finding(
+                    "exploding",
+                    (names[first], names[last]),
+                    f"the speed grows toward the input: {names[first]} is {_fmt(ratio)}x "
+                    f"{names[last]} (speeds " + ", ".join(_fmt(s) for s in per_layer) + ")",
+                    numbers,
+                    REMEDIES["exploding"],
+                )
+            )
+
+    # --- exploding across steps -----------------------------------------------------------
+    norms = records.grad_norms
+    overflow = np.isinf(norms) | np.isinf(records.speeds)
+    if overflow.any():
+        row, col = (int(i) for i in np.argwhere(overflow)[0])
+        if "exploding" not in [f.kind for f in findings]:
+            findings.append(
+                Finding(
+                    "exploding",
+                    (names[col],),
+                    f"the gradient of {names[col]} overflowed to Inf at step "
+                    f"{int(records.steps[row])}",
+                    {"step": int(records.steps[row])},
+                    REMEDIES["exploding"],
+                )
+            )
+    elif finite_rows.size >= 2:
+        start = np.nanmax(norms[finite_rows[0]]) if np.isfinite(norms[finite_rows[0]]).any() else 0
+        end = np.nanmax(norms[finite_rows[-1]]) if np.isfinite(norms[finite_rows[-1]]).any() else 0
+        growth = end / start if start > 0 else math.nan
+        if growth > growth_factor and "exploding" not in [f.kind for f in findings]:
+            col = int(np.nanargmax(norms[finite_rows[-1]]))
+            findings.append(
+                Finding(
+                    "exploding",
+                    (names[col],),
+                    f"the largest gradient norm grew {_fmt(growth)}x from step "
+                    f"{int(records.steps[finite_rows[0]])} to step "
+                    f"{int(records.steps[finite_rows[-1]])} (now {_fmt(end)}, in {names[col]})",
+                    {"growth": growth, "start": float(start), "end": float(end)},
+                    REMEDIES["exploding"],
+                )
+            )
+
+    # --- saturation and dead units (hidden layers) ----------------------------------------
+    rows = finite_rows if finite_rows.size else np.arange(records.n_records)
+    saturated = [
+        (names[i], _median(records.saturated[rows, i]))
+        for i in hidden
+        if _median(records.saturated[rows, i]) > saturated_fraction
+    ]
+    if saturated:
+        findings.append(
+            Finding(
+                "saturation",
+                tuple(n for n, _ in saturated),
+                "saturated activations (σ' ≈ 0): "
+                + ", ".join(f"{n} {frac:.0%}" for n, frac in saturated),
+                {"fractions": {n: f for n, f in saturated}},
+                REMEDIES["saturation"],
+            )
+        )
+    dead = [
+        (names[i], _median(records.dead[rows, i]))
+        for i in hidden
+        if _median(records.dead[rows, i]) > dead_fraction
+    ]
+    if dead:
+        findings.append(
+            Finding(
+                "dead_units",
+                tuple(n for n, _ in dead),
+                "dead ReLU units (0 for the whole batch): "
+                + ", ".join(f"{n} {frac:.0%}" for n, frac in dead),
+                {"fractions": {n: f for n, f in dead}},
+                REMEDIES["dead_units"],
+            )
+        )
+
+    if not findings:
+        numbers: dict[str, Any] = {}
+        message = "no vanishing, exploding, saturation, dead units or NaN/Inf"
+        if hidden.size >= 2 and finite_rows.size:
+            numbers = {"ratio": ratio}
+            message += f" (first/last hidden-layer speed ratio {_fmt(ratio)})"
+        findings.append(Finding("healthy", (), message, numbers, REMEDIES["healthy"]))
+    return Diagnosis(findings)

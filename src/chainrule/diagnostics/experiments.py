@@ -1,0 +1,615 @@
+"""Experiments: the published four-hidden-layer learning-speed experiment, and its remedies.
+
+:func:`learning_speed_experiment` trains a fully connected network and records the learning
+speed ‖∂J/∂b^l‖ of every hidden layer before training (epoch 0) and after every epoch, the way
+Nielsen measured it for *Neural Networks and Deep Learning*, chapter 5: J is the cost averaged
+over the whole training set (1000 images there), so the speed of layer l is the norm of the
+mean over the images of the per-image gradient ∂C_x/∂b^l, which is also the norm of the
+batch-summed δ^l of one pass over the whole set (each row of δ carries the 1/m of the mean).
+With a 784-30-30-30-30-10 logistic network his speeds were 0.003, 0.017, 0.070, 0.285 (first
+hidden layer first): each hidden layer several times slower than the next.
+
+:func:`compare_remedies` runs that experiment once per combination of the lecture's remedies
+(activation × initialization × learning rate × gradient clipping × batch normalization) on the
+same data with the same seed, and tabulates first- and last-layer speeds, their ratio, the
+final loss and the accuracy.
+
+Two engines compute the same numbers: the classic network (:mod:`chainrule.classic`, the
+lecture's formulas by hand, fast) for logistic/tanh/ReLU networks, and the autodiff ``nn``
+engine where batch normalization or clipping is asked for. Both start from the same weights
+(drawn by the classic initializers from ``seed``), see the batches in the same order, use the
+same cost (the quadratic cost has a logistic output layer; cross-entropy a softmax) and report
+the same speed: ‖∂J/∂b^l‖, or ‖∂J/∂β^l‖ of the BatchNorm shift when one follows the Linear
+layer (the Linear's own bias gradient is then 0: normalization removes its effect).
+
+>>> r = learning_speed_experiment("digits", [64, 16, 16, 10], "sigmoid", "normal-scaled",
+...                               epochs=2, batch_size=10, lr=0.5, train_size=200)
+>>> r.speeds.shape, r.engine, list(r.to_dict()["epochs"])
+((3, 2), 'classic', [0, 1, 2])
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from chainrule.diagnostics.monitor import GradientMonitor, GradientRecords, layer_speeds
+from chainrule.errors import ConfigError
+
+ENGINES = ("auto", "classic", "autodiff")
+RECORD_MODES = ("epoch", "step")
+#: The keys ``compare_remedies`` accepts in its grid, in the order rows vary.
+GRID_KEYS = ("activation", "init", "lr", "clip", "batch_norm")
+_CLASSIC_ACTIVATIONS = ("sigmoid", "tanh", "relu")
+
+
+@dataclass
+class SpeedResult:
+    """The learning speeds of one training run, hidden layers only, first hidden layer first.
+
+    ``speeds[k, j]`` is the speed of hidden layer j+1 at record k; records are the epochs
+    ``0..epochs`` (``record="epoch"``: 0 is before training, each a pass over the whole
+    training set) or the training steps (``record="step"``: each on its mini-batch).
+    ``train_loss[k]`` is the training cost at the same records. A run whose cost or gradients
+    became NaN/Inf stops there: ``diverged`` is True and the arrays end at that record.
+
+    >>> r = learning_speed_experiment("digits", [64, 8, 8, 10], epochs=1, train_size=50)
+    >>> sorted(r.to_dict())[:4]
+    ['activation', 'batch_norm', 'batch_size', 'clip']
+    """
+
+    dataset: str
+    sizes: list[int]
+    activation: str
+    init: str
+    cost: str
+    engine: str
+    batch_norm: bool
+    clip: float | None
+    lr: float
+    batch_size: int
+    epochs: int
+    train_size: int
+    seed: int
+    record: str
+    x: np.ndarray
+    speeds: np.ndarray
+    train_loss: np.ndarray
+    final_loss: float
+    train_accuracy: float
+    test_accuracy: float | None
+    diverged: bool = False
+    records: GradientRecords | None = field(default=None, repr=False)
+
+    @property
+    def layers(self) -> list[str]:
+        """``"hidden layer 1"``, ... in the order of the columns of ``speeds``."""
+        return [f"hidden layer {j}" for j in range(1, self.speeds.shape[1] + 1)]
+
+    @property
+    def initial_speeds(self) -> np.ndarray:
+        """The speeds at the first record (before training with ``record="epoch"``)."""
+        return self.speeds[0]
+
+    @property
+    def initial_ratio(self) -> float:
+        """speed(first hidden layer) / speed(last hidden layer) at the first record."""
+        return _ratio(self.speeds[0])
+
+    @property
+    def final_ratio(self) -> float:
+        """The same ratio at the last record."""
+        return _ratio(self.speeds[-1])
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able: ``speeds`` is one list per record, one number per hidden layer."""
+        out: dict[str, Any] = {
+            "dataset": self.dataset,
+            "sizes": list(self.sizes),
+            "activation": self.activation,
+            "init": self.init,
+            "cost": self.cost,
+            "engine": self.engine,
+            "batch_norm": self.batch_norm,
+            "clip": self.clip,
+            "lr": self.lr,
+            "batch_size": self.batch_size,
+            "epochs": self.epochs,
+            "train_size": self.train_size,
+            "seed": self.seed,
+            "record": self.record,
+            "speeds": self.speeds.tolist(),
+            "train_loss": self.train_loss.tolist(),
+            "final_loss": self.final_loss,
+            "train_accuracy": self.train_accuracy,
+            "test_accuracy": self.test_accuracy,
+            "diverged": self.diverged,
+        }
+        out["epochs" if self.record == "epoch" else "steps"] = self.x.tolist()
+        if self.record == "epoch":
+            out["n_epochs"] = self.epochs
+        return out
+
+
+@dataclass(frozen=True)
+class ComparisonRow:
+    """One row of :func:`compare_remedies`: the settings and what they gave.
+
+    ``first_speed``/``last_speed``/``ratio`` are measured before training (epoch 0),
+    ``final_ratio`` after the last epoch; ``accuracy`` is the test accuracy when the data
+    has a test split, else the training accuracy.
+    """
+
+    settings: dict[str, Any]
+    engine: str
+    first_speed: float
+    last_speed: float
+    ratio: float
+    final_ratio: float
+    final_loss: float
+    accuracy: float
+    diverged: bool
+
+    def label(self) -> str:
+        """The settings in a few words, e.g. ``"relu/he lr=0.1"``."""
+        s = self.settings
+        text = f"{s['activation']}/{_init_name(s['init'])} lr={s['lr']:g}"
+        if s["clip"] is not None:
+            text += f" clip={s['clip']:g}"
+        if s["batch_norm"]:
+            text += " +BN"
+        return text
+
+
+@dataclass
+class ComparisonResult:
+    """The table of :func:`compare_remedies`, with every run's :class:`SpeedResult`.
+
+    >>> res = compare_remedies("digits", [64, 8, 8, 10], {"activation": ["sigmoid", "relu"],
+    ...                        "init": ["he"]}, epochs=1, train_size=50)
+    >>> [row.label() for row in res.rows]
+    ['sigmoid/he lr=0.5', 'relu/he lr=0.5']
+    """
+
+    dataset: str
+    sizes: list[int]
+    rows: list[ComparisonRow]
+    results: list[SpeedResult] = field(repr=False, default_factory=list)
+
+    def table(self) -> str:
+        """A plain-text table, one line per row."""
+        header = (
+            f"{'setting':<34} {'engine':<8} {'first':>9} {'last':>9} {'ratio':>9} "
+            f"{'final ratio':>11} {'loss':>8} {'accuracy':>8}"
+        )
+        lines = [header, "-" * len(header)]
+        for r in self.rows:
+            lines.append(
+                f"{r.label():<34} {r.engine:<8} {r.first_speed:>9.3g} {r.last_speed:>9.3g} "
+                f"{r.ratio:>9.3g} {r.final_ratio:>11.3g} {r.final_loss:>8.4f} "
+                f"{r.accuracy:>8.3f}" + ("  diverged" if r.diverged else "")
+            )
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "dataset": self.dataset,
+            "sizes": list(self.sizes),
+            "rows": [
+                {
+                    **r.settings,
+                    "init": _init_name(r.settings["init"]),
+                    "engine": r.engine,
+                    "first_speed": r.first_speed,
+                    "last_speed": r.last_speed,
+                    "ratio": r.ratio,
+                    "final_ratio": r.final_ratio,
+                    "final_loss": r.final_loss,
+                    "accuracy": r.accuracy,
+                    "diverged": r.diverged,
+                }
+                for r in self.rows
+            ],
+        }
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _init_name(init: Any) -> str:
+    return init if isinstance(init, str) else getattr(init, "__name__", "custom")
+
+
+def _ratio(speeds: np.ndarray) -> float:
+    if len(speeds) < 1:
+        return math.nan
+    first, last = float(speeds[0]), float(speeds[-1])
+    with np.errstate(all="ignore"):
+        return first / last if last != 0 else math.inf if first != 0 else math.nan
+
+
+def _load(dataset: Any, train_size: int | None, test_size: int | None, seed: int) -> Any:
+    if isinstance(dataset, str):
+        from chainrule.data import load
+
+        return load(dataset, train_size=train_size, test_size=test_size, seed=seed)
+    if train_size is not None and hasattr(dataset, "x_train"):
+        from dataclasses import replace
+
+        return replace(
+            dataset, x_train=dataset.x_train[:train_size], y_train=dataset.y_train[:train_size]
+        )
+    return dataset
+
+
+def _check_settings(
+    sizes: Sequence[int], ds: Any, engine: str, record: str, batch_norm: bool, clip: Any
+) -> None:
+    if engine not in ENGINES:
+        raise ConfigError(f"engine must be one of {ENGINES}, got {engine!r}")
+    if record not in RECORD_MODES:
+        raise ConfigError(f"record must be 'epoch' or 'step', got {record!r}")
+    if len(sizes) < 3:
+        raise ConfigError(f"sizes needs at least one hidden layer, got {list(sizes)}")
+    if sizes[0] != ds.n_features or sizes[-1] != ds.n_classes:
+        raise ConfigError(
+            f"sizes {list(sizes)} do not fit {ds.name}: it has {ds.n_features} features and "
+            f"{ds.n_classes} classes, so sizes must start with {ds.n_features} and end with "
+            f"{ds.n_classes}"
+        )
+    if clip is not None and not (isinstance(clip, int | float) and clip > 0):
+        raise ConfigError(f"clip must be a positive max norm or None, got {clip!r}")
+    if engine == "classic" and (batch_norm or clip is not None):
+        raise ConfigError(
+            "the classic engine has no batch normalization or gradient clipping; use "
+            "engine='autodiff' (or 'auto')"
+        )
+
+
+def _choose_engine(engine: str, activation: str, batch_norm: bool, clip: Any) -> str:
+    if engine != "auto":
+        return engine
+    if batch_norm or clip is not None or activation not in _CLASSIC_ACTIVATIONS:
+        return "autodiff"
+    return "classic"
+
+
+def _classic_network(sizes: Sequence[int], activation: str, init: Any, cost: str, seed: int) -> Any:
+    from chainrule.classic import Network
+
+    output = "sigmoid" if cost == "quadratic" else None
+    return Network(list(sizes), activation, cost, init, output_activation=output, seed=seed)
+
+
+def _accuracy(predicted: np.ndarray, y: np.ndarray) -> float:
+    return float(np.mean(predicted == y))
+
+
+# --------------------------------------------------------------------------- engines
+
+
+class _ClassicRun:
+    """Training and measuring with the classic network."""
+
+    def __init__(self, net: Any, x: np.ndarray, y: np.ndarray) -> None:
+        self.net = net
+        self.x, self.y = x, y
+
+    def measure(self) -> tuple[np.ndarray, float]:
+        """Hidden-layer speeds and J over the whole training set, with the current weights."""
+        g = self.net.backward(self.x, self.y)
+        return self.net.learning_speeds(g)[:-1], float(g.cost)
+
+    def step(self, xb: np.ndarray, yb: np.ndarray, lr: float, monitor: Any) -> float:
+        if monitor is not None:
+            return monitor.train_step(xb, yb, lr)
+        return self.net.train_step(xb, yb, lr)
+
+    def monitor(self) -> GradientMonitor:
+        return GradientMonitor(self.net, every=1, activations=False)
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        return self.net.predict(x)
+
+
+class _AutodiffRun:
+    """Training and measuring with the nn engine (Linear [+ BatchNorm1d] + activation)."""
+
+    def __init__(
+        self,
+        weights_from: Any,
+        activation: str,
+        cost: str,
+        batch_norm: bool,
+        clip: float | None,
+        lr: float,
+        x: np.ndarray,
+        y: np.ndarray,
+        n_classes: int,
+    ) -> None:
+        import chainrule as cr
+        from chainrule import nn, optim
+        from chainrule.data import one_hot
+
+        self.cr, self.nn, self.optim = cr, nn, optim
+        act_modules = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU}
+        if activation not in act_modules and activation != "identity":
+            raise ConfigError(f"unknown activation {activation!r} for the autodiff engine")
+        dtype = weights_from.dtype
+        modules: list[Any] = []
+        n = len(weights_from.weights)
+        for l, (w, b) in enumerate(zip(weights_from.weights, weights_from.biases), start=1):
+            linear = nn.Linear(w.shape[1], w.shape[0], dtype=dtype, rng=0)
+            linear.weight.data = w.copy()
+            linear.bias.data = b.copy()
+            modules.append(linear)
+            if l < n:
+                if batch_norm:
+                    modules.append(nn.BatchNorm1d(w.shape[0], dtype=dtype))
+                if activation != "identity":
+                    modules.append(act_modules[activation]())
+            elif cost == "quadratic":
+                modules.append(nn.Sigmoid())
+        self.model = nn.Sequential(*modules)
+        self.cost = cost
+        self.loss_fn = nn.QuadraticCost() if cost == "quadratic" else nn.CrossEntropyLoss()
+        self.clip = clip
+        self.opt = optim.SGD(self.model.parameters(), lr=lr)
+        self.x = x.astype(dtype, copy=False)
+        self.targets = one_hot(y, n_classes, dtype=dtype) if cost == "quadratic" else y
+        self.y = y
+
+    def measure(self) -> tuple[np.ndarray, float]:
+        """Hidden-layer speeds and J over the whole training set (train mode, no update)."""
+        model = self.model
+        saved = {name: b.data.copy() for name, b in model.named_buffers() if b is not None}
+        model.zero_grad()
+        loss = self.loss_fn(model(self.cr.tensor(self.x)), self.targets)
+        loss.backward()
+        speeds = layer_speeds(model)[:-1]
+        model.zero_grad()
+        for name, b in model.named_buffers():
+            if b is not None:
+                b.data[...] = saved[name]
+        return np.array(speeds), float(loss.item())
+
+    def step(self, xb: np.ndarray, tb: Any, lr: float, monitor: Any) -> float:
+        self.opt.zero_grad()
+        loss = self.loss_fn(self.model(self.cr.tensor(xb)), tb)
+        loss.backward()
+        value = float(loss.item())
+        if monitor is not None:
+            monitor.before_step(value)
+        if self.clip is not None:
+            total = self.optim.clip_grad_norm_(self.model.parameters(), self.clip)
+            if not math.isfinite(total):
+                return math.nan  # leave the weights: the run has diverged
+        self.opt.step()
+        if monitor is not None:
+            monitor.after_step()
+        return value
+
+    def monitor(self) -> GradientMonitor:
+        return GradientMonitor(self.model, every=1, activations=False)
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        self.model.eval()
+        try:
+            with self.cr.no_grad():
+                out = self.model(self.cr.tensor(x.astype(self.x.dtype, copy=False)))
+        finally:
+            self.model.train()
+        return np.argmax(out.numpy(), axis=1)
+
+
+# --------------------------------------------------------------------------- experiments
+
+
+def learning_speed_experiment(
+    dataset: Any = "fashion-mnist",
+    sizes: Sequence[int] = (784, 30, 30, 30, 30, 10),
+    activation: str = "sigmoid",
+    init: str | Callable[..., np.ndarray] = "normal-scaled",
+    *,
+    cost: str = "quadratic",
+    epochs: int = 30,
+    batch_size: int = 10,
+    lr: float = 0.5,
+    train_size: int | None = 1000,
+    test_size: int | None = None,
+    seed: int = 0,
+    engine: str = "auto",
+    batch_norm: bool = False,
+    clip: float | None = None,
+    record: str = "epoch",
+) -> SpeedResult:
+    """Train a network and record the learning speed of each hidden layer.
+
+    Args:
+        dataset: a name for :func:`chainrule.data.load` (``"fashion-mnist"``, ``"digits"``,
+            ...) or a loaded :class:`~chainrule.data.Dataset`.
+        sizes: neurons per layer, input first: ``[784, 30, 30, 30, 30, 10]`` is the
+            published four-hidden-layer network.
+        activation: hidden-layer σ: ``"sigmoid"``, ``"tanh"``, ``"relu"``.
+        init: ``"normal"`` (N(0, 1)), ``"normal-scaled"`` (N(0, 1/n_in)), ``"xavier"`` or
+            ``"he"``, as in :mod:`chainrule.classic.initializers` (biases 0, except N(0, 1)
+            for ``"normal"``), or a callable ``init(shape, rng) -> array``.
+        cost: ``"quadratic"`` (logistic output layer) or ``"cross-entropy"`` (softmax).
+        epochs, batch_size, lr: plain mini-batch gradient descent, shuffled by ``seed``.
+        train_size, test_size: keep the first n examples of each split.
+        seed: draws the weights and the batch order (same for both engines).
+        engine: ``"classic"``, ``"autodiff"``, or ``"auto"`` (classic unless batch_norm or
+            clip is asked for).
+        batch_norm: a BatchNorm1d between every hidden Linear layer and its σ (autodiff).
+        clip: clip the gradient norm to this value before each step (autodiff).
+        record: ``"epoch"``: speeds over the whole training set before training and after
+            each epoch (Nielsen's measure); ``"step"``: speeds on each training mini-batch.
+
+    >>> r = learning_speed_experiment("digits", [64, 16, 16, 10], "relu", "he",
+    ...                               cost="cross-entropy", epochs=1, lr=0.1, train_size=100)
+    >>> len(r.speeds), r.speeds.shape[1]
+    (2, 2)
+    """
+    ds = _load(dataset, train_size, test_size, seed)
+    sizes = [int(s) for s in sizes]
+    _check_settings(sizes, ds, engine, record, batch_norm, clip)
+    engine = _choose_engine(engine, activation, batch_norm, clip)
+    x, y = ds.x_train, ds.y_train
+    n = len(x)
+    net = _classic_network(sizes, activation, init, cost, seed)
+    if engine == "classic":
+        run: _ClassicRun | _AutodiffRun = _ClassicRun(net, x, y)
+        targets: Any = y
+    else:
+        run = _AutodiffRun(net, activation, cost, batch_norm, clip, lr, x, y, ds.n_classes)
+        targets = run.targets
+    monitor = run.monitor() if record == "step" else None
+    order_rng = np.random.default_rng([seed, 1])
+
+    speeds: list[np.ndarray] = []
+    losses: list[float] = []
+    xs: list[int] = []
+    diverged = False
+    with np.errstate(all="ignore"):
+        if record == "epoch":
+            s, j = run.measure()
+            speeds.append(s)
+            losses.append(j)
+            xs.append(0)
+            diverged = not (math.isfinite(j) and np.isfinite(s).all())
+        for epoch in range(1, epochs + 1):
+            if diverged:
+                break
+            order = order_rng.permutation(n)
+            for lo in range(0, n, batch_size):
+                rows = order[lo : lo + batch_size]
+                j = run.step(x[rows], targets[rows], lr, monitor)
+                if not math.isfinite(j):
+                    diverged = True
+                    break
+            if record == "epoch" and not diverged:
+                s, j = run.measure()
+                diverged = not (math.isfinite(j) and np.isfinite(s).all())
+                speeds.append(s)
+                losses.append(j)
+                xs.append(epoch)
+        records = monitor.records if monitor is not None else None
+        if records is not None:
+            speeds = list(records.hidden_speeds)
+            losses = list(records.loss)
+            xs = list(records.steps)
+            diverged = diverged or bool((records.nonfinite > 0).any())
+        train_acc = _accuracy(run.predict(x), y)
+        test_acc = None
+        if len(ds.x_test):
+            test_acc = _accuracy(run.predict(ds.x_test), ds.y_test)
+    n_hidden = len(sizes) - 2
+    return SpeedResult(
+        dataset=ds.name,
+        sizes=sizes,
+        activation=activation,
+        init=_init_name(init),
+        cost=cost,
+        engine=engine,
+        batch_norm=bool(batch_norm),
+        clip=None if clip is None else float(clip),
+        lr=float(lr),
+        batch_size=int(batch_size),
+        epochs=int(epochs),
+        train_size=n,
+        seed=int(seed),
+        record=record,
+        x=np.array(xs, np.int64),
+        speeds=np.array(speeds, float).reshape(-1, n_hidden),
+        train_loss=np.array(losses, float),
+        final_loss=float(losses[-1]) if losses else math.nan,
+        train_accuracy=train_acc,
+        test_accuracy=test_acc,
+        diverged=diverged,
+        records=records,
+    )
+
+
+def compare_remedies(
+    dataset: Any = "fashion-mnist",
+    sizes: Sequence[int] = (784, 30, 30, 30, 30, 10),
+    grid: Mapping[str, Sequence[Any]] | None = None,
+    *,
+    cost: str = "quadratic",
+    epochs: int = 10,
+    batch_size: int = 10,
+    lr: float = 0.5,
+    train_size: int | None = 1000,
+    test_size: int | None = None,
+    seed: int = 0,
+) -> ComparisonResult:
+    """Run :func:`learning_speed_experiment` for every combination of the remedies in ``grid``.
+
+    ``grid`` maps any of ``activation``, ``init``, ``lr``, ``clip``, ``batch_norm`` to a list
+    of values; a key left out takes its single default (``"sigmoid"``, ``"normal-scaled"``,
+    ``lr``, no clipping, no batch normalization). Every row uses the same data, the same seed
+    (so the same initial weights where the init is the same) and the same batch order; each
+    runs on the classic engine unless it needs batch normalization or clipping.
+
+    >>> res = compare_remedies("digits", [64, 8, 8, 10], {"lr": [0.1, 1.0]}, epochs=1,
+    ...                        train_size=50)
+    >>> len(res.rows), res.rows[1].settings["lr"]
+    (2, 1.0)
+    """
+    grid = dict(grid or {})
+    unknown = sorted(set(grid) - set(GRID_KEYS))
+    if unknown:
+        raise ConfigError(f"unknown grid key(s) {unknown}: use {list(GRID_KEYS)}")
+    defaults: dict[str, list[Any]] = {
+        "activation": ["sigmoid"],
+        "init": ["normal-scaled"],
+        "lr": [lr],
+        "clip": [None],
+        "batch_norm": [False],
+    }
+    axes = []
+    for key in GRID_KEYS:
+        values = list(grid.get(key, defaults[key]))
+        if not values:
+            raise ConfigError(f"grid[{key!r}] is empty")
+        axes.append(values)
+    ds = _load(dataset, train_size, test_size, seed)
+    rows: list[ComparisonRow] = []
+    results: list[SpeedResult] = []
+    for combo in itertools.product(*axes):
+        settings = dict(zip(GRID_KEYS, combo, strict=True))
+        result = learning_speed_experiment(
+            ds,
+            sizes,
+            settings["activation"],
+            settings["init"],
+            cost=cost,
+            epochs=epochs,
+            batch_size=batch_size,
+            lr=settings["lr"],
+            train_size=None,
+            seed=seed,
+            batch_norm=bool(settings["batch_norm"]),
+            clip=settings["clip"],
+        )
+        results.append(result)
+        accuracy = result.test_accuracy
+        rows.append(
+            ComparisonRow(
+                settings=settings,
+                engine=result.engine,
+                first_speed=float(result.speeds[0, 0]),
+                last_speed=float(result.speeds[0, -1]),
+                ratio=result.initial_ratio,
+                final_ratio=result.final_ratio,
+                final_loss=result.final_loss,
+                accuracy=result.train_accuracy if accuracy is None else accuracy,
+                diverged=result.diverged,
+            )
+        )
+    return ComparisonResult(ds.name, [int(s) for s in sizes], rows, results)

@@ -1,0 +1,345 @@
+"""Markdown, LaTeX and HTML for the graph listing and the reverse-accumulation table.
+
+These are for pasting into notes and slides: Markdown tables with ∂ notation, a LaTeX
+``tabular`` plus an ``align*`` block, and HTML (the SVG drawing and tables) for Jupyter.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import TYPE_CHECKING
+
+from chainrule.explain.graph import Graph, format_number
+
+if TYPE_CHECKING:
+    from chainrule.explain.explanation import Explanation
+
+
+# ---- Markdown -------------------------------------------------------------------------------
+def render_markdown(expl: Explanation) -> str:
+    """The graph listing and the reverse table as Markdown tables.
+
+    >>> from chainrule.explain import derive
+    >>> md = render_markdown(derive("y = (x1 + x2) * (x2 + 1)", at={"x1": 1, "x2": 2}))
+    >>> "| ∂y/∂x2 | ∂y/∂a · ∂a/∂x2 + ∂y/∂b · ∂b/∂x2 | 3·1 + 3·1 | 6 |" in md
+    True
+    """
+    y = expl.output
+    g = expl.graph
+    parts = [f"**{_md(_title(expl))}**", "", "Graph (topological order, inputs first):", ""]
+    if g.scalar:
+        rows = [["node", "op", "inputs", "formula", "value"]]
+        for n in g.nodes:
+            rows.append(
+                [n.name, n.op, ", ".join(n.inputs), _code(n.formula), format_number(n.value)]
+            )
+    else:
+        rows = [["node", "op", "inputs", "formula", "shape", "norm"]]
+        for n in g.nodes:
+            rows.append(
+                [
+                    n.name,
+                    n.op,
+                    ", ".join(n.inputs),
+                    _code(n.formula),
+                    str(n.shape),
+                    format_number(n.norm),
+                ]
+            )
+    parts += [_md_table(rows), "", f"Reverse accumulation (∂{y}/∂{y} = 1):", ""]
+    if g.scalar:
+        rows = [["partial", "sum over the nodes it feeds", "with numbers", "value"]]
+    else:
+        rows = [["partial", "sum over the nodes it feeds", "local partials", "norm"]]
+    for step in expl.steps:
+        left = f"∂{y}/∂{step.node}"
+        if not step.terms:
+            rows.append([left, "", "", "1"])
+            continue
+        symbols = " + ".join(f"∂{y}/∂{t.node} · ∂{t.node}/∂{step.node}" for t in step.terms)
+        if g.scalar:
+            numbers = " + ".join(f"{_num(t.partial)}·{_num(t.edge.value)}" for t in step.terms)
+            rows.append([left, symbols, numbers, format_number(step.value)])
+        else:
+            local = "; ".join(f"∂{t.node}/∂{step.node} = {t.edge.formula}" for t in step.terms)
+            rows.append([left, symbols, _code(local), format_number(g.node(step.node).grad_norm)])
+    parts.append(_md_table(rows))
+    if g.scalar:
+        grads = ", ".join(f"∂{y}/∂{k} = {format_number(v)}" for k, v in expl.gradients.items())
+        parts += ["", f"Result: {y} = {format_number(expl.value)}; {grads}."]
+    parts += [f"\n_Note: {_md(note)}_" for note in expl.notes]
+    return "\n".join(parts) + "\n"
+
+
+def _md_table(rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(_cell(c) for c in rows[0]) + " |"]
+    lines.append("|" + "|".join("---" for _ in rows[0]) + "|")
+    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows[1:]]
+    return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _code(text: str) -> str:
+    return f"`{text}`" if text else ""
+
+
+def _md(text: str) -> str:
+    return re.sub(r"([*_`\\])", r"\\\1", text)
+
+
+def _num(value: float | None) -> str:
+    text = format_number(value)
+    return f"({text})" if text.startswith("-") else text
+
+
+def _title(expl: Explanation) -> str:
+    if expl.expression is None:
+        return f"trace of {expl.output}"
+    point = ", ".join(f"{k} = {format_number(v)}" for k, v in expl.at.items())
+    return f"{expl.expression} at {point}"
+
+
+# ---- LaTeX ----------------------------------------------------------------------------------
+_FUNCTIONS = {"exp", "log", "sin", "cos", "tanh", "sqrt"}
+_TOKEN = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_']*|\d+\.?\d*(?:e[+-]?\d+)?|.)")
+
+
+def render_latex(expl: Explanation) -> str:
+    """The graph listing as a ``tabular`` and the reverse table as an ``align*`` block.
+
+    >>> from chainrule.explain import derive
+    >>> tex = render_latex(derive("y = (x1 + x2) * (x2 + 1)", at={"x1": 1, "x2": 2}))
+    >>> r"\\frac{\\partial y}{\\partial x_{2}} &=" in tex
+    True
+    """
+    y = expl.output
+    g = expl.graph
+    lines = [r"% " + _title(expl).replace("%", r"\%"), r"\begin{tabular}{llll}", r"\hline"]
+    lines.append(r"node & op & formula & " + ("value" if g.scalar else "shape") + r" \\")
+    lines.append(r"\hline")
+    for n in g.nodes:
+        last = (
+            format_number(n.value) if g.scalar else r"$" + r" \times ".join(map(str, n.shape)) + "$"
+        )
+        formula = f"${latex_formula(n.formula)}$" if n.formula else ""
+        lines.append(f"${latex_name(n.name)}$ & {_tex_text(n.op)} & {formula} & {last} \\\\")
+    lines += [r"\hline", r"\end{tabular}", "", r"\begin{align*}"]
+    for step in expl.steps:
+        left = _partial(y, step.node)
+        if not step.terms:
+            lines.append(f"{left} &= 1 \\\\")
+            continue
+        symbols = " + ".join(
+            f"{_partial(y, t.node)}{_partial(t.node, step.node)}" for t in step.terms
+        )
+        if g.scalar:
+            numbers = " + ".join(
+                f"{_tex_num(t.partial)} \\cdot {_tex_num(t.edge.value)}" for t in step.terms
+            )
+            lines.append(f"{left} &= {symbols} = {numbers} = {_tex_num(step.value)} \\\\")
+        else:
+            lines.append(f"{left} &= {symbols} \\\\")
+    lines[-1] = lines[-1].removesuffix(" \\\\")
+    lines.append(r"\end{align*}")
+    return "\n".join(lines) + "\n"
+
+
+def latex_name(name: str) -> str:
+    r"""``x12`` -> ``x_{12}``, ``W_1`` -> ``W_{1}``, longer words upright-italic.
+
+    >>> print(latex_name("x2"), latex_name("W_1"), latex_name("out"))
+    x_{2} W_{1} \mathit{out}
+    """
+    match = re.fullmatch(r"([A-Za-z]+)_?(\d+)", name) or re.fullmatch(
+        r"([A-Za-z]+)_([A-Za-z0-9]+)", name
+    )
+    if match:
+        return f"{latex_name(match.group(1))}_{{{match.group(2)}}}"
+    if re.fullmatch(r"[A-Za-z]", name):
+        return name
+    if re.fullmatch(r"[A-Za-z]+", name):
+        return rf"\mathit{{{name}}}"
+    return rf"\text{{{_tex_text(name)}}}"
+
+
+def latex_formula(formula: str) -> str:
+    r"""An op formula (``a * b``, ``x1^2``, ``sigmoid(z)``) in LaTeX math.
+
+    >>> print(latex_formula("2*x1^(-2)"), latex_formula("1/(2*sqrt(a))"), sep="  ")
+    2 \cdot x_{1}^{-2}  1 / (2 \cdot \sqrt{a})
+    """
+    tokens = [m.group(1) for m in _TOKEN.finditer(formula) if m.group(1).strip()]
+    pieces: list[tuple[str, str]] = []  # (latex, kind)
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        group_follows = i + 1 < len(tokens) and tokens[i + 1] == "("
+        if tok == "^" and i + 1 < len(tokens):
+            if group_follows:
+                end = _closing(tokens, i + 1)
+                pieces.append(("^{" + latex_formula(" ".join(tokens[i + 2 : end])) + "}", "sup"))
+                i = end + 1
+            else:
+                pieces.append(("^{" + latex_formula(tokens[i + 1]) + "}", "sup"))
+                i += 2
+            continue
+        if tok == "sqrt" and group_follows:
+            end = _closing(tokens, i + 1)
+            pieces.append((r"\sqrt{" + latex_formula(" ".join(tokens[i + 2 : end])) + "}", "name"))
+            i = end + 1
+            continue
+        kind = "call" if group_follows and re.fullmatch(r"[A-Za-z_]\w*", tok) else "other"
+        pieces.append((_latex_token(tok), kind))
+        i += 1
+    text, previous = "", ""
+    for piece, kind in pieces:
+        tight = (
+            not text
+            or kind == "sup"
+            or piece in {")", "]", ","}
+            or previous in {"(", "["}
+            or (piece == "(" and previous == "call")
+            or (previous == "-" and len(text) == 1)  # a leading minus sign
+        )
+        text += ("" if tight else " ") + piece
+        previous = piece if kind != "call" else "call"
+    return text
+
+
+def _closing(tokens: list[str], start: int) -> int:
+    """The index of the parenthesis closing the one at ``start`` (or the last token)."""
+    depth = 0
+    for j in range(start, len(tokens)):
+        depth += {"(": 1, ")": -1}.get(tokens[j], 0)
+        if depth == 0:
+            return j
+    return len(tokens) - 1
+
+
+_OPERATOR_NAMES = frozenset(
+    [
+        "sigmoid",
+        "relu",
+        "abs",
+        "sign",
+        "sum",
+        "mean",
+        "max",
+        "min",
+        "softmax",
+        "log_softmax",
+        "where",
+        "clip",
+        "var",
+        "logsumexp",
+        "reshape",
+        "broadcast",
+        "concat",
+        "stack",
+        "cross_entropy",
+        "bce",
+        "softplus",
+        "gelu",
+        "elu",
+        "leaky_relu",
+    ]
+)
+
+
+def _latex_token(tok: str) -> str:
+    if tok == "*":
+        return r"\cdot"
+    if tok == "@":
+        return r"\,@\,"
+    if tok in _OPERATOR_NAMES:
+        return rf"\operatorname{{{_tex_text(tok)}}}"
+    if tok in _FUNCTIONS:
+        return "\\" + tok
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_']*", tok):
+        return latex_name(tok)
+    if re.fullmatch(r"[0-9.e+-]+|[()\[\]+\-/=<>,.|]", tok):
+        return tok
+    return _tex_text(tok)
+
+
+def _partial(y: str, x: str) -> str:
+    return rf"\frac{{\partial {latex_name(y)}}}{{\partial {latex_name(x)}}}"
+
+
+def _tex_num(value: float | None) -> str:
+    text = format_number(value)
+    if "e" in text and text not in {"inf", "-inf"}:
+        mantissa, exponent = text.split("e")
+        text = rf"{mantissa} \times 10^{{{int(exponent)}}}"
+    return f"({text})" if text.startswith("-") else text
+
+
+def _tex_text(text: str) -> str:
+    replace = {
+        "\\": r"\textbackslash{}",
+        "&": r"\&",
+        "%": r"\%",
+        "$": r"\$",
+        "#": r"\#",
+        "_": r"\_",
+        "{": r"\{",
+        "}": r"\}",
+        "~": r"\textasciitilde{}",
+        "^": r"\textasciicircum{}",
+    }
+    return "".join(replace.get(c, c) for c in text)
+
+
+# ---- HTML -------------------------------------------------------------------------------------
+def render_html(expl: Explanation) -> str:
+    """HTML for Jupyter: the SVG drawing, the graph listing and the reverse table."""
+    from chainrule.explain.draw import to_svg
+
+    y = expl.output
+    g = expl.graph
+    out = ['<div class="chainrule-explain">', f"<p><b>{html.escape(_title(expl))}</b></p>"]
+    out.append(to_svg(expl))
+    out.append(_html_graph(g))
+    rows = []
+    for step in expl.steps:
+        left = f"∂{y}/∂{step.node}"
+        symbols = " + ".join(f"∂{y}/∂{t.node} · ∂{t.node}/∂{step.node}" for t in step.terms)
+        if g.scalar:
+            numbers = " + ".join(f"{_num(t.partial)}·{_num(t.edge.value)}" for t in step.terms)
+            value = format_number(step.value)
+        else:
+            numbers = "; ".join(t.edge.formula for t in step.terms)
+            value = format_number(g.node(step.node).grad_norm)
+        rows.append([left, symbols or "1 (the top)", numbers, value])
+    head = ["partial", "sum over the nodes it feeds", "numbers" if g.scalar else "local", "value"]
+    out.append(_html_table(head, rows))
+    out += [f"<p><i>{html.escape(note)}</i></p>" for note in expl.notes]
+    out.append("</div>")
+    return "\n".join(out)
+
+
+def _html_graph(g: Graph) -> str:
+    head = ["node", "op", "inputs", "formula", "value" if g.scalar else "shape"]
+    rows = [
+        [
+            n.name,
+            n.op,
+            ", ".join(n.inputs),
+            n.formula,
+            format_number(n.value) if g.scalar else str(n.shape),
+        ]
+        for n in g.nodes
+    ]
+    return _html_table(head, rows)
+
+
+def _html_table(head: list[str], rows: list[list[str]]) -> str:
+    th = "".join(f"<th>{html.escape(h)}</th>" for h in head)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows
+    )
+    return f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"

@@ -1,0 +1,257 @@
+"""Weight initializers, each drawing from an explicit ``numpy.random.Generator``.
+
+Every function takes a tensor or a shape first and a generator (or an int seed) second:
+
+* given a tensor, it overwrites the tensor's data (keeping its dtype and device) and returns
+  the tensor, like PyTorch's ``nn.init.*_`` functions;
+* given a shape, it returns a new NumPy array (the default float dtype unless ``dtype=``).
+
+So each one is also an ``init(shape, rng)`` callable, the protocol ``Linear(init=...)`` and the
+classic network accept. Values are drawn in float64 and then cast, so one seed gives the same
+numbers in float32 and float64. ``rng=None`` draws from fresh OS entropy (not reproducible).
+
+fan_in and fan_out follow PyTorch: for a weight of shape (out, in, *k), fan_in = in * prod(k)
+and fan_out = out * prod(k); the lecture's W^l has shape (N^l, N^(l-1)), so fan_in = N^(l-1).
+
+====================  ====================================================
+``normal``            N(mean, std²), N(0, 1) by default: the lecture's choice
+``normal_scaled``     N(0, 1/fan_in)
+``uniform``           U(a, b)
+``xavier_uniform``    U(-r, r), r = gain · sqrt(6 / (fan_in + fan_out))
+``xavier_normal``     N(0, σ²), σ = gain · sqrt(2 / (fan_in + fan_out))
+``kaiming_uniform``   U(-r, r), r = gain · sqrt(3 / fan)       (fan = fan_in by default)
+``kaiming_normal``    N(0, σ²), σ = gain / sqrt(fan)
+``zeros``, ``ones``, ``constant``
+====================  ====================================================
+
+>>> from chainrule.nn import init
+>>> w = init.xavier_uniform((3, 4), rng=0)
+>>> w.shape, w.dtype, bool(abs(w).max() <= (6 / 7) ** 0.5)
+((3, 4), dtype('float32'), True)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any, TypeAlias
+
+import numpy as np
+
+from chainrule import backend
+from chainrule.engine.tensor import Tensor
+from chainrule.errors import ConfigError
+
+Target: TypeAlias = Tensor | tuple[int, ...] | int
+Seed: TypeAlias = np.random.Generator | int | None
+
+__all__ = [
+    "as_generator",
+    "calculate_gain",
+    "compute_fans",
+    "constant",
+    "get_initializer",
+    "kaiming_normal",
+    "kaiming_uniform",
+    "normal",
+    "normal_scaled",
+    "ones",
+    "uniform",
+    "xavier_normal",
+    "xavier_uniform",
+    "zeros",
+]
+
+
+def as_generator(rng: Seed) -> np.random.Generator:
+    """A ``Generator`` as given, or a new one from an int seed (or from OS entropy for None)."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None or isinstance(rng, int | np.integer | np.random.SeedSequence):
+        return np.random.default_rng(rng)
+    raise ConfigError(f"rng must be a numpy.random.Generator, an int seed or None, got {rng!r}")
+
+
+def _shape_of(target: Target) -> tuple[int, ...]:
+    if isinstance(target, Tensor):
+        return tuple(target.shape)
+    return (int(target),) if isinstance(target, int | np.integer) else tuple(target)
+
+
+def _fill(target: Target, values: np.ndarray, dtype: Any) -> Any:
+    if isinstance(target, Tensor):
+        dtype = target.dtype
+        values = backend.to_device(np.asarray(values).astype(dtype), target.device)
+        target.data = values
+        return target
+    dtype = backend.get_default_dtype() if dtype is None else np.dtype(dtype)
+    return np.asarray(values).astype(dtype)
+
+
+def compute_fans(target: Target) -> tuple[int, int]:
+    """(fan_in, fan_out) of a weight of shape (out, in, *kernel), as PyTorch computes them.
+
+    >>> compute_fans((3, 4))
+    (4, 3)
+    """
+    shape = _shape_of(target)
+    if len(shape) < 2:
+        raise ConfigError(
+            f"fan_in and fan_out need a weight with at least 2 dimensions, got shape {shape}"
+        )
+    receptive = math.prod(shape[2:])
+    return shape[1] * receptive, shape[0] * receptive
+
+
+_GAINS = {
+    "linear": 1.0,
+    "identity": 1.0,
+    "sigmoid": 1.0,
+    "tanh": 5.0 / 3.0,
+    "relu": math.sqrt(2.0),
+    "selu": 3.0 / 4.0,
+}
+
+
+def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
+    """PyTorch's recommended gain for a nonlinearity: 1 for linear and sigmoid, 5/3 for tanh,
+    sqrt(2) for relu, sqrt(2 / (1 + a²)) for leaky_relu with slope ``param`` (0.01 default).
+
+    >>> round(calculate_gain("tanh"), 4)
+    1.6667
+    """
+    name = nonlinearity.lower()
+    if name == "leaky_relu":
+        slope = 0.01 if param is None else float(param)
+        return math.sqrt(2.0 / (1 + slope * slope))
+    if name in _GAINS:
+        return _GAINS[name]
+    known = ", ".join(sorted([*_GAINS, "leaky_relu"]))
+    raise ConfigError(f"unknown nonlinearity {nonlinearity!r} for a gain: use one of {known}")
+
+
+def _fan(target: Target, mode: str) -> int:
+    fan_in, fan_out = compute_fans(target)
+    if mode == "fan_in":
+        return fan_in
+    if mode == "fan_out":
+        return fan_out
+    raise ConfigError(f"mode must be 'fan_in' or 'fan_out', got {mode!r}")
+
+
+def normal(
+    target: Target, rng: Seed = None, mean: float = 0.0, std: float = 1.0, *, dtype: Any = None
+) -> Any:
+    """N(mean, std²); the default N(0, 1) is the lecture's (and Nielsen's) initialization."""
+    values = as_generator(rng).normal(mean, std, size=_shape_of(target))
+    return _fill(target, values, dtype)
+
+
+def normal_scaled(target: Target, rng: Seed = None, *, dtype: Any = None) -> Any:
+    """N(0, 1/fan_in): each z starts with about the variance of one input."""
+    std = 1.0 / math.sqrt(compute_fans(target)[0])
+    return normal(target, rng, 0.0, std, dtype=dtype)
+
+
+def uniform(
+    target: Target, rng: Seed = None, a: float = 0.0, b: float = 1.0, *, dtype: Any = None
+) -> Any:
+    """U(a, b)."""
+    values = as_generator(rng).uniform(a, b, size=_shape_of(target))
+    return _fill(target, values, dtype)
+
+
+def xavier_uniform(
+    target: Target, rng: Seed = None, gain: float = 1.0, *, dtype: Any = None
+) -> Any:
+    """Glorot: U(-r, r) with r = gain · sqrt(6 / (fan_in + fan_out))."""
+    fan_in, fan_out = compute_fans(target)
+    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    return uniform(target, rng, -bound, bound, dtype=dtype)
+
+
+def xavier_normal(target: Target, rng: Seed = None, gain: float = 1.0, *, dtype: Any = None) -> Any:
+    """Glorot: N(0, σ²) with σ = gain · sqrt(2 / (fan_in + fan_out))."""
+    fan_in, fan_out = compute_fans(target)
+    return normal(target, rng, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), dtype=dtype)
+
+
+def kaiming_uniform(
+    target: Target,
+    rng: Seed = None,
+    a: float = 0.0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    *,
+    dtype: Any = None,
+) -> Any:
+    """He: U(-r, r) with r = gain · sqrt(3 / fan), gain = ``calculate_gain(nonlinearity, a)``.
+
+    With ``a=sqrt(5)`` this is PyTorch's default ``Linear`` weight, U(-1/sqrt(fan_in), ...).
+    """
+    bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / _fan(target, mode))
+    return uniform(target, rng, -bound, bound, dtype=dtype)
+
+
+def kaiming_normal(
+    target: Target,
+    rng: Seed = None,
+    a: float = 0.0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    *,
+    dtype: Any = None,
+) -> Any:
+    """He: N(0, σ²) with σ = gain / sqrt(fan); N(0, 2/fan_in) for ReLU layers."""
+    std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(target, mode))
+    return normal(target, rng, 0.0, std, dtype=dtype)
+
+
+def constant(target: Target, value: float, rng: Seed = None, *, dtype: Any = None) -> Any:
+    """Every element ``value`` (``rng`` is accepted and ignored)."""
+    return _fill(target, np.full(_shape_of(target), float(value)), dtype)
+
+
+def zeros(target: Target, rng: Seed = None, *, dtype: Any = None) -> Any:
+    """Every element 0 (``rng`` is accepted and ignored, so it fits ``init(shape, rng)``)."""
+    return constant(target, 0.0, dtype=dtype)
+
+
+def ones(target: Target, rng: Seed = None, *, dtype: Any = None) -> Any:
+    """Every element 1."""
+    return constant(target, 1.0, dtype=dtype)
+
+
+Initializer: TypeAlias = Callable[[tuple[int, ...], np.random.Generator], Any]
+
+#: Initializers by name, for ``Linear(init="...")``; "xavier" and "he" are the classic
+#: network's names for xavier_uniform and kaiming_normal.
+INITIALIZERS: dict[str, Initializer] = {
+    "normal": normal,
+    "normal_scaled": normal_scaled,
+    "uniform": uniform,
+    "xavier_uniform": xavier_uniform,
+    "xavier": xavier_uniform,
+    "xavier_normal": xavier_normal,
+    "kaiming_uniform": kaiming_uniform,
+    "kaiming_normal": kaiming_normal,
+    "he": kaiming_normal,
+    "zeros": zeros,
+    "ones": ones,
+}
+
+
+def get_initializer(init: str | Initializer) -> Initializer:
+    """The initializer for a name (``"xavier-uniform"`` and ``"xavier_uniform"`` both work)
+    or the callable itself.
+
+    >>> get_initializer("kaiming-normal").__name__
+    'kaiming_normal'
+    """
+    if callable(init):
+        return init
+    key = init.replace("-", "_").lower() if isinstance(init, str) else init
+    if key not in INITIALIZERS:
+        known = ", ".join(repr(k) for k in INITIALIZERS)
+        raise ConfigError(f"unknown init {init!r}: use one of {known} or a callable(shape, rng)")
+    return INITIALIZERS[key]

@@ -1,0 +1,137 @@
+"""Losses as modules: ``loss_fn(output, target)`` gives a scalar tensor (by default).
+
+Targets may be NumPy arrays, lists or tensors; they are constants (no gradient flows into
+them) except in ``MSELoss``, which, like PyTorch, also differentiates a target that requires
+a gradient. The fused ops keep each default loss one node in the graph.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from chainrule import backend, ops
+from chainrule.engine.tensor import Tensor
+from chainrule.errors import ConfigError, ShapeError
+from chainrule.nn.module import Module
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+class _Loss(Module):
+    def __init__(self, reduction: str = "mean") -> None:
+        super().__init__()
+        if reduction not in _REDUCTIONS:
+            raise ConfigError(
+                f"{type(self).__name__}: reduction must be one of {_REDUCTIONS}, got {reduction!r}"
+            )
+        self.reduction = reduction
+
+    def extra_repr(self) -> str:
+        return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
+
+
+def _as_tensor(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+class QuadraticCost(Module):
+    """The lecture's cost J = 1/(2m) Σ_i ||y_i - a_i||², m = the batch size (first axis).
+
+    Convention against PyTorch: ``MSELoss`` (mean) divides by every element, m · N^L, and has
+    no 1/2, so J = MSELoss()(a, y) · N^L / 2 for outputs of shape (m, N^L). The 1/2 makes
+    ∂J/∂a = (a - y)/m, the lecture's ∇_a C averaged over the batch. One fused node.
+
+    >>> import chainrule as cr
+    >>> from chainrule import nn
+    >>> nn.QuadraticCost()(cr.tensor([[1.0, 2.0], [3.0, 4.0]]), [[1.0, 0.0], [0.0, 4.0]])
+    tensor(3.25)
+    """
+
+    def forward(self, output: Tensor, target: Any) -> Tensor:
+        if isinstance(target, Tensor) and target.requires_grad:
+            output = _as_tensor(output)
+            diff = output - target
+            m = output.shape[0] if output.ndim else 1
+            return (diff * diff).sum() * (0.5 / m)
+        return ops.quadratic_cost(output, target)
+
+
+class MSELoss(_Loss):
+    """Mean squared error, PyTorch's: mean (default), sum or elementwise (``"none"``) of
+    (output - target)². ``MSELoss()(a, y) == 2 · QuadraticCost()(a, y) / N^L``.
+
+    >>> import chainrule as cr
+    >>> from chainrule import nn
+    >>> nn.MSELoss()(cr.tensor([[1.0, 2.0], [3.0, 4.0]]), [[1.0, 0.0], [0.0, 4.0]])
+    tensor(3.25)
+    """
+
+    def forward(self, output: Tensor, target: Any) -> Tensor:
+        output = _as_tensor(output)
+        if self.reduction == "none" or (isinstance(target, Tensor) and target.requires_grad):
+            target = target if isinstance(target, Tensor) else output._lift(np.asarray(target))
+            if target.shape != output.shape:
+                raise ShapeError(f"MSELoss: outputs {output.shape} but targets {target.shape}")
+            diff = output - target
+            squared = diff * diff
+            if self.reduction == "none":
+                return squared
+            return squared.sum() if self.reduction == "sum" else squared.mean()
+        # The fused quadratic cost is sum/(2m); rescale it to sum or sum/size.
+        m = output.shape[0] if output.ndim else 1
+        size = max(output.size, 1)
+        factor = 2.0 * m if self.reduction == "sum" else 2.0 * m / size
+        return ops.quadratic_cost(output, target) * factor
+
+
+class CrossEntropyLoss(_Loss):
+    """Softmax cross-entropy from logits (m, C) against int labels (m,) or target
+    probabilities (m, C), as PyTorch's ``CrossEntropyLoss``. The default mean is one fused
+    node whose gradient is (softmax(logits) - y) / m. (No class weights, ``ignore_index`` or
+    label smoothing.)
+
+    >>> import chainrule as cr
+    >>> from chainrule import nn
+    >>> round(nn.CrossEntropyLoss()(cr.tensor([[0.0, 0.0]]), [1]).item(), 4)
+    0.6931
+    """
+
+    def forward(self, logits: Tensor, target: Any) -> Tensor:
+        logits = _as_tensor(logits)
+        loss = ops.cross_entropy(logits, target)  # also checks shapes and labels
+        if self.reduction == "mean":
+            return loss
+        m = logits.shape[0]
+        if self.reduction == "sum":
+            return loss * float(m)
+        labels = target.data if isinstance(target, Tensor) else np.asarray(target)
+        log_probs = ops.log_softmax(logits, -1)
+        if labels.dtype.kind in "iu":
+            labels = backend.to_device(labels, logits.device)
+            rows = backend.get_array_module(labels).arange(m)
+            return -log_probs[rows, labels]
+        return -(log_probs * logits._lift(labels)).sum(axis=-1)
+
+
+class BCEWithLogitsLoss(_Loss):
+    """Binary cross-entropy of sigmoid(logits) against targets in [0, 1], computed from the
+    logits without overflow (PyTorch's ``BCEWithLogitsLoss``, without ``pos_weight``).
+
+    >>> import chainrule as cr
+    >>> from chainrule import nn
+    >>> round(nn.BCEWithLogitsLoss()(cr.tensor([0.0, 0.0]), [1.0, 0.0]).item(), 4)
+    0.6931
+    """
+
+    def forward(self, logits: Tensor, target: Any) -> Tensor:
+        logits = _as_tensor(logits)
+        if self.reduction != "none":
+            loss = ops.binary_cross_entropy_with_logits(logits, target)
+            return loss if self.reduction == "mean" else loss * float(logits.size)
+        target = logits._lift(target.data if isinstance(target, Tensor) else np.asarray(target))
+        if target.shape != logits.shape:
+            raise ShapeError(f"BCEWithLogitsLoss: logits {logits.shape} but targets {target.shape}")
+        # -[y log σ(x) + (1 - y) log(1 - σ(x))] = softplus(x) - x y
+        return ops.softplus(logits) - logits * target

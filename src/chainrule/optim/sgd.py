@@ -1,0 +1,101 @@
+"""Stochastic gradient descent, with PyTorch's momentum, dampening, Nesterov and weight decay."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from chainrule.backend import get_array_module
+from chainrule.errors import ConfigError
+from chainrule.optim.optimizer import Optimizer, ParamsT
+
+
+class SGD(Optimizer):
+    """Gradient descent, W ← W - α ∂J/∂W: the lecture's update when ``momentum=0``.
+
+    With the other options it follows PyTorch's ``torch.optim.SGD`` exactly, for each
+    parameter p with gradient g:
+
+    * ``weight_decay`` λ: g ← g + λ p (L2 regularization);
+    * ``momentum`` μ: b ← g at the first step, then b ← μ b + (1 - dampening) g; the step
+      uses g ← b, or g ← g + μ b with ``nesterov=True``;
+    * p ← p - lr · g.
+
+    >>> import chainrule as cr
+    >>> from chainrule import optim
+    >>> w = cr.tensor([1.0, 2.0], requires_grad=True)
+    >>> opt = optim.SGD([w], lr=0.1)
+    >>> (w * w).sum().backward(); opt.step(); w
+    tensor([0.8, 1.6], requires_grad=True)
+    """
+
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
+    ) -> None:
+        defaults = {
+            "lr": lr,
+            "momentum": momentum,
+            "dampening": dampening,
+            "weight_decay": weight_decay,
+            "nesterov": nesterov,
+        }
+        super().__init__(params, defaults)
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        for key in ("lr", "momentum", "dampening", "weight_decay"):
+            self._check(group, key)
+        group["nesterov"] = bool(group["nesterov"])
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ConfigError(
+                f"SGD: nesterov=True needs momentum > 0 and dampening = 0, got "
+                f"momentum={group['momentum']!r} and dampening={group['dampening']!r}"
+            )
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """One update of every parameter that has a gradient (the others are skipped)."""
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            lr = float(group["lr"])
+            momentum = float(group["momentum"])
+            dampening = float(group["dampening"])
+            weight_decay = float(group["weight_decay"])
+            nesterov = group["nesterov"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                g = p.grad.data
+                data = p.data
+                xp = get_array_module(data)
+                tmp = self._temp(p)
+                if weight_decay:
+                    xp.multiply(data, weight_decay, out=tmp)  # g + λ p, into the scratch
+                    tmp += g
+                    g = tmp
+                if momentum:
+                    state = self.state.get(p)
+                    if state is None:
+                        state = self.state[p] = {}
+                    buf = state.get("momentum_buffer")
+                    if buf is None:
+                        buf = state["momentum_buffer"] = xp.array(g, copy=True)
+                    else:
+                        buf *= momentum
+                        buf += g if dampening == 0.0 else g * (1.0 - dampening)
+                    if nesterov:  # g + μ b
+                        if g is tmp:
+                            g = g + buf * momentum
+                        else:
+                            xp.multiply(buf, momentum, out=tmp)
+                            tmp += g
+                            g = tmp
+                    else:
+                        g = buf
+                xp.multiply(g, lr, out=tmp)
+                data -= tmp
+        return loss

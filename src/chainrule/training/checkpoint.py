@@ -1,0 +1,105 @@
+"""Model files and checkpoints: safetensors (no code runs on load), written atomically.
+
+One format serves both: the weights (and optimizer state) as tensors, and in the metadata the
+training config, the epochs done, the history and the random generators' states, so that
+``--resume`` continues a run exactly where it stopped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from chainrule.errors import ChainruleError, ModelFileError
+from chainrule.serialization import load_tensors, save_tensors
+from chainrule.training.config import TrainConfig
+from chainrule.training.learners import Learner, build_learner
+
+FORMAT = "chainrule.model"
+VERSION = 1
+
+
+@dataclass
+class Checkpoint:
+    """Everything needed to use a model or to continue training it."""
+
+    config: TrainConfig
+    arrays: dict[str, np.ndarray]
+    values: dict[str, Any] = field(default_factory=dict)
+    epoch: int = 0
+    history: list[dict[str, Any]] = field(default_factory=list)
+    shuffle_rng: dict[str, Any] | None = None
+
+
+def capture(
+    learner: Learner,
+    config: TrainConfig,
+    epoch: int,
+    history: list[dict[str, Any]],
+    shuffle_rng: np.random.Generator,
+) -> Checkpoint:
+    """A snapshot that later changes to the learner do not touch."""
+    arrays, values = learner.state()
+    return Checkpoint(
+        config=config,
+        arrays={k: np.array(v, copy=True) for k, v in arrays.items()},
+        values=values,
+        epoch=epoch,
+        history=[dict(h) for h in history],
+        shuffle_rng=shuffle_rng.bit_generator.state,
+    )
+
+
+def save(path: str | Path, checkpoint: Checkpoint) -> Path:
+    """Write atomically: a crash mid-save leaves any previous file intact."""
+    metadata = {
+        "format": FORMAT,
+        "version": VERSION,
+        "engine": checkpoint.config.engine,
+        "config": checkpoint.config.to_dict(),
+        "values": checkpoint.values,
+        "epoch": checkpoint.epoch,
+        "history": checkpoint.history,
+        "shuffle_rng": checkpoint.shuffle_rng,
+    }
+    return save_tensors(path, checkpoint.arrays, metadata)
+
+
+def load(path: str | Path) -> Checkpoint:
+    """Read a model file; anything wrong is a one-line ``ModelFileError`` naming the file."""
+    arrays, meta = load_tensors(path)
+    if meta.get("format") != FORMAT:
+        raise ModelFileError(f"{path}: not a chainrule model file (format {meta.get('format')!r})")
+    if meta.get("version") != VERSION:
+        raise ModelFileError(f"{path}: model file version {meta.get('version')} is not supported")
+    try:
+        config = TrainConfig.from_dict(meta["config"])
+    except (KeyError, TypeError, ChainruleError) as exc:
+        raise ModelFileError(f"{path}: bad training config in the model file: {exc}") from None
+    return Checkpoint(
+        config=config,
+        arrays=arrays,
+        values=meta.get("values", {}),
+        epoch=int(meta.get("epoch", 0)),
+        history=list(meta.get("history", [])),
+        shuffle_rng=meta.get("shuffle_rng"),
+    )
+
+
+def restore(checkpoint: Checkpoint, path: str | Path = "<checkpoint>") -> Learner:
+    """A learner with the checkpoint's weights and optimizer state."""
+    learner = build_learner(checkpoint.config)
+    try:
+        learner.load_state(checkpoint.arrays, checkpoint.values)
+    except ChainruleError as exc:
+        raise ModelFileError(f"{path}: {exc}") from None
+    return learner
+
+
+def load_model(path: str | Path) -> tuple[Learner, Checkpoint]:
+    """A trained model ready to evaluate or predict, and its checkpoint."""
+    checkpoint = load(path)
+    return restore(checkpoint, path), checkpoint

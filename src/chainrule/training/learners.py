@@ -1,0 +1,201 @@
+"""The two engines behind one small interface, so the training loop does not care which runs.
+
+A learner trains on a batch, evaluates, predicts, and hands out its state (weights and
+optimizer) as plain arrays plus JSON-able values for checkpoints.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import numpy as np
+
+from chainrule import nn, optim
+from chainrule.classic import Network
+from chainrule.classic.convert import to_sequential
+from chainrule.data import one_hot
+from chainrule.engine.state import no_grad
+from chainrule.engine.tensor import Tensor
+from chainrule.errors import ModelFileError
+from chainrule.training.config import TrainConfig
+
+
+class Learner(Protocol):
+    engine: str
+
+    def train_batch(self, x: np.ndarray, y: np.ndarray) -> float: ...
+
+    def evaluate(self, x: np.ndarray, y: np.ndarray) -> tuple[float, float]: ...
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray: ...
+
+    def state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]: ...
+
+    def load_state(self, arrays: dict[str, np.ndarray], values: dict[str, Any]) -> None: ...
+
+
+def build_learner(config: TrainConfig) -> Learner:
+    """A fresh model for ``config``; both engines draw the same initial weights from the seed."""
+    network = Network(
+        config.layers, config.activation, config.cost, config.init, seed=config.seed
+    )
+    if config.engine == "classic":
+        return ClassicLearner(network, config.lr)
+    return AutodiffLearner(config, network)
+
+
+class ClassicLearner:
+    """The lecture's network: forward, the δ recursion, W ← W − α ∂J/∂W."""
+
+    engine = "classic"
+
+    def __init__(self, network: Network, lr: float) -> None:
+        self.network = network
+        self.lr = lr
+
+    def train_batch(self, x: np.ndarray, y: np.ndarray) -> float:
+        return self.network.train_step(x, y, self.lr)
+
+    def evaluate(self, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+        return self.network.cost(x, y), self.network.accuracy(x, y)
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        return self.network.output(x)
+
+    def state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        return self.network.state()["arrays"], {}
+
+    def load_state(self, arrays: dict[str, np.ndarray], values: dict[str, Any]) -> None:
+        state = self.network.state()
+        self.network = Network.from_state({"config": state["config"], "arrays": arrays})
+
+
+class AutodiffLearner:
+    """The same network as ``nn.Sequential``, trained by ``chainrule.optim``."""
+
+    engine = "autodiff"
+
+    def __init__(self, config: TrainConfig, network: Network) -> None:
+        self.config = config
+        self.model = to_sequential(
+            network, batch_norm=config.batch_norm, dropout=config.dropout, seed=config.seed
+        )
+        self.optimizer = make_optimizer(config, self.model.parameters())
+        self.n_classes = config.n_outputs
+        if config.cost == "quadratic":
+            self.loss = nn.QuadraticCost()
+        else:
+            self.loss = nn.CrossEntropyLoss()
+
+    def _targets(self, y: np.ndarray) -> np.ndarray:
+        if self.config.cost == "quadratic" and y.ndim == 1:
+            return one_hot(y, self.n_classes, dtype=np.float32)
+        return y
+
+    def train_batch(self, x: np.ndarray, y: np.ndarray) -> float:
+        self.model.train()
+        loss = self.loss(self.model(Tensor(x)), self._targets(y))
+        self.optimizer.zero_grad()
+        loss.backward()
+        if self.config.clip_norm is not None:
+            optim.clip_grad_norm_(self.model.parameters(), self.config.clip_norm)
+        self.optimizer.step()
+        return float(loss.item())
+
+    def evaluate(self, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+        self.model.eval()
+        with no_grad():
+            out = self.model(Tensor(x))
+            loss = float(self.loss(out, self._targets(y)).item())
+        labels = y if y.ndim == 1 else y.argmax(axis=1)
+        return loss, float(np.mean(out.numpy().argmax(axis=1) == labels))
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        self.model.eval()
+        with no_grad():
+            out = self.model(Tensor(x))
+        if self.config.cost == "cross-entropy":
+            out = out.softmax(axis=-1)
+        return out.numpy()
+
+    def state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        arrays = {f"model.{k}": v for k, v in self.model.state_dict().items()}
+        opt_arrays, opt_values = _flatten_optimizer(self.optimizer.state_dict())
+        arrays.update(opt_arrays)
+        return arrays, {"optimizer": opt_values, "rngs": self.model_rng_states()}
+
+    def load_state(self, arrays: dict[str, np.ndarray], values: dict[str, Any]) -> None:
+        model = {k[len("model.") :]: v for k, v in arrays.items() if k.startswith("model.")}
+        self.model.load_state_dict(model)
+        if "optimizer" in values:
+            self.optimizer.load_state_dict(_unflatten_optimizer(arrays, values["optimizer"]))
+        for module, state in zip(self._dropouts(), values.get("rngs", []), strict=False):
+            module.rng.bit_generator.state = state
+
+    def _dropouts(self) -> list[Any]:
+        return [m for m in self.model.modules() if isinstance(m, nn.Dropout)]
+
+    def model_rng_states(self) -> list[dict[str, Any]]:
+        return [m.rng.bit_generator.state for m in self._dropouts()]
+
+
+def make_optimizer(config: TrainConfig, params: Any) -> optim.Optimizer:
+    """The optimizer ``config`` names, with its learning rate and weight decay."""
+    lr, decay = config.lr, config.weight_decay
+    if config.optimizer == "sgd":
+        return optim.SGD(params, lr=lr, weight_decay=decay)
+    if config.optimizer in ("momentum", "nesterov"):
+        return optim.SGD(
+            params,
+            lr=lr,
+            momentum=config.momentum,
+            nesterov=config.optimizer == "nesterov",
+            weight_decay=decay,
+        )
+    if config.optimizer == "adam":
+        return optim.Adam(params, lr=lr, weight_decay=decay)
+    if config.optimizer == "adamw":
+        return optim.AdamW(params, lr=lr, weight_decay=decay)
+    return optim.RMSprop(params, lr=lr, weight_decay=decay)
+
+
+# Optimizer state dicts nest arrays inside JSON-able values; checkpoints keep the arrays as
+# tensors and the rest as JSON, with a placeholder naming each array.
+_ARRAY_TAG = "__array__"
+
+
+def _flatten_optimizer(state: Any) -> tuple[dict[str, np.ndarray], Any]:
+    arrays: dict[str, np.ndarray] = {}
+
+    def walk(value: Any, path: str) -> Any:
+        if isinstance(value, dict):
+            return {str(k): walk(v, f"{path}.{k}") for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [walk(v, f"{path}.{i}") for i, v in enumerate(value)]
+        if isinstance(value, np.ndarray | np.generic) and np.ndim(value) > 0:
+            arrays[path] = np.asarray(value)
+            return {_ARRAY_TAG: path}
+        if isinstance(value, np.generic):
+            return value.item()
+        return value
+
+    return arrays, walk(state, "optimizer")
+
+
+def _unflatten_optimizer(arrays: dict[str, np.ndarray], values: Any) -> Any:
+    def walk(value: Any) -> Any:
+        if isinstance(value, dict):
+            if set(value) == {_ARRAY_TAG}:
+                if value[_ARRAY_TAG] not in arrays:
+                    raise ModelFileError(f"checkpoint lacks optimizer array {value[_ARRAY_TAG]}")
+                return arrays[value[_ARRAY_TAG]]
+            return {_int_key(k): walk(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        return value
+
+    return walk(values)
+
+
+def _int_key(key: str) -> Any:
+    return int(key) if key.isdigit() else key

@@ -1,0 +1,122 @@
+"""diagnose() on networks built to vanish, to explode, to saturate, to die, and to be healthy."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from chainrule import nn, optim
+from chainrule.classic import Network
+from chainrule.diagnostics import REMEDIES, GradientMonitor, GradientRecords, diagnose
+
+
+def run_classic(net: Network, x, y, *, steps: int = 10, lr: float = 0.05) -> GradientRecords:
+    mon = GradientMonitor(net, every=1)
+    with np.errstate(all="ignore"):
+        for _ in range(steps):
+            mon.train_step(x, y, lr)
+    return mon.records
+
+
+def test_deep_sigmoid_vanishes(blobs):
+    x, y = blobs
+    net = Network([10, 20, 20, 20, 20, 20, 4], "sigmoid", "cross-entropy", "normal-scaled")
+    d = diagnose(run_classic(net, x, y))
+    assert d.kinds == ["vanishing"]
+    (finding,) = d.findings
+    assert finding.layers == ("layer 1 (W 10->20)", "layer 5 (W 20->20)")
+    assert finding.numbers["ratio"] < 0.01  # σ' ≤ 0.25 per layer: ~4x or more per layer
+    assert finding.numbers["speeds"] == sorted(finding.numbers["speeds"])
+    assert "batch normalization" in finding.remedy and "initialization" in finding.remedy
+    assert "layer 1 (W 10->20) learns" in finding.message
+
+
+def test_deep_linear_with_large_weights_explodes_layer_by_layer(blobs, big_weights):
+    x, y = blobs
+    net = Network([10, 20, 20, 20, 20, 20, 4], "identity", "cross-entropy", big_weights)
+    rec = run_classic(net, x, y, steps=1)
+    d = diagnose(rec)
+    assert d.kinds == ["exploding"]
+    speeds = rec.hidden_speeds[0]
+    assert np.all(speeds[:-1] > 1.5 * speeds[1:])  # growing toward the input, layer by layer
+    assert "clip" in d.findings[0].remedy.lower()
+
+
+def test_diverging_training_is_non_finite_and_exploding(blobs, big_weights):
+    x, y = blobs
+    net = Network([10, 20, 20, 20, 20, 20, 4], "identity", "cross-entropy", big_weights)
+    rec = run_classic(net, x, y, steps=8, lr=0.05)
+    assert not np.isfinite(rec.speeds[-1]).all()
+    d = diagnose(rec)
+    assert "non_finite" in d and "exploding" in d
+    assert d.of_kind("non_finite")[0].numbers["step"] > 0
+
+
+def test_growth_across_steps_is_exploding():
+    rec = GradientRecords.empty(["layer 1", "layer 2", "layer 3"], ["tanh", "tanh", None])
+    rec.steps = np.arange(4)
+    rec.loss = np.ones(4)
+    for name in GradientRecords.FIELDS:
+        setattr(rec, name, np.full((4, 3), np.nan))
+    rec.nonfinite = np.zeros((4, 3), int)
+    rec.speeds = np.array([[1.0, 1.0, 1.0]]) * np.array([[1], [30], [900], [2e4]])
+    rec.grad_norms = rec.speeds * 2
+    d = diagnose(rec)
+    assert d.kinds == ["exploding"]
+    assert d.findings[0].numbers["growth"] == pytest.approx(2e4)
+
+
+def test_shallow_relu_with_he_init_is_healthy(blobs):
+    x, y = blobs
+    net = Network([10, 32, 32, 4], "relu", "cross-entropy", "he")
+    d = diagnose(run_classic(net, x, y, lr=0.05))
+    assert d.healthy
+    assert d.findings[0].remedy == REMEDIES["healthy"]
+
+
+def test_tanh_with_large_weights_saturates(blobs):
+    x, y = blobs
+    net = Network([10, 20, 20, 4], "tanh", "cross-entropy", lambda s, r: 3 * r.standard_normal(s))
+    d = diagnose(run_classic(net, x, y))
+    assert "saturation" in d
+    assert d.of_kind("saturation")[0].layers == ("layer 1 (W 10->20)", "layer 2 (W 20->20)")
+
+
+def test_relu_with_negative_biases_has_dead_units(nn_batch):
+    x, y = nn_batch
+    rng = np.random.default_rng(0)
+    model = nn.Sequential(
+        nn.Linear(10, 16, init="kaiming_normal", rng=rng),
+        nn.ReLU(),
+        nn.Linear(16, 16, init="kaiming_normal", rng=rng),
+        nn.ReLU(),
+        nn.Linear(16, 4, rng=rng),
+    )
+    model[2].bias.data[:12] = -50.0  # 12 of 16 units of layer 2 never fire
+    mon = GradientMonitor(model, every=1)
+    opt = mon.wrap(optim.SGD(model.parameters(), lr=0.01))
+    for _ in range(3):
+        opt.zero_grad()
+        loss = nn.CrossEntropyLoss()(model(x), y)
+        loss.backward()
+        opt.step(loss)
+    d = diagnose(mon.records)
+    (finding,) = d.of_kind("dead_units")
+    assert finding.layers == ("layer 2 (Linear 16->16)",)
+    assert finding.numbers["fractions"]["layer 2 (Linear 16->16)"] == pytest.approx(0.75)
+
+
+def test_thresholds_and_json(blobs):
+    x, y = blobs
+    net = Network([10, 20, 20, 20, 20, 20, 4], "sigmoid", "cross-entropy", "normal-scaled")
+    rec = run_classic(net, x, y, steps=2)
+    assert diagnose(rec, vanishing_ratio=1e-9).healthy
+    payload = json.loads(json.dumps(diagnose(rec).to_dict()))
+    assert payload["findings"][0]["kind"] == "vanishing"
+    assert "Remedy:" in diagnose(rec).report()
+
+
+def test_empty_records_are_healthy():
+    assert diagnose(GradientRecords.empty(["a", "b"], [None, None])).healthy

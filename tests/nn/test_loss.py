@@ -1,0 +1,139 @@
+"""Losses: the quadratic cost by hand, the others against PyTorch, gradient checks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+from chainrule import nn
+from chainrule.errors import ConfigError, ShapeError
+
+RNG = np.random.default_rng(0)
+OUT = RNG.standard_normal((4, 3))
+TARGET = RNG.standard_normal((4, 3))
+LABELS = np.array([0, 2, 1, 2])
+PROBS = RNG.dirichlet(np.ones(3), size=4)
+BINARY = (RNG.random((4, 3)) > 0.5).astype(np.float64)
+
+
+def test_quadratic_cost_on_a_2x2_example_by_hand():
+    a = cr.tensor(np.array([[0.5, 1.0], [2.0, 0.0]]), requires_grad=True)
+    y = np.array([[1.0, 1.0], [0.0, 1.0]])
+    j = nn.QuadraticCost()(a, y)
+    # ||y1 - a1||² = 0.25, ||y2 - a2||² = 4 + 1 = 5; J = (0.25 + 5) / (2 · 2)
+    assert j.item() == pytest.approx(1.3125)
+    j.backward()
+    np.testing.assert_allclose(a.grad.numpy(), (a.numpy() - y) / 2)  # (a - y) / m
+    assert j.grad_fn.name == "QuadraticCost"
+
+
+def test_quadratic_cost_against_mse_convention():
+    a, y = cr.tensor(OUT), cr.tensor(TARGET)
+    n_out = OUT.shape[1]
+    assert nn.QuadraticCost()(a, y).item() == pytest.approx(
+        nn.MSELoss()(a, y).item() * n_out / 2, rel=1e-12
+    )
+
+
+def test_targets_may_be_arrays_lists_or_tensors():
+    a = cr.tensor(OUT)
+    expected = nn.MSELoss()(a, TARGET).item()
+    assert nn.MSELoss()(a, cr.tensor(TARGET)).item() == pytest.approx(expected)
+    assert nn.MSELoss()(a, TARGET.tolist()).item() == pytest.approx(expected)
+    ce = nn.CrossEntropyLoss()(a, LABELS).item()
+    assert nn.CrossEntropyLoss()(a, cr.tensor(LABELS)).item() == pytest.approx(ce)
+    assert nn.CrossEntropyLoss()(a, LABELS.tolist()).item() == pytest.approx(ce)
+
+
+def loss_pairs(torch):
+    yield nn.QuadraticCost(), lambda o, t: ((o - t) ** 2).sum() / (2 * o.shape[0]), TARGET
+    for reduction in ("mean", "sum", "none"):
+        yield (nn.MSELoss(reduction), torch.nn.MSELoss(reduction=reduction), TARGET)
+        yield (
+            nn.CrossEntropyLoss(reduction),
+            torch.nn.CrossEntropyLoss(reduction=reduction),
+            LABELS,
+        )
+        yield (
+            nn.CrossEntropyLoss(reduction),
+            torch.nn.CrossEntropyLoss(reduction=reduction),
+            PROBS,
+        )
+        yield (
+            nn.BCEWithLogitsLoss(reduction),
+            torch.nn.BCEWithLogitsLoss(reduction=reduction),
+            BINARY,
+        )
+
+
+@pytest.mark.torch
+def test_losses_match_torch(torch):
+    upstream = RNG.standard_normal(OUT.shape[0])
+    for ours, theirs, target in loss_pairs(torch):
+        oc = cr.tensor(OUT * 3, requires_grad=True)
+        ot = torch.tensor(OUT * 3, requires_grad=True)
+        lc, lt = ours(oc, target), theirs(ot, torch.from_numpy(target))
+        label = f"{ours!r} {target.dtype}"
+        np.testing.assert_allclose(lc.numpy(), lt.detach().numpy(), rtol=1e-12, err_msg=label)
+        if lc.ndim == 0:
+            lc.backward()
+            lt.backward()
+        else:  # reduction="none": weigh each element before summing
+            weight = upstream.reshape((-1,) + (1,) * (lc.ndim - 1))
+            (lc * weight).sum().backward()
+            (lt * torch.from_numpy(weight)).sum().backward()
+        np.testing.assert_allclose(
+            oc.grad.numpy(), ot.grad.numpy(), rtol=1e-10, atol=1e-14, err_msg=label
+        )
+
+
+@pytest.mark.torch
+def test_mse_differentiates_a_target_that_requires_grad(torch):
+    for ours, reduction in ((nn.MSELoss(), "mean"), (nn.MSELoss("sum"), "sum")):
+        tc = cr.tensor(TARGET, requires_grad=True)
+        tt = torch.tensor(TARGET, requires_grad=True)
+        ours(cr.tensor(OUT), tc).backward()
+        torch.nn.functional.mse_loss(torch.from_numpy(OUT), tt, reduction=reduction).backward()
+        np.testing.assert_allclose(tc.grad.numpy(), tt.grad.numpy(), rtol=1e-12)
+    tc = cr.tensor(TARGET, requires_grad=True)
+    nn.QuadraticCost()(cr.tensor(OUT), tc).backward()
+    np.testing.assert_allclose(tc.grad.numpy(), (TARGET - OUT) / 4, rtol=1e-12)
+
+
+def test_gradcheck_every_loss():
+    for reduction in ("mean", "sum", "none"):
+        for loss, target in (
+            (nn.MSELoss(reduction), TARGET),
+            (nn.CrossEntropyLoss(reduction), LABELS),
+            (nn.CrossEntropyLoss(reduction), PROBS),
+            (nn.BCEWithLogitsLoss(reduction), BINARY),
+        ):
+            cr.gradcheck(lambda o: loss(o, target), OUT)  # noqa: B023 - used at once
+    cr.gradcheck(lambda o: nn.QuadraticCost()(o, TARGET), OUT)
+
+
+def test_errors():
+    with pytest.raises(ConfigError, match="reduction"):
+        nn.MSELoss("avg")
+    with pytest.raises(ShapeError):
+        nn.MSELoss()(cr.tensor(OUT), TARGET[:, :2])
+    with pytest.raises(ShapeError):
+        nn.MSELoss("none")(cr.tensor(OUT), TARGET[:, :2])
+    with pytest.raises(ShapeError, match="labels must lie"):
+        nn.CrossEntropyLoss()(cr.tensor(OUT), np.array([0, 1, 2, 3]))
+    with pytest.raises(ShapeError):
+        nn.BCEWithLogitsLoss("none")(cr.tensor(OUT), BINARY[:2])
+    assert repr(nn.MSELoss()) == "MSELoss()"
+    assert repr(nn.MSELoss("sum")) == "MSELoss(reduction='sum')"
+
+
+def test_float32_stays_float32():
+    out = cr.tensor(OUT.astype(np.float32))
+    for loss, target in (
+        (nn.MSELoss(), TARGET),
+        (nn.CrossEntropyLoss("none"), PROBS),
+        (nn.BCEWithLogitsLoss("none"), BINARY),
+        (nn.QuadraticCost(), TARGET),
+    ):
+        assert loss(out, target).dtype == np.float32, loss

@@ -1,0 +1,123 @@
+"""sum, mean, max, min, var and logsumexp over every kind of axis, with and without keepdims."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+from helpers.oracles import check_against_torch, torch_op
+
+SHAPE = (2, 3, 4)
+AXES = [None, 0, 1, -1, (0, 2), (-1, 0), (0, 1, 2)]
+
+
+def _dims(axis, ndim):
+    """torch's ``dim`` for a NumPy ``axis`` (None: every axis)."""
+    return tuple(range(ndim)) if axis is None else axis
+
+
+TORCH_REDUCTIONS = {
+    "sum": lambda x, axis, keep: x.sum(dim=_dims(axis, x.ndim), keepdim=keep),
+    "mean": lambda x, axis, keep: x.mean(dim=_dims(axis, x.ndim), keepdim=keep),
+    "max": lambda x, axis, keep: x.amax(dim=_dims(axis, x.ndim), keepdim=keep),
+    "min": lambda x, axis, keep: x.amin(dim=_dims(axis, x.ndim), keepdim=keep),
+    "var": lambda x, axis, keep: x.var(dim=_dims(axis, x.ndim), correction=0, keepdim=keep),
+    "logsumexp": lambda x, axis, keep: x.logsumexp(dim=_dims(axis, x.ndim), keepdim=keep),
+}
+
+
+@pytest.mark.parametrize("keepdims", [False, True], ids=["drop", "keep"])
+@pytest.mark.parametrize("axis", AXES, ids=str)
+@pytest.mark.parametrize("name", list(TORCH_REDUCTIONS))
+def test_reduction(check, name, axis, keepdims):
+    torch_reduce = TORCH_REDUCTIONS[name]
+    check(
+        lambda x: getattr(cr, name)(x, axis=axis, keepdims=keepdims),
+        SHAPE,
+        torch_fn=lambda x: torch_reduce(x, axis, keepdims),
+    )
+
+
+@pytest.mark.parametrize("name", list(TORCH_REDUCTIONS))
+def test_reduction_method_and_shapes(name):
+    x = cr.tensor(np.random.default_rng(0).standard_normal(SHAPE))
+    method = getattr(x, name)
+    assert method().shape == ()
+    assert method(axis=1).shape == (2, 4)
+    assert method(axis=(0, -1), keepdims=True).shape == (1, 3, 1)
+    np.testing.assert_allclose(method(axis=-1).numpy(), getattr(cr, name)(x, 2).numpy())
+
+
+@pytest.mark.parametrize("name", list(TORCH_REDUCTIONS))
+@pytest.mark.parametrize("shape", [(), (5,)], ids=str)
+def test_reduction_of_small_tensors(check, name, shape):
+    check(getattr(cr, name), shape, torch_fn=lambda x: TORCH_REDUCTIONS[name](x, None, False))
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "max", "min", "var", "logsumexp"])
+@pytest.mark.parametrize("axis", [3, -4, (0, 3)], ids=str)
+def test_axis_out_of_range_is_a_shape_error(name, axis):
+    x = cr.tensor(np.ones(SHAPE))
+    with pytest.raises(cr.errors.ShapeError, match="axis"):
+        getattr(cr, name)(x, axis=axis)
+
+
+# Tied extremes share the gradient evenly (PyTorch's amax/amin and full max()/min()).
+def test_max_ties_share_the_gradient():
+    x = cr.tensor(np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]]), requires_grad=True)
+    x.max(axis=1).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [[0, 0.5, 0.5], [1 / 3, 1 / 3, 1 / 3]])
+    x.grad = None
+    x.max().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [[0, 0.5, 0.5], [0, 0, 0]])
+
+
+def test_min_ties_share_the_gradient():
+    x = cr.tensor(np.array([1.0, -2.0, 5.0, -2.0]), requires_grad=True)
+    cr.min(x).backward()
+    np.testing.assert_allclose(x.grad.numpy(), [0, 0.5, 0, 0.5])
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", ["max", "min"])
+@pytest.mark.parametrize("axis", [None, 0, 1], ids=str)
+def test_ties_match_torch(name, axis):
+    x = np.array([[1.0, 3.0, 3.0], [3.0, 1.0, 1.0]])
+    check_against_torch(
+        lambda t: getattr(cr, name)(t, axis=axis),
+        x,
+        torch_fn=lambda t: TORCH_REDUCTIONS[name](t, axis, False),
+    )
+
+
+def test_var_is_the_population_variance():
+    data = np.array([[1.0, 2.0, 3.0, 4.0], [2.0, 2.0, 2.0, 2.0]])
+    np.testing.assert_allclose(cr.var(cr.tensor(data), axis=1).numpy(), [1.25, 0.0])
+
+
+def test_mean_of_a_sum_chain_matches_hand_gradient():
+    x = cr.tensor(np.ones((4, 5)), requires_grad=True)
+    cr.mean(x, axis=0).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.full((4, 5), 0.25))
+
+
+@pytest.mark.parametrize("axis", [None, 0, -1], ids=str)
+def test_logsumexp_is_finite_for_huge_values(axis):
+    data = np.array([[1000.0, 0.0, -1000.0], [-1000.0, -1000.0, -1000.0]])
+    x = cr.tensor(data, requires_grad=True)
+    y = cr.logsumexp(x, axis=axis)
+    y.sum().backward()
+    assert np.isfinite(y.numpy()).all()
+    assert np.isfinite(x.grad.numpy()).all()
+    shifted = data.max(axis=axis, keepdims=True)
+    expected = np.log(np.exp(data - shifted).sum(axis=axis, keepdims=True)) + shifted
+    np.testing.assert_allclose(y.numpy(), np.squeeze(expected, axis=axis))
+
+
+@pytest.mark.torch
+def test_logsumexp_huge_values_match_torch():
+    data = np.array([[1000.0, 0.0, -1000.0], [-1000.0, -1000.0, -1000.0]])
+    check_against_torch(
+        lambda t: cr.logsumexp(t, axis=1), data, torch_fn=torch_op("logsumexp", dim=1)
+    )
