@@ -53,6 +53,7 @@ def test_both_engines_report_the_same_speeds(digits):
     )
     assert autodiff.engine == "autodiff"
     np.testing.assert_allclose(autodiff.speeds, classic.speeds, rtol=2e-3)
+    np.testing.assert_allclose(autodiff.grad_norms, classic.grad_norms, rtol=2e-3)
     np.testing.assert_allclose(autodiff.train_loss, classic.train_loss, rtol=1e-4)
     assert autodiff.test_accuracy == pytest.approx(classic.test_accuracy, abs=0.01)
 
@@ -67,7 +68,9 @@ def test_step_records_and_batch_norm(digits):
         digits, SIZES, "sigmoid", "normal-scaled", epochs=1, batch_size=20, batch_norm=True
     )
     assert bn.engine == "autodiff" and np.isfinite(bn.speeds).all() and np.all(bn.speeds > 0)
-    assert bn.speeds.shape == (2, 3)
+    assert bn.speeds.shape == bn.grad_norms.shape == (2, 3)
+    # below a BatchNorm the batch-summed δ (the β gradient) shrinks, but ∂J/∂W does not
+    assert bn.initial_weight_ratio > 3 * bn.initial_ratio
 
 
 def test_clipping_keeps_an_exploding_run_finite(digits, big_weights):

@@ -43,6 +43,7 @@ from chainrule.diagnostics.monitor import (
     MonitoredOptimizer,
     activation_stats,
     collect_activations,
+    layer_grad_norms,
     layer_speeds,
 )
 
@@ -63,6 +64,7 @@ __all__ = [
     "collect_activations",
     "compare_remedies",
     "diagnose",
+    "layer_grad_norms",
     "layer_speeds",
     "learning_speed_experiment",
 ]

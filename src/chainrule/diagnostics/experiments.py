@@ -38,7 +38,12 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.diagnostics.monitor import GradientMonitor, GradientRecords, layer_speeds
+from chainrule.diagnostics.monitor import (
+    GradientMonitor,
+    GradientRecords,
+    layer_grad_norms,
+    layer_speeds,
+)
 from chainrule.errors import ConfigError
 
 ENGINES = ("auto", "classic", "autodiff")
@@ -55,6 +60,10 @@ class SpeedResult:
     ``speeds[k, j]`` is the speed of hidden layer j+1 at record k; records are the epochs
     ``0..epochs`` (``record="epoch"``: 0 is before training, each a pass over the whole
     training set) or the training steps (``record="step"``: each on its mini-batch).
+    ``grad_norms[k, j]`` is ‖∂J/∂W‖ of the same layer at the same record: with batch
+    normalization it is the better gauge of how fast a layer learns, because the
+    normalization's backward pass removes the batch mean of the error it passes down, so the
+    batch-summed δ of the layers below (their speed) comes out small even when they learn well.
     ``train_loss[k]`` is the training cost at the same records. A run whose cost or gradients
     became NaN/Inf stops there: ``diverged`` is True and the arrays end at that record.
 
@@ -79,6 +88,7 @@ class SpeedResult:
     record: str
     x: np.ndarray
     speeds: np.ndarray
+    grad_norms: np.ndarray
     train_loss: np.ndarray
     final_loss: float
     train_accuracy: float
@@ -106,6 +116,11 @@ class SpeedResult:
         """The same ratio at the last record."""
         return _ratio(self.speeds[-1])
 
+    @property
+    def initial_weight_ratio(self) -> float:
+        """‖∂J/∂W‖ of the first hidden layer over that of the last, at the first record."""
+        return _ratio(self.grad_norms[0])
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-able: ``speeds`` is one list per record, one number per hidden layer."""
         out: dict[str, Any] = {
@@ -124,6 +139,7 @@ class SpeedResult:
             "seed": self.seed,
             "record": self.record,
             "speeds": self.speeds.tolist(),
+            "grad_norms": self.grad_norms.tolist(),
             "train_loss": self.train_loss.tolist(),
             "final_loss": self.final_loss,
             "train_accuracy": self.train_accuracy,
@@ -141,8 +157,10 @@ class ComparisonRow:
     """One row of :func:`compare_remedies`: the settings and what they gave.
 
     ``first_speed``/``last_speed``/``ratio`` are measured before training (epoch 0),
-    ``final_ratio`` after the last epoch; ``accuracy`` is the test accuracy when the data
-    has a test split, else the training accuracy.
+    ``final_ratio`` after the last epoch; ``weight_ratio`` is the first/last ratio of
+    ‖∂J/∂W‖ before training (the gauge to read with batch normalization, see
+    :class:`SpeedResult`); ``accuracy`` is the test accuracy when the data has a test split,
+    else the training accuracy.
     """
 
     settings: dict[str, Any]
@@ -151,6 +169,7 @@ class ComparisonRow:
     last_speed: float
     ratio: float
     final_ratio: float
+    weight_ratio: float
     final_loss: float
     accuracy: float
     diverged: bool
@@ -185,13 +204,14 @@ class ComparisonResult:
         """A plain-text table, one line per row."""
         header = (
             f"{'setting':<34} {'engine':<8} {'first':>9} {'last':>9} {'ratio':>9} "
-            f"{'final ratio':>11} {'loss':>8} {'accuracy':>8}"
+            f"{'final ratio':>11} {'dW ratio':>9} {'loss':>8} {'accuracy':>8}"
         )
         lines = [header, "-" * len(header)]
         for r in self.rows:
             lines.append(
                 f"{r.label():<34} {r.engine:<8} {r.first_speed:>9.3g} {r.last_speed:>9.3g} "
-                f"{r.ratio:>9.3g} {r.final_ratio:>11.3g} {r.final_loss:>8.4f} "
+                f"{r.ratio:>9.3g} {r.final_ratio:>11.3g} {r.weight_ratio:>9.3g} "
+                f"{r.final_loss:>8.4f} "
                 f"{r.accuracy:>8.3f}" + ("  diverged" if r.diverged else "")
             )
         return "\n".join(lines)
@@ -209,6 +229,7 @@ class ComparisonResult:
                     "last_speed": r.last_speed,
                     "ratio": r.ratio,
                     "final_ratio": r.final_ratio,
+                    "weight_ratio": r.weight_ratio,
                     "final_loss": r.final_loss,
                     "accuracy": r.accuracy,
                     "diverged": r.diverged,
@@ -300,10 +321,11 @@ class _ClassicRun:
         self.net = net
         self.x, self.y = x, y
 
-    def measure(self) -> tuple[np.ndarray, float]:
-        """Hidden-layer speeds and J over the whole training set, with the current weights."""
+    def measure(self) -> tuple[np.ndarray, np.ndarray, float]:
+        """Hidden-layer speeds, ‖∂J/∂W‖ and J over the whole training set, current weights."""
         g = self.net.backward(self.x, self.y)
-        return self.net.learning_speeds(g)[:-1], float(g.cost)
+        norms = np.array([np.linalg.norm(gw) for gw in g.grad_weights[:-1]])
+        return self.net.learning_speeds(g)[:-1], norms, float(g.cost)
 
     def step(self, xb: np.ndarray, yb: np.ndarray, lr: float, monitor: Any) -> float:
         if monitor is not None:
@@ -364,19 +386,20 @@ class _AutodiffRun:
         self.targets = one_hot(y, n_classes, dtype=dtype) if cost == "quadratic" else y
         self.y = y
 
-    def measure(self) -> tuple[np.ndarray, float]:
-        """Hidden-layer speeds and J over the whole training set (train mode, no update)."""
+    def measure(self) -> tuple[np.ndarray, np.ndarray, float]:
+        """Hidden-layer speeds, ‖∂J/∂W‖ and J over the whole training set (train mode)."""
         model = self.model
         saved = {name: b.data.copy() for name, b in model.named_buffers() if b is not None}
         model.zero_grad()
         loss = self.loss_fn(model(self.cr.tensor(self.x)), self.targets)
         loss.backward()
         speeds = layer_speeds(model)[:-1]
+        norms = layer_grad_norms(model)[:-1]
         model.zero_grad()
         for name, b in model.named_buffers():
             if b is not None:
                 b.data[...] = saved[name]
-        return np.array(speeds), float(loss.item())
+        return speeds, norms, float(loss.item())
 
     def step(self, xb: np.ndarray, tb: Any, lr: float, monitor: Any) -> float:
         self.opt.zero_grad()
@@ -472,13 +495,15 @@ def learning_speed_experiment(
     order_rng = np.random.default_rng([seed, 1])
 
     speeds: list[np.ndarray] = []
+    norms: list[np.ndarray] = []
     losses: list[float] = []
     xs: list[int] = []
     diverged = False
     with np.errstate(all="ignore"):
         if record == "epoch":
-            s, j = run.measure()
+            s, g, j = run.measure()
             speeds.append(s)
+            norms.append(g)
             losses.append(j)
             xs.append(0)
             diverged = not (math.isfinite(j) and np.isfinite(s).all())
@@ -493,14 +518,16 @@ def learning_speed_experiment(
                     diverged = True
                     break
             if record == "epoch" and not diverged:
-                s, j = run.measure()
+                s, g, j = run.measure()
                 diverged = not (math.isfinite(j) and np.isfinite(s).all())
                 speeds.append(s)
+                norms.append(g)
                 losses.append(j)
                 xs.append(epoch)
         records = monitor.records if monitor is not None else None
         if records is not None:
             speeds = list(records.hidden_speeds)
+            norms = list(records.grad_norms[:, records.hidden])
             losses = list(records.loss)
             xs = list(records.steps)
             diverged = diverged or bool((records.nonfinite > 0).any())
@@ -526,6 +553,7 @@ def learning_speed_experiment(
         record=record,
         x=np.array(xs, np.int64),
         speeds=np.array(speeds, float).reshape(-1, n_hidden),
+        grad_norms=np.array(norms, float).reshape(-1, n_hidden),
         train_loss=np.array(losses, float),
         final_loss=float(losses[-1]) if losses else math.nan,
         train_accuracy=train_acc,
@@ -607,6 +635,7 @@ def compare_remedies(
                 last_speed=float(result.speeds[0, -1]),
                 ratio=result.initial_ratio,
                 final_ratio=result.final_ratio,
+                weight_ratio=result.initial_weight_ratio,
                 final_loss=result.final_loss,
                 accuracy=result.train_accuracy if accuracy is None else accuracy,
                 diverged=result.diverged,

@@ -944,6 +944,26 @@ def layer_speeds(model: Any) -> Array:
     return np.array(speeds)
 
 
+def layer_grad_norms(model: Any) -> Array:
+    """‖∂J/∂W^l‖ of every Linear layer of an ``nn`` model from its current gradients.
+
+    The companion of :func:`layer_speeds`; NaN for a layer without a gradient.
+
+    >>> import chainrule as cr
+    >>> from chainrule import nn
+    >>> model = nn.Sequential(nn.Linear(2, 3, rng=0), nn.Tanh(), nn.Linear(3, 1, rng=1))
+    >>> model(cr.tensor([[1.0, 2.0]])).sum().backward()
+    >>> bool((layer_grad_norms(model) > 0).all())
+    True
+    """
+    adapter = _ModuleAdapter(model)
+    norms = []
+    for l in range(len(adapter.layers)):
+        grad = adapter.weight_grad(l)
+        norms.append(math.nan if grad is None else _norm(grad))
+    return np.array(norms)
+
+
 def collect_activations(model: Any, x: Any) -> dict[str, Array]:
     """The activations a^l of every layer for inputs x, keyed by layer label.
 

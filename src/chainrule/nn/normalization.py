@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule import backend
+from chainrule import backend, ops
 from chainrule.engine.tensor import Tensor
 from chainrule.errors import ConfigError, ShapeError
 from chainrule.nn.module import Module
@@ -102,14 +102,10 @@ class BatchNorm1d(Module):
                     f"BatchNorm1d needs more than one value per feature in training, got input "
                     f"of shape {x.shape}"
                 )
-            mean = x.mean(axis=axes, keepdims=True)
-            var = x.var(axis=axes, keepdims=True)
-            x_hat = (x - mean) * (var + self.eps) ** -0.5
+            out, mean, var = ops.batch_norm(x, self.weight, self.bias, axes, self.eps)
             if self.training and self.track_running_stats:
-                self._update_running_stats(mean.data.reshape(c), var.data.reshape(c), n)
-            if not self.affine:
-                return x_hat
-            return x_hat * self.weight.reshape(feature_shape) + self.bias.reshape(feature_shape)
+                self._update_running_stats(mean.reshape(c), var.reshape(c), n)
+            return out
         # Evaluation: a fixed per-feature scale and shift, folded before touching x.
         xp = backend.get_array_module(self.running_var.data)
         inv_std = 1.0 / xp.sqrt(self.running_var.data + self.eps)

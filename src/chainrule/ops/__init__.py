@@ -44,6 +44,7 @@ from chainrule.ops.losses import (
     Softmax,
     SoftmaxCrossEntropy,
 )
+from chainrule.ops.normalization import BatchNorm
 from chainrule.ops.reductions import LogSumExp, Max, Mean, Min, Sum, Var
 from chainrule.ops.shape import (
     BroadcastTo,
@@ -59,6 +60,7 @@ __all__ = [
     "abs",
     "add",
     "astype",
+    "batch_norm",
     "binary_cross_entropy_with_logits",
     "broadcast_to",
     "clip",
@@ -552,6 +554,28 @@ def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if bias.shape != (weight.shape[0],):
         raise ShapeError(f"linear: bias of shape {bias.shape} for a weight of {weight.shape}")
     return Linear.apply(x, weight, bias)
+
+
+# ---- normalization --------------------------------------------------------------------------
+def batch_norm(
+    x: Tensor,
+    weight: Tensor | None,
+    bias: Tensor | None,
+    axes: tuple[int, ...] = (0,),
+    eps: float = 1e-5,
+) -> tuple[Tensor, Any, Any]:
+    """Normalize ``x`` by its batch statistics over ``axes``, then scale and shift: one node.
+
+    Returns the output and the batch mean and (biased) variance as raw arrays, which a
+    ``BatchNorm1d`` module folds into its running statistics.
+    """
+    x = _t(x)
+    data = x.data
+    mean = data.mean(axis=axes, keepdims=True)
+    var = data.var(axis=axes, keepdims=True)
+    params = () if weight is None else (weight, bias)
+    out = BatchNorm.apply(x, *params, axes=tuple(axes), eps=eps, mean=mean, var=var)
+    return out, mean, var
 
 
 # ---- dtypes and devices ---------------------------------------------------------------------

@@ -40,9 +40,7 @@ def scatter(shape: tuple[int, ...], index: Any, values: Any) -> Any:
     elif xp is np:
         np.add.at(out, index, values)
     else:  # pragma: no cover - GPU only
-        import cupyx
-
-        cupyx.scatter_add(out, index, values)
+        xp.add.at(out, index, values)
     return out
 
 
