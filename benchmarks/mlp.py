@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -27,12 +26,11 @@ from collections.abc import Callable
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from classic_vs_numpy import WORKLOADS, Workload, reference_step_fn  # noqa: E402
-
-import chainrule as cr  # noqa: E402
-from chainrule import nn, optim  # noqa: E402
-from chainrule.classic import Network  # noqa: E402
-from chainrule.classic.convert import to_sequential  # noqa: E402
+import chainrule as cr
+from chainrule import nn, optim
+from chainrule.classic import Network
+from chainrule.classic.convert import to_sequential
+from classic_vs_numpy import WORKLOADS, Workload, reference_step_fn
 
 try:
     import torch
@@ -125,8 +123,15 @@ def sklearn_mlp(w: Workload, data) -> Callable[[int], None]:
     from sklearn.neural_network import MLPClassifier
 
     act = {"sigmoid": "logistic", "tanh": "tanh", "relu": "relu"}[w.activation]
-    clf = MLPClassifier(hidden_layer_sizes=w.sizes[1:-1], activation=act, solver="sgd",
-                        learning_rate_init=w.lr, momentum=0.0, batch_size=w.batch, alpha=0.0)
+    clf = MLPClassifier(
+        hidden_layer_sizes=w.sizes[1:-1],
+        activation=act,
+        solver="sgd",
+        learning_rate_init=w.lr,
+        momentum=0.0,
+        batch_size=w.batch,
+        alpha=0.0,
+    )
     classes = np.arange(w.sizes[-1])
     clf.partial_fit(*data[0], classes=classes)
 
@@ -147,16 +152,20 @@ CONTENDERS = {
 
 def measure(w: Workload, rounds: int, block_seconds: float) -> dict[str, list[float]]:
     data = batches(w, 16)
-    steps = {name: make(w, data) for name, make in CONTENDERS.items()
-             if name != "torch" or torch is not None}
+    steps = {
+        name: make(w, data)
+        for name, make in CONTENDERS.items()
+        if name != "torch" or torch is not None
+    }
     per_block: dict[str, int] = {}
     for name, step in steps.items():  # calibrate a block to about block_seconds
         start, n = time.perf_counter(), 0
         while time.perf_counter() - start < block_seconds / 4:
             step(n)
             n += 1
-        per_block[name] = max(2, int(n * 4 * (block_seconds / 4) / (time.perf_counter() - start)
-                                     / 4))
+        per_block[name] = max(
+            2, int(n * 4 * (block_seconds / 4) / (time.perf_counter() - start) / 4)
+        )
     rates: dict[str, list[float]] = {name: [] for name in steps}
     for r in range(rounds):
         names = list(steps) if r % 2 == 0 else list(reversed(steps))
@@ -179,8 +188,13 @@ def peak_memory(workload: str, contender: str, steps: int = 30) -> float:
         f"[step(i) for i in range({steps})]; "
         "print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=os.path.dirname(os.path.abspath(__file__)), check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=os.path.dirname(os.path.abspath(__file__)),
+        check=True,
+    )
     return float(out.stdout.strip().splitlines()[-1])
 
 
@@ -199,11 +213,16 @@ def main(argv: list[str] | None = None) -> None:
                 continue
             print(f"W4 peak extra memory, {name:9}: {peak_memory('W4', name):8.1f} MiB")
         return
-    print(f"samples/s, median (min..max) of {args.rounds} interleaved blocks; "
-          f"torch {torch.__version__ if torch else 'missing'}, {os.cpu_count()} CPUs")
+    print(
+        f"samples/s, median (min..max) of {args.rounds} interleaved blocks; "
+        f"torch {torch.__version__ if torch else 'missing'}, {os.cpu_count()} CPUs"
+    )
     names = [n for n in CONTENDERS if n != "torch" or torch is not None]
-    print(f"{'':4}" + "".join(f"{n:>22}" for n in names)
-          + "  autodiff/torch  autodiff/numpy  classic/numpy")
+    print(
+        f"{'':4}"
+        + "".join(f"{n:>22}" for n in names)
+        + "  autodiff/torch  autodiff/numpy  classic/numpy"
+    )
     table = {}
     for name in args.workloads:
         rates = measure(WORKLOADS[name], args.rounds, args.block)
@@ -214,8 +233,11 @@ def main(argv: list[str] | None = None) -> None:
             for n in names
         )
         vs_torch = f"{med['autodiff'] / med['torch']:14.2f}x" if "torch" in med else " " * 15
-        print(f"{name:4}{cells}{vs_torch}{med['autodiff'] / med['numpy']:15.2f}x"
-              f"{med['classic'] / med['numpy']:14.2f}x", flush=True)
+        print(
+            f"{name:4}{cells}{vs_torch}{med['autodiff'] / med['numpy']:15.2f}x"
+            f"{med['classic'] / med['numpy']:14.2f}x",
+            flush=True,
+        )
     if args.json:
         with open(args.json, "w") as f:
             json.dump(table, f, indent=2)

@@ -71,8 +71,11 @@ def main() -> None:
     x = np.float32(1.0)
     hand_np = interleaved({"np": lambda: by_hand(x, x)}, number=50000)["np"]
     print(f"{'by hand (NumPy float32 scalars)':32} {summary(hand_np):>24}")
-    print(f"engine nodes/s (lecture): ~{3 / median(ours) / 1e3:.0f}k ops fwd+bwd" if math.isfinite(
-        median(ours)) else "")
+    print(
+        f"engine nodes/s (lecture): ~{3 / median(ours) / 1e3:.0f}k ops fwd+bwd"
+        if math.isfinite(median(ours))
+        else ""
+    )
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ import numpy as np
 
 from chainrule.classic import Network
 from chainrule.data import load
-from chainrule.diagnostics import GradientMonitor, learning_speed_experiment
+from chainrule.diagnostics import GradientMonitor
 
 SIZES = [784, 30, 30, 30, 30, 10]
 PUBLISHED = [0.003, 0.017, 0.070, 0.285]
@@ -70,54 +70,71 @@ def part_speeds(ds, seeds: int) -> dict:
 
 
 REMEDY_ROWS = [
-    ("sigmoid", "normal", False, "lecture's N(0,1)"),
-    ("sigmoid", "normal-scaled", False, "published setting"),
+    ("sigmoid", "normal", False, "the lecture's N(0, 1) weights"),
+    ("sigmoid", "normal-scaled", False, "the published setting"),
     ("tanh", "xavier", False, "better activation"),
-    ("relu", "he", False, "better activation + init"),
+    ("relu", "he", False, "better activation and init"),
     ("sigmoid", "normal-scaled", True, "batch normalization"),
-    ("relu", "he", True, "ReLU + He + BN"),
+    ("relu", "he", True, "ReLU + He + batch normalization"),
 ]
 
 
-def part_remedies(ds, epochs: int, lr: float, batch_size: int, plots: Path | None) -> dict:
+def part_remedies(ds, epochs: int, lrs: list[float], batch_size: int, plots: Path | None) -> dict:
+    from chainrule.diagnostics import ComparisonResult, compare_remedies
+
+    results = []
+    for activation, init, bn, _ in REMEDY_ROWS:
+        grid = {"activation": [activation], "init": [init], "batch_norm": [bn], "lr": lrs}
+        results.append(
+            compare_remedies(ds, SIZES, grid, epochs=epochs, batch_size=batch_size, seed=0)
+        )
+
     print(
-        f"\n== 2. remedies: {epochs} epochs, batch {batch_size}, lr {lr}, quadratic cost, seed 0 =="
+        "\n== 2a. remedies, before training: speed ‖∂J/∂b^l‖ (‖∂J/∂β^l‖ with BN) and ‖∂J/∂W^l‖ =="
     )
     header = (
-        f"{'activation/init':<26} {'BN':<3} {'engine':<8} {'speeds before (1..4)':<38} "
-        f"{'ratio':>8} {'ratio end':>9} {'loss':>7} {'test acc':>8} {'s':>5}"
+        f"{'setting':<26} {'engine':<8} {'speeds, hidden layers 1..4':<38} "
+        f"{'b ratio':>8} {'W ratio':>8}   note"
     )
     print(header)
     print("-" * len(header))
-    out = []
-    for activation, init, bn, note in REMEDY_ROWS:
-        start = time.perf_counter()
-        r = learning_speed_experiment(
-            ds,
-            SIZES,
-            activation,
-            init,
-            epochs=epochs,
-            batch_size=batch_size,
-            lr=lr,
-            batch_norm=bn,
-            seed=0,
-        )
-        seconds = time.perf_counter() - start
+    for (activation, init, bn, note), res in zip(REMEDY_ROWS, results):
+        r = res.results[0]
+        name = f"{activation}/{init}" + (" +BN" if bn else "")
         print(
-            f"{activation + '/' + init:<26} {'yes' if bn else 'no':<3} {r.engine:<8} "
-            f"{fmt_speeds(r.speeds[0]):<38} {r.initial_ratio:8.4f} {r.final_ratio:9.4f} "
-            f"{r.final_loss:7.4f} {r.test_accuracy:8.3f} {seconds:5.1f}"
-            + ("  DIVERGED" if r.diverged else "")
-            + f"   ({note})"
+            f"{name:<26} {r.engine:<8} {fmt_speeds(r.speeds[0]):<38} "
+            f"{r.initial_ratio:8.4f} {r.initial_weight_ratio:8.3f}   {note}"
         )
-        out.append(r.to_dict())
+
+    print(
+        f"\n== 2b. remedies, after {epochs} epochs (batch {batch_size}, quadratic cost, seed 0): "
+        "final speed ratio, training loss, test accuracy (10000 test images) =="
+    )
+    header = f"{'setting':<26}" + "".join(f" | lr={lr:<5g} ratio   loss   acc" for lr in lrs)
+    print(header)
+    print("-" * len(header))
+    rows = []
+    for (activation, init, bn, _), res in zip(REMEDY_ROWS, results):
+        name = f"{activation}/{init}" + (" +BN" if bn else "")
+        cells = ""
+        for row in res.rows:
+            flag = "!" if row.diverged else " "
+            cells += f" | {row.final_ratio:12.3f} {row.final_loss:6.3f} {row.accuracy:5.3f}{flag}"
+            rows.append(row)
+        print(f"{name:<26}{cells}")
         if plots is not None:
             from chainrule.diagnostics.plots import plot_learning_speeds
 
-            name = f"speeds_{activation}_{init}{'_bn' if bn else ''}.png"
-            plot_learning_speeds(r, plots / name)
-    return {"rows": out}
+            best = max(res.results, key=lambda r: r.test_accuracy or 0.0)
+            slug = f"{activation}_{init}{'_bn' if bn else ''}"
+            plot_learning_speeds(best, plots / f"speeds_{slug}.png")
+    if plots is not None:
+        from chainrule.diagnostics.plots import plot_activation_functions, plot_comparison
+
+        merged = ComparisonResult(ds.name, SIZES, rows, [r for res in results for r in res.results])
+        plot_comparison(merged, plots / "remedies.png")
+        plot_activation_functions(plots / "activation_functions.png")
+    return {"rows": [res.to_dict() for res in results]}
 
 
 def part_overhead(rounds: int, epochs: int = 3) -> dict:
@@ -225,7 +242,7 @@ def main() -> None:
     )
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--lr", type=float, default=1.0)
+    parser.add_argument("--lr", type=float, nargs="+", default=[0.1, 0.5, 3.0])
     parser.add_argument("--batch-size", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--plots", type=Path, default=None, help="folder for speed plots")

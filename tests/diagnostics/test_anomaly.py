@@ -121,3 +121,17 @@ def test_classic_guard_and_backward_overflow(blobs):
     assert (info.value.phase, info.value.layer, info.value.step) == ("backward", 1, 0)
     assert info.value.op == "δ^1 = (W^2)^T δ^2 ⊙ σ'(z^1)"
     assert not mon.anomaly  # guard restores the option
+
+
+def test_nn_error_outside_an_op_is_located_from_the_gradients(nn_batch):
+    x, y = nn_batch
+    model = make_model()
+    mon = GradientMonitor(model, every=1)
+    with pytest.raises(LayerNonFiniteError) as info, mon.guard():
+        loss = nn.CrossEntropyLoss()(model(x), y)
+        loss.backward()
+        model[2].weight.grad.data[1, 1] = np.inf  # as if it overflowed
+        optim.clip_grad_norm_(model.parameters(), 1.0, error_if_nonfinite=True)
+    err = info.value
+    assert (err.layer, err.phase, err.op, err.step) == (2, "step", None, 0)
+    assert "clip_grad_norm_" in str(err)

@@ -33,6 +33,28 @@ def test_deep_sigmoid_vanishes(blobs):
     assert "layer 1 (W 10->20) learns" in finding.message
 
 
+@pytest.mark.parametrize("batch_norm", [False, True])
+def test_batch_norm_cures_the_deep_sigmoid(nn_batch, nn_copy, batch_norm):
+    """With BatchNorm the diagnosis compares ‖∂J/∂W‖/‖W‖ (β speeds are small by design)."""
+    x, y = nn_batch
+    net = Network([10, 20, 20, 20, 20, 20, 4], "sigmoid", "cross-entropy", "normal-scaled")
+    model = nn_copy(net, batch_norm=batch_norm)
+    mon = GradientMonitor(model, every=1)
+    opt = mon.wrap(optim.SGD(model.parameters(), lr=0.05))
+    for _ in range(3):
+        opt.zero_grad()
+        loss = nn.CrossEntropyLoss()(model(x), y)
+        loss.backward()
+        opt.step(loss)
+    d = diagnose(mon.records)
+    if batch_norm:
+        assert d.healthy and d.findings[0].numbers["ratio"] > 0.3
+        assert mon.records.batch_norm.tolist() == [True] * 5 + [False]
+    else:
+        assert d.kinds == ["vanishing"]
+        assert d.findings[0].numbers["measure"] == "speed ‖∂J/∂b‖"
+
+
 def test_deep_linear_with_large_weights_explodes_layer_by_layer(blobs, big_weights):
     x, y = blobs
     net = Network([10, 20, 20, 20, 20, 20, 4], "identity", "cross-entropy", big_weights)

@@ -16,7 +16,8 @@ weights the z of a wide layer is large (std sqrt(n_in)), the sigmoid saturates a
 the lecture's vanishing-gradient story, which the scaled schemes avoid.
 
 Values are drawn in float64 from the given ``numpy.random.Generator`` (layer by layer, weights
-before biases) and then cast, so one seed gives the same network in float32 and float64.
+before biases) and then cast, so one seed gives the same network in float32 and float64. The
+formulas are ``chainrule.nn.init``'s, so both engines draw the same weights from one seed.
 
 >>> import numpy as np
 >>> w = INITIALIZERS["he"]((3, 4), np.random.default_rng(0))
@@ -31,6 +32,7 @@ from collections.abc import Callable
 import numpy as np
 
 from chainrule.errors import ConfigError
+from chainrule.nn import init as nn_init
 
 Array = np.ndarray
 Initializer = Callable[[tuple[int, int], np.random.Generator], Array]
@@ -38,24 +40,22 @@ Initializer = Callable[[tuple[int, int], np.random.Generator], Array]
 
 def normal(shape: tuple[int, int], rng: np.random.Generator) -> Array:
     """N(0, 1) weights, as in the lecture and Nielsen's book."""
-    return rng.standard_normal(shape)
+    return nn_init.normal(shape, rng, dtype=np.float64)
 
 
 def normal_scaled(shape: tuple[int, int], rng: np.random.Generator) -> Array:
     """N(0, 1/n_in): z keeps a variance near that of one input."""
-    return rng.standard_normal(shape) / np.sqrt(shape[1])
+    return nn_init.normal_scaled(shape, rng, dtype=np.float64)
 
 
 def xavier(shape: tuple[int, int], rng: np.random.Generator) -> Array:
     """Glorot uniform: U(-r, r) with r = sqrt(6/(n_in + n_out))."""
-    n_out, n_in = shape
-    limit = np.sqrt(6.0 / (n_in + n_out))
-    return rng.uniform(-limit, limit, size=shape)
+    return nn_init.xavier_uniform(shape, rng, dtype=np.float64)
 
 
 def he(shape: tuple[int, int], rng: np.random.Generator) -> Array:
     """Kaiming normal: N(0, 2/n_in), for ReLU layers."""
-    return rng.standard_normal(shape) * np.sqrt(2.0 / shape[1])
+    return nn_init.kaiming_normal(shape, rng, nonlinearity="relu", dtype=np.float64)
 
 
 #: Every weight initializer by name.

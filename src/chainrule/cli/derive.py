@@ -24,12 +24,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "forward mode, and what each method costs.",
     )
     p.add_argument("expression", help='e.g. "y = (x1 + x2) * (x2 + 1)"')
-    p.add_argument("--at", nargs="*", default=[], metavar="NAME=VALUE",
-                   help="the point, e.g. --at x1=1 x2=2")
-    p.add_argument("--format", choices=("text", "markdown", "latex"), default="text",
-                   help="how to print the tables (markdown and latex paste into notes)")
-    p.add_argument("--graph", metavar="FILE",
-                   help="draw the graph with values and gradients (.svg, .png or .dot)")
+    p.add_argument(
+        "--at", nargs="*", default=[], metavar="NAME=VALUE", help="the point, e.g. --at x1=1 x2=2"
+    )
+    p.add_argument(
+        "--format",
+        choices=("text", "markdown", "latex"),
+        default="text",
+        help="how to print the tables (markdown and latex paste into notes)",
+    )
+    p.add_argument(
+        "--graph",
+        metavar="FILE",
+        help="draw the graph with values and gradients (.svg, .png or .dot)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(run=run)
 

@@ -7,12 +7,15 @@ import argparse
 from chainrule.cli._common import print_json
 from chainrule.data import load
 from chainrule.training import load_model
-from chainrule.training.loop import check_data
+from chainrule.training.loop import Splits, check_data, make_splits
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("evaluate", help="evaluate a saved model",
-                       description="Loss and accuracy of a saved model on a data set's splits.")
+    p = sub.add_parser(
+        "evaluate",
+        help="evaluate a saved model",
+        description="Loss and accuracy of a saved model on a data set's splits.",
+    )
     p.add_argument("model", help="a model file written by chainrule train --save")
     p.add_argument("--data", help="data set (default: the one the model was trained on)")
     p.add_argument("--data-root", help="folder of MNIST-format IDX files")
@@ -24,20 +27,37 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     learner, checkpoint = load_model(args.model)
     config = checkpoint.config
-    data = load(args.data or config.data, root=args.data_root or config.data_root,
-                train_size=config.train_size, test_size=args.test_size, seed=config.seed)
+    data = load(
+        args.data or config.data,
+        root=args.data_root or config.data_root,
+        train_size=config.train_size,
+        test_size=args.test_size,
+        seed=config.seed,
+    )
     check_data(config, data)
+    if data.name == load_name(config.data):
+        splits = make_splits(config, data)  # the validation part the model was tuned on
+    else:
+        splits = Splits(data.name, (data.x_train, data.y_train), None, (data.x_test, data.y_test))
     results = {}
-    for split, (x, y) in {"train": (data.x_train, data.y_train),
-                          "test": (data.x_test, data.y_test)}.items():
+    for split, (x, y) in splits.items():
         loss, accuracy = learner.evaluate(x, y)
         results[split] = {"loss": loss, "accuracy": accuracy, "examples": len(x)}
     if args.json:
         print_json({"model": args.model, "data": data.name, **results})
         return 0
-    print(f"{args.model}: {config.engine} engine, layers {list(config.layers)}, "
-          f"{checkpoint.epoch} epochs trained")
+    print(
+        f"{args.model}: {config.engine} engine, layers {list(config.layers)}, "
+        f"{checkpoint.epoch} epochs trained"
+    )
     for split, r in results.items():
-        print(f"  {split:5}  loss {r['loss']:.4f}  accuracy {r['accuracy']:.4f}  "
-              f"({r['examples']} examples of {data.name})")
+        print(
+            f"  {split:5}  loss {r['loss']:.4f}  accuracy {r['accuracy']:.4f}  "
+            f"({r['examples']} examples of {data.name})"
+        )
     return 0
+
+
+def load_name(name: str) -> str:
+    """A data set name as ``load`` spells it (``Fashion_MNIST`` -> ``fashion-mnist``)."""
+    return name.strip().lower().replace("_", "-")

@@ -14,9 +14,12 @@ from chainrule.training import load_model
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("predict", help="predict classes with a saved model",
-                       description="Predict classes for rows of a .npy/.csv file, or for the "
-                       "first examples of a data set's test split.")
+    p = sub.add_parser(
+        "predict",
+        help="predict classes with a saved model",
+        description="Predict classes for rows of a .npy/.csv file, or for the "
+        "first examples of a data set's test split.",
+    )
     p.add_argument("model", help="a model file written by chainrule train --save")
     source = p.add_mutually_exclusive_group()
     source.add_argument("--input", help="a .npy or .csv file, one example per row")
@@ -36,9 +39,16 @@ def read_examples(path: str) -> np.ndarray:
             x = np.load(file, allow_pickle=False)
         else:
             x = np.loadtxt(file, delimiter=",", dtype=np.float32, ndmin=2)
-    except ValueError as exc:
-        raise DataError(f"{path}: cannot read examples: {exc}") from None
-    return np.atleast_2d(np.asarray(x, dtype=np.float32))
+    except (ValueError, OSError, EOFError) as exc:
+        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DataError(f"{path}: cannot read examples: {first_line}") from None
+    try:
+        x = np.atleast_2d(np.asarray(x, dtype=np.float32))
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"{path}: examples must be numbers: {exc}") from None
+    if x.ndim > 2:  # images (m, 28, 28): one row of pixels per example
+        x = x.reshape(len(x), -1)
+    return x
 
 
 def run(args: argparse.Namespace) -> int:
@@ -48,16 +58,24 @@ def run(args: argparse.Namespace) -> int:
     if args.input:
         x = read_examples(args.input)[: args.limit]
     else:
-        data = load(args.data or config.data, root=args.data_root or config.data_root,
-                    test_size=args.limit, seed=config.seed)
+        data = load(
+            args.data or config.data,
+            root=args.data_root or config.data_root,
+            test_size=args.limit,
+            seed=config.seed,
+        )
         x, labels = data.x_test, data.y_test
     check_features(x, None, config.n_features, None, where=args.input or "data")
     proba = learner.predict_proba(x)
     predicted = proba.argmax(axis=1)
     if args.json:
-        print_json({"predictions": predicted.tolist(),
-                    "labels": labels.tolist() if labels is not None else None,
-                    "scores": proba.tolist()})
+        print_json(
+            {
+                "predictions": predicted.tolist(),
+                "labels": labels.tolist() if labels is not None else None,
+                "scores": proba.tolist(),
+            }
+        )
         return 0
     for i, (p, scores) in enumerate(zip(predicted, proba, strict=True)):
         truth = f"  (label {labels[i]})" if labels is not None else ""

@@ -3,100 +3,174 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import fields
+from typing import Any
 
 from chainrule.cli._common import int_list, positive_float, print_json, show_progress
 from chainrule.training import TrainConfig, train
-from chainrule.training.config import ACTIVATIONS, COSTS, ENGINES, INITS, OPTIMIZERS
+from chainrule.training import checkpoint as ckpt
+from chainrule.training.config import (
+    ACTIVATIONS,
+    COSTS,
+    ENGINES,
+    INITS,
+    OPTIMIZERS,
+    SCHEDULES,
+)
+from chainrule.training.loop import DEFAULT_CHECKPOINT
+
+_DEFAULTS = TrainConfig()
 
 
 def add_training_options(p: argparse.ArgumentParser, *, layers: str = "64,32,10") -> None:
-    """The options every command that trains a network shares."""
-    p.add_argument("--data", default="digits", help="digits (bundled), fashion-mnist, mnist, "
-                   "xor, spirals, moons, circles (default: digits)")
+    """The options every command that trains a network shares.
+
+    Every option defaults to None on the namespace, so ``config_from`` can tell the options a
+    person gave from the ones left out (``--resume`` keeps the checkpoint's values for those);
+    the defaults shown in the help are ``TrainConfig``'s.
+    """
+    d = _DEFAULTS
+    p.set_defaults(default_layers=int_list(layers))
+    p.add_argument(
+        "--data",
+        help="digits (bundled), fashion-mnist, mnist, xor, spirals, moons, circles "
+        f"(default: {d.data})",
+    )
     p.add_argument("--data-root", help="folder of MNIST-format IDX files")
     p.add_argument("--train-size", type=int, help="use the first N training examples")
     p.add_argument("--test-size", type=int, help="use the first N test examples")
-    p.add_argument("--layers", type=int_list, default=int_list(layers),
-                   help=f"neurons per layer, input first (default: {layers})")
-    p.add_argument("--activation", choices=ACTIVATIONS, default="sigmoid")
-    p.add_argument("--cost", choices=COSTS, default="quadratic")
-    p.add_argument("--init", choices=INITS, default="normal",
-                   help="normal = N(0,1) (the lecture's); normal-scaled = N(0,1/n_in)")
-    p.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd")
-    p.add_argument("--lr", type=positive_float, default=3.0, help="learning rate α")
-    p.add_argument("--momentum", type=float, default=0.9)
-    p.add_argument("--weight-decay", type=float, default=0.0)
-    p.add_argument("--batch-size", type=int, default=10)
-    p.add_argument("--epochs", type=int, default=30)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--engine", choices=ENGINES, default="classic",
-                   help="classic = the lecture's matrix-form backprop; autodiff = nn + optim")
-    p.add_argument("--batch-norm", action="store_true", help="BatchNorm1d before each hidden σ")
+    p.add_argument(
+        "--val-size",
+        type=int,
+        help="hold N training examples out as a validation set, to tune on instead of the "
+        "test set (default: none)",
+    )
+    p.add_argument(
+        "--layers", type=int_list, help=f"neurons per layer, input first (default: {layers})"
+    )
+    p.add_argument("--activation", choices=ACTIVATIONS, help=f"(default: {d.activation})")
+    p.add_argument("--cost", choices=COSTS, help=f"(default: {d.cost})")
+    p.add_argument(
+        "--init",
+        choices=INITS,
+        help="normal = N(0,1) (the lecture's, the default); normal-scaled = N(0,1/n_in)",
+    )
+    p.add_argument("--optimizer", choices=OPTIMIZERS, help=f"(default: {d.optimizer})")
+    p.add_argument("--lr", type=positive_float, help=f"learning rate α (default: {d.lr})")
+    p.add_argument(
+        "--schedule",
+        choices=SCHEDULES,
+        help="learning rate per epoch: constant (default), cosine from --lr down to --lr-min "
+        "over the run, or step (times --gamma every --step-size epochs)",
+    )
+    p.add_argument(
+        "--lr-min", type=float, help=f"floor of the cosine schedule (default: {d.lr_min})"
+    )
+    p.add_argument("--step-size", type=int, help=f"epochs per step (default: {d.step_size})")
+    p.add_argument("--gamma", type=float, help=f"factor per step (default: {d.gamma})")
+    p.add_argument("--momentum", type=float, help=f"(default: {d.momentum})")
+    p.add_argument("--weight-decay", type=float, help="(default: 0)")
+    p.add_argument("--batch-size", type=int, help=f"(default: {d.batch_size})")
+    p.add_argument("--epochs", type=int, help=f"(default: {d.epochs})")
+    p.add_argument("--seed", type=int, help=f"(default: {d.seed})")
+    p.add_argument(
+        "--engine",
+        choices=ENGINES,
+        help="classic = the lecture's matrix-form backprop (default); autodiff = nn + optim",
+    )
+    p.add_argument(
+        "--batch-norm",
+        action="store_true",
+        default=None,
+        help="BatchNorm1d before each hidden σ",
+    )
     p.add_argument("--clip-norm", type=positive_float, help="clip the gradient's global norm")
-    p.add_argument("--dropout", type=float, default=0.0)
-
-
-def config_from(args: argparse.Namespace) -> TrainConfig:
-    return TrainConfig(
-        data=args.data,
-        data_root=args.data_root,
-        train_size=args.train_size,
-        test_size=args.test_size,
-        layers=args.layers,
-        activation=args.activation,
-        cost=args.cost,
-        init=args.init,
-        optimizer=args.optimizer,
-        lr=args.lr,
-        momentum=args.momentum,
-        weight_decay=args.weight_decay,
-        batch_size=args.batch_size,
-        epochs=args.epochs,
-        seed=args.seed,
-        engine=args.engine,
-        batch_norm=args.batch_norm,
-        clip_norm=args.clip_norm,
-        dropout=args.dropout,
+    p.add_argument("--dropout", type=float, help="dropout after each hidden σ (default: 0)")
+    p.add_argument(
+        "--standardize",
+        action="store_true",
+        default=None,
+        help="scale each input feature to mean 0, std 1 (statistics of the training part, "
+        "saved with the model)",
     )
 
 
+def given_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The training settings named on the command line (not left to their defaults)."""
+    names = {f.name for f in fields(TrainConfig)}
+    return {k: v for k, v in vars(args).items() if k in names and v is not None}
+
+
+def config_from(args: argparse.Namespace, base: TrainConfig | None = None) -> TrainConfig:
+    """``base`` (default: ``TrainConfig``'s defaults) with the options given on top."""
+    if base is None:
+        values = {**TrainConfig().to_dict(), "layers": args.default_layers}
+    else:
+        values = base.to_dict()
+    values.update(given_options(args))
+    return TrainConfig.from_dict(values)
+
+
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("train", help="train a network and report its accuracy",
-                       description="Train an MLP; same seed, same numbers.")
+    p = sub.add_parser(
+        "train",
+        help="train a network and report its accuracy",
+        description="Train an MLP; same seed, same numbers. Ctrl-C stops after saving the last "
+        "finished epoch; --resume continues from it with identical results.",
+    )
     add_training_options(p)
-    p.add_argument("--save", metavar="FILE", help="write the model (.safetensors) when done; "
-                   "on Ctrl-C the last finished epoch is written there")
-    p.add_argument("--resume", metavar="FILE", help="continue from a checkpoint")
+    p.add_argument(
+        "--save",
+        metavar="FILE",
+        help="write the model (.safetensors) when done; on Ctrl-C the last finished epoch is "
+        f"written there (default: {DEFAULT_CHECKPOINT} on Ctrl-C, the --resume file when resuming)",
+    )
+    p.add_argument(
+        "--resume",
+        metavar="FILE",
+        help="continue from a checkpoint: its settings are kept, give --epochs to train longer",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    config = config_from(args)
+    save = args.save
+    if args.resume:
+        config = config_from(args, base=ckpt.load(args.resume).config)
+        save = save or args.resume
+    else:
+        config = config_from(args)
     quiet = args.json
 
     def report(stats: dict, learner: object) -> None:
-        if not quiet:
-            print(
-                f"epoch {stats['epoch']:3d}  loss {stats['train_loss']:.4f}  "
-                f"train acc {stats['train_accuracy']:.4f}  test acc {stats['test_accuracy']:.4f}"
-                f"  ({stats['seconds']:.2f} s)",
-                flush=True,
-            )
+        if quiet:
+            return
+        val = f"  val acc {stats['val_accuracy']:.4f}" if "val_accuracy" in stats else ""
+        print(
+            f"epoch {stats['epoch']:3d}  loss {stats['train_loss']:.4f}  "
+            f"train acc {stats['train_accuracy']:.4f}{val}  test acc {stats['test_accuracy']:.4f}"
+            f"  ({stats['seconds']:.2f} s)",
+            flush=True,
+        )
 
-    result = train(config, on_epoch=report, progress=show_progress(args), save=args.save,
-                   resume=args.resume)
+    result = train(
+        config, on_epoch=report, progress=show_progress(args), save=save, resume=args.resume
+    )
     if args.json:
         print_json(result.to_dict())
         return 130 if result.interrupted else 0
     if result.interrupted:
-        print(f"interrupted: the last finished epoch is saved in {result.checkpoint_path}; "
-              f"continue with --resume {result.checkpoint_path}")
+        print(
+            f"interrupted: the last finished epoch is saved in {result.checkpoint_path}; "
+            f"continue with --resume {result.checkpoint_path}"
+        )
         return 130
     final = result.history[-1]
     print(
-        f"done: {config.engine} engine, {len(result.train_loss)} epochs in {result.seconds:.1f} s;"
-        f" test accuracy {final['test_accuracy']:.4f}, train loss {final['train_loss']:.4f}"
+        f"done: {config.engine} engine, {final['epoch']} epochs in {result.seconds:.1f} s; "
+        f"test accuracy {final['test_accuracy']:.4f}, "
+        f"train loss {final['train_loss']:.4f}"
     )
     if result.checkpoint_path:
         print(f"model saved to {result.checkpoint_path}")

@@ -18,6 +18,11 @@ it, δ^l = ((W^(l+1))^T δ^(l+1)) ⊙ σ'(z^l), so
 Ratios and fractions are medians over the recorded steps (finite ones), so one odd batch does
 not raise a finding. Each finding carries the lecture's remedies in plain words.
 
+With batch normalization the layer ratio compares the relative weight gradients
+‖∂J/∂W^l‖/‖W^l‖ instead of the speeds: the β speed of a layer below a BatchNorm is the batch
+sum of an error whose batch mean the normalization removed, small even when the layer learns
+well.
+
 >>> import numpy as np
 >>> from chainrule.diagnostics.monitor import GradientRecords
 >>> rec = GradientRecords.empty(["layer 1", "layer 2", "layer 3"], ["sigmoid"] * 3)
@@ -222,14 +227,24 @@ def diagnose(
     finite_rows = np.setdiff1d(np.arange(records.n_records), bad_rows)
 
     # --- vanishing / exploding across layers ----------------------------------------------
+    # With batch normalization the β speed of a layer below a BatchNorm is the batch sum of
+    # an error whose batch mean was removed: small by construction. Compare the relative
+    # weight gradients ‖∂J/∂W‖/‖W‖ there instead.
+    normalized = bool(records.batch_norm[hidden].any()) if hidden.size else False
+    measure = "relative weight gradient ‖∂J/∂W‖/‖W‖" if normalized else "speed ‖∂J/∂b‖"
     if hidden.size >= 2 and finite_rows.size:
         first, last = int(hidden[0]), int(hidden[-1])
-        speeds = records.speeds[finite_rows]
+        if normalized:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                speeds = records.grad_norms[finite_rows] / records.weight_norms[finite_rows]
+        else:
+            speeds = records.speeds[finite_rows]
         with np.errstate(divide="ignore", invalid="ignore"):
             ratios = speeds[:, first] / speeds[:, last]
         ratio = _median(ratios)
         per_layer = [_median(speeds[:, i]) for i in hidden]
         numbers = {
+            "measure": measure,
             "ratio": ratio,
             "speeds": per_layer,
             "layers": [names[i] for i in hidden],
@@ -241,7 +256,7 @@ def diagnose(
                     "vanishing",
                     (names[first], names[last]),
                     f"{names[first]} learns {_fmt(1 / ratio) if ratio > 0 else 'infinitely'}x "
-                    f"more slowly than {names[last]} (speeds "
+                    f"more slowly than {names[last]} ({measure}: "
                     + ", ".join(_fmt(s) for s in per_layer)
                     + ", first hidden layer first)",
                     numbers,
@@ -254,7 +269,7 @@ def diagnose(
                     "exploding",
                     (names[first], names[last]),
                     f"the speed grows toward the input: {names[first]} is {_fmt(ratio)}x "
-                    f"{names[last]} (speeds " + ", ".join(_fmt(s) for s in per_layer) + ")",
+                    f"{names[last]} ({measure}: " + ", ".join(_fmt(s) for s in per_layer) + ")",
                     numbers,
                     REMEDIES["exploding"],
                 )

@@ -19,6 +19,11 @@ What is recorded, per layer l (layers with weights, first hidden layer first, ou
     the batch-summed δ of the input of the layer's activation function.
 ``grad_norms``
     ‖∂J/∂W^l‖, the Frobenius norm of the weight gradient.
+``weight_norms``
+    ‖W^l‖ before the step. ``grad_norms / weight_norms`` is the relative speed of a layer's
+    weights, the gauge to read under batch normalization (whose backward pass removes the
+    batch mean of the error it passes down, so the β speeds of the layers below it are small
+    even when they learn well; the weights of a normalized layer are also scale-free).
 ``update_ratios``
     ‖ΔW^l‖ / ‖W^l‖, the size of the step the optimizer actually took (measured by comparing
     the weights before and after the step), relative to the weights. Around 1e-3 is the usual
@@ -100,7 +105,8 @@ class LayerNonFiniteError(NonFiniteError):
     Attributes: ``layer`` (1-based, the lecture's l), ``layer_name`` (e.g.
     ``"layer 3 (Linear 30->30)"``), ``step`` (0-based training step), ``op`` (the op or
     formula that produced it, e.g. ``"Linear"`` or ``"z^3 = W^3 a^2 + b^3"``), ``phase``
-    (``"forward"`` or ``"backward"``). The message reads
+    (``"forward"``, ``"backward"``, or ``"step"`` for one raised outside an op, e.g. by
+    ``clip_grad_norm_(error_if_nonfinite=True)``). The message reads
     ``"layer 3 (Linear 30->30), step 17: <what happened>"``.
 
     >>> err = LayerNonFiniteError("Linear produced 1 NaN", layer=2, layer_name="layer 2 (A)",
@@ -184,12 +190,15 @@ class GradientRecords:
     saturated: Array
     dead: Array
     nonfinite: Array
+    weight_norms: Array | None = None
     hidden: Array = field(default_factory=lambda: np.zeros(0, bool))
+    batch_norm: Array = field(default_factory=lambda: np.zeros(0, bool))
     every: int = 1
 
     FIELDS = (
         "speeds",
         "grad_norms",
+        "weight_norms",
         "update_ratios",
         "act_mean",
         "act_std",
@@ -199,6 +208,10 @@ class GradientRecords:
     )
 
     def __post_init__(self) -> None:
+        if self.weight_norms is None:
+            self.weight_norms = np.full(self.speeds.shape, np.nan)
+        if self.batch_norm.shape != (len(self.layers),):
+            self.batch_norm = np.zeros(len(self.layers), bool)
         if self.hidden.shape != (len(self.layers),):
             hidden = np.ones(len(self.layers), bool)
             if len(hidden):
@@ -247,6 +260,7 @@ class GradientRecords:
             "layers": list(self.layers),
             "activations": list(self.activations),
             "hidden": self.hidden.tolist(),
+            "batch_norm": self.batch_norm.tolist(),
             "every": self.every,
             "steps": self.steps.tolist(),
             "loss": self.loss.tolist(),
@@ -267,7 +281,7 @@ class GradientRecords:
         arrays = {
             name: np.asarray(data[name], float).reshape(-1, n)
             for name in cls.FIELDS
-            if name != "nonfinite"
+            if name != "nonfinite" and name in data
         }
         arrays["nonfinite"] = np.asarray(data["nonfinite"], np.int64).reshape(-1, n)
         return cls(
@@ -276,6 +290,7 @@ class GradientRecords:
             steps=np.asarray(data["steps"], np.int64),
             loss=np.asarray(data["loss"], float),
             hidden=np.asarray(data.get("hidden", []), bool),
+            batch_norm=np.asarray(data.get("batch_norm", []), bool),
             every=int(data.get("every", 1)),
             **arrays,
         )
@@ -535,6 +550,7 @@ class GradientMonitor:
         rec = GradientRecords.empty(names, acts)
         rec.every = self.every
         rec.hidden = np.array([info.hidden for info in self.layers], bool)
+        rec.batch_norm = np.array([info.batch_norm for info in self.layers], bool)
         if not self._rows:
             return rec
         rec.steps = np.array([r["step"] for r in self._rows], np.int64)
@@ -591,8 +607,9 @@ class GradientMonitor:
         if not all(math.isfinite(v) for v in checked):
             row["nonfinite"][l] = _count_nonfinite(gb, gw, a)
 
-    def _snapshot_weights(self) -> None:
+    def _snapshot_weights(self, row: dict[str, Any]) -> None:
         self._weights_before = [_host(w).copy() for w in self._adapter.weights()]
+        row["weight_norms"] = [_norm(w) for w in self._weights_before]
 
     def _finish_update(self, row: dict[str, Any]) -> None:
         if self._weights_before is None:
@@ -601,7 +618,7 @@ class GradientMonitor:
             zip(self._adapter.weights(), self._weights_before, strict=True)
         ):
             after = _host(w)
-            denom = _norm(before)
+            denom = row["weight_norms"][l]
             row["update_ratios"][l] = _norm(after - before) / denom if denom > 0 else math.inf
         self._weights_before = None
 
@@ -635,7 +652,7 @@ class GradientMonitor:
                 self._observe_classic(row, grads)
                 # The classic step is W ← W - α ∂J/∂W, so ‖ΔW‖ = α ‖∂J/∂W‖ exactly: no copy.
                 for l, w in enumerate(net.weights):
-                    w_norm = _norm(w)
+                    w_norm = row["weight_norms"][l] = _norm(w)
                     ratio = lr * row["grad_norms"][l] / w_norm if w_norm > 0 else math.inf
                     row["update_ratios"][l] = ratio
                 self._rows.append(row)
@@ -660,6 +677,7 @@ class GradientMonitor:
         row = self._row(grads.cost)
         with np.errstate(all="ignore"):
             self._observe_classic(row, grads)
+            row["weight_norms"] = [_norm(w) for w in self.model.weights]
         self._rows.append(row)
 
     def _observe_classic(self, row: dict[str, Any], grads: Any) -> None:
@@ -779,6 +797,17 @@ class GradientMonitor:
         Snapshots the weights so that :meth:`after_step` can measure ΔW. ``loss`` (a tensor
         or a float) is recorded beside the gradients. With ``anomaly=True`` a non-finite
         gradient raises :class:`LayerNonFiniteError` here, before the optimizer steps.
+
+        >>> import chainrule as cr
+        >>> from chainrule import nn, optim
+        >>> model = nn.Sequential(nn.Linear(2, 4, rng=0), nn.ReLU(), nn.Linear(4, 1, rng=1))
+        >>> opt = optim.SGD(model.parameters(), lr=0.1)
+        >>> mon = GradientMonitor(model, every=1)
+        >>> loss = model(cr.tensor([[1.0, -1.0], [0.5, 2.0]])).sum()
+        >>> loss.backward()
+        >>> mon.before_step(loss); opt.step(); mon.after_step()
+        >>> mon.records.update_ratios.shape, mon.step
+        ((1, 2), 1)
         """
         if self._classic:
             raise ConfigError(
@@ -799,7 +828,7 @@ class GradientMonitor:
                     row, l, adapter.shift_grad(l), adapter.weight_grad(l), self._acts[l]
                 )
         self._acts = [None] * len(self.layers)
-        self._snapshot_weights()
+        self._snapshot_weights(row)
         self._pending = row
 
     def after_step(self) -> None:
@@ -816,6 +845,19 @@ class GradientMonitor:
         """An optimizer whose ``step(loss=None)`` runs before_step, the step and after_step.
 
         Everything else (``zero_grad``, ``param_groups``, ...) passes through.
+
+        >>> import chainrule as cr
+        >>> from chainrule import nn, optim
+        >>> model = nn.Sequential(nn.Linear(2, 3, rng=0), nn.Tanh(), nn.Linear(3, 1, rng=1))
+        >>> mon = GradientMonitor(model, every=2)
+        >>> opt = mon.wrap(optim.SGD(model.parameters(), lr=0.1))
+        >>> for _ in range(3):
+        ...     opt.zero_grad()
+        ...     loss = model(cr.tensor([[1.0, 2.0]])).sum()
+        ...     loss.backward()
+        ...     opt.step(loss)
+        >>> mon.records.steps.tolist()
+        [0, 2]
         """
         return MonitoredOptimizer(optimizer, self)
 
@@ -871,20 +913,32 @@ class GradientMonitor:
                 _remove_handle(handle)
 
     def _locate(self, exc: NonFiniteError) -> LayerNonFiniteError:
+        """Add the layer to the engine's message: from the hooks, or from the gradients."""
         text = str(exc)
-        backward = text.startswith("the backward of")
-        match = re.match(r"(?:the backward of )?(\w+)", text)
-        op = match.group(1) if match else None
+        adapter = self._adapter
+        assert isinstance(adapter, _ModuleAdapter)
+        forward = re.match(r"(\w+) produced ", text)
+        backward = re.match(r"the backward of (\w+) ", text)
         if backward:
             # The output-gradient hook of layer l fires just before layer l's ops are
             # differentiated; none fired yet means the loss's own backward failed.
+            phase, op = "backward", backward.group(1)
             index = self._backward_layer
             if index is None:
                 index = len(self.layers) - 1
-        else:
+        elif forward:
+            phase, op = "forward", forward.group(1)
             index = self._forward_layer
-        adapter = self._adapter
-        assert isinstance(adapter, _ModuleAdapter)
+        else:
+            # Raised outside an op (e.g. clip_grad_norm_(error_if_nonfinite=True)): the
+            # layer nearest the input whose gradient is not finite, where the damage arrived.
+            phase, op = "step", None
+            index = len(self.layers) - 1
+            for l in range(len(self.layers)):
+                grads = (adapter.shift_grad(l), adapter.weight_grad(l))
+                if any(g is not None and not np.isfinite(g).all() for g in grads):
+                    index = l
+                    break
         group = adapter.groups[index]
         bad = [
             f"{name} holds {count} NaN/Inf"
@@ -902,7 +956,7 @@ class GradientMonitor:
             layer_name=self.layers[index].label,
             step=self.step,
             op=op,
-            phase="backward" if backward else "forward",
+            phase=phase,
         )
 
 

@@ -189,26 +189,25 @@ def plot_activation_functions(path: PathLike | None = None) -> Figure:
     """
     z = np.linspace(-6, 6, 601)
     sig = 1 / (1 + np.exp(-z))
+    tanh = np.tanh(z)
     curves = [
-        ("logistic σ(z)", sig, sig * (1 - sig), "σ'(z) = σ(1-σ) ≤ 0.25", (0.0, 0.25)),
-        ("tanh(z)", np.tanh(z), 1 - np.tanh(z) ** 2, "tanh'(z) = 1 - tanh² ≤ 1", (0.0, 1.0)),
-        ("ReLU(z)", np.maximum(z, 0), (z > 0).astype(float), "ReLU'(z) ∈ {0, 1}", None),
+        ("logistic σ(z)", sig, "σ(z) = 1/(1+e^(-z))", sig * (1 - sig), "σ'(z) = σ(1-σ) ≤ 0.25"),
+        ("tanh(z)", tanh, "tanh z", 1 - tanh**2, "tanh'(z) = 1 - tanh² ≤ 1"),
+        ("ReLU(z)", np.maximum(z, 0), "max(z, 0)", (z > 0).astype(float), "ReLU'(z) ∈ {0, 1}"),
     ]
+    arrow = {"arrowstyle": "->"}
     fig = _figure(11.0, 3.8)
-    for k, (name, f, df, dlabel, peak) in enumerate(curves):
+    for k, (name, f, label, df, dlabel) in enumerate(curves):
         ax = fig.add_subplot(1, 3, k + 1)
-        ax.plot(z, f, label=name.split("(")[0].strip() + " σ", linewidth=2)
+        ax.plot(z, f, label=label, linewidth=2)
         ax.plot(z, df, label=dlabel, linewidth=2, linestyle="--")
-        if peak is not None:
-            ax.annotate(
-                f"max {peak[1]:g}",
-                xy=peak,
-                xytext=(1.5, peak[1] + 0.35),
-                arrowprops={"arrowstyle": "->"},
-            )
+        if k == 0:
+            ax.annotate("max 0.25", xy=(0.0, 0.25), xytext=(1.5, 0.55), arrowprops=arrow)
+        elif k == 1:
+            ax.annotate("max 1", xy=(0.0, 1.0), xytext=(1.8, 0.45), arrowprops=arrow)
         else:
-            ax.annotate("0 for z < 0", xy=(-3, 0), xytext=(-5.5, 1.4), arrowprops={})
-            ax.annotate("1 for z > 0", xy=(3, 1), xytext=(0.5, 3.0), arrowprops={})
+            ax.annotate("0 for z < 0", xy=(-3, 0), xytext=(-5.5, 1.4), arrowprops=arrow)
+            ax.annotate("1 for z > 0", xy=(3, 1), xytext=(0.5, 3.0), arrowprops=arrow)
         ax.axhline(0, color="black", linewidth=0.6)
         ax.set_title(name)
         ax.set_xlabel("z")
@@ -255,7 +254,17 @@ def plot_comparison(result: ComparisonResult, path: PathLike | None = None) -> F
 def plot_all(records: GradientRecords, directory: PathLike, *, prefix: str = "") -> Sequence[str]:
     """Write the per-layer speed curve and the last step's bar charts into ``directory``.
 
-    Returns the paths written.
+    Returns the paths written (``speeds.png``, ``grad_norms.png``, ``update_ratios.png``,
+    each after ``prefix``).
+
+    >>> import tempfile
+    >>> import numpy as np
+    >>> from chainrule.classic import Network
+    >>> from chainrule.diagnostics import GradientMonitor
+    >>> mon = GradientMonitor(Network([3, 4, 2], seed=0), every=1)
+    >>> _ = mon.train_step(np.ones((2, 3)), np.ones((2, 2)), lr=0.1)
+    >>> [p.rsplit("/", 1)[-1] for p in plot_all(mon.records, tempfile.mkdtemp())]
+    ['speeds.png', 'grad_norms.png', 'update_ratios.png']
     """
     os.makedirs(directory, exist_ok=True)
     written = []

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.backend import get_array_module
 from chainrule.engine import anomaly, state
 from chainrule.engine.tensor import Tensor, as_array
 from chainrule.errors import GraphError
@@ -109,7 +110,7 @@ def _seed_gradient(root: Tensor, grad: Any, create_graph: bool) -> Any:
         if type(data) is np.ndarray or isinstance(data, np.generic):
             seed = np.ones_like(data) if data.ndim else data.dtype.type(1)
         else:  # a device array: make the seed where the data lives
-            seed = data * 0 + 1
+            seed = get_array_module(data).ones_like(data)
     else:
         seed = grad.data if isinstance(grad, Tensor) else as_array(grad, root.dtype)
         if seed.shape != root.shape:

@@ -321,6 +321,7 @@ def cross_entropy(logits: Tensor, target: Any) -> Tensor:
     0.693...
     """
     logits = _t(logits)
+    labels_on_host = not _on_device(raw(target))
     target = _target_like(logits, target, "cross_entropy")
     if logits.ndim != 2:
         raise ShapeError(f"cross_entropy needs (batch, classes) logits, got shape {logits.shape}")
@@ -330,11 +331,14 @@ def cross_entropy(logits: Tensor, target: Any) -> Tensor:
             raise ShapeError(
                 f"cross_entropy: {m} rows of logits but labels of shape {target.shape}"
             )
-        if target.size and (int(target.min()) < 0 or int(target.max()) >= classes):
-            raise ShapeError(
-                f"cross_entropy: labels must lie in [0, {classes - 1}], "
-                f"got {int(target.min())}..{int(target.max())}"
-            )
+        # Labels already on the GPU are not range-checked: reading them back would stall
+        # the device every step. Host labels (the usual case) always are.
+        if labels_on_host and target.size:
+            low, high = int(target.min()), int(target.max())
+            if low < 0 or high >= classes:
+                raise ShapeError(
+                    f"cross_entropy: labels must lie in [0, {classes - 1}], got {low}..{high}"
+                )
     elif target.shape != logits.shape:
         raise ShapeError(f"cross_entropy: logits {logits.shape} but targets {target.shape}")
     return SoftmaxCrossEntropy.apply(logits, target=target)
@@ -358,6 +362,10 @@ def quadratic_cost(a: Tensor, y: Any) -> Tensor:
     if y.shape != a.shape:
         raise ShapeError(f"quadratic_cost: outputs {a.shape} but targets {y.shape}")
     return QuadraticCost.apply(a, target=y)
+
+
+def _on_device(value: Any) -> bool:
+    return type(value).__module__.startswith("cupy")
 
 
 def _target_like(x: Tensor, target: Any, op: str, float_only: bool = False) -> Any:
@@ -469,10 +477,22 @@ def getitem(x: Tensor, index: Any) -> Tensor:
         index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
     elif isinstance(index, list):
         index = np.asarray(index)
+    if x.device == "cuda":  # integer-array indices must live where the data lives
+        index = _index_on_device(index)
     try:
         return GetItem.apply(x, index=index)
     except IndexError as exc:
         raise ShapeError(f"indexing a tensor of shape {x.shape}: {exc}") from None
+
+
+def _index_on_device(index: Any) -> Any:
+    from chainrule.backend import to_device
+
+    if isinstance(index, np.ndarray):
+        return to_device(index, "cuda")
+    if isinstance(index, tuple):
+        return tuple(to_device(i, "cuda") if isinstance(i, np.ndarray) else i for i in index)
+    return index
 
 
 def scatter(shape: tuple[int, ...], index: Any, values: Tensor) -> Tensor:

@@ -65,7 +65,10 @@ def save(path: str | Path, checkpoint: Checkpoint) -> Path:
         "history": checkpoint.history,
         "shuffle_rng": checkpoint.shuffle_rng,
     }
-    return save_tensors(path, checkpoint.arrays, metadata)
+    try:
+        return save_tensors(path, checkpoint.arrays, metadata)
+    except OSError as exc:
+        raise ModelFileError(f"{path}: cannot write the model ({exc.strerror or exc})") from None
 
 
 def load(path: str | Path) -> Checkpoint:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -12,6 +13,7 @@ ACTIVATIONS = ("sigmoid", "tanh", "relu")
 COSTS = ("quadratic", "cross-entropy")
 INITS = ("normal", "normal-scaled", "xavier", "he")
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop")
+SCHEDULES = ("constant", "cosine", "step")
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,11 @@ class TrainConfig:
     ``engine="classic"`` runs the lecture's matrix-form backpropagation (plain SGD only);
     ``engine="autodiff"`` builds the same network from ``chainrule.nn`` and trains it with
     ``chainrule.optim``. With the same seed both start from the same weights.
+
+    ``schedule`` sets the learning rate of each epoch (see :meth:`lr_at`); ``val_size`` holds
+    out that many training examples (a seeded stratified draw) to tune on, so the test set is
+    only ever reported; ``standardize`` scales each input feature to zero mean and unit
+    variance with statistics of the training part, saved with the model.
 
     >>> TrainConfig(layers=(64, 32, 10), lr=-1.0)
     Traceback (most recent call last):
@@ -47,6 +54,12 @@ class TrainConfig:
     batch_norm: bool = False
     clip_norm: float | None = None
     dropout: float = 0.0
+    schedule: str = "constant"
+    lr_min: float = 0.0
+    step_size: int = 10
+    gamma: float = 0.1
+    val_size: int = 0
+    standardize: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "layers", tuple(int(n) for n in self.layers))
@@ -55,10 +68,19 @@ class TrainConfig:
         _choice("cost", self.cost, COSTS)
         _choice("init", self.init, INITS)
         _choice("optimizer", self.optimizer, OPTIMIZERS)
+        _choice("schedule", self.schedule, SCHEDULES)
         if len(self.layers) < 2 or min(self.layers) < 1:
             raise ConfigError(f"layers must be at least two positive sizes, got {self.layers}")
-        if not self.lr > 0:
+        if not (self.lr > 0 and math.isfinite(self.lr)):
             raise ConfigError(f"lr must be positive, got {self.lr}")
+        if not 0 <= self.lr_min < self.lr:
+            raise ConfigError(f"lr min must lie in [0, lr), got {self.lr_min} with lr {self.lr}")
+        if self.step_size < 1:
+            raise ConfigError(f"step size must be at least 1 epoch, got {self.step_size}")
+        if not 0 < self.gamma <= 1:
+            raise ConfigError(f"gamma must lie in (0, 1], got {self.gamma}")
+        if self.val_size < 0:
+            raise ConfigError(f"validation size must be 0 or more, got {self.val_size}")
         if self.batch_size < 1:
             raise ConfigError(f"batch size must be at least 1, got {self.batch_size}")
         if self.epochs < 0:
@@ -94,6 +116,28 @@ class TrainConfig:
     @property
     def n_outputs(self) -> int:
         return self.layers[-1]
+
+    def lr_at(self, epoch: int) -> float:
+        """The learning rate of epoch ``epoch`` (1 to ``epochs``), in closed form.
+
+        ``constant``: lr. ``cosine``: half a cosine from lr down towards ``lr_min`` over the
+        run, lr_min + (lr - lr_min)(1 + cos(π (epoch - 1) / epochs)) / 2, the rate
+        ``CosineAnnealingLR(T_max=epochs)`` sets when stepped once per epoch. ``step``: lr
+        times ``gamma`` every ``step_size`` epochs. A closed form keeps a resumed run on the
+        same schedule and gives both engines the same rates.
+
+        >>> c = TrainConfig(lr=1.0, epochs=4, schedule="cosine")
+        >>> [round(c.lr_at(e), 4) for e in range(1, 5)]
+        [1.0, 0.8536, 0.5, 0.1464]
+        >>> [TrainConfig(lr=1.0, schedule="step", step_size=2, gamma=0.5).lr_at(e) for e in (1, 3)]
+        [1.0, 0.5]
+        """
+        if self.schedule == "cosine":
+            turn = math.pi * (epoch - 1) / max(self.epochs, 1)
+            return self.lr_min + (self.lr - self.lr_min) * (1 + math.cos(turn)) / 2
+        if self.schedule == "step":
+            return self.lr * self.gamma ** ((epoch - 1) // self.step_size)
+        return self.lr
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.data import Dataset, check_features, load
-from chainrule.errors import ConfigError, DataError
+from chainrule.data import Dataset, check_features, load, train_test_split
+from chainrule.errors import ConfigError, DataError, ModelFileError
 from chainrule.training import checkpoint as ckpt
 from chainrule.training.config import TrainConfig
 from chainrule.training.learners import Learner, build_learner
@@ -40,17 +40,25 @@ class TrainResult:
         return self.history[-1]["test_accuracy"] if self.history else None
 
     @property
+    def val_accuracy(self) -> float | None:
+        return self.history[-1].get("val_accuracy") if self.history else None
+
+    @property
     def train_loss(self) -> list[float]:
-        return [h["train_loss"] for h in self.history if h["epoch"] > 0]
+        return self.per_epoch("train_loss")
+
+    def per_epoch(self, key: str) -> list[Any]:
+        """``key`` of every trained epoch (1, 2, ...), e.g. ``per_epoch("val_accuracy")``."""
+        return [h.get(key) for h in self.history if h["epoch"] > 0]
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "test_accuracy": self.test_accuracy,
+            "val_accuracy": self.val_accuracy,
             "train_loss": self.train_loss,
-            "train_accuracy": [h["train_accuracy"] for h in self.history if h["epoch"] > 0],
-            "test_accuracy_per_epoch": [
-                h["test_accuracy"] for h in self.history if h["epoch"] > 0
-            ],
+            "train_accuracy": self.per_epoch("train_accuracy"),
+            "val_accuracy_per_epoch": self.per_epoch("val_accuracy"),
+            "test_accuracy_per_epoch": self.per_epoch("test_accuracy"),
             "epochs": [h for h in self.history if h["epoch"] > 0],
             "seconds": self.seconds,
             "interrupted": self.interrupted,
@@ -83,13 +91,59 @@ def check_data(config: TrainConfig, data: Dataset) -> None:
             f"{data.name} has {data.n_classes} classes but the output layer has "
             f"{config.n_outputs} neurons: end --layers with {data.n_classes}"
         )
-    check_features(data.x_train, data.y_train, config.n_features, config.n_outputs,
-                   where=f"{data.name} training set")
-    check_features(data.x_test, data.y_test, config.n_features, config.n_outputs,
-                   where=f"{data.name} test set")
+    check_features(
+        data.x_train,
+        data.y_train,
+        config.n_features,
+        config.n_outputs,
+        where=f"{data.name} training set",
+    )
+    check_features(
+        data.x_test, data.y_test, config.n_features, config.n_outputs, where=f"{data.name} test set"
+    )
+
+
+Split = tuple[np.ndarray, np.ndarray]
+
+
+@dataclass(frozen=True)
+class Splits:
+    """The parts a run uses: ``train`` (what the network learns from), ``val`` (held out of
+    the training set to tune on; None without ``val_size``) and ``test`` (reported only)."""
+
+    name: str
+    train: Split
+    val: Split | None
+    test: Split
+
+    def items(self) -> list[tuple[str, Split]]:
+        parts = [("train", self.train), ("val", self.val), ("test", self.test)]
+        return [(name, part) for name, part in parts if part is not None]
+
+
+def make_splits(config: TrainConfig, data: Dataset) -> Splits:
+    """Hold ``config.val_size`` training examples out for validation: a stratified draw from
+    its own generator, so one seed always holds out the same examples (also on resume)."""
+    train = (data.x_train, data.y_train)
+    if config.val_size == 0:
+        return Splits(data.name, train, None, (data.x_test, data.y_test))
+    m = len(data.x_train)
+    if config.val_size >= m:
+        raise DataError(
+            f"{data.name}: validation size {config.val_size} leaves nothing to train on "
+            f"({m} training examples)"
+        )
+    # train_test_split holds out ceil(fraction * m); half an example below val_size makes
+    # that exactly val_size whatever the rounding of the division.
+    fraction = (config.val_size - 0.5) / m
+    x_tr, x_val, y_tr, y_val = train_test_split(
+        data.x_train, data.y_train, fraction, rng=np.random.default_rng([config.seed, 3])
+    )
+    return Splits(data.name, (x_tr, y_tr), (x_val, y_val), (data.x_test, data.y_test))
 
 
 EpochCallback = Callable[[dict[str, Any], Learner], None]
+BatchCallback = Callable[[int, float, Learner], None]
 
 
 def train(
@@ -100,32 +154,41 @@ def train(
     progress: bool = False,
     save: str | Path | None = None,
     resume: str | Path | None = None,
-    on_batch: Callable[[int, float, Learner], None] | None = None,
+    on_batch: BatchCallback | None = None,
 ) -> TrainResult:
     """Train the network ``config`` describes; returns the history and the trained model.
 
     ``save`` writes the model (atomically) after the last epoch; on Ctrl-C the state at the
     end of the last finished epoch is written there (or to ``chainrule-checkpoint.safetensors``)
-    and the result says ``interrupted``. ``resume`` continues from such a file.
+    and the result says ``interrupted``. ``resume`` continues from such a file (its settings
+    must equal ``config``'s but for ``epochs``); the resumed run ends with exactly the weights
+    and history of an uninterrupted one. ``on_batch(step, loss, learner)`` runs after each
+    training step, ``on_epoch(stats, learner)`` after each epoch's evaluation.
 
     >>> result = train(TrainConfig(epochs=1, layers=(64, 16, 10)))
     >>> 0 <= result.test_accuracy <= 1
     True
     """
+    if save is not None:
+        _check_writable(Path(save))
     data = data if data is not None else load_data(config)
     check_data(config, data)
+    splits = make_splits(config, data)
     shuffle_rng = np.random.default_rng([config.seed, 1])
     if resume is not None:
         state = ckpt.load(resume)
         _check_resumable(config, state.config, resume)
         learner = ckpt.restore(state, resume)
         history = state.history
-        if state.shuffle_rng is not None:
-            shuffle_rng.bit_generator.state = state.shuffle_rng
+        if state.shuffle_rng is None:
+            raise ModelFileError(f"{resume}: a model file without training state; cannot resume")
+        shuffle_rng.bit_generator.state = state.shuffle_rng
         first_epoch = state.epoch + 1
     else:
         learner = build_learner(config)
-        history = [_evaluate(learner, data, epoch=0, loss=None, seconds=0.0)]
+        if config.standardize:
+            learner.fit_input_stats(splits.train[0])
+        history = [_evaluate(learner, splits, epoch=0)]
         first_epoch = 1
     result = TrainResult(config=config, learner=learner, history=history)
     snapshot = ckpt.capture(learner, config, first_epoch - 1, history, shuffle_rng)
@@ -133,13 +196,20 @@ def train(
     try:
         for epoch in range(first_epoch, config.epochs + 1):
             epoch_started = time.perf_counter()
-            mean_loss = _run_epoch(learner, data, config, shuffle_rng, epoch, progress, on_batch)
+            lr = config.lr_at(epoch)
+            learner.set_lr(lr)
+            mean_loss = _run_epoch(
+                learner, splits.train, config, shuffle_rng, epoch, progress, on_batch
+            )
             seconds = time.perf_counter() - epoch_started
-            history.append(_evaluate(learner, data, epoch, mean_loss, seconds))
+            history.append(
+                _evaluate(learner, splits, epoch, lr=lr, loss=mean_loss, seconds=seconds)
+            )
             snapshot = ckpt.capture(learner, config, epoch, history, shuffle_rng)
             if on_epoch is not None:
                 on_epoch(history[-1], learner)
     except KeyboardInterrupt:
+        # The learner may be half-way through an epoch: keep the last finished one instead.
         result.interrupted = True
         path = Path(save) if save is not None else Path(DEFAULT_CHECKPOINT)
         result.checkpoint_path = ckpt.save(path, snapshot)
@@ -154,22 +224,23 @@ def train(
 
 def _run_epoch(
     learner: Learner,
-    data: Dataset,
+    train_split: Split,
     config: TrainConfig,
     rng: np.random.Generator,
     epoch: int,
     progress: bool,
-    on_batch: Callable[[int, float, Learner], None] | None,
+    on_batch: BatchCallback | None,
 ) -> float:
-    x, y = data.x_train, data.y_train
+    x, y = train_split
     order = rng.permutation(len(x))
     starts = range(0, len(x), config.batch_size)
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=len(starts), desc=f"epoch {epoch}/{config.epochs}", leave=False,
-                   unit="batch")
+        bar = tqdm(
+            total=len(starts), desc=f"epoch {epoch}/{config.epochs}", leave=False, unit="batch"
+        )
     total = 0.0
     try:
         for step, start in enumerate(starts):
@@ -187,19 +258,31 @@ def _run_epoch(
 
 
 def _evaluate(
-    learner: Learner, data: Dataset, epoch: int, loss: float | None, seconds: float
+    learner: Learner,
+    splits: Splits,
+    epoch: int,
+    *,
+    lr: float | None = None,
+    loss: float | None = None,
+    seconds: float = 0.0,
 ) -> dict[str, Any]:
-    train_loss, train_accuracy = learner.evaluate(data.x_train, data.y_train)
-    test_loss, test_accuracy = learner.evaluate(data.x_test, data.y_test)
-    return {
-        "epoch": epoch,
-        "train_loss": train_loss,
-        "train_accuracy": train_accuracy,
-        "test_loss": test_loss,
-        "test_accuracy": test_accuracy,
-        "mean_batch_loss": loss,
-        "seconds": seconds,
-    }
+    """One history entry: loss and accuracy on every split after ``epoch`` (0: untrained)."""
+    stats: dict[str, Any] = {"epoch": epoch}
+    for name, (x, y) in splits.items():
+        stats[f"{name}_loss"], stats[f"{name}_accuracy"] = learner.evaluate(x, y)
+    stats["lr"] = lr
+    stats["mean_batch_loss"] = loss
+    stats["seconds"] = seconds
+    return stats
+
+
+def _check_writable(path: Path) -> None:
+    """Fail before training, not after it, when the model cannot be saved where asked."""
+    if path.is_dir():
+        raise ConfigError(f"--save {path}: is a directory; name a file such as model.safetensors")
+    folder = path.parent
+    if not folder.is_dir():
+        raise ConfigError(f"--save {path}: no folder {folder}")
 
 
 def _check_resumable(config: TrainConfig, saved: TrainConfig, path: str | Path) -> None:
@@ -208,7 +291,12 @@ def _check_resumable(config: TrainConfig, saved: TrainConfig, path: str | Path) 
     mine.pop("epochs"), theirs.pop("epochs")
     differ = sorted(k for k in mine if mine[k] != theirs.get(k))
     if differ:
+        changes = ", ".join(f"{k} {theirs.get(k)!r} there, {mine[k]!r} here" for k in differ)
         raise ConfigError(
-            f"{path} was trained with other settings ({', '.join(differ)}); "
-            "resume with the same settings"
+            f"{path} was trained with other settings ({changes}); resume with its own"
+        )
+    if config.schedule == "cosine" and config.epochs != saved.epochs:
+        raise ConfigError(
+            f"{path} follows a cosine schedule over {saved.epochs} epochs; resume it with "
+            f"--epochs {saved.epochs}"
         )

@@ -1,0 +1,109 @@
+"""Model files: safetensors + JSON metadata, atomic writes, and files that cannot be read."""
+
+from __future__ import annotations
+
+import json
+import pickle
+
+import numpy as np
+import pytest
+
+from chainrule import serialization
+from chainrule.errors import ModelFileError
+from chainrule.serialization import save_tensors
+from chainrule.training import TrainConfig, load_model, train
+from chainrule.training import checkpoint as ckpt
+
+CONFIG = TrainConfig(epochs=1, engine="autodiff", optimizer="adam", lr=0.01, standardize=True)
+
+
+@pytest.fixture
+def saved(digits, tmp_path):
+    path = tmp_path / "model.safetensors"
+    result = train(CONFIG, data=digits, save=path)
+    return path, result
+
+
+def test_round_trip_predicts_the_same(digits, saved):
+    path, result = saved
+    learner, checkpoint = load_model(path)
+    assert checkpoint.config == CONFIG
+    assert checkpoint.epoch == 1
+    assert checkpoint.history == json.loads(json.dumps(result.history))
+    np.testing.assert_array_equal(
+        learner.predict_proba(digits.x_test), result.learner.predict_proba(digits.x_test)
+    )
+
+
+def test_the_file_is_plain_safetensors(saved):
+    path, _ = saved
+    data = path.read_bytes()
+    n = int.from_bytes(data[:8], "little")
+    header = json.loads(data[8 : 8 + n])
+    meta = json.loads(header["__metadata__"]["chainrule"])
+    assert meta["format"] == "chainrule.model"
+    assert meta["config"]["layers"] == [64, 32, 10]
+    assert "model.0.weight" in header and "input.mean" in header
+
+
+def test_a_crash_mid_save_leaves_the_previous_file(saved, monkeypatch):
+    path, result = saved
+    before = path.read_bytes()
+    snapshot = ckpt.capture(result.learner, CONFIG, 5, result.history, np.random.default_rng(0))
+
+    def crash(f, data):
+        f.write(bytes(data)[:100])
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(serialization, "_write_chunks", crash)
+    with pytest.raises(ModelFileError, match=r"cannot write the model .No space left"):
+        ckpt.save(path, snapshot)
+    assert path.read_bytes() == before
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary file left
+    assert ckpt.load(path).epoch == 1
+
+
+class _Payload:
+    def __reduce__(self):
+        return (print, ("this must never run",))
+
+
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        ("garbage", "not a safetensors file"),
+        ("pickle", "not a safetensors file"),
+        ("truncated", "truncated"),
+        ("directory", "is a directory"),
+        ("missing", "no such file"),
+        ("foreign", "not a chainrule model file"),
+        ("bad config", "bad training config"),
+        ("wrong shapes", "shape"),
+    ],
+)
+def test_unreadable_model_files(saved, tmp_path, capsys, kind, message):
+    good, _ = saved
+    path = tmp_path / "bad.safetensors"
+    if kind == "garbage":
+        path.write_bytes(np.random.default_rng(0).bytes(300))
+    elif kind == "pickle":
+        path.write_bytes(pickle.dumps(_Payload()))
+    elif kind == "truncated":
+        path.write_bytes(good.read_bytes()[:-100])
+    elif kind == "directory":
+        path.mkdir()
+    elif kind == "foreign":
+        save_tensors(path, {"w": np.zeros(3)}, {"layers": [3]})
+    elif kind == "bad config":
+        arrays, meta = serialization.load_tensors(good)
+        meta["config"]["lr"] = -1
+        save_tensors(path, arrays, meta)
+    elif kind == "wrong shapes":
+        arrays, meta = serialization.load_tensors(good)
+        arrays["model.0.weight"] = np.zeros((3, 3), np.float32)
+        save_tensors(path, arrays, meta)
+    with pytest.raises(ModelFileError, match=message) as info:
+        load_model(path)
+    assert str(path) in str(info.value)
+    assert "\n" not in str(info.value)
+    assert "must never run" not in capsys.readouterr().out
