@@ -79,6 +79,8 @@ class _Payload:
         ("foreign", "not a chainrule model file"),
         ("bad config", "bad training config"),
         ("wrong shapes", "shape"),
+        ("no input statistics", "standardizes its inputs but lacks input.mean"),
+        ("half the statistics", "only one of input.mean and input.std"),
     ],
 )
 def test_unreadable_model_files(saved, tmp_path, capsys, kind, message):
@@ -101,6 +103,12 @@ def test_unreadable_model_files(saved, tmp_path, capsys, kind, message):
     elif kind == "wrong shapes":
         arrays, meta = serialization.load_tensors(good)
         arrays["model.0.weight"] = np.zeros((3, 3), np.float32)
+        save_tensors(path, arrays, meta)
+    elif kind.endswith("statistics"):
+        arrays, meta = serialization.load_tensors(good)
+        del arrays["input.std"]
+        if kind.startswith("no"):
+            del arrays["input.mean"]
         save_tensors(path, arrays, meta)
     with pytest.raises(ModelFileError, match=message) as info:
         load_model(path)

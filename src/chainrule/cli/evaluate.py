@@ -19,7 +19,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("model", help="a model file written by chainrule train --save")
     p.add_argument("--data", help="data set (default: the one the model was trained on)")
     p.add_argument("--data-root", help="folder of MNIST-format IDX files")
-    p.add_argument("--test-size", type=int, help="use the first N test examples")
+    p.add_argument(
+        "--test-size",
+        type=int,
+        help="use the first N test examples (default: as many as the model was trained with)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(run=run)
 
@@ -27,16 +31,19 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     learner, checkpoint = load_model(args.model)
     config = checkpoint.config
+    # On the data it was trained on, a model is evaluated on the same parts (train size,
+    # validation split, test size) unless told otherwise; other data sets are taken whole.
+    own = args.data is None or load_name(args.data) == load_name(config.data)
     data = load(
         args.data or config.data,
-        root=args.data_root or config.data_root,
-        train_size=config.train_size,
-        test_size=args.test_size,
+        root=args.data_root or (config.data_root if own else None),
+        train_size=config.train_size if own else None,
+        test_size=args.test_size or (config.test_size if own else None),
         seed=config.seed,
     )
     check_data(config, data)
-    if data.name == load_name(config.data):
-        splits = make_splits(config, data)  # the validation part the model was tuned on
+    if own:
+        splits = make_splits(config, data)
     else:
         splits = Splits(data.name, (data.x_train, data.y_train), None, (data.x_test, data.y_test))
     results = {}

@@ -1,9 +1,282 @@
-"""``chainrule gradients``: wired once the gradient-flow lab lands."""
+"""``chainrule gradients``: per-layer learning speeds over training, the diagnosis, the plot.
+
+The published vanishing-gradient experiment as a command: a deep network is trained and the
+learning speed ‖∂J/∂b^l‖ of every hidden layer is recorded before training and after each
+epoch (or at every step), then diagnosed (vanishing, exploding, NaN/Inf, ...) and plotted on a
+log scale. The options shared with ``chainrule compare`` (data, network, plot) live here.
+"""
 
 from __future__ import annotations
 
 import argparse
+import math
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from chainrule.cli._common import int_list, positive_float, print_json, require, show_progress
+from chainrule.training.config import ACTIVATIONS, COSTS, INITS
+
+PLOT_FORMATS = (".png", ".svg", ".pdf")
+#: Rows of speeds printed at most with ``--record step`` (the JSON has them all).
+MAX_PRINTED_ROWS = 40
+
+
+# ------------------------------------------------------------------------------ shared options
+
+
+def add_data_options(p: argparse.ArgumentParser, *, epochs: int) -> None:
+    """Data, network and training options of ``gradients`` and ``compare``."""
+    p.add_argument(
+        "--data",
+        default="fashion-mnist",
+        help="fashion-mnist (default, the published experiment), digits (bundled), mnist, ...",
+    )
+    p.add_argument("--data-root", help="folder of MNIST-format IDX files")
+    p.add_argument(
+        "--train-size",
+        type=int,
+        default=1000,
+        help="train on the first N training examples (default: 1000, as published)",
+    )
+    p.add_argument("--test-size", type=int, help="evaluate on the first N test examples")
+    p.add_argument(
+        "--layers",
+        type=int_list,
+        help="neurons per layer, input first (default: the data's inputs, four hidden layers "
+        "of 30, the data's classes; e.g. 784,30,30,30,30,10)",
+    )
+    p.add_argument(
+        "--cost", choices=COSTS, default="quadratic", help="(default: quadratic, logistic output)"
+    )
+    p.add_argument("--batch-size", type=int, default=10, help="(default: 10)")
+    p.add_argument("--epochs", type=int, default=epochs, help=f"(default: {epochs})")
+    p.add_argument("--seed", type=int, default=0, help="weights and batch order (default: 0)")
+    p.add_argument("--plot", metavar="FILE", help="write the figure (.png, .svg or .pdf) to FILE")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def check_common(args: argparse.Namespace) -> None:
+    """Bad numbers and an unwritable plot path fail before anything runs."""
+    require(args.epochs >= 0, f"--epochs must be 0 or more, got {args.epochs}")
+    require(args.batch_size >= 1, f"--batch-size must be at least 1, got {args.batch_size}")
+    require(
+        args.train_size is None or args.train_size >= 1,
+        f"--train-size must be at least 1, got {args.train_size}",
+    )
+    require(
+        args.test_size is None or args.test_size >= 0,
+        f"--test-size must be 0 or more, got {args.test_size}",
+    )
+    require(args.seed >= 0, f"--seed must be 0 or more, got {args.seed}")
+    if args.plot:
+        path = Path(args.plot)
+        require(
+            path.suffix.lower() in PLOT_FORMATS,
+            f"--plot {args.plot}: use a .png, .svg or .pdf file name",
+        )
+        folder = path.parent if str(path.parent) else Path(".")
+        require(folder.is_dir(), f"--plot {args.plot}: the folder {folder} does not exist")
+        require(not path.is_dir(), f"--plot {args.plot}: is a folder")
+
+
+def load_data(args: argparse.Namespace) -> Any:
+    """The data set named by ``--data`` (a DataError names the known ones)."""
+    from chainrule.data import load
+
+    return load(
+        args.data,
+        root=args.data_root,
+        train_size=args.train_size,
+        test_size=args.test_size,
+        seed=args.seed,
+    )
+
+
+def network_sizes(args: argparse.Namespace, data: Any) -> list[int]:
+    """``--layers``, or the published shape fitted to the data: inputs, 4 x 30, classes."""
+    if args.layers is not None:
+        sizes = list(args.layers)
+        require(
+            len(sizes) >= 3,
+            f"--layers needs at least one hidden layer, got {','.join(map(str, sizes))}",
+        )
+        require(
+            sizes[0] == data.n_features and sizes[-1] == data.n_classes,
+            f"--layers {','.join(map(str, sizes))} does not fit {data.name}: it has "
+            f"{data.n_features} inputs and {data.n_classes} classes, so start --layers with "
+            f"{data.n_features} and end it with {data.n_classes}",
+        )
+        return sizes
+    return [data.n_features, 30, 30, 30, 30, data.n_classes]
+
+
+def write_plot(fig: Any, path: str) -> None:
+    """The figure into ``path`` (format by suffix), atomically."""
+    from chainrule.report.html import figure_bytes
+    from chainrule.serialization import atomic_write_bytes
+
+    atomic_write_bytes(path, figure_bytes(fig, Path(path).suffix.lower().lstrip(".")))
+
+
+@contextmanager
+def progress_bar(
+    args: argparse.Namespace, total: int, unit: str
+) -> Iterator[Callable[[int], None]]:
+    """A callback that moves a tqdm bar on stderr (only at a terminal, never with --json)."""
+    if not show_progress(args) or total <= 0:
+        yield lambda _: None
+        return
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, unit=unit, file=sys.stderr, leave=False, dynamic_ncols=True)
+    try:
+        yield lambda _: bar.update(1)
+    finally:
+        bar.close()
+
+
+def fmt(value: float, width: int = 11) -> str:
+    """A speed or a cost: 3 significant digits, NaN/Inf spelled out."""
+    if not math.isfinite(value):
+        return f"{'nan' if math.isnan(value) else 'inf':>{width}}"
+    return f"{value:>{width}.3g}"
+
+
+# ------------------------------------------------------------------------------ the command
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    pass
+    p = sub.add_parser(
+        "gradients",
+        help="per-layer learning speeds of a deep network over training, diagnosed and plotted",
+        description="Train a network and record the learning speed ‖∂J/∂b^l‖ of every hidden "
+        "layer before training and after each epoch (or each step): the lecture's vanishing-"
+        "gradient experiment. Prints the speeds, the diagnosis with its remedies, and writes "
+        "the log-scale plot. Same seed, same numbers.",
+    )
+    add_data_options(p, epochs=30)
+    p.add_argument(
+        "--activation", choices=ACTIVATIONS, default="sigmoid", help="(default: sigmoid)"
+    )
+    p.add_argument(
+        "--init",
+        choices=INITS,
+        default="normal-scaled",
+        help="normal = N(0,1) (the lecture's); normal-scaled = N(0,1/n_in) (default, as "
+        "published); xavier; he",
+    )
+    p.add_argument("--lr", type=positive_float, default=0.5, help="learning rate α (default: 0.5)")
+    p.add_argument(
+        "--engine",
+        choices=("auto", "classic", "autodiff"),
+        default="auto",
+        help="auto (default): classic unless --batch-norm or --clip-norm needs autodiff",
+    )
+    p.add_argument(
+        "--batch-norm", action="store_true", help="BatchNorm1d before each hidden σ (autodiff)"
+    )
+    p.add_argument(
+        "--clip-norm", type=positive_float, help="clip the gradient's global norm (autodiff)"
+    )
+    p.add_argument(
+        "--record",
+        choices=("epoch", "step"),
+        default="epoch",
+        help="epoch (default): speeds over the whole training set before training and after "
+        "each epoch; step: on each training mini-batch",
+    )
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from chainrule.diagnostics import diagnose, learning_speed_experiment
+    from chainrule.report.lab import finite_json
+
+    check_common(args)
+    data = load_data(args)
+    sizes = network_sizes(args, data)
+    with progress_bar(args, args.epochs, "epoch") as tick:
+        result = learning_speed_experiment(
+            data,
+            sizes,
+            args.activation,
+            args.init,
+            cost=args.cost,
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            lr=args.lr,
+            train_size=None,
+            seed=args.seed,
+            engine=args.engine,
+            batch_norm=args.batch_norm,
+            clip=args.clip_norm,
+            record=args.record,
+            on_epoch=tick,
+        )
+    diagnosis = diagnose(result.to_records())
+    if args.plot:
+        from chainrule.diagnostics.plots import plot_learning_speeds
+
+        write_plot(plot_learning_speeds(result), args.plot)
+    if args.json:
+        payload = {
+            **result.to_dict(),
+            "layers": result.layers,
+            "diagnosis": diagnosis.to_dict(),
+            "plot": args.plot,
+        }
+        print_json(finite_json(payload))
+        return 0
+    print(_speeds_text(result, data))
+    print()
+    print("diagnosis:")
+    print(diagnosis.report())
+    print()
+    test = f", test accuracy {result.test_accuracy:.4f}" if result.test_accuracy is not None else ""
+    stopped = "  (diverged: the cost or the gradients became NaN/Inf)" if result.diverged else ""
+    print(
+        f"done: {result.epochs} epochs on {result.train_size} images, {result.engine} engine; "
+        f"final J {result.final_loss:.4g}, train accuracy {result.train_accuracy:.4f}{test}"
+        f"{stopped}"
+    )
+    if args.plot:
+        print(f"plot written to {os.fspath(args.plot)}")
+    return 0
+
+
+def _speeds_text(result: Any, data: Any) -> str:
+    r = result
+    extras = "".join(
+        [", batch norm" if r.batch_norm else "", f", clip {r.clip:g}" if r.clip else ""]
+    )
+    lines = [
+        f"learning speed ‖∂J/∂b^l‖ of each hidden layer, first hidden layer first "
+        f"({data.name}, {r.train_size} training images)",
+        f"network [{', '.join(map(str, r.sizes))}], {r.activation}, init {r.init}, {r.cost} "
+        f"cost, lr {r.lr:g}, batch {r.batch_size}, {r.engine} engine{extras}",
+        "",
+    ]
+    what = "epoch" if r.record == "epoch" else "step"
+    layers = range(1, r.speeds.shape[1] + 1)
+    head = f"{what:>6}" + "".join(f"{f'layer {j}':>11}" for j in layers)
+    lines.append(head + f"{'first/last':>12}{'J':>11}")
+    n = len(r.x)
+    every = max(1, math.ceil(n / MAX_PRINTED_ROWS))
+    for k in range(n):
+        if k % every and k != n - 1:
+            continue
+        speeds = r.speeds[k]
+        ratio = speeds[0] / speeds[-1] if speeds[-1] > 0 else math.nan
+        lines.append(
+            f"{int(r.x[k]):>6}"
+            + "".join(fmt(float(s)) for s in speeds)
+            + fmt(float(ratio), 12)
+            + fmt(float(r.train_loss[k]))
+        )
+    if every > 1:
+        lines.append(f"(every {every}th {what} shown; --json has all {n})")
+    return "\n".join(lines)

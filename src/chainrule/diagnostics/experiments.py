@@ -95,6 +95,7 @@ class SpeedResult:
     test_accuracy: float | None
     diverged: bool = False
     records: GradientRecords | None = field(default=None, repr=False)
+    weight_norms: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def layers(self) -> list[str]:
@@ -120,6 +121,46 @@ class SpeedResult:
     def initial_weight_ratio(self) -> float:
         """‖∂J/∂W‖ of the first hidden layer over that of the last, at the first record."""
         return _ratio(self.grad_norms[0])
+
+    def to_records(self) -> GradientRecords:
+        """The run as monitor records, so that :func:`~chainrule.diagnostics.diagnose` reads it.
+
+        With ``record="step"`` these are the monitor's own records (hidden and output layers).
+        With ``record="epoch"`` there is one row per epoch and one column per hidden layer:
+        speeds, ‖∂J/∂W‖, ‖W‖ and the cost over the whole training set (no activation
+        statistics). A run that diverged inside an epoch, after its last finite record, gets
+        one more row for that epoch, marked non-finite.
+
+        >>> r = learning_speed_experiment("digits", [64, 8, 8, 10], epochs=1, train_size=50)
+        >>> r.to_records().speeds.shape
+        (2, 2)
+        """
+        if self.records is not None:
+            return self.records
+        speeds, grads = self.speeds, self.grad_norms
+        weights = self.weight_norms
+        if weights is None or weights.shape != speeds.shape:
+            weights = np.full(speeds.shape, np.nan)
+        steps, loss = self.x, self.train_loss
+        bad = ~(np.isfinite(speeds) & np.isfinite(grads))
+        if self.diverged and not bad.any():
+            nan_row = np.full((1, speeds.shape[1]), np.nan)
+            speeds, grads = np.vstack([speeds, nan_row]), np.vstack([grads, nan_row])
+            weights = np.vstack([weights, nan_row])
+            steps = np.append(steps, steps[-1] + 1 if len(steps) else 0)
+            loss = np.append(loss, np.nan)
+            bad = np.vstack([bad, np.ones_like(nan_row, bool)])
+        n = speeds.shape[1]
+        rec = GradientRecords.empty(self.layers, [self.activation] * n)
+        nan = np.full(speeds.shape, np.nan)
+        rec.steps, rec.loss = np.asarray(steps, np.int64), np.asarray(loss, float)
+        rec.speeds, rec.grad_norms, rec.weight_norms = speeds, grads, weights
+        rec.update_ratios, rec.act_mean, rec.act_std = nan, nan.copy(), nan.copy()
+        rec.saturated, rec.dead = nan.copy(), nan.copy()
+        rec.nonfinite = bad.astype(np.int64)
+        rec.hidden = np.ones(n, bool)
+        rec.batch_norm = np.full(n, self.batch_norm)
+        return rec
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able: ``speeds`` is one list per record, one number per hidden layer."""
@@ -327,6 +368,10 @@ class _ClassicRun:
         norms = np.array([np.linalg.norm(gw) for gw in g.grad_weights[:-1]])
         return self.net.learning_speeds(g)[:-1], norms, float(g.cost)
 
+    def weight_norms(self) -> np.ndarray:
+        """‖W^l‖ of the hidden layers, current weights."""
+        return np.array([np.linalg.norm(w) for w in self.net.weights[:-1]])
+
     def step(self, xb: np.ndarray, yb: np.ndarray, lr: float, monitor: Any) -> float:
         if monitor is not None:
             return monitor.train_step(xb, yb, lr)
@@ -364,12 +409,14 @@ class _AutodiffRun:
             raise ConfigError(f"unknown activation {activation!r} for the autodiff engine")
         dtype = weights_from.dtype
         modules: list[Any] = []
+        self.linears: list[Any] = []
         n = len(weights_from.weights)
         for l, (w, b) in enumerate(zip(weights_from.weights, weights_from.biases), start=1):
             linear = nn.Linear(w.shape[1], w.shape[0], dtype=dtype, rng=0)
             linear.weight.data = w.copy()
             linear.bias.data = b.copy()
             modules.append(linear)
+            self.linears.append(linear)
             if l < n:
                 if batch_norm:
                     modules.append(nn.BatchNorm1d(w.shape[0], dtype=dtype))
@@ -400,6 +447,10 @@ class _AutodiffRun:
             if b is not None:
                 b.data[...] = saved[name]
         return speeds, norms, float(loss.item())
+
+    def weight_norms(self) -> np.ndarray:
+        """‖W^l‖ of the hidden layers, current weights."""
+        return np.array([np.linalg.norm(lin.weight.data) for lin in self.linears[:-1]])
 
     def step(self, xb: np.ndarray, tb: Any, lr: float, monitor: Any) -> float:
         self.opt.zero_grad()
@@ -450,6 +501,7 @@ def learning_speed_experiment(
     batch_norm: bool = False,
     clip: float | None = None,
     record: str = "epoch",
+    on_epoch: Callable[[int], None] | None = None,
 ) -> SpeedResult:
     """Train a network and record the learning speed of each hidden layer.
 
@@ -472,6 +524,8 @@ def learning_speed_experiment(
         clip: clip the gradient norm to this value before each step (autodiff).
         record: ``"epoch"``: speeds over the whole training set before training and after
             each epoch (Nielsen's measure); ``"step"``: speeds on each training mini-batch.
+        on_epoch: called with the epoch number (1, 2, ...) after each epoch, e.g. to move
+            a progress bar.
 
     >>> r = learning_speed_experiment("digits", [64, 16, 16, 10], "relu", "he",
     ...                               cost="cross-entropy", epochs=1, lr=0.1, train_size=100)
@@ -496,6 +550,7 @@ def learning_speed_experiment(
 
     speeds: list[np.ndarray] = []
     norms: list[np.ndarray] = []
+    weight_norms: list[np.ndarray] = []
     losses: list[float] = []
     xs: list[int] = []
     diverged = False
@@ -504,6 +559,7 @@ def learning_speed_experiment(
             s, g, j = run.measure()
             speeds.append(s)
             norms.append(g)
+            weight_norms.append(run.weight_norms())
             losses.append(j)
             xs.append(0)
             diverged = not (math.isfinite(j) and np.isfinite(s).all())
@@ -522,14 +578,18 @@ def learning_speed_experiment(
                 diverged = not (math.isfinite(j) and np.isfinite(s).all())
                 speeds.append(s)
                 norms.append(g)
+                weight_norms.append(run.weight_norms())
                 losses.append(j)
                 xs.append(epoch)
+            if on_epoch is not None:
+                on_epoch(epoch)
         records = monitor.records if monitor is not None else None
         if records is not None:
             speeds = list(records.hidden_speeds)
             norms = list(records.grad_norms[:, records.hidden])
             losses = list(records.loss)
             xs = list(records.steps)
+            weight_norms = list(records.weight_norms[:, records.hidden])
             diverged = diverged or bool((records.nonfinite > 0).any())
         train_acc = _accuracy(run.predict(x), y)
         test_acc = None
@@ -560,6 +620,7 @@ def learning_speed_experiment(
         test_accuracy=test_acc,
         diverged=diverged,
         records=records,
+        weight_norms=np.array(weight_norms, float).reshape(-1, n_hidden),
     )
 
 
@@ -575,6 +636,7 @@ def compare_remedies(
     train_size: int | None = 1000,
     test_size: int | None = None,
     seed: int = 0,
+    on_epoch: Callable[[int], None] | None = None,
 ) -> ComparisonResult:
     """Run :func:`learning_speed_experiment` for every combination of the remedies in ``grid``.
 
@@ -582,7 +644,8 @@ def compare_remedies(
     of values; a key left out takes its single default (``"sigmoid"``, ``"normal-scaled"``,
     ``lr``, no clipping, no batch normalization). Every row uses the same data, the same seed
     (so the same initial weights where the init is the same) and the same batch order; each
-    runs on the classic engine unless it needs batch normalization or clipping.
+    runs on the classic engine unless it needs batch normalization or clipping. ``on_epoch``
+    is called after every epoch of every run (see :func:`learning_speed_experiment`).
 
     >>> res = compare_remedies("digits", [64, 8, 8, 10], {"lr": [0.1, 1.0]}, epochs=1,
     ...                        train_size=50)
@@ -624,6 +687,7 @@ def compare_remedies(
             seed=seed,
             batch_norm=bool(settings["batch_norm"]),
             clip=settings["clip"],
+            on_epoch=on_epoch,
         )
         results.append(result)
         accuracy = result.test_accuracy

@@ -212,7 +212,8 @@ def plot_activation_functions(path: PathLike | None = None) -> Figure:
         ax.set_title(name)
         ax.set_xlabel("z")
         ax.grid(True, alpha=0.3)
-        ax.legend(loc="upper left", fontsize="small")
+        # tanh fills the upper left (its derivative peaks at z = 0); its lower right is empty
+        ax.legend(loc="lower right" if k == 1 else "upper left", fontsize="small")
     return _save(fig, path)
 
 

@@ -72,7 +72,8 @@ def backward(root: Tensor, grad: Any = None, *, create_graph: bool = False) -> N
 def grad(
     root: Tensor, inputs: list[Tensor], grad: Any = None, *, create_graph: bool = False
 ) -> list[Tensor | None]:
-    """d(root)/d(input) for each of ``inputs``, touching no ``.grad`` (PyTorch's autograd.grad).
+    """d(root)/d(input) for each of ``inputs``, without accumulating into leaves' ``.grad``
+    (PyTorch's ``autograd.grad``; intermediates marked ``retain_grad()`` still get theirs).
 
     ``None`` for an input that ``root`` does not depend on.
     """

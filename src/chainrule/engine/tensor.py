@@ -194,13 +194,14 @@ class Tensor:
 
     # ---- autodiff ------------------------------------------------------------------------
     def backward(
-        self, grad: Any = None, *, retain_graph: bool = True, create_graph: bool = False
+        self, grad: Any = None, *, retain_graph: bool | None = None, create_graph: bool = False
     ) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` that requires one.
 
         A scalar needs no ``grad``; a non-scalar needs the upstream gradient of its shape.
         With ``create_graph=True`` the gradients are tensors with a graph of their own, so they
-        can be differentiated again.
+        can be differentiated again. ``retain_graph`` is accepted for PyTorch's sake: the graph
+        is never freed by ``backward``, only when nothing refers to it any more.
         """
         autograd.backward(self, grad, create_graph=create_graph)
 

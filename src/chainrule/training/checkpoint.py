@@ -99,6 +99,8 @@ def restore(checkpoint: Checkpoint, path: str | Path = "<checkpoint>") -> Learne
         learner.load_state(checkpoint.arrays, checkpoint.values)
     except ChainruleError as exc:
         raise ModelFileError(f"{path}: {exc}") from None
+    if checkpoint.config.standardize and learner.input_stats is None:
+        raise ModelFileError(f"{path}: the model standardizes its inputs but lacks input.mean")
     return learner
 
 

@@ -1,0 +1,535 @@
+"""The gradient-flow lab: the lecture's three parts, run end to end on the bundled digits.
+
+:func:`run_lab` computes everything and returns it as data (:class:`LabResult`); the
+renderers beside this module turn it into an HTML report, figures and a text summary, and
+:func:`chainrule.report.write_lab` writes them. What runs, in the lecture's order:
+
+1. **Composite functions.** ``y = (x1 + x2) * (x2 + 1)`` at (1, 2) derived every way
+   (:func:`chainrule.explain.derive`: graph, reverse accumulation, per path, forward mode,
+   operation counts), and the lecture's two exercises.
+2. **Backpropagation.** The lecture's network, [64, 30, 10] with the logistic σ and the
+   quadratic cost, trained by the classic matrix-form backprop (α = 3.0, batches of 10);
+   first, one batch's gradients by the four formulas checked against the autodiff engine.
+3. **Vanishing and exploding gradients.** A deep logistic network [64, 30, 30, 30, 30, 10]
+   with N(0, 1/n_in) weights: the learning speed ‖∂J/∂b^l‖ of each hidden layer over
+   training and the diagnosis; the lecture's remedies on the same data and seed; an exploding
+   case (ReLU with weights three times He's scale) with and without gradient clipping.
+
+Same seed, same numbers: every random draw comes from ``seed`` (weights, batch order, the
+digits split). ``quick=True`` shrinks the data and the epochs so the whole lab runs in
+seconds (for tests); the story is the same, the numbers rougher.
+
+>>> result = run_lab(LabSettings.quick_settings(seed=0))
+>>> result.composite.gradients
+{'x1': 3.0, 'x2': 6.0}
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from chainrule.diagnostics import (
+    ComparisonResult,
+    Diagnosis,
+    SpeedResult,
+    compare_remedies,
+    diagnose,
+    learning_speed_experiment,
+)
+from chainrule.errors import ConfigError
+from chainrule.explain import Explanation, derive
+
+#: The lecture's composite-function example and the point it is evaluated at.
+COMPOSITE = "y = (x1 + x2) * (x2 + 1)"
+COMPOSITE_AT = {"x1": 1.0, "x2": 2.0}
+#: The lecture's two exercises ("draw the graph and use the technique").
+EXERCISES = ("y = x1**2 + (x1 + x2)**2", "y = (x1 + x2)**2 * x2**2 + x2")
+
+#: The network of part 2 and the deep network of part 3 (digits: 64 inputs, 10 classes).
+SHALLOW = (64, 30, 10)
+DEEP = (64, 30, 30, 30, 30, 10)
+
+
+@dataclass(frozen=True)
+class Remedy:
+    """One setting of the remedies table: what changes against the vanishing baseline."""
+
+    key: str
+    title: str
+    short: str
+    activation: str
+    init: str
+    lr: float
+    batch_norm: bool = False
+    note: str = ""
+
+
+#: The baseline (first) and the lecture's remedies, each changing one or two things.
+REMEDIES = (
+    Remedy(
+        "baseline",
+        "logistic σ, N(0, 1/n_in), α = 0.5",
+        "baseline",
+        "sigmoid",
+        "normal-scaled",
+        0.5,
+        note="the vanishing case: the published experiment's setting",
+    ),
+    Remedy(
+        "larger_lr",
+        "a larger learning rate, α = 3",
+        "lr 3",
+        "sigmoid",
+        "normal-scaled",
+        3.0,
+        note="too small an α lets the gradient vanish; a larger one moves the early layers",
+    ),
+    Remedy(
+        "normal_init",
+        "the lecture's N(0, 1) initialization",
+        "N(0,1) init",
+        "sigmoid",
+        "normal",
+        0.5,
+        note="larger weights: |w| near 1 offsets σ' ≤ 0.25 in the product",
+    ),
+    Remedy(
+        "tanh_xavier",
+        "tanh with Xavier initialization",
+        "tanh+Xavier",
+        "tanh",
+        "xavier",
+        0.5,
+        note="tanh' reaches 1 where the logistic σ' stops at 0.25",
+    ),
+    Remedy(
+        "relu_he",
+        "ReLU with He initialization",
+        "ReLU+He",
+        "relu",
+        "he",
+        0.5,
+        note="ReLU' is 1 wherever a unit is active",
+    ),
+    Remedy(
+        "batch_norm",
+        "batch normalization (logistic σ, N(0, 1/n_in))",
+        "batch norm",
+        "sigmoid",
+        "normal-scaled",
+        0.5,
+        batch_norm=True,
+        note="each layer's z is rescaled before σ, away from its flat parts",
+    ),
+)
+
+#: The exploding case: ReLU, weights drawn at EXPLODE_SCALE times He's standard deviation.
+EXPLODE_SCALE = 3.0
+EXPLODE_LR = 0.1
+EXPLODE_CLIP = 1.0
+
+
+def large_he(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+    """N(0, (3 · sqrt(2/n_in))²): three times He's scale, so each ReLU layer multiplies the
+    error by about 3 on its way back (He's scale keeps it near 1)."""
+    return rng.standard_normal(shape) * (EXPLODE_SCALE * math.sqrt(2.0 / shape[1]))
+
+
+large_he.__name__ = f"he×{EXPLODE_SCALE:g}"
+
+
+@dataclass(frozen=True)
+class LabSettings:
+    """How much the lab runs. :meth:`full` is the demo; :meth:`quick_settings` is seconds.
+
+    ``train_size``/``test_size``: digits examples used (None = all: 1347 / 450).
+    """
+
+    seed: int = 0
+    quick: bool = False
+    train_size: int | None = None
+    test_size: int | None = None
+    train_epochs: int = 30
+    speed_epochs: int = 30
+    explode_epochs: int = 3
+    batch_size: int = 10
+    train_lr: float = 3.0
+
+    def __post_init__(self) -> None:
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise ConfigError(f"seed must be a non-negative integer, got {self.seed!r}")
+        for name in ("train_epochs", "speed_epochs", "explode_epochs", "batch_size"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name.replace('_', ' ')} must be at least 1")
+
+    @classmethod
+    def full(cls, seed: int = 0) -> LabSettings:
+        return cls(seed=seed)
+
+    @classmethod
+    def quick_settings(cls, seed: int = 0) -> LabSettings:
+        return cls(
+            seed=seed,
+            quick=True,
+            train_size=300,
+            test_size=150,
+            train_epochs=3,
+            speed_epochs=2,
+            explode_epochs=1,
+        )
+
+
+@dataclass(frozen=True)
+class GradientCheckRow:
+    """One layer of the check: the classic formulas' gradient against the engine's."""
+
+    layer: int
+    shape: tuple[int, int]
+    grad_w_norm: float
+    grad_b_norm: float
+    max_diff_w: float
+    max_diff_b: float
+
+
+@dataclass
+class Training:
+    """Part 2: the training run's settings and its history (epoch 0 = before training)."""
+
+    sizes: tuple[int, ...]
+    activation: str
+    cost: str
+    init: str
+    lr: float
+    batch_size: int
+    epochs: int
+    history: list[dict[str, Any]]
+    check: list[GradientCheckRow]
+    check_batch: int
+
+    @property
+    def final(self) -> dict[str, Any]:
+        return self.history[-1]
+
+
+@dataclass
+class RemedyRun:
+    remedy: Remedy
+    result: SpeedResult
+    diagnosis: Diagnosis
+
+
+@dataclass
+class Exploding:
+    """Part 3, exploding: the same large-weight ReLU network without and with clipping."""
+
+    unclipped: SpeedResult
+    clipped: SpeedResult
+    diagnosis: Diagnosis
+    clipped_diagnosis: Diagnosis
+    scale: float = EXPLODE_SCALE
+    lr: float = EXPLODE_LR
+    clip: float = EXPLODE_CLIP
+
+    @property
+    def diverged_at(self) -> int | None:
+        """The first training step whose gradients were NaN/Inf (None if none were)."""
+        rec = self.unclipped.records
+        if rec is None:
+            return None
+        bad = np.flatnonzero(
+            (rec.nonfinite > 0).any(axis=1) | ~np.isfinite(rec.grad_norms).all(axis=1)
+        )
+        return int(rec.steps[bad[0]]) if bad.size else None
+
+
+@dataclass
+class LabResult:
+    """Everything :func:`run_lab` computed, as data; ``seconds`` is not part of the numbers."""
+
+    settings: LabSettings
+    dataset: str
+    n_train: int
+    n_test: int
+    composite: Explanation
+    exercises: list[Explanation]
+    training: Training
+    remedies: list[RemedyRun]
+    comparison: ComparisonResult
+    exploding: Exploding
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def vanishing(self) -> RemedyRun:
+        """The deep logistic network of part 3 (the first row of the remedies)."""
+        return self.remedies[0]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The numbers, JSON-able (NaN/Inf as None); the same seed gives the same dict."""
+        s = self.settings
+        t = self.training
+        out = {
+            "settings": {
+                "seed": s.seed,
+                "quick": s.quick,
+                "dataset": self.dataset,
+                "n_train": self.n_train,
+                "n_test": self.n_test,
+                "train_epochs": s.train_epochs,
+                "speed_epochs": s.speed_epochs,
+                "explode_epochs": s.explode_epochs,
+                "batch_size": s.batch_size,
+            },
+            "composite": {
+                "expression": COMPOSITE,
+                "at": dict(COMPOSITE_AT),
+                "value": self.composite.value,
+                "gradients": dict(self.composite.gradients),
+                "counts": asdict(self.composite.counts),
+            },
+            "exercises": [
+                {"expression": e.expression, "value": e.value, "gradients": dict(e.gradients)}
+                for e in self.exercises
+            ],
+            "training": {
+                "sizes": list(t.sizes),
+                "activation": t.activation,
+                "cost": t.cost,
+                "init": t.init,
+                "lr": t.lr,
+                "batch_size": t.batch_size,
+                "epochs": t.epochs,
+                "history": [{k: v for k, v in h.items() if k != "seconds"} for h in t.history],
+                "gradient_check": [asdict(row) for row in t.check],
+            },
+            "vanishing": {
+                **_speed_dict(self.vanishing.result),
+                "diagnosis": self.vanishing.diagnosis.to_dict(),
+            },
+            "remedies": [
+                {
+                    "key": run.remedy.key,
+                    "title": run.remedy.title,
+                    **_speed_dict(run.result),
+                    "diagnosis": run.diagnosis.kinds,
+                }
+                for run in self.remedies
+            ],
+            "exploding": {
+                "init": large_he.__name__,
+                "lr": self.exploding.lr,
+                "clip": self.exploding.clip,
+                "diverged_at_step": self.exploding.diverged_at,
+                "unclipped": _speed_dict(self.exploding.unclipped),
+                "clipped": _speed_dict(self.exploding.clipped),
+                "diagnosis": self.exploding.diagnosis.to_dict(),
+                "clipped_diagnosis": self.exploding.clipped_diagnosis.kinds,
+            },
+        }
+        return finite_json(out)
+
+
+def _speed_dict(r: SpeedResult) -> dict[str, Any]:
+    d = r.to_dict()
+    keep = (
+        "sizes",
+        "activation",
+        "init",
+        "cost",
+        "engine",
+        "batch_norm",
+        "clip",
+        "lr",
+        "batch_size",
+        "epochs",
+        "record",
+        "speeds",
+        "grad_norms",
+        "train_loss",
+        "final_loss",
+        "train_accuracy",
+        "test_accuracy",
+        "diverged",
+    )
+    out = {k: d[k] for k in keep}
+    out["x"] = r.x.tolist()
+    return out
+
+
+def finite_json(value: Any) -> Any:
+    """NaN/Inf -> None, tuples -> lists, NumPy scalars -> Python numbers (for strict JSON)."""
+    if isinstance(value, dict):
+        return {str(k): finite_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite_json(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return finite_json(value.tolist())
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _gradient_check(
+    x: np.ndarray, y: np.ndarray, sizes: tuple[int, ...], seed: int
+) -> list[GradientCheckRow]:
+    """One batch's ∂J/∂W^l, ∂J/∂b^l by the lecture's formulas (classic network, float64)
+    against the autodiff engine's backward() on the same weights."""
+    import chainrule as cr
+    from chainrule import nn
+    from chainrule.classic import Network
+    from chainrule.classic.convert import to_sequential
+    from chainrule.data import one_hot
+
+    net = Network(list(sizes), "sigmoid", "quadratic", "normal", seed=seed, dtype=np.float64)
+    x64 = np.asarray(x, np.float64)
+    classic = net.backward(x64, y)
+    model = to_sequential(net)
+    loss = nn.QuadraticCost()(model(cr.tensor(x64)), one_hot(y, sizes[-1], dtype=np.float64))
+    loss.backward()
+    linears = [m for m in model if isinstance(m, nn.Linear)]
+    rows = []
+    for l, lin in enumerate(linears, start=1):
+        gw, gb = classic.grad_weights[l - 1], classic.grad_biases[l - 1]
+        rows.append(
+            GradientCheckRow(
+                layer=l,
+                shape=tuple(int(n) for n in gw.shape),
+                grad_w_norm=float(np.linalg.norm(gw)),
+                grad_b_norm=float(np.linalg.norm(gb)),
+                max_diff_w=float(np.max(np.abs(gw - lin.weight.grad.numpy()))),
+                max_diff_b=float(np.max(np.abs(gb - lin.bias.grad.numpy()))),
+            )
+        )
+    return rows
+
+
+Progress = Callable[[str], None]
+
+
+def run_lab(settings: LabSettings | None = None, *, progress: Progress | None = None) -> LabResult:
+    """Run the three parts of the lab and return the numbers (see the module docstring).
+
+    ``progress(stage)`` is called as each stage starts (for a progress bar).
+    """
+    from chainrule.data import load
+    from chainrule.training import TrainConfig, train
+
+    settings = settings or LabSettings.full()
+    seed = settings.seed
+    report = progress or (lambda stage: None)
+    seconds: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        seconds[name] = now - clock
+        clock = now
+
+    # ---- part 1: composite functions
+    report("part 1: the composite function")
+    composite = derive(COMPOSITE, COMPOSITE_AT)
+    exercises = [derive(text, COMPOSITE_AT) for text in EXERCISES]
+    lap("composite")
+
+    # ---- part 2: backpropagation, classic engine
+    report("part 2: backpropagation")
+    ds = load("digits", train_size=settings.train_size, test_size=settings.test_size, seed=seed)
+    batch = settings.batch_size
+    check = _gradient_check(ds.x_train[:batch], ds.y_train[:batch], SHALLOW, seed)
+    config = TrainConfig(
+        data="digits",
+        layers=SHALLOW,
+        activation="sigmoid",
+        cost="quadratic",
+        init="normal",
+        lr=settings.train_lr,
+        batch_size=batch,
+        epochs=settings.train_epochs,
+        seed=seed,
+        train_size=settings.train_size,
+        test_size=settings.test_size,
+    )
+    trained = train(config, data=ds)
+    training = Training(
+        sizes=SHALLOW,
+        activation=config.activation,
+        cost=config.cost,
+        init=config.init,
+        lr=config.lr,
+        batch_size=batch,
+        epochs=config.epochs,
+        history=trained.history,
+        check=check,
+        check_batch=batch,
+    )
+    lap("training")
+
+    # ---- part 3: vanishing gradients and the remedies
+    runs: list[RemedyRun] = []
+    rows = []
+    for remedy in REMEDIES:
+        report(f"part 3: {remedy.title}")
+        grid = {
+            "activation": [remedy.activation],
+            "init": [remedy.init],
+            "lr": [remedy.lr],
+            "batch_norm": [remedy.batch_norm],
+        }
+        res = compare_remedies(
+            ds,
+            DEEP,
+            grid,
+            cost="quadratic",
+            epochs=settings.speed_epochs,
+            batch_size=batch,
+            train_size=None,
+            seed=seed,
+        )
+        result = res.results[0]
+        runs.append(RemedyRun(remedy, result, diagnose(result.to_records())))
+        rows.append(res.rows[0])
+    comparison = ComparisonResult(ds.name, list(DEEP), rows, [r.result for r in runs])
+    lap("remedies")
+
+    # ---- part 3: exploding gradients, without and with clipping
+    report("part 3: exploding gradients")
+    common: dict[str, Any] = {
+        "cost": "cross-entropy",
+        "epochs": settings.explode_epochs,
+        "batch_size": batch,
+        "lr": EXPLODE_LR,
+        "train_size": None,
+        "seed": seed,
+        "record": "step",
+    }
+    unclipped = learning_speed_experiment(ds, DEEP, "relu", large_he, **common)
+    clipped = learning_speed_experiment(ds, DEEP, "relu", large_he, clip=EXPLODE_CLIP, **common)
+    exploding = Exploding(
+        unclipped,
+        clipped,
+        diagnose(unclipped.to_records()),
+        diagnose(clipped.to_records()),
+    )
+    lap("exploding")
+
+    return LabResult(
+        settings=settings,
+        dataset=ds.name,
+        n_train=len(ds.x_train),
+        n_test=len(ds.x_test),
+        composite=composite,
+        exercises=exercises,
+        training=training,
+        remedies=runs,
+        comparison=comparison,
+        exploding=exploding,
+        seconds=seconds,
+    )

@@ -1,0 +1,64 @@
+"""``chainrule derive``: the lecture's example, every output format, graphs, bad expressions."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+LECTURE = ["y = (x1 + x2) * (x2 + 1)", "--at", "x1=1", "x2=2"]
+
+
+def test_lecture_example_text(cli):
+    run = cli("derive", *LECTURE)
+    assert run.code == 0
+    assert run.err == ""
+    assert "dy/dx2 = dy/da * da/dx2 + dy/db * db/dx2 = 3*1 + 3*1 = 6" in run.out
+    assert "dy/dx1 = 3" in run.out
+    assert "y = 9" in run.out
+
+
+def test_lecture_example_json(cli):
+    result = json.loads(cli("derive", *LECTURE, "--json").out)
+    assert {"output", "gradients", "steps", "paths", "counts"} <= set(result)
+    assert result["output"] == {"name": "y", "value": 9}
+    assert result["gradients"] == {"x1": 3, "x2": 6}
+    assert result["counts"]["paths"] == 3
+    assert len(result["paths"]) == 2  # one entry per input
+
+
+@pytest.mark.parametrize(
+    ("fmt", "marker"), [("markdown", "|"), ("latex", "\\frac"), ("text", "Reverse accumulation")]
+)
+def test_formats(cli, fmt, marker):
+    run = cli("derive", *LECTURE, "--format", fmt)
+    assert run.code == 0
+    assert marker in run.out
+    assert "6" in run.out
+
+
+@pytest.mark.parametrize(
+    ("suffix", "start"), [(".svg", b"<"), (".png", b"\x89PNG"), (".dot", b"digraph")]
+)
+def test_graph_files(cli, tmp_path, suffix, start):
+    path = tmp_path / f"graph{suffix}"
+    run = cli("derive", *LECTURE, "--graph", path)
+    assert run.code == 0, run.err
+    assert f"graph written to {path}" in run.out
+    assert path.read_bytes().lstrip().startswith(start)
+
+
+@pytest.mark.parametrize(
+    ("argv", "names"),
+    [
+        (["y = (x1 + ", "--at", "x1=1"], "cannot parse the expression"),
+        (["y = x1 * x2", "--at", "x1=1"], "x2"),
+        (["y = x1 * x2", "--at", "x1=1", "x2=2", "--graph", "g.bmp"], "g.bmp"),
+        (["y = x1", "--format", "html"], "argument --format: invalid choice"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(cli, argv, names):
+    run = cli("derive", *argv)
+    assert run.code == 2
+    assert names in run.error_line
+    assert run.out == ""

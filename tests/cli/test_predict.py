@@ -1,0 +1,73 @@
+"""``chainrule predict MODEL``: predictions from a data set or a file, and bad examples."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from chainrule.data import load
+from chainrule.training import load_model
+
+
+@pytest.fixture(scope="module")
+def test_digits():
+    return load("digits", test_size=20).x_test
+
+
+def test_predicts_the_model_s_own_test_examples(cli, model_file, test_digits):
+    learner, _ = load_model(model_file)
+    expected = learner.predict_proba(test_digits[:5]).argmax(axis=1)
+    result = json.loads(cli("predict", model_file, "--limit", "5", "--json").out)
+    assert result["predictions"] == expected.tolist()
+    assert len(result["labels"]) == 5
+    assert np.allclose(np.sum(result["scores"], axis=1), 1, atol=1e-5)  # softmax rows
+    text = cli("predict", model_file, "--limit", "3")
+    assert text.code == 0
+    assert text.out.splitlines()[0].startswith(f"   0: class {expected[0]}  score ")
+    assert "(label " in text.out
+
+
+@pytest.mark.parametrize("suffix", [".npy", ".csv"])
+def test_predicts_rows_of_a_file(cli, model_file, test_digits, tmp_path, suffix):
+    path = tmp_path / f"x{suffix}"
+    if suffix == ".npy":
+        np.save(path, test_digits[:4].reshape(4, 8, 8))  # images are flattened
+    else:
+        np.savetxt(path, test_digits[:4], delimiter=",")
+    learner, _ = load_model(model_file)
+    result = json.loads(cli("predict", model_file, "--input", path, "--json").out)
+    assert result["predictions"] == learner.predict_proba(test_digits[:4]).argmax(1).tolist()
+    assert result["labels"] is None
+
+
+@pytest.mark.parametrize(
+    ("make", "names"),
+    [
+        (lambda: np.zeros((3, 10), np.float32), "has 10 features but the first layer takes 64"),
+        (lambda: np.where(np.eye(3, 64) > 0, np.nan, 0.0), "has 3 non-finite value(s)"),
+        (lambda: np.array([{"a": 1}], dtype=object), "cannot read examples"),
+    ],
+)
+def test_bad_examples_are_one_line_and_exit_2(cli, model_file, tmp_path, make, names):
+    path = tmp_path / "x.npy"
+    np.save(path, make(), allow_pickle=True)
+    run = cli("predict", model_file, "--input", path)
+    assert run.code == 2
+    assert names in run.error_line
+    assert str(path) in run.error_line
+
+
+def test_missing_or_unparsable_input_files(cli, model_file, tmp_path):
+    missing = cli("predict", model_file, "--input", tmp_path / "none.csv")
+    assert missing.code == 2
+    assert "none.csv: no such file" in missing.error_line
+    text = tmp_path / "words.csv"
+    text.write_text("a,b,c\n")
+    run = cli("predict", model_file, "--input", text)
+    assert run.code == 2
+    assert "words.csv: cannot read examples" in run.error_line
+    both = cli("predict", model_file, "--input", text, "--data", "digits")
+    assert both.code == 2
+    assert "not allowed with argument" in both.error_line
