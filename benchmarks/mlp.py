@@ -179,22 +179,24 @@ def measure(w: Workload, rounds: int, block_seconds: float) -> dict[str, list[fl
 
 
 def peak_memory(workload: str, contender: str, steps: int = 30) -> float:
-    """Extra peak resident memory (MiB) of training, measured in a fresh process."""
+    """Peak resident memory (MiB) of building and training a model, in a fresh process.
+
+    Measured from after the imports (the kernel's high-water mark is reset there through
+    ``/proc/self/clear_refs``) to after ``steps`` training steps: parameters, gradients,
+    optimizer state, activations and whatever the allocator holds on to.
+    """
     code = (
-        "import resource, sys; sys.argv=['x']; import mlp; "
-        f"w = mlp.WORKLOADS[{workload!r}]; data = mlp.batches(w, 4); "
+        "import sys; sys.argv=['x']; import mlp; "
+        "status = lambda key: int([l for l in open('/proc/self/status') "
+        "if l.startswith(key)][0].split()[1]); "
+        "open('/proc/self/clear_refs', 'w').write('5'); rest = status('VmRSS'); "
+        f"w = mlp.WORKLOADS[{workload!r}]; data = mlp.batches(w, 2); "
         f"step = mlp.CONTENDERS[{contender!r}](w, data); "
-        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; "
         f"[step(i) for i in range({steps})]; "
-        "print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024)"
+        "print((status('VmHWM') - rest) / 1024)"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=os.path.dirname(os.path.abspath(__file__)),
-        check=True,
-    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=os.path.dirname(os.path.abspath(__file__)), check=True)
     return float(out.stdout.strip().splitlines()[-1])
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from chainrule.data import Dataset
 from chainrule.errors import ConfigError, DataError, ModelFileError
+from chainrule.serialization import load_tensors, save_tensors
 from chainrule.training import TrainConfig, train
 from chainrule.training import checkpoint as ckpt
 from chainrule.training.loop import make_splits
@@ -177,3 +178,8 @@ def test_resume_longer_and_with_other_settings(digits, tmp_path, same_run):
         train(dataclasses.replace(cosine, epochs=3), data=digits, resume=path)
     with pytest.raises(ModelFileError, match="no such file"):
         train(config, data=digits, resume=tmp_path / "nothing.safetensors")
+    arrays, meta = load_tensors(path)
+    meta["shuffle_rng"] = {"bit_generator": "nonsense"}
+    save_tensors(path, arrays, meta)
+    with pytest.raises(ModelFileError, match="bad shuffling state"):
+        train(cosine, data=digits, resume=path)

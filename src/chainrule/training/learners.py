@@ -192,7 +192,10 @@ class AutodiffLearner(_Inputs):
         if "optimizer" in values:
             self.optimizer.load_state_dict(_unflatten_optimizer(arrays, values["optimizer"]))
         for module, state in zip(self._dropouts(), values.get("rngs", []), strict=False):
-            module.rng.bit_generator.state = state
+            try:
+                module.rng.bit_generator.state = state
+            except (TypeError, ValueError, KeyError):
+                raise ModelFileError("bad dropout generator state in the model file") from None
 
     def _dropouts(self) -> list[Any]:
         return [m for m in self.model.modules() if isinstance(m, nn.Dropout)]

@@ -178,11 +178,14 @@ def train(
     if resume is not None:
         state = ckpt.load(resume)
         _check_resumable(config, state.config, resume)
-        learner = ckpt.restore(state, resume)
-        history = state.history
         if state.shuffle_rng is None:
             raise ModelFileError(f"{resume}: a model file without training state; cannot resume")
-        shuffle_rng.bit_generator.state = state.shuffle_rng
+        learner = ckpt.restore(state, resume)
+        history = state.history
+        try:
+            shuffle_rng.bit_generator.state = state.shuffle_rng
+        except (TypeError, ValueError, KeyError):
+            raise ModelFileError(f"{resume}: bad shuffling state in the model file") from None
         first_epoch = state.epoch + 1
     else:
         learner = build_learner(config)
