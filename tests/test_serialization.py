@@ -165,6 +165,12 @@ def header_past_end() -> bytes:
     return (1000).to_bytes(8, "little") + b'{"w": 1}'
 
 
+def huge_shape_file() -> bytes:
+    # 2^32 * 2^32 * 4 bytes wraps to 0 in int64: the size check must use Python ints
+    header = b'{"w": {"dtype": "F32", "shape": [4294967296, 4294967296], "data_offsets": [0, 0]}}'
+    return len(header).to_bytes(8, "little") + header
+
+
 @pytest.mark.parametrize(
     ("content", "problem"),
     [
@@ -179,6 +185,7 @@ def header_past_end() -> bytes:
         (header_past_end(), "truncated"),
         (b"\x0f\x00\x00\x00\x00\x00\x00\x00" + b'{"w": {"a": 1}}', "bad header entry"),
         (b"\x02\x00\x00\x00\x00\x00\x00\x00" + b"[]", "not a JSON object"),
+        (huge_shape_file(), "offsets do not match shape"),
     ],
 )
 def test_garbage_is_rejected_with_one_line_naming_the_file(tmp_path, content, problem):

@@ -31,7 +31,10 @@ def set_default_dtype(dtype: Any) -> None:
     >>> set_default_dtype("float64"); set_default_dtype("float32")
     """
     global _default_float
-    dtype = np.dtype(dtype)
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise ConfigError(f"default dtype must be a float dtype, got {dtype!r}") from None
     if dtype.kind != "f":
         raise ConfigError(f"default dtype must be a float dtype, got {dtype}")
     _default_float = dtype

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -223,7 +224,7 @@ def _parse_header(path: Path, data: bytes) -> tuple[dict[str, Any], dict[str, st
             raise _fail(path, f"bad header entry for tensor {name!r}: {entry!r:.80}") from None
         if any(d < 0 for d in shape) or not 0 <= begin <= end:
             raise _fail(path, f"bad shape or offsets for tensor {name!r}")
-        if end - begin != int(np.prod(shape, dtype=np.int64)) * dtype.itemsize:
+        if end - begin != math.prod(shape) * dtype.itemsize:  # Python ints: no wrap-around
             raise _fail(path, f"tensor {name!r}: offsets do not match shape {tuple(shape)}")
         end_max = max(end_max, end)
     if end_max > payload:

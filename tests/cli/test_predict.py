@@ -71,3 +71,10 @@ def test_missing_or_unparsable_input_files(cli, model_file, tmp_path):
     both = cli("predict", model_file, "--input", text, "--data", "digits")
     assert both.code == 2
     assert "not allowed with argument" in both.error_line
+
+
+@pytest.mark.parametrize("limit", ["0", "-1", "two"])
+def test_a_limit_that_is_not_a_positive_integer_is_a_usage_error(cli, model_file, limit):
+    run = cli("predict", model_file, "--limit", limit)
+    assert run.code == 2
+    assert "argument --limit" in run.error_line

@@ -103,6 +103,8 @@ def test_wrong_number_of_dims(tmp_path):
         (b"\x00\x00", "too short"),
         (b"\x00\x00\x08\x03\x00\x00\x00\x02", "truncated header"),
         (b"\x00\x00\x08\x00", "0 dimensions"),
+        # 65536^4 bytes wraps to 0 in int64: the size check must use Python ints
+        (b"\x00\x00\x08\x04" + b"\x00\x01\x00\x00" * 4, "truncated"),
     ],
 )
 def test_short_or_empty_headers(tmp_path, blob, message):

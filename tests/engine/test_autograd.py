@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import mutually_broadcastable_shapes
 
 import chainrule as cr
-from chainrule.engine.autograd import topological_order
+from chainrule.engine.autograd import topological_order, unbroadcast
 from chainrule.errors import GraphError
 from helpers.oracles import assert_close, check_against_torch, numeric_jacobian
 
@@ -302,6 +302,15 @@ def test_broadcast_gradient_has_the_input_shape_and_matches_finite_differences(s
             return fn(*(cr.tensor(v) for v in args)).sum().numpy()
 
         assert_close(leaf.grad, numeric_jacobian(total, x), rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("shape", [(2, 3), (1, 3), (1, 1, 3)])
+def test_unbroadcast_stretches_a_gradient_with_fewer_dims(shape):
+    # an op may hand back a scalar (or lower-rank) gradient for a larger input
+    for grad in (np.float32(2.0), np.full(3, 2.0, np.float32)):
+        out = unbroadcast(grad, shape)
+        assert out.shape == shape and out.dtype == np.float32
+        assert np.all(out == 2.0)
 
 
 @pytest.mark.torch

@@ -46,6 +46,14 @@ def test_grad_of_a_function_that_ignores_its_input_is_zero():
     np.testing.assert_array_equal(g.numpy(), [0.0, 0.0])
 
 
+def test_the_zero_gradient_of_an_unused_input_stays_zero_at_inf_and_nan():
+    x, unused = cr.tensor([1.0]), cr.tensor([np.inf, np.nan])
+    _, g = cr.grad(lambda a, b: (a * 2).sum(), argnums=(0, 1))(x, unused)
+    assert g.tolist() == [0.0, 0.0]
+    _, tangent = cr.jvp(lambda a: a * 3, (cr.tensor([np.inf, 1.0]),), (cr.tensor([1.0, 1.0]),))
+    assert tangent.tolist() == [3.0, 3.0]
+
+
 def test_grad_needs_a_one_element_output():
     with pytest.raises(GraphError, match=r"\(2,\)"):
         cr.grad(lambda x: x * 2.0)(np.array([1.0, 2.0]))

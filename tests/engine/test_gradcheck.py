@@ -50,6 +50,24 @@ def test_gradcheck_names_the_worst_element():
     assert re.search(r"analytic 8\.08 vs numeric (8|7\.99)", message)
 
 
+class NaNGradient(Function):
+    """2x forward with a NaN derivative: NaN compares false with everything, so a check
+    written as ``error > allowed`` would let it through."""
+
+    __slots__ = ()
+
+    def forward(self, x):
+        return 2 * x
+
+    def backward(self, xp, g, out, x):
+        return g * np.nan
+
+
+def test_gradcheck_fails_a_nan_gradient():
+    with pytest.raises(cr.GradcheckError, match="analytic nan vs numeric 2"):
+        cr.gradcheck(lambda x: NaNGradient.apply(x).sum(), np.array([1.0, 2.0]))
+
+
 def test_gradcheck_can_return_false():
     assert not cr.gradcheck(
         lambda x: wrong_square(x).sum(), np.array([1.0, 2.0]), raise_exception=False

@@ -19,6 +19,14 @@ def test_forward_is_the_lectures_z_equals_w_a_plus_b():
     assert z.grad_fn.name == "Linear"  # one fused node
 
 
+def test_a_numpy_batch_takes_the_layers_dtype():
+    layer = nn.Linear(3, 2, rng=0)  # float32
+    z = layer(np.ones((4, 3)))  # a float64 batch: no silent float64 forward or gradients
+    assert z.dtype == np.float32
+    z.sum().backward()
+    assert layer.weight.grad.dtype == np.float32 and layer.bias.grad.dtype == np.float32
+
+
 @pytest.mark.torch
 def test_matches_torch_forward_and_gradients(torch):
     rng = np.random.default_rng(1)

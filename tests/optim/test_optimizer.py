@@ -153,6 +153,8 @@ def test_state_dict_is_a_copy_and_load_checks_structure():
     [
         (lambda p: optim.SGD(p, lr=-0.1), "invalid lr=-0.1"),
         (lambda p: optim.SGD(p, lr=float("nan")), "invalid lr=nan"),
+        (lambda p: optim.SGD(p, lr=float("inf")), "invalid lr=inf"),
+        (lambda p: optim.Adam(p, weight_decay=float("inf")), "invalid weight_decay=inf"),
         (lambda p: optim.SGD(p, lr="fast"), "invalid lr='fast'"),
         (lambda p: optim.SGD(p, lr=0.1, momentum=-0.5), "invalid momentum=-0.5"),
         (lambda p: optim.SGD(p, lr=0.1, weight_decay=-1), "invalid weight_decay=-1"),

@@ -115,3 +115,26 @@ def test_unreadable_model_files(saved, tmp_path, capsys, kind, message):
     assert str(path) in str(info.value)
     assert "\n" not in str(info.value)
     assert "must never run" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("mangle", "message"),
+    [
+        (lambda meta: meta.update(epoch="two"), "bad epoch 'two'"),
+        (lambda meta: meta.update(history=5), "bad history"),
+        (lambda meta: meta.update(values=[1]), "bad 'values'"),
+        (lambda meta: meta["config"].update(layers="abc"), "bad training config"),
+        (lambda meta: meta["values"].update(optimizer="zz"), "bad saved state"),
+        (lambda meta: meta["values"].update(rngs=5), "bad saved state"),
+    ],
+    ids=["epoch", "history", "values", "layers", "optimizer", "rngs"],
+)
+def test_mangled_metadata_is_a_model_file_error(saved, tmp_path, mangle, message):
+    good, _ = saved
+    path = tmp_path / "bad.safetensors"
+    arrays, meta = serialization.load_tensors(good)
+    mangle(meta)
+    save_tensors(path, arrays, meta)
+    with pytest.raises(ModelFileError, match=message) as info:
+        load_model(path)
+    assert str(path) in str(info.value)

@@ -34,6 +34,17 @@ def positive_float(text: str) -> float:
     return value
 
 
+def positive_int(text: str) -> int:
+    """``"10"`` -> 10; zero, negatives and non-integers are usage errors (exit 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
 def print_json(payload: Any) -> None:
     json.dump(payload, sys.stdout, indent=2, default=_jsonable, allow_nan=False)
     sys.stdout.write("\n")

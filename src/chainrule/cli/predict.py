@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from chainrule.cli._common import print_json
+from chainrule.cli._common import positive_int, print_json
 from chainrule.data import check_features, load
 from chainrule.errors import DataError
 from chainrule.training import load_model
@@ -25,7 +25,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     source.add_argument("--input", help="a .npy or .csv file, one example per row")
     source.add_argument("--data", help="data set whose test examples to predict")
     p.add_argument("--data-root", help="folder of MNIST-format IDX files")
-    p.add_argument("--limit", type=int, default=10, help="how many examples (default 10)")
+    p.add_argument("--limit", type=positive_int, default=10, help="how many examples (default 10)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(run=run)
 

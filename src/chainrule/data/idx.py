@@ -21,6 +21,7 @@ the file name does not have to say.
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import zlib
 from pathlib import Path
@@ -28,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from chainrule.errors import DataError
+from chainrule.serialization import atomic_write_bytes
 
 __all__ = ["read_idx", "write_idx"]
 
@@ -98,7 +100,7 @@ def read_idx(path: str | os.PathLike[str], *, ndim: int | None = None) -> np.nda
         )
     shape = tuple(int(d) for d in np.frombuffer(data, dtype=">u4", count=n_dims, offset=4))
     dtype = _CODE_TO_DTYPE[code]
-    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    expected = math.prod(shape) * dtype.itemsize  # Python ints: no int64 wrap-around
     found = len(data) - header_len
     if found < expected:
         raise DataError(
@@ -142,4 +144,4 @@ def write_idx(path: str | os.PathLike[str], array: np.ndarray) -> None:
     if path.name.endswith(".gz"):
         # mtime=0 keeps the bytes reproducible
         blob = gzip.compress(blob, mtime=0)
-    path.write_bytes(blob)
+    atomic_write_bytes(path, blob)  # a crash mid-write keeps any previous file whole

@@ -311,38 +311,22 @@ def diagnose(
 
     # --- saturation and dead units (hidden layers) ----------------------------------------
     rows = finite_rows if finite_rows.size else np.arange(records.n_records)
-    saturated = [
-        (names[i], _median(records.saturated[rows, i]))
-        for i in hidden
-        if _median(records.saturated[rows, i]) > saturated_fraction
-    ]
-    if saturated:
-        findings.append(
-            Finding(
-                "saturation",
-                tuple(n for n, _ in saturated),
-                "saturated activations (σ' ≈ 0): "
-                + ", ".join(f"{n} {frac:.0%}" for n, frac in saturated),
-                {"fractions": {n: f for n, f in saturated}},
-                REMEDIES["saturation"],
+    for kind, fractions, limit, label in (
+        ("saturation", records.saturated, saturated_fraction, "saturated activations (σ' ≈ 0)"),
+        ("dead_units", records.dead, dead_fraction, "dead ReLU units (0 for the whole batch)"),
+    ):
+        medians = [(names[i], _median(fractions[rows, i])) for i in hidden]
+        over = [(n, f) for n, f in medians if f > limit]
+        if over:
+            findings.append(
+                Finding(
+                    kind,
+                    tuple(n for n, _ in over),
+                    f"{label}: " + ", ".join(f"{n} {f:.0%}" for n, f in over),
+                    {"fractions": dict(over)},
+                    REMEDIES[kind],
+                )
             )
-        )
-    dead = [
-        (names[i], _median(records.dead[rows, i]))
-        for i in hidden
-        if _median(records.dead[rows, i]) > dead_fraction
-    ]
-    if dead:
-        findings.append(
-            Finding(
-                "dead_units",
-                tuple(n for n, _ in dead),
-                "dead ReLU units (0 for the whole batch): "
-                + ", ".join(f"{n} {frac:.0%}" for n, frac in dead),
-                {"fractions": {n: f for n, f in dead}},
-                REMEDIES["dead_units"],
-            )
-        )
 
     if not findings:
         numbers: dict[str, Any] = {}

@@ -14,11 +14,15 @@ b'\\x89PNG'
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from chainrule.serialization import atomic_write_bytes
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -39,8 +43,12 @@ def _figure(width: float = 7.0, height: float = 4.5) -> Figure:
 
 
 def _save(fig: Figure, path: PathLike | None) -> Figure:
+    """Write ``fig`` to ``path`` (format by suffix) atomically: a failed save keeps the old file."""
     if path is not None:
-        fig.savefig(os.fspath(path), dpi=110)
+        buffer = io.BytesIO()
+        fmt = Path(path).suffix.lower().lstrip(".") or None  # None: matplotlib's default, PNG
+        fig.savefig(buffer, format=fmt, dpi=110)
+        atomic_write_bytes(path, buffer.getvalue())
     return fig
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.backend import get_array_module, to_device
 from chainrule.engine import state
 from chainrule.errors import NonFiniteError
 
@@ -54,9 +55,11 @@ def _call_site() -> str:
 
 
 def _describe(data: Any) -> str | None:
-    array = np.asarray(data)
-    if array.dtype.kind not in "fc" or bool(np.isfinite(array).all()):
+    xp = get_array_module(data)
+    array = np.asarray(data) if xp is np else data  # a CuPy array is checked where it lives
+    if array.dtype.kind not in "fc" or bool(xp.isfinite(array).all()):
         return None
+    array = np.asarray(to_device(array, "cpu"))  # only a failing array comes to the host
     nan = int(np.isnan(array).sum())
     inf = int(np.isinf(array).sum())
     parts = ([f"{nan} NaN"] if nan else []) + ([f"{inf} Inf"] if inf else [])
@@ -64,6 +67,8 @@ def _describe(data: Any) -> str | None:
 
 
 def check_forward(fn: Any, out: Any, inputs: tuple[Any, ...]) -> None:
+    """Under ``detect_anomaly()``: record where ``fn`` was called; raise NonFiniteError if
+    its forward value holds a NaN or Inf."""
     fn.site = _call_site()
     problem = _describe(out)
     if problem is not None:
@@ -75,6 +80,8 @@ def check_forward(fn: Any, out: Any, inputs: tuple[Any, ...]) -> None:
 
 
 def check_backward(fn: Any, grad: Any, parent: Any) -> None:
+    """Under ``detect_anomaly()``: raise NonFiniteError naming ``fn`` and where it was called
+    if the gradient it passes to ``parent`` holds a NaN or Inf."""
     problem = _describe(grad.data if hasattr(grad, "grad_fn") else grad)
     if problem is not None:
         site = getattr(fn, "site", "<unknown>")

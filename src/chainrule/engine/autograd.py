@@ -54,13 +54,15 @@ def topological_order(root: Tensor) -> list[Tensor]:
 def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
     """Sum a gradient over the axes that broadcasting added or stretched, back to ``shape``."""
     extra = grad.ndim - len(shape)
+    if extra < 0:  # fewer dims than the input, e.g. a scalar gradient from a constant
+        return grad * np.ones(shape, dtype=grad.dtype)
     if extra > 0:
         grad = grad.sum(axis=tuple(range(extra)))
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
     if stretched:
         grad = grad.sum(axis=stretched, keepdims=True)
-    if grad.shape != shape:  # a scalar gradient for a larger input, e.g. from a constant
-        grad = grad * np.ones(shape, dtype=grad.dtype) if extra < 0 else grad.reshape(shape)
+    if grad.shape != shape:
+        grad = grad.reshape(shape)
     return grad
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from chainrule.backend import get_array_module
 from chainrule.engine import autograd, state
 from chainrule.engine.tensor import Tensor
 from chainrule.errors import GraphError
@@ -30,8 +31,13 @@ def _leaves(args: Sequence[Any], argnums: Sequence[int]) -> tuple[list[Any], boo
     return args, outer
 
 
+def _zeros(data: Any) -> Any:
+    """Zeros like ``data`` (``data * 0`` would turn an Inf or NaN in it into NaN)."""
+    return get_array_module(data).zeros_like(data)
+
+
 def _zeros_for(t: Tensor) -> Tensor:
-    return Tensor(t.data * 0)
+    return Tensor(_zeros(t.data))
 
 
 def value_and_grad(
@@ -124,7 +130,7 @@ def jvp(
         out = f(*inputs)
         if not out.requires_grad:
             return out.detach(), _zeros_for(out)
-        u = Tensor(out.data * 0, requires_grad=True)
+        u = Tensor(_zeros(out.data), requires_grad=True)
         cotangents = autograd.grad(out, inputs, u, create_graph=True)
         total = None
         for c, t in zip(cotangents, tangents, strict=True):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -77,7 +78,11 @@ def gradcheck(
         for mismatch in _compare_input(
             i, point, base, analytic[i], scalar, eps, max_elements, directions, rng
         ):
+            if mismatch.analytic == mismatch.numeric:  # equal, infinities included
+                continue
             excess = mismatch.error - (atol + rtol * abs(mismatch.numeric))
+            if math.isnan(excess):  # a NaN on either side is a failure, never a pass
+                excess = math.inf
             if excess > worst_excess:
                 worst, worst_excess = mismatch, excess
     if worst is None:

@@ -17,7 +17,7 @@ import numpy as np
 from chainrule.engine import autograd
 from chainrule.engine import tensor as _tensor_module
 from chainrule.engine.tensor import Tensor, as_array
-from chainrule.errors import ShapeError
+from chainrule.errors import ConfigError, ShapeError
 from chainrule.ops import arrays
 from chainrule.ops._util import normalize_axes, raw
 from chainrule.ops.activations import ELU, GELU, LeakyReLU, ReLU, Sigmoid, Softplus, Tanh
@@ -562,8 +562,11 @@ def matmul(a: Any, b: Any) -> Tensor:
 
 
 def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """``x @ weight.T + bias`` as one node; ``weight`` is (out, in) as in the lecture's W."""
-    x = _t(x)
+    """``x @ weight.T + bias`` as one node; ``weight`` is (out, in) as in the lecture's W.
+
+    An ``x`` that is not a tensor (a NumPy batch) takes the weight's dtype, as in ``matmul``.
+    """
+    x = _t(x, like=weight)
     if weight.ndim != 2 or x.ndim == 0 or x.shape[-1] != weight.shape[1]:
         raise ShapeError(
             f"linear: input of shape {x.shape} does not fit a weight of shape {weight.shape} "
@@ -590,6 +593,8 @@ def batch_norm(
     ``BatchNorm1d`` module folds into its running statistics.
     """
     x = _t(x)
+    if (weight is None) != (bias is None):
+        raise ConfigError("batch_norm: give both weight and bias (affine) or neither")
     data = x.data
     mean = data.mean(axis=axes, keepdims=True)
     var = data.var(axis=axes, keepdims=True)

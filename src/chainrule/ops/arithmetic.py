@@ -133,4 +133,5 @@ def _number(value: float) -> str:
 
 
 def exponent_is_constant(exponent: Any) -> bool:
+    """True for a Python or NumPy number: ``x ** p`` then becomes one ``Pow`` node."""
     return isinstance(exponent, int | float | np.integer | np.floating)

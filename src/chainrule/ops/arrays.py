@@ -51,6 +51,7 @@ def is_basic_index(index: Any) -> bool:
 
 
 def sigmoid(x: Any) -> Any:
+    """The logistic function 1 / (1 + e^-x) on an array."""
     # 1 / (1 + e^-x) keeps its relative precision in both tails (0.5 (1 + tanh(x/2)) would
     # round sigmoid(-40) to 0). Far left, e^-x overflows to inf and the result to its limit 0.
     with np.errstate(over="ignore"):
@@ -60,6 +61,7 @@ def sigmoid(x: Any) -> Any:
 
 
 def softmax(x: Any, axis: int = -1) -> Any:
+    """exp(x) / sum(exp(x)) along ``axis``, shifted by the maximum so that nothing overflows."""
     shifted = x - x.max(axis=axis, keepdims=True)
     e = exp(shifted)
     e /= e.sum(axis=axis, keepdims=True)
@@ -67,5 +69,6 @@ def softmax(x: Any, axis: int = -1) -> Any:
 
 
 def log_softmax(x: Any, axis: int = -1) -> Any:
+    """log(softmax(x)) along ``axis``, without forming softmax (exact where it underflows)."""
     shifted = x - x.max(axis=axis, keepdims=True)
     return shifted - log(exp(shifted).sum(axis=axis, keepdims=True))

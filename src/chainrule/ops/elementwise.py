@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.backend import get_array_module
 from chainrule.engine.function import Function
 from chainrule.ops._util import raw
 
@@ -129,7 +130,7 @@ class Clip(Function):
 
     def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
         x = raw(x)
-        inside = np.ones(x.shape, dtype=bool)
+        inside = get_array_module(x).ones(x.shape, dtype=bool)  # on x's device (CuPy too)
         if self.low is not None:
             inside &= x >= self.low
         if self.high is not None:

@@ -117,11 +117,12 @@ class Optimizer:
         )
         if ok:
             number = float(value)
-            ok = low <= number and (number < high if high_open else number <= high)
+            ok = math.isfinite(number) and low <= number
+            ok = ok and (number < high if high_open else number <= high)
         if not ok:
             bracket = ")" if high_open else "]"
             raise ConfigError(
-                f"{type(self).__name__}: invalid {key}={value!r}: must be a number in "
+                f"{type(self).__name__}: invalid {key}={value!r}: must be a finite number in "
                 f"[{low}, {high}{bracket}"
             )
         group[key] = number

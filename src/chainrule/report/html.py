@@ -86,6 +86,7 @@ def notation(text: Any) -> Markup:
 
 
 def p(*content: Any, cls: str | None = None) -> Markup:
+    """A ``<p>`` element (see :func:`tag`)."""
     return tag("p", *content, cls=cls)
 
 

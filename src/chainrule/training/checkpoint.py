@@ -80,14 +80,21 @@ def load(path: str | Path) -> Checkpoint:
         raise ModelFileError(f"{path}: model file version {meta.get('version')} is not supported")
     try:
         config = TrainConfig.from_dict(meta["config"])
-    except (KeyError, TypeError, ChainruleError) as exc:
+    except (KeyError, TypeError, ValueError, ChainruleError) as exc:
         raise ModelFileError(f"{path}: bad training config in the model file: {exc}") from None
+    values, epoch, history = meta.get("values", {}), meta.get("epoch", 0), meta.get("history", [])
+    if not isinstance(values, dict):
+        raise ModelFileError(f"{path}: bad 'values' in the model file (not a JSON object)")
+    if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
+        raise ModelFileError(f"{path}: bad epoch {epoch!r} in the model file")
+    if not isinstance(history, list) or not all(isinstance(h, dict) for h in history):
+        raise ModelFileError(f"{path}: bad history in the model file (not a list of objects)")
     return Checkpoint(
         config=config,
         arrays=arrays,
-        values=meta.get("values", {}),
-        epoch=int(meta.get("epoch", 0)),
-        history=list(meta.get("history", [])),
+        values=values,
+        epoch=epoch,
+        history=list(history),
         shuffle_rng=meta.get("shuffle_rng"),
     )
 
@@ -99,6 +106,11 @@ def restore(checkpoint: Checkpoint, path: str | Path = "<checkpoint>") -> Learne
         learner.load_state(checkpoint.arrays, checkpoint.values)
     except ChainruleError as exc:
         raise ModelFileError(f"{path}: {exc}") from None
+    except (AttributeError, IndexError, KeyError, TypeError, ValueError) as exc:
+        # a mangled optimizer or generator state: the file is at fault, not the caller
+        raise ModelFileError(
+            f"{path}: bad saved state in the model file ({type(exc).__name__}: {exc})"
+        ) from None
     if checkpoint.config.standardize and learner.input_stats is None:
         raise ModelFileError(f"{path}: the model standardizes its inputs but lacks input.mean")
     return learner

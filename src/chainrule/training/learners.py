@@ -102,8 +102,7 @@ class ClassicLearner(_Inputs):
         return self.network.train_step(self._inputs(x), y, self.lr)
 
     def evaluate(self, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-        x = self._inputs(x)
-        return self.network.cost(x, y), self.network.accuracy(x, y)
+        return self.network.evaluate(self._inputs(x), y)
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         return self.network.output(self._inputs(x))

@@ -81,6 +81,8 @@ def load_data(config: TrainConfig) -> Dataset:
 
 
 def check_data(config: TrainConfig, data: Dataset) -> None:
+    """Raise DataError (naming the data set and the fix) unless ``data`` fits the network of
+    ``config``: its input width, its number of classes and finite, well-shaped arrays."""
     if data.n_features != config.n_features:
         raise DataError(
             f"{data.name} has {data.n_features} features but the first layer takes "
