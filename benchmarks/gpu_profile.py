@@ -16,7 +16,7 @@ import cupy as cp
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gpu import WORKLOADS, chainrule_step, make_data  # noqa: E402
+from gpu import WORKLOADS, chainrule_step, make_data
 
 
 def per_call(fn, n: int = 2000) -> float:
