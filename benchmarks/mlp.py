@@ -200,8 +200,13 @@ def peak_memory(workload: str, contender: str, steps: int = 30) -> float:
         f"[step(i) for i in range({steps})]; "
         "print((status('VmHWM') - rest) / 1024)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=os.path.dirname(os.path.abspath(__file__)), check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=os.path.dirname(os.path.abspath(__file__)),
+        check=True,
+    )
     return float(out.stdout.strip().splitlines()[-1])
 
 
@@ -210,8 +215,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("-w", "--workloads", nargs="+", default=list(WORKLOADS))
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--block", type=float, default=0.4, help="seconds per block")
-    parser.add_argument("--settle", type=float, default=0.3,
-                        help="pause before each block, so thread pools of the last one rest")
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=0.3,
+        help="pause before each block, so thread pools of the last one rest",
+    )
     parser.add_argument("--memory", action="store_true", help="peak memory of W4 instead")
     parser.add_argument("--json", help="also write the medians to this file")
     args = parser.parse_args(argv)

@@ -27,7 +27,13 @@ import numpy as np
 
 from chainrule.errors import ConfigError, DTypeError, ModelFileError
 
-__all__ = ["atomic_write_bytes", "atomic_write_text", "load_tensors", "save_tensors"]
+__all__ = [
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "finite_json",
+    "load_tensors",
+    "save_tensors",
+]
 
 METADATA_KEY = "chainrule"
 _CHUNK = 1 << 20
@@ -123,6 +129,26 @@ def atomic_write_text(path: str | os.PathLike[str], text: str, encoding: str = "
     '{"ok": true}'
     """
     return atomic_write_bytes(path, text.encode(encoding))
+
+
+def finite_json(value: Any) -> Any:
+    """NaN/Inf -> None, tuples -> lists, NumPy scalars and arrays -> Python values, so that
+    ``json.dumps(..., allow_nan=False)`` (strict JSON) accepts the result.
+
+    >>> finite_json({"loss": [0.5, float("nan")], "best": np.float32(2), "w": np.array([np.inf])})
+    {'loss': [0.5, None], 'best': 2.0, 'w': [None]}
+    """
+    if isinstance(value, dict):
+        return {str(k): finite_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite_json(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return finite_json(value.tolist())
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 # ---------------------------------------------------------------------------------------------

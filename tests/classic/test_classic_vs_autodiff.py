@@ -13,6 +13,7 @@ import chainrule as cr
 from chainrule import nn
 from chainrule.classic import Network
 from chainrule.classic.convert import from_sequential, to_sequential
+from chainrule.errors import ConfigError
 
 CASES = [
     (activation, cost, sizes)
@@ -89,3 +90,22 @@ def test_round_trip_through_sequential_keeps_the_weights(cost: str) -> None:
         np.testing.assert_array_equal(w, w2)
     x, _ = batch((6, 4, 3))
     np.testing.assert_allclose(again.output(x), net.output(x), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("layers", "message"),
+    [
+        (
+            lambda: [nn.Linear(4, 3, rng=0), nn.Linear(3, 2, rng=1), nn.Sigmoid(), nn.Sigmoid()],
+            "must alternate Linear and activation",
+        ),
+        (
+            lambda: [nn.Linear(4, 3, rng=0), nn.Sigmoid(), nn.Linear(5, 2, rng=1), nn.Sigmoid()],
+            "3 outputs feeds one with 5 inputs",
+        ),
+    ],
+    ids=["out of order", "shapes do not chain"],
+)
+def test_from_sequential_refuses_a_model_it_would_convert_wrongly(layers, message) -> None:
+    with pytest.raises(ConfigError, match=message):
+        from_sequential(nn.Sequential(*layers()))

@@ -88,6 +88,9 @@ def test_write_graph_picks_the_format_by_extension(tmp_path) -> None:
     assert write_graph(LECTURE, tmp_path / "g.png").read_bytes()[:4] == b"\x89PNG"
     with pytest.raises(ConfigError):
         write_graph(LECTURE, tmp_path / "g.pdf")
+    # a missing folder is a one-line ConfigError naming the path, not a raw FileNotFoundError
+    with pytest.raises(ConfigError, match="no folder"):
+        write_graph(LECTURE, tmp_path / "missing" / "g.svg")
 
 
 @pytest.mark.parametrize("make", [scalar_network, vector_network])

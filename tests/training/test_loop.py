@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from chainrule.data import Dataset
-from chainrule.errors import ConfigError, DataError, ModelFileError
+from chainrule.errors import ConfigError, DataError, ModelFileError, NonFiniteError
 from chainrule.serialization import load_tensors, save_tensors
 from chainrule.training import TrainConfig, train
 from chainrule.training import checkpoint as ckpt
@@ -183,3 +183,26 @@ def test_resume_longer_and_with_other_settings(digits, tmp_path, same_run):
     save_tensors(path, arrays, meta)
     with pytest.raises(ModelFileError, match="bad shuffling state"):
         train(cosine, data=digits, resume=path)
+
+
+@pytest.mark.parametrize("engine", ["classic", "autodiff"])
+def test_divergence_stops_with_one_clear_error_and_keeps_the_last_good_epoch(
+    engine: str, tmp_path: Path
+) -> None:
+    config = TrainConfig(
+        layers=(64, 64, 64, 10),
+        activation="relu",
+        init="normal",
+        cost="cross-entropy",
+        lr=1000.0,
+        epochs=3,
+        engine=engine,
+        train_size=300,
+    )
+    path = tmp_path / "model.safetensors"
+    with pytest.raises(NonFiniteError, match=r"diverged in epoch 1, batch \d+.*--lr") as info:
+        train(config, save=path)
+    assert str(path) in str(info.value)
+    kept = ckpt.load(path)
+    assert kept.epoch == 0
+    assert all(np.isfinite(a).all() for a in kept.arrays.values())

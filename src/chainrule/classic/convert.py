@@ -7,6 +7,8 @@ softmax lives in ``nn.CrossEntropyLoss``.
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 
 from chainrule import nn
@@ -80,6 +82,21 @@ def from_sequential(model: nn.Sequential, cost: str = "quadratic") -> Network:
             f"from_sequential: expected {expected} activation modules for cost {cost!r}, "
             f"got {len(activations)}"
         )
+    # Linear, σ, Linear, σ, ...: a layer out of order would convert silently into another net
+    pattern = [True, False] * len(linears)
+    if cost == "cross-entropy":
+        pattern.pop()
+    if [isinstance(m, nn.Linear) for m in model] != pattern:
+        order = ", ".join(type(m).__name__ for m in model)
+        raise ConfigError(
+            f"from_sequential: the model must alternate Linear and activation modules, got {order}"
+        )
+    for prev, nxt in pairwise(linears):
+        if prev.out_features != nxt.in_features:
+            raise ConfigError(
+                f"from_sequential: a Linear with {prev.out_features} outputs feeds one with "
+                f"{nxt.in_features} inputs"
+            )
     sizes = [linears[0].in_features] + [m.out_features for m in linears]
     output = None if cost == "cross-entropy" else activations[-1]
     network = Network(

@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from chainrule.errors import ConfigError
+from chainrule.serialization import finite_json
 
 
 def int_list(text: str) -> tuple[int, ...]:
@@ -46,7 +47,8 @@ def positive_int(text: str) -> int:
 
 
 def print_json(payload: Any) -> None:
-    json.dump(payload, sys.stdout, indent=2, default=_jsonable, allow_nan=False)
+    """``payload`` as strict JSON on stdout; NaN and Inf (a diverged run) become null."""
+    json.dump(finite_json(payload), sys.stdout, indent=2, default=_jsonable, allow_nan=False)
     sys.stdout.write("\n")
 
 

@@ -121,7 +121,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from chainrule.diagnostics import compare_remedies, diagnose
-    from chainrule.report.lab import finite_json
 
     check_common(args)
     data = load_data(args)
@@ -167,7 +166,7 @@ def run(args: argparse.Namespace) -> int:
                 "plot": args.plot,
             }
         )
-        print_json(finite_json(payload))
+        print_json(payload)  # print_json makes NaN/Inf null
         return 0
     first = result.results[0]
     print(

@@ -194,7 +194,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from chainrule.diagnostics import diagnose, learning_speed_experiment
-    from chainrule.report.lab import finite_json
 
     check_common(args)
     data = load_data(args)
@@ -229,7 +228,7 @@ def run(args: argparse.Namespace) -> int:
             "diagnosis": diagnosis.to_dict(),
             "plot": args.plot,
         }
-        print_json(finite_json(payload))
+        print_json(payload)  # print_json makes NaN/Inf null
         return 0
     print(_speeds_text(result, data))
     print()

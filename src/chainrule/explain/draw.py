@@ -250,13 +250,16 @@ def write_graph(expl: Explanation, path: str | os.PathLike[str]) -> Path:
     """
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix == ".svg":
-        return atomic_write_text(path, to_svg(expl))
-    if suffix == ".dot":
-        return atomic_write_text(path, to_dot(expl))
-    if suffix == ".png":
-        return atomic_write_bytes(path, to_png(expl))
-    raise ConfigError(f"cannot draw the graph as {path.name!r}: use a .svg, .png or .dot file")
+    if suffix not in (".svg", ".dot", ".png"):
+        raise ConfigError(f"cannot draw the graph as {path.name!r}: use a .svg, .png or .dot file")
+    if not path.parent.is_dir():
+        raise ConfigError(f"cannot write the graph to {path}: no folder {path.parent}")
+    try:
+        if suffix == ".png":
+            return atomic_write_bytes(path, to_png(expl))
+        return atomic_write_text(path, to_svg(expl) if suffix == ".svg" else to_dot(expl))
+    except OSError as exc:  # e.g. a folder we may not write to
+        raise ConfigError(f"cannot write the graph to {path}: {exc.strerror or exc}") from None
 
 
 # ---- layout ---------------------------------------------------------------------------------

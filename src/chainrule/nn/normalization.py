@@ -87,6 +87,8 @@ class BatchNorm1d(Module):
     def forward(self, x: Tensor) -> Tensor:
         if not isinstance(x, Tensor):
             x = Tensor(x)
+        if self.weight is not None and x.dtype != self.weight.dtype:
+            x = x.astype(self.weight.dtype)  # a float64 batch must not turn the layer float64
         c = self.num_features
         if x.ndim not in (2, 3) or x.shape[1] != c:
             raise ShapeError(

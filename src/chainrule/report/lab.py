@@ -44,6 +44,7 @@ from chainrule.diagnostics import (
 )
 from chainrule.errors import ConfigError
 from chainrule.explain import Explanation, derive
+from chainrule.serialization import finite_json
 
 #: The lecture's composite-function example and the point it is evaluated at.
 COMPOSITE = "y = (x1 + x2) * (x2 + 1)"
@@ -359,21 +360,6 @@ def _speed_dict(r: SpeedResult) -> dict[str, Any]:
     out = {k: d[k] for k in keep}
     out["x"] = r.x.tolist()
     return out
-
-
-def finite_json(value: Any) -> Any:
-    """NaN/Inf -> None, tuples -> lists, NumPy scalars -> Python numbers (for strict JSON)."""
-    if isinstance(value, dict):
-        return {str(k): finite_json(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [finite_json(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return finite_json(value.tolist())
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 def _gradient_check(

@@ -7,6 +7,7 @@ ends with exactly the weights of an uninterrupted one.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.data import Dataset, check_features, load, train_test_split
-from chainrule.errors import ConfigError, DataError, ModelFileError
+from chainrule.errors import ConfigError, DataError, ModelFileError, NonFiniteError
 from chainrule.training import checkpoint as ckpt
 from chainrule.training.config import TrainConfig
 from chainrule.training.learners import Learner, build_learner
@@ -213,6 +214,12 @@ def train(
             snapshot = ckpt.capture(learner, config, epoch, history, shuffle_rng)
             if on_epoch is not None:
                 on_epoch(history[-1], learner)
+    except NonFiniteError as exc:
+        # Diverged: stop, and keep the last finished epoch where the user asked for a model.
+        if save is not None:
+            kept = ckpt.save(save, snapshot)
+            raise NonFiniteError(f"{exc}; epoch {snapshot.epoch} is saved in {kept}") from None
+        raise
     except KeyboardInterrupt:
         # The learner may be half-way through an epoch: keep the last finished one instead.
         result.interrupted = True
@@ -250,7 +257,14 @@ def _run_epoch(
     try:
         for step, start in enumerate(starts):
             idx = order[start : start + config.batch_size]
-            loss = learner.train_batch(x[idx], y[idx])
+            with np.errstate(all="ignore"):  # divergence is reported below, once and clearly
+                loss = learner.train_batch(x[idx], y[idx])
+            if not math.isfinite(loss):
+                raise NonFiniteError(
+                    f"training diverged in epoch {epoch}, batch {step + 1}: the loss became "
+                    f"{loss}; lower the learning rate (--lr) or clip the gradient norm "
+                    "(--clip-norm, autodiff engine)"
+                )
             total += loss * len(idx)
             if on_batch is not None:
                 on_batch(step, loss, learner)
