@@ -37,6 +37,8 @@ FUNCTIONS = {
         + cr.quadratic_cost(cr.sigmoid(a), np.ones((4, 3), np.float32))
     ),
     "indexing": lambda a, b: a[[0, 0, 2]] * b[1:4],
+    "clip_where": lambda a, b: cr.clip(a, -0.5, 0.5) + cr.where(a.numpy() > 0, a, b)
+    + cr.maximum(a, b) + cr.minimum(a, b),
 }
 
 
@@ -63,3 +65,12 @@ def test_second_order_on_the_gpu() -> None:
     d2 = cr.grad(lambda t: cr.grad(lambda s: cr.tanh(s).sum())(t).sum())(x)
     t = np.tanh(np.linspace(-2, 2, 5))
     np.testing.assert_allclose(d2.numpy(), -2 * t * (1 - t * t), rtol=1e-10)
+
+
+def test_anomaly_detection_on_the_gpu_names_the_op() -> None:
+    x = cr.tensor([-1.0, 2.0], requires_grad=True).to("cuda")
+    with pytest.raises(cr.errors.NonFiniteError, match="Log"), cr.detect_anomaly():
+        cr.log(x)
+    with cr.detect_anomaly():
+        y = cr.sqrt(cr.tensor([4.0, 9.0], requires_grad=True).to("cuda")).sum()
+        y.backward()

@@ -208,11 +208,14 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
     condition = raw(condition)
     if isinstance(condition, np.ndarray | np.generic | bool | list):
         condition = np.asarray(condition, dtype=bool)
+    if ta.device == "cuda" and not _on_device(condition):
+        condition = _index_on_device(np.asarray(condition))
+    condition_shape = condition.shape if hasattr(condition, "shape") else np.shape(condition)
     try:
-        np.broadcast_shapes(np.shape(condition), ta.shape, tb.shape)
+        np.broadcast_shapes(condition_shape, ta.shape, tb.shape)
     except ValueError:
         raise ShapeError(
-            f"where: condition {np.shape(condition)} and values {ta.shape} and {tb.shape} "
+            f"where: condition {condition_shape} and values {ta.shape} and {tb.shape} "
             "cannot be broadcast together"
         ) from None
     return Where.apply(ta, tb, condition=condition)
