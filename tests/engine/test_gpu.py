@@ -37,8 +37,9 @@ FUNCTIONS = {
         + cr.quadratic_cost(cr.sigmoid(a), np.ones((4, 3), np.float32))
     ),
     "indexing": lambda a, b: a[[0, 0, 2]] * b[1:4],
-    "clip_where": lambda a, b: cr.clip(a, -0.5, 0.5) + cr.where(a.numpy() > 0, a, b)
-    + cr.maximum(a, b) + cr.minimum(a, b),
+    "clip_where": lambda a, b: (
+        cr.clip(a, -0.5, 0.5) + cr.where(a.numpy() > 0, a, b) + cr.maximum(a, b) + cr.minimum(a, b)
+    ),
 }
 
 
