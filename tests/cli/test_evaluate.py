@@ -48,7 +48,8 @@ def test_standardized_model_evaluates_from_raw_data(cli, model_file):
 def test_evaluate_on_data_of_another_shape(cli, model_file, tmp_path):
     run = cli("evaluate", model_file, "--data", "moons")
     assert run.code == 2
-    assert "moons has 2 features but the first layer takes 64" in run.error_line
+    assert "the model's first layer takes 64 features but moons has 2" in run.error_line
+    assert "--layers" not in run.error_line  # evaluate has no --layers to change
 
 
 @pytest.mark.parametrize("kind", ["garbage", "pickle", "truncated", "directory", "missing", "npy"])

@@ -42,6 +42,12 @@ def test_predicts_rows_of_a_file(cli, model_file, test_digits, tmp_path, suffix)
     assert result["labels"] is None
 
 
+def test_predict_on_a_data_set_of_another_shape(cli, model_file):
+    run = cli("predict", model_file, "--data", "moons")
+    assert run.code == 2
+    assert run.error_line.endswith("the model's first layer takes 64 features but moons has 2")
+
+
 @pytest.mark.parametrize(
     ("make", "names"),
     [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -119,6 +120,29 @@ def test_corrupt_gzip_stream(tmp_path):
     path = tmp_path / "broken.gz"
     path.write_bytes(good[: len(good) // 2])
     with pytest.raises(DataError, match=r"broken\.gz.*corrupt gzip"):
+        read_idx(path)
+
+
+def test_gzip_bomb_is_decompressed_only_as_far_as_the_header_says(tmp_path):
+    # 10 announced bytes, then 64 MiB of zeros that compress to ~64 KiB
+    header = bytes([0, 0, 8, 1, 0, 0, 0, 10])
+    path = tmp_path / "bomb-idx1-ubyte.gz"
+    path.write_bytes(gzip.compress(header + bytes(10 + (64 << 20)), compresslevel=9))
+    tracemalloc.start()
+    try:
+        with pytest.raises(DataError, match=r"bomb-idx1-ubyte\.gz: more than \d+ unexpected"):
+            read_idx(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 << 20, f"read_idx held {peak} bytes for a 10-byte payload"
+
+
+def test_gzip_with_a_few_trailing_bytes_counts_them(tmp_path):
+    header = bytes([0, 0, 8, 1, 0, 0, 0, 3])
+    path = tmp_path / "long.gz"
+    path.write_bytes(gzip.compress(header + bytes(3 + 5)))
+    with pytest.raises(DataError, match=r"long\.gz: 5 unexpected bytes after the data of shape"):
         read_idx(path)
 
 

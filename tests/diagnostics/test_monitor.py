@@ -202,6 +202,24 @@ def test_activation_stats_definitions():
     assert dead == pytest.approx(1 / 3)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_activation_stats_std_is_stable_around_a_large_mean(dtype):
+    noise = np.random.default_rng(0).standard_normal((256, 64)) * 0.01
+    a = (1e4 + noise).astype(dtype)
+    exact = a.astype(np.float64)
+    mean, std, _, _ = activation_stats(a, None)
+    assert mean == pytest.approx(exact.mean(), rel=1e-12)
+    assert std == pytest.approx(exact.std(), rel=1e-6)  # E[x²] - mean² gave 0 or ~1
+
+
+def test_activation_stats_of_huge_float32_values_is_finite():
+    a = np.full((4, 3), 1e20, dtype=np.float32)  # squares overflow float32
+    a[0, 0] = -1e20
+    mean, std, _, _ = activation_stats(a, None)
+    exact = a.astype(np.float64)
+    assert std == pytest.approx(exact.std(), rel=1e-12)
+
+
 def test_nonfinite_counts_and_json_round_trip(blobs):
     x, y = blobs
     net = Network([10, 5, 4], "sigmoid", "quadratic", "normal", seed=0)

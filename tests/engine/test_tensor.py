@@ -33,6 +33,15 @@ def test_requires_grad_on_ints_becomes_float_and_other_dtypes_are_refused():
         cr.tensor(object())
 
 
+@pytest.mark.parametrize("data", [[1.0, 2.0], np.ones(2), 3.0], ids=str)
+def test_unknown_dtype_is_a_dtype_error_naming_it(data):
+    with pytest.raises(DTypeError, match="unknown dtype 'bogus'"):
+        cr.tensor(data, dtype="bogus")
+    with pytest.raises(DTypeError, match="unknown dtype"):
+        cr.Tensor(data, dtype=object())
+    assert cr.tensor(data, dtype="float64").dtype == np.float64
+
+
 def test_default_dtype_switch(default_float64):
     assert cr.get_default_dtype() == np.float64
     assert cr.tensor(1.0).dtype == np.float64

@@ -88,6 +88,39 @@ def test_fans_and_errors():
         init.calculate_gain("swish")
 
 
+def test_gain_of_a_non_string_is_a_config_error():
+    with pytest.raises(ConfigError, match="needs a nonlinearity name.*got int 3"):
+        init.calculate_gain(3)
+    with pytest.raises(ConfigError, match="needs a nonlinearity name"):
+        init.calculate_gain(None)
+    with pytest.raises(ConfigError, match="param must be a number"):
+        init.calculate_gain("leaky_relu", "0.2")
+
+
+@pytest.mark.parametrize(
+    ("fn", "shape", "fan"),
+    [
+        (init.kaiming_uniform, (3, 0), "fan_in = 0"),
+        (init.kaiming_normal, (3, 0), "fan_in = 0"),
+        (init.kaiming_normal, (4, 3, 0), "fan_in = 0"),
+        (init.xavier_uniform, (0, 0), "fan_in \\+ fan_out = 0"),
+        (init.xavier_normal, (2, 3, 0, 1), "fan_in \\+ fan_out = 0"),
+        (init.normal_scaled, (5, 0), "fan_in = 0"),
+    ],
+    ids=str,
+)
+def test_zero_sized_weights_are_a_config_error(fn, shape, fan):
+    with pytest.raises(ConfigError, match=f"{fn.__name__}: a weight of shape .* has {fan}"):
+        fn(shape, rng=0)
+    with pytest.raises(ConfigError, match=fan):  # a tensor target too
+        fn(cr.tensor(np.zeros(shape)), rng=0)
+
+
+def test_zero_sized_weights_with_a_usable_fan_stay_empty():
+    assert init.kaiming_uniform((0, 3), rng=0).shape == (0, 3)
+    assert init.xavier_uniform((3, 0), rng=0).shape == (3, 0)
+
+
 @pytest.mark.torch
 @pytest.mark.parametrize(
     ("name", "param"),

@@ -49,6 +49,50 @@ def test_matches_torch(torch, name, kwargs):
         assert [g["lr"] for g in ours_opt.param_groups] == ours.get_last_lr()
 
 
+RESUMED = [
+    ("StepLR", {"step_size": 3, "gamma": 0.5}, 5),  # 5 + 1 is a multiple: gamma at once
+    ("StepLR", {"step_size": 3, "gamma": 0.5}, 3),
+    ("StepLR", {"step_size": 1, "gamma": 0.5}, 0),
+    ("ExponentialLR", {"gamma": 0.9}, 4),
+    ("CosineAnnealingLR", {"T_max": 5}, 2),
+    ("CosineAnnealingLR", {"T_max": 4, "eta_min": 0.01}, 6),
+]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize(("name", "kwargs", "last_epoch"), RESUMED, ids=str)
+def test_resumed_matches_torch(torch, name, kwargs, last_epoch):
+    groups = [{"lr": 0.05, "initial_lr": 0.1}, {"lr": 0.01, "initial_lr": 0.02}]
+    ours_opt = optim.SGD(
+        [{"params": [nn.Parameter(np.ones(1))], **g} for g in groups], lr=0.1, momentum=0.9
+    )
+    theirs_opt = torch.optim.SGD(
+        [{"params": [torch.nn.Parameter(torch.ones(1))], **g} for g in groups],
+        lr=0.1,
+        momentum=0.9,
+    )
+    ours = getattr(lr_scheduler, name)(ours_opt, last_epoch=last_epoch, **kwargs)
+    theirs = getattr(torch.optim.lr_scheduler, name)(theirs_opt, last_epoch=last_epoch, **kwargs)
+    assert ours.last_epoch == theirs.last_epoch == last_epoch + 1
+    assert ours.get_last_lr() == theirs.get_last_lr()
+    for epoch in range(8):
+        ours_opt.step()
+        theirs_opt.step()
+        ours.step()
+        theirs.step()
+        np.testing.assert_allclose(
+            ours.get_last_lr(), theirs.get_last_lr(), rtol=1e-14, err_msg=f"step {epoch + 1}"
+        )
+
+
+def test_step_lr_resumed_on_a_multiple():
+    opt = optim.SGD([{"params": [nn.Parameter(np.ones(1))], "lr": 0.4, "initial_lr": 1.0}], lr=1)
+    sched = lr_scheduler.StepLR(opt, step_size=3, gamma=0.5, last_epoch=5)
+    assert sched.get_last_lr() == [0.2]  # epoch 6: gamma applied by the constructor's step
+    sched.step()
+    assert sched.get_last_lr() == [0.2]
+
+
 def test_by_hand():
     opt = make_optimizer((1.0,))
     sched = lr_scheduler.CosineAnnealingLR(opt, T_max=4, eta_min=0.2)

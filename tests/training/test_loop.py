@@ -13,7 +13,7 @@ from chainrule.errors import ConfigError, DataError, ModelFileError, NonFiniteEr
 from chainrule.serialization import load_tensors, save_tensors
 from chainrule.training import TrainConfig, train
 from chainrule.training import checkpoint as ckpt
-from chainrule.training.loop import make_splits
+from chainrule.training.loop import check_data, make_splits
 
 STEPS_PER_EPOCH = 30  # 300 training digits, batches of 10
 
@@ -107,6 +107,19 @@ def test_validation_accuracy_is_reported(digits):
 
 def _with(data: Dataset, **parts: np.ndarray) -> Dataset:
     return dataclasses.replace(data, **parts)
+
+
+def test_saved_model_messages_name_the_model_not_layers(digits):
+    wide = TrainConfig(layers=(784, 30, 10))
+    with pytest.raises(DataError) as info:
+        check_data(wide, digits, saved_model=True)
+    assert str(info.value) == "the model's first layer takes 784 features but digits has 64"
+    narrow = TrainConfig(layers=(64, 30, 5))
+    with pytest.raises(DataError) as info:
+        check_data(narrow, digits, saved_model=True)
+    assert str(info.value) == "the model's output layer has 5 neurons but digits has 10 classes"
+    with pytest.raises(DataError, match="start --layers with 64"):  # training keeps its fix
+        check_data(wide, digits)
 
 
 def test_bad_data_names_the_problem(digits):

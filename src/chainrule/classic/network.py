@@ -47,7 +47,13 @@ import numpy as np
 from chainrule.classic.activations import Activation, get_activation
 from chainrule.classic.costs import CrossEntropyCost, make_cost
 from chainrule.classic.initializers import Initializer, get_initializer
-from chainrule.errors import ConfigError, DataError, ModelFileError, ShapeError
+from chainrule.errors import (
+    ConfigError,
+    DataError,
+    ModelFileError,
+    NonFiniteError,
+    ShapeError,
+)
 
 Array = np.ndarray
 
@@ -360,6 +366,10 @@ class Network:
         y_test) when given. ``callback(epoch, network, stats)`` runs after every epoch, e.g. a
         gradient monitor; if it returns False, training stops. Nothing is printed.
 
+        A diverging run stops with :class:`~chainrule.errors.NonFiniteError` naming the epoch
+        and the batch whose cost became NaN or Inf (that batch's update is not applied), or
+        the epoch whose last update made the training cost non-finite.
+
         >>> import numpy as np
         >>> x = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]); y = np.array([0, 1, 1, 1])
         >>> net = Network([2, 2], cost="cross-entropy", init="xavier")
@@ -392,12 +402,21 @@ class Network:
             start = time.perf_counter()
             order = rng.permutation(n)
             xs, ts = x[order], t[order]  # one gather per epoch: every batch is a contiguous slice
-            for lo in range(0, n, batch_size):
-                self._train_batch(xs[lo : lo + batch_size], ts[lo : lo + batch_size], lr)
-            train_loss, train_acc = self._evaluate(x, t, labels)
-            test_loss = test_acc = None
-            if x_test is not None:
-                test_loss, test_acc = self._evaluate(x_test, t_test, labels_test)
+            # Overflow and NaN from a diverging run are reported below, once and clearly, as
+            # a NonFiniteError, not as RuntimeWarnings from deep inside the arithmetic.
+            with np.errstate(all="ignore"):
+                for step, lo in enumerate(range(0, n, batch_size)):
+                    batch = xs[lo : lo + batch_size], ts[lo : lo + batch_size]
+                    cost = self._train_batch(*batch, lr, update_if_nonfinite=False)
+                    if not math.isfinite(cost):
+                        raise _diverged(f"epoch {epoch}, batch {step + 1}: the cost", cost, lr)
+                train_loss, train_acc = self._evaluate(x, t, labels)
+                if not math.isfinite(train_loss):
+                    where = f"epoch {epoch}: after its last batch ({step + 1}) the training cost"
+                    raise _diverged(where, train_loss, lr)
+                test_loss = test_acc = None
+                if x_test is not None:
+                    test_loss, test_acc = self._evaluate(x_test, t_test, labels_test)
             stats = EpochStats(
                 epoch, train_loss, train_acc, test_loss, test_acc, time.perf_counter() - start
             )
@@ -616,11 +635,14 @@ class Network:
                 np.multiply(delta, act.prime(zs[l - 1], acts[l], s_out[l - 1]), delta)
         return cost, deltas, grad_w, grad_b
 
-    def _train_batch(self, x: Array, t: Array, lr: float) -> float:
+    def _train_batch(
+        self, x: Array, t: Array, lr: float, *, update_if_nonfinite: bool = True
+    ) -> float:
         """Forward, backward and update on checked arrays: the training hot path.
 
         Backpropagation is linear in δ^L, so scaling δ^L by α gives α ∂J/∂W^l and α ∂J/∂b^l
-        directly; the update is then one subtraction per array, W^l -= α ∂J/∂W^l.
+        directly; the update is then one subtraction per array, W^l -= α ∂J/∂W^l. With
+        ``update_if_nonfinite=False`` (``fit``), a non-finite J leaves the weights as they were.
         """
         ws = self._workspaces.get(len(x))
         if ws is None:
@@ -630,6 +652,8 @@ class Network:
         if not math.isfinite(cost):
             _check_finite(x, "x")
             _check_finite(t, "y")
+            if not update_if_nonfinite:
+                return cost
         for w, b, sw, sb in zip(self.weights, self.biases, step_w, step_b, strict=True):
             w -= sw
             b -= sb
@@ -776,6 +800,12 @@ def _check_count(value: Any, name: str, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
         raise ConfigError(f"{name} must be an integer >= {minimum}, got {value!r}")
     return int(value)
+
+
+def _diverged(where: str, cost: float, lr: float) -> NonFiniteError:
+    return NonFiniteError(
+        f"training diverged in {where} became {cost}; lower the learning rate (lr={lr:g})"
+    )
 
 
 def _check_finite(array: Array, name: str) -> None:

@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         test_size=args.test_size or (config.test_size if own else None),
         seed=config.seed,
     )
-    check_data(config, data)
+    check_data(config, data, saved_model=True)
     if own:
         splits = make_splits(config, data)
     else:

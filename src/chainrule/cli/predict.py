@@ -11,6 +11,7 @@ from chainrule.cli._common import positive_int, print_json
 from chainrule.data import check_features, load
 from chainrule.errors import DataError
 from chainrule.training import load_model
+from chainrule.training.loop import check_data
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -64,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
             test_size=args.limit,
             seed=config.seed,
         )
+        check_data(config, data, saved_model=True)
         x, labels = data.x_test, data.y_test
     check_features(x, None, config.n_features, None, where=args.input or "data")
     proba = learner.predict_proba(x)

@@ -15,7 +15,7 @@ code  type            bytes
 ====  ==============  =====
 
 Files may be gzip-compressed (``*.gz``); the reader recognises gzip by its first two bytes, so
-the file name does not have to say.
+the file name does not have to say, and decompresses no more than the header announces.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import math
 import os
 import zlib
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -46,22 +47,38 @@ _KIND_SIZE_TO_CODE = {(dt.kind, dt.itemsize): code for code, dt in _CODE_TO_DTYP
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
-def _read_bytes(path: Path) -> bytes:
+# Reads go in chunks, so a header that announces more than the file holds costs no memory.
+_CHUNK = 1 << 24
+# How far past the announced payload the reader looks to count stray bytes.
+_TRAILING_LOOK = 1 << 20
+
+
+def _open(path: Path) -> BinaryIO:
+    """The file as a stream of IDX bytes: gzip is decompressed on the fly (never all at once,
+    so a gzip bomb is read only as far as the header says), recognised by its first bytes."""
     try:
-        raw = path.read_bytes()
+        raw = path.open("rb")
     except FileNotFoundError:
         raise DataError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise DataError(f"{path}: is a directory, not an IDX file") from None
     except OSError as exc:
         raise DataError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    if raw[:2] != _GZIP_MAGIC:
+    if raw.peek(2)[:2] != _GZIP_MAGIC:
         return raw
-    try:
-        return gzip.decompress(raw)
-    except (OSError, EOFError, zlib.error) as exc:
-        # gzip raises BadGzipFile (an OSError) or EOFError on a cut-off stream
-        raise DataError(f"{path}: corrupt gzip data ({exc or 'stream ends early'})") from None
+    return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+
+
+def _read_up_to(stream: BinaryIO, n: int) -> bytes:
+    """At most ``n`` bytes, fewer only where the stream ends."""
+    parts, left = [], n
+    while left > 0:
+        part = stream.read(min(left, _CHUNK))
+        if not part:
+            break
+        parts.append(part)
+        left -= len(part)
+    return b"".join(parts)
 
 
 def read_idx(path: str | os.PathLike[str], *, ndim: int | None = None) -> np.ndarray:
@@ -69,7 +86,9 @@ def read_idx(path: str | os.PathLike[str], *, ndim: int | None = None) -> np.nda
 
     ``ndim`` checks the number of dimensions (3 for image files, 1 for label files). Every
     problem -- a missing file, a bad magic number, a payload shorter or longer than the dims
-    say -- raises :class:`~chainrule.errors.DataError` naming the file.
+    say, a corrupt gzip stream -- raises :class:`~chainrule.errors.DataError` naming the file.
+    A gzip file is decompressed only as far as its header announces: the reader never holds
+    more than the announced payload (and a little past it, to report stray bytes).
 
     >>> import tempfile, numpy as np
     >>> p = tempfile.mkdtemp() + "/labels-idx1-ubyte.gz"
@@ -78,15 +97,27 @@ def read_idx(path: str | os.PathLike[str], *, ndim: int | None = None) -> np.nda
     array([3, 1, 4], dtype=uint8)
     """
     path = Path(path)
-    data = _read_bytes(path)
-    if len(data) < 4:
+    stream = _open(path)
+    try:
+        with stream:
+            return _parse(path, stream, ndim)
+    except (OSError, EOFError, zlib.error) as exc:
+        if not isinstance(stream, gzip.GzipFile):
+            raise DataError(f"{path}: cannot read ({exc})") from None
+        # gzip raises BadGzipFile (an OSError) or EOFError on a cut-off stream
+        raise DataError(f"{path}: corrupt gzip data ({exc or 'stream ends early'})") from None
+
+
+def _parse(path: Path, stream: BinaryIO, ndim: int | None) -> np.ndarray:
+    magic = _read_up_to(stream, 4)
+    if len(magic) < 4:
         raise DataError(
-            f"{path}: too short for an IDX file ({len(data)} bytes, need a 4-byte magic)"
+            f"{path}: too short for an IDX file ({len(magic)} bytes, need a 4-byte magic)"
         )
-    zero0, zero1, code, n_dims = data[0], data[1], data[2], data[3]
+    zero0, zero1, code, n_dims = magic
     if zero0 != 0 or zero1 != 0 or code not in _CODE_TO_DTYPE:
         raise DataError(
-            f"{path}: bad magic number 0x{data[:4].hex()} (expected 0x0000TTDD with type code "
+            f"{path}: bad magic number 0x{magic.hex()} (expected 0x0000TTDD with type code "
             "TT in 08, 09, 0B, 0C, 0D, 0E); not an IDX file"
         )
     if n_dims == 0:
@@ -94,23 +125,24 @@ def read_idx(path: str | os.PathLike[str], *, ndim: int | None = None) -> np.nda
     if ndim is not None and n_dims != ndim:
         raise DataError(f"{path}: expected {ndim} dimension(s), the file has {n_dims}")
     header_len = 4 + 4 * n_dims
-    if len(data) < header_len:
+    dims = _read_up_to(stream, 4 * n_dims)
+    if len(dims) < 4 * n_dims:
         raise DataError(
-            f"{path}: truncated header ({len(data)} bytes, {n_dims} dims need {header_len})"
+            f"{path}: truncated header ({4 + len(dims)} bytes, {n_dims} dims need {header_len})"
         )
-    shape = tuple(int(d) for d in np.frombuffer(data, dtype=">u4", count=n_dims, offset=4))
+    shape = tuple(int(d) for d in np.frombuffer(dims, dtype=">u4"))
     dtype = _CODE_TO_DTYPE[code]
     expected = math.prod(shape) * dtype.itemsize  # Python ints: no int64 wrap-around
-    found = len(data) - header_len
-    if found < expected:
+    data = _read_up_to(stream, expected)
+    if len(data) < expected:
         raise DataError(
-            f"{path}: truncated: shape {shape} needs {expected} bytes of data, found {found}"
+            f"{path}: truncated: shape {shape} needs {expected} bytes of data, found {len(data)}"
         )
-    if found > expected:
-        raise DataError(
-            f"{path}: {found - expected} unexpected bytes after the data of shape {shape}"
-        )
-    array = np.frombuffer(data, dtype=dtype, count=expected // dtype.itemsize, offset=header_len)
+    extra = len(_read_up_to(stream, _TRAILING_LOOK + 1))
+    if extra:
+        count = str(extra) if extra <= _TRAILING_LOOK else f"more than {_TRAILING_LOOK}"
+        raise DataError(f"{path}: {count} unexpected bytes after the data of shape {shape}")
+    array = np.frombuffer(data, dtype=dtype)
     # astype copies, so the result is writable and in the machine's byte order
     return array.astype(dtype.newbyteorder("="), copy=True).reshape(shape)
 

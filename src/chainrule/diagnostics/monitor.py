@@ -337,11 +337,12 @@ def activation_stats(a: Array, activation: str | None) -> tuple[float, float, fl
     n = flat.size
     if n == 0:
         return math.nan, math.nan, math.nan, math.nan
-    mean = float(np.add.reduce(flat, dtype=np.float64)) / n
-    var = max(float(np.dot(flat, flat)) / n - mean * mean, 0.0)
-    if not math.isfinite(var) and math.isfinite(mean):  # float32 overflow of the squares
-        f64 = flat.astype(np.float64)
-        var = max(float(np.dot(f64, f64)) / n - mean * mean, 0.0)
+    # Two passes in float64: E[x²] - mean² in float32 loses every digit of a small spread
+    # around a large mean (1e4 ± 0.01), and float32 squares overflow past ~1.8e19.
+    f64 = flat.astype(np.float64)
+    mean = float(np.add.reduce(f64)) / n
+    f64 -= mean
+    var = float(np.dot(f64, f64)) / n
     saturated = dead = math.nan
     if activation == "sigmoid":
         outside = np.count_nonzero(flat < SIGMOID_LOW) + np.count_nonzero(flat > SIGMOID_HIGH)

@@ -120,8 +120,17 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     >>> round(calculate_gain("tanh"), 4)
     1.6667
     """
+    if not isinstance(nonlinearity, str):
+        raise ConfigError(
+            f"calculate_gain needs a nonlinearity name such as 'relu', "
+            f"got {type(nonlinearity).__name__} {nonlinearity!r}"
+        )
     name = nonlinearity.lower()
     if name == "leaky_relu":
+        if param is not None and (
+            isinstance(param, bool) or not isinstance(param, int | float | np.integer | np.floating)
+        ):
+            raise ConfigError(f"leaky_relu gain: param must be a number (the slope), got {param!r}")
         slope = 0.01 if param is None else float(param)
         return math.sqrt(2.0 / (1 + slope * slope))
     if name in _GAINS:
@@ -130,12 +139,22 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     raise ConfigError(f"unknown nonlinearity {nonlinearity!r} for a gain: use one of {known}")
 
 
-def _fan(target: Target, mode: str) -> int:
+def _nonzero(fan: int, target: Target, what: str, initializer: str) -> int:
+    """``fan``, or a ConfigError where a zero-sized dimension would make the scale 1/0."""
+    if fan == 0:
+        raise ConfigError(
+            f"{initializer}: a weight of shape {_shape_of(target)} has {what} = 0 "
+            f"(a zero-sized dimension), so the scale is undefined"
+        )
+    return fan
+
+
+def _fan(target: Target, mode: str, initializer: str) -> int:
     fan_in, fan_out = compute_fans(target)
     if mode == "fan_in":
-        return fan_in
+        return _nonzero(fan_in, target, "fan_in", initializer)
     if mode == "fan_out":
-        return fan_out
+        return _nonzero(fan_out, target, "fan_out", initializer)
     raise ConfigError(f"mode must be 'fan_in' or 'fan_out', got {mode!r}")
 
 
@@ -149,7 +168,7 @@ def normal(
 
 def normal_scaled(target: Target, rng: Seed = None, *, dtype: Any = None) -> Any:
     """N(0, 1/fan_in): each z starts with about the variance of one input."""
-    std = 1.0 / math.sqrt(compute_fans(target)[0])
+    std = 1.0 / math.sqrt(_fan(target, "fan_in", "normal_scaled"))
     return normal(target, rng, 0.0, std, dtype=dtype)
 
 
@@ -166,6 +185,7 @@ def xavier_uniform(
 ) -> Any:
     """Glorot: U(-r, r) with r = gain · sqrt(6 / (fan_in + fan_out))."""
     fan_in, fan_out = compute_fans(target)
+    _nonzero(fan_in + fan_out, target, "fan_in + fan_out", "xavier_uniform")
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return uniform(target, rng, -bound, bound, dtype=dtype)
 
@@ -173,6 +193,7 @@ def xavier_uniform(
 def xavier_normal(target: Target, rng: Seed = None, gain: float = 1.0, *, dtype: Any = None) -> Any:
     """Glorot: N(0, σ²) with σ = gain · sqrt(2 / (fan_in + fan_out))."""
     fan_in, fan_out = compute_fans(target)
+    _nonzero(fan_in + fan_out, target, "fan_in + fan_out", "xavier_normal")
     return normal(target, rng, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), dtype=dtype)
 
 
@@ -189,7 +210,7 @@ def kaiming_uniform(
 
     With ``a=sqrt(5)`` this is PyTorch's default ``Linear`` weight, U(-1/sqrt(fan_in), ...).
     """
-    bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / _fan(target, mode))
+    bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / _fan(target, mode, "kaiming_uniform"))
     return uniform(target, rng, -bound, bound, dtype=dtype)
 
 
@@ -203,7 +224,7 @@ def kaiming_normal(
     dtype: Any = None,
 ) -> Any:
     """He: N(0, σ²) with σ = gain / sqrt(fan); N(0, 2/fan_in) for ReLU layers."""
-    std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(target, mode))
+    std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(target, mode, "kaiming_normal"))
     return normal(target, rng, 0.0, std, dtype=dtype)
 
 

@@ -72,3 +72,27 @@ def log_softmax(x: Any, axis: int = -1) -> Any:
     """log(softmax(x)) along ``axis``, without forming softmax (exact where it underflows)."""
     shifted = x - x.max(axis=axis, keepdims=True)
     return shifted - log(exp(shifted).sum(axis=axis, keepdims=True))
+
+
+def softmax_cross_entropy(logits: Any, labels: Any) -> tuple[Any, Any]:
+    """Mean cross-entropy of softmax(logits) against int labels, and the softmax itself."""
+    if get_array_module(logits) is not np:
+        from chainrule.ops import cuda_kernels
+
+        return cuda_kernels.softmax_cross_entropy(logits, labels)
+    log_probs = log_softmax(logits, -1)
+    m = logits.shape[0]
+    loss = -log_probs[np.arange(m), labels].sum() / m
+    return loss.astype(logits.dtype, copy=False), np.exp(log_probs)
+
+
+def softmax_cross_entropy_grad(probs: Any, labels: Any, scale: Any) -> Any:
+    """(probs - one_hot(labels)) * scale: the cross-entropy's derivative for int labels."""
+    if get_array_module(probs) is not np:
+        from chainrule.ops import cuda_kernels
+
+        return cuda_kernels.softmax_cross_entropy_grad(probs, labels, scale)
+    grad = probs.copy()
+    grad[np.arange(probs.shape[0]), labels] -= 1
+    grad *= scale
+    return grad

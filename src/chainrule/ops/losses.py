@@ -55,28 +55,24 @@ class SoftmaxCrossEntropy(Function):
         self.target = target
 
     def forward(self, logits: Any) -> Any:
-        log_probs = arrays.log_softmax(logits, -1)
-        m = logits.shape[0]
         if self.target.dtype.kind in "iu":
-            rows = get_array_module(logits).arange(m)
-            loss = -log_probs[rows, self.target].sum() / m
-        else:
-            loss = -(self.target * log_probs).sum() / m
+            loss, self.probs = arrays.softmax_cross_entropy(logits, self.target)
+            return loss
+        log_probs = arrays.log_softmax(logits, -1)
+        loss = -(self.target * log_probs).sum() / logits.shape[0]
         self.probs = np.exp(log_probs)
         return loss.astype(logits.dtype, copy=False)
 
     def backward(self, xp: Any, g: Any, out: Any, logits: Any) -> Any:
-        probs = self.probs if xp is arrays else xp.softmax(logits, -1)
-        m = logits.shape[0]
-        if self.target.dtype.kind in "iu":
-            if xp is arrays:
-                grad = probs.copy()
-                grad[get_array_module(probs).arange(m), self.target] -= 1
-            else:
-                grad = probs - _one_hot(self.target, probs.shape[-1], probs.dtype)
-        else:
-            grad = probs - self.target
-        return grad * (g / m)
+        scale = g / logits.shape[0]
+        labels = self.target.dtype.kind in "iu"
+        if xp is not arrays:  # create_graph: the same derivative, built from tensor ops
+            probs = xp.softmax(logits, -1)
+            target = _one_hot(self.target, probs.shape[-1], probs.dtype) if labels else self.target
+            return (probs - target) * scale
+        if labels:
+            return arrays.softmax_cross_entropy_grad(self.probs, self.target, scale)
+        return (self.probs - self.target) * scale
 
 
 class BCEWithLogits(Function):

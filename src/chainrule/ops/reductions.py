@@ -57,8 +57,11 @@ class Max(_Reduction):
     def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
         kept = expand_reduced(np, raw(out), self.axes, self.keepdims)
         winners = raw(x) == kept
-        share = winners / winners.sum(axis=self.axes, keepdims=True)
-        return expand_reduced(xp, g, self.axes, self.keepdims) * share.astype(x.dtype)
+        # In the input's dtype throughout: bool / int would make a float64 array of x's size.
+        # The tie counts stay integers, so a float16 share is still 1/count rounded once.
+        share = winners.astype(x.dtype)
+        share /= winners.sum(axis=self.axes, keepdims=True)
+        return expand_reduced(xp, g, self.axes, self.keepdims) * share
 
 
 class Min(Max):

@@ -13,7 +13,12 @@ from chainrule.optim.optimizer import Optimizer
 
 class LRScheduler:
     """Base class. Remembers each group's starting rate as ``"initial_lr"`` (``base_lrs``) and
-    counts epochs in ``last_epoch``; making a scheduler performs its first step (epoch 0).
+    counts epochs in ``last_epoch``; making a scheduler performs its first step (to epoch
+    ``last_epoch + 1``, so 0 for a fresh one).
+
+    Resuming (``last_epoch`` given) needs ``"initial_lr"`` in every group and continues from
+    each group's current ``"lr"``, as PyTorch does; prefer ``load_state_dict`` on a fresh
+    scheduler, which restores the counters without taking a step.
 
     Subclasses write ``get_lr()``: the new rates from the current ones, in PyTorch's
     recursive ("chainable") form, so their rates match PyTorch's to the last bit.
@@ -82,6 +87,9 @@ def _check_positive(owner: str, name: str, value: Any, integer: bool = False) ->
 class StepLR(LRScheduler):
     """Multiply the rate by ``gamma`` every ``step_size`` epochs: lr = base · γ^(epoch // s).
 
+    Resumed with ``last_epoch``, the step the constructor takes already applies ``gamma`` when
+    ``last_epoch + 1`` is a multiple of ``step_size``, as PyTorch's does.
+
     >>> import chainrule as cr
     >>> from chainrule import optim
     >>> opt = optim.SGD([cr.tensor([1.0], requires_grad=True)], lr=1.0)
@@ -103,7 +111,8 @@ class StepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
-        if self._is_initial or self.last_epoch % self.step_size != 0:
+        # Not ``_is_initial``: a resumed scheduler's first step may land on a multiple.
+        if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
             return self._current()
         return [lr * self.gamma for lr in self._current()]
 
@@ -133,7 +142,9 @@ class ExponentialLR(LRScheduler):
 class CosineAnnealingLR(LRScheduler):
     """Follow half a cosine from the base rate down to ``eta_min`` over ``T_max`` epochs:
     lr = eta_min + (base - eta_min) (1 + cos(π · epoch / T_max)) / 2 (and back up after
-    T_max, as PyTorch's; there are no restarts).
+    T_max, as PyTorch's; there are no restarts). Each step updates the current rates
+    recursively, so a scheduler resumed with ``last_epoch`` continues from the groups' current
+    ``"lr"`` (set them to the schedule's value first), as PyTorch's does.
 
     >>> import chainrule as cr
     >>> from chainrule import optim
@@ -158,11 +169,6 @@ class CosineAnnealingLR(LRScheduler):
         epoch, t_max, eta_min = self.last_epoch, self.T_max, self.eta_min
         if self._is_initial:
             return self._current()
-        if self._step_count == 1 and epoch > 0:  # resumed: the closed form
-            return [
-                eta_min + (base - eta_min) * (1 + math.cos(epoch * math.pi / t_max)) / 2
-                for base in self.base_lrs
-            ]
         if (epoch - 1 - t_max) % (2 * t_max) == 0:
             return [
                 lr + (base - eta_min) * (1 - math.cos(math.pi / t_max)) / 2

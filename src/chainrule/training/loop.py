@@ -81,15 +81,29 @@ def load_data(config: TrainConfig) -> Dataset:
     return data
 
 
-def check_data(config: TrainConfig, data: Dataset) -> None:
+def check_data(config: TrainConfig, data: Dataset, *, saved_model: bool = False) -> None:
     """Raise DataError (naming the data set and the fix) unless ``data`` fits the network of
-    ``config``: its input width, its number of classes and finite, well-shaped arrays."""
+    ``config``: its input width, its number of classes and finite, well-shaped arrays.
+
+    Before training the fix is a different ``--layers``; for a ``saved_model`` (evaluate,
+    predict) the layers are fixed, so the message names the model's sizes instead.
+    """
     if data.n_features != config.n_features:
+        if saved_model:
+            raise DataError(
+                f"the model's first layer takes {config.n_features} features but "
+                f"{data.name} has {data.n_features}"
+            )
         raise DataError(
             f"{data.name} has {data.n_features} features but the first layer takes "
             f"{config.n_features}: start --layers with {data.n_features}"
         )
     if data.n_classes > config.n_outputs:
+        if saved_model:
+            raise DataError(
+                f"the model's output layer has {config.n_outputs} neurons but {data.name} "
+                f"has {data.n_classes} classes"
+            )
         raise DataError(
             f"{data.name} has {data.n_classes} classes but the output layer has "
             f"{config.n_outputs} neurons: end --layers with {data.n_classes}"
