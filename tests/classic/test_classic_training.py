@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
 from chainrule.classic import EpochStats, History, Network
+from chainrule.errors import NonFiniteError
 
 
 def blobs(n: int = 200, seed: int = 0):
@@ -104,3 +107,30 @@ def test_single_output_unit_binary_classification():
     history = net.fit(x, y, epochs=10, batch_size=10, lr=2.0, seed=0)
     assert history.train_accuracy[-1] >= 0.97
     assert set(np.unique(net.predict(x))) <= {0, 1}
+
+
+def _noise(n=40):
+    rng = np.random.default_rng(0)
+    return rng.standard_normal((n, 4)), rng.integers(0, 3, n)
+
+
+def test_diverging_fit_stops_naming_epoch_and_batch_with_finite_weights():
+    x, y = _noise()
+    net = Network([4, 16, 3], "relu", "cross-entropy", "he", seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning from matmul or softmax leaks
+        with pytest.raises(NonFiniteError, match=r"epoch 1, batch \d+: the cost became nan"):
+            net.fit(x, y, epochs=5, batch_size=8, lr=1e8, seed=0)
+    # the diverging batch's update was not applied
+    assert all(np.isfinite(w).all() for w in net.weights + net.biases)
+
+
+def test_diverging_last_batch_is_caught_by_the_epoch_cost():
+    x, y = _noise()
+    net = Network([4, 16, 3], "relu", "cross-entropy", "he", seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(
+            NonFiniteError, match=r"epoch 1: after its last batch \(1\) the training cost became"
+        ):
+            net.fit(x, y, epochs=3, batch_size=40, lr=1e30, seed=0)

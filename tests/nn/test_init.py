@@ -89,7 +89,7 @@ def test_fans_and_errors():
 
 
 def test_gain_of_a_non_string_is_a_config_error():
-    with pytest.raises(ConfigError, match="needs a nonlinearity name.*got int 3"):
+    with pytest.raises(ConfigError, match=r"needs a nonlinearity name.*got int 3"):
         init.calculate_gain(3)
     with pytest.raises(ConfigError, match="needs a nonlinearity name"):
         init.calculate_gain(None)
@@ -107,7 +107,7 @@ def test_gain_of_a_non_string_is_a_config_error():
         (init.xavier_normal, (2, 3, 0, 1), "fan_in \\+ fan_out = 0"),
         (init.normal_scaled, (5, 0), "fan_in = 0"),
     ],
-    ids=str,
+    ids=lambda v: v.__name__ if callable(v) else str(v),
 )
 def test_zero_sized_weights_are_a_config_error(fn, shape, fan):
     with pytest.raises(ConfigError, match=f"{fn.__name__}: a weight of shape .* has {fan}"):

@@ -46,7 +46,9 @@ def as_array(data: Any, dtype: Any = None) -> Any:
         try:
             dtype = np.dtype(dtype)
         except (TypeError, ValueError):
-            raise DTypeError(f"unknown dtype {dtype!r}: use a NumPy dtype such as 'float32'") from None
+            raise DTypeError(
+                f"unknown dtype {dtype!r}: use a NumPy dtype such as 'float32'"
+            ) from None
     if isinstance(data, np.ndarray | np.generic) or backend.device_of(data) == "cuda":
         return data if dtype is None or data.dtype == dtype else data.astype(dtype)
     array = np.asarray(data)

@@ -18,6 +18,10 @@ def _kernels() -> SimpleNamespace:
 
     return SimpleNamespace(
         cupy=cupy,
+        sigmoid=cupy.ElementwiseKernel("T x", "T y", "y = 1 / (1 + exp(-x))", "chainrule_sigmoid"),
+        subtract_scaled=cupy.ElementwiseKernel(
+            "T g, T scale", "T p", "p -= scale * g", "chainrule_subtract_scaled"
+        ),
         exp_shifted=cupy.ElementwiseKernel(
             "T x, T peak", "T e", "e = exp(x - peak)", "chainrule_exp_shifted"
         ),
@@ -36,6 +40,16 @@ def _kernels() -> SimpleNamespace:
             "chainrule_softmax_ce_grad",
         ),
     )
+
+
+def sigmoid(x: Any) -> Any:
+    """1 / (1 + e^-x) in one launch."""
+    return _kernels().sigmoid(x)
+
+
+def subtract_scaled(p: Any, g: Any, scale: float) -> None:
+    """p -= scale * g, in place, in one launch (the SGD step)."""
+    _kernels().subtract_scaled(g, p.dtype.type(scale), p)
 
 
 def softmax_cross_entropy(logits: Any, labels: Any) -> tuple[Any, Any]:

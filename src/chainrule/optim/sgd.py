@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from chainrule.backend import get_array_module
 from chainrule.errors import ConfigError
+from chainrule.ops import cuda_kernels
 from chainrule.optim.optimizer import Optimizer, ParamsT
 
 
@@ -96,6 +99,9 @@ class SGD(Optimizer):
                             g = tmp
                     else:
                         g = buf
-                xp.multiply(g, lr, out=tmp)
-                data -= tmp
+                if xp is np:
+                    xp.multiply(g, lr, out=tmp)
+                    data -= tmp
+                else:  # one fused launch on a GPU
+                    cuda_kernels.subtract_scaled(data, g, lr)
         return loss
