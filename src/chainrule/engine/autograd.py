@@ -55,7 +55,8 @@ def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
     """Sum a gradient over the axes that broadcasting added or stretched, back to ``shape``."""
     extra = grad.ndim - len(shape)
     if extra < 0:  # fewer dims than the input, e.g. a scalar gradient from a constant
-        return grad * np.ones(shape, dtype=grad.dtype)
+        data = grad.data if isinstance(grad, Tensor) else grad
+        return grad * get_array_module(data).ones(shape, dtype=grad.dtype)
     if extra > 0:
         grad = grad.sum(axis=tuple(range(extra)))
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
