@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["__init__", "monitor", "diagnosis", "experiments", "plots"]
+MODULES = ["__init__", "records", "stats", "monitor", "diagnosis", "experiments", "plots"]
 
 
 @pytest.mark.parametrize("name", MODULES)

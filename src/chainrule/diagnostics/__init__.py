@@ -37,10 +37,11 @@ from chainrule.diagnostics.experiments import (
 )
 from chainrule.diagnostics.monitor import (
     GradientMonitor,
-    GradientRecords,
-    LayerInfo,
     LayerNonFiniteError,
     MonitoredOptimizer,
+)
+from chainrule.diagnostics.records import GradientRecords, LayerInfo
+from chainrule.diagnostics.stats import (
     activation_stats,
     collect_activations,
     layer_grad_norms,

@@ -24,7 +24,7 @@ sum of an error whose batch mean the normalization removed, small even when the 
 well.
 
 >>> import numpy as np
->>> from chainrule.diagnostics.monitor import GradientRecords
+>>> from chainrule.diagnostics.records import GradientRecords
 >>> rec = GradientRecords.empty(["layer 1", "layer 2", "layer 3"], ["sigmoid"] * 3)
 >>> rec.steps = np.array([0]); rec.loss = np.array([0.5])
 >>> for name in GradientRecords.FIELDS:
@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.diagnostics.monitor import GradientRecords
+from chainrule.diagnostics.records import GradientRecords
 
 KINDS = ("vanishing", "exploding", "saturation", "dead_units", "non_finite", "healthy")
 

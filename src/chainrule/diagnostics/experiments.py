@@ -38,12 +38,9 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.diagnostics.monitor import (
-    GradientMonitor,
-    GradientRecords,
-    layer_grad_norms,
-    layer_speeds,
-)
+from chainrule.diagnostics.monitor import GradientMonitor
+from chainrule.diagnostics.records import GradientRecords
+from chainrule.diagnostics.stats import layer_grad_norms, layer_speeds
 from chainrule.errors import ConfigError
 
 ENGINES = ("auto", "classic", "autodiff")

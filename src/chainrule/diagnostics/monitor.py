@@ -46,6 +46,10 @@ classic network runs its own hot path); a recorded step costs about one more pla
 ``benchmarks/vanishing.py``); ``every=1`` records every step. Steps count from 0: step 0 is
 the first update, made from the initial weights.
 
+The records are in :mod:`~chainrule.diagnostics.records`, the numbers in
+:mod:`~chainrule.diagnostics.stats` and the code that reads a model in
+:mod:`~chainrule.diagnostics.adapters`; this module holds the monitor itself.
+
 >>> import numpy as np
 >>> from chainrule.classic import Network
 >>> net = Network([4, 6, 6, 3], activation="tanh", init="xavier", seed=0)
@@ -63,37 +67,26 @@ from __future__ import annotations
 import contextlib
 import math
 import re
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 
-from chainrule import backend
+from chainrule.diagnostics.adapters import (
+    _ClassicAdapter,
+    _host,
+    _is_classic,
+    _ModuleAdapter,
+    _remove_handle,
+)
+from chainrule.diagnostics.records import GradientRecords, LayerInfo
+from chainrule.diagnostics.stats import _count_nonfinite, _norm, activation_stats
 from chainrule.errors import ConfigError, NonFiniteError
 
 Array = np.ndarray
 
-#: Logistic activations outside [SIGMOID_LOW, SIGMOID_HIGH] count as saturated.
-SIGMOID_LOW, SIGMOID_HIGH = 0.03, 0.97
-#: tanh activations with |a| above this count as saturated.
-TANH_LIMIT = 0.97
-
 #: Record one step in this many by default (a recorded step costs about one plain step).
 DEFAULT_EVERY = 20
-
-# nn module class names -> the activation they apply (duck-typed: nn sits beside us).
-_ACTIVATION_MODULES = {
-    "Sigmoid": "sigmoid",
-    "Tanh": "tanh",
-    "ReLU": "relu",
-    "LeakyReLU": "leaky_relu",
-    "ELU": "elu",
-    "GELU": "gelu",
-    "Softplus": "softplus",
-    "Identity": "identity",
-}
-_BATCH_NORM_MODULES = {"BatchNorm1d"}
 
 
 # --------------------------------------------------------------------------- errors
@@ -132,329 +125,6 @@ class LayerNonFiniteError(NonFiniteError):
         self.op = op
         self.phase = phase
         super().__init__(f"{layer_name}, step {step}: {detail}")
-
-
-# --------------------------------------------------------------------------- data
-
-
-@dataclass(frozen=True)
-class LayerInfo:
-    """One layer with weights, as the monitor names it.
-
-    ``index`` is the lecture's l (1 = first hidden layer); ``kind`` is ``"Linear"`` for an
-    ``nn`` model and ``"W"`` for a classic ``Network``; ``activation`` is the σ after it
-    (``None`` for a softmax or no activation); ``batch_norm`` says a BatchNorm1d sits between.
-
-    >>> LayerInfo(3, 30, 30, "sigmoid", "Linear").label
-    'layer 3 (Linear 30->30)'
-    """
-
-    index: int
-    n_in: int
-    n_out: int
-    activation: str | None
-    kind: str = "Linear"
-    batch_norm: bool = False
-    hidden: bool = True
-    module_name: str | None = None
-
-    @property
-    def label(self) -> str:
-        """``"layer l (Linear n_in->n_out)"``: how errors and findings name the layer."""
-        return f"layer {self.index} ({self.kind} {self.n_in}->{self.n_out})"
-
-
-@dataclass
-class GradientRecords:
-    """Everything a :class:`GradientMonitor` recorded: one row per recorded step.
-
-    Every per-layer array has shape (n_records, n_layers), first hidden layer first and the
-    output layer last; ``steps`` and ``loss`` have shape (n_records,). See the module
-    docstring for what each array holds. ``hidden`` marks the hidden layers.
-
-    >>> rec = GradientRecords.empty(["layer 1 (W 2->3)", "layer 2 (W 3->1)"],
-    ...                              ["tanh", "sigmoid"])
-    >>> rec.speeds.shape, rec.to_dict()["layers"]
-    ((0, 2), ['layer 1 (W 2->3)', 'layer 2 (W 3->1)'])
-    """
-
-    layers: list[str]
-    activations: list[str | None]
-    steps: Array
-    loss: Array
-    speeds: Array
-    grad_norms: Array
-    update_ratios: Array
-    act_mean: Array
-    act_std: Array
-    saturated: Array
-    dead: Array
-    nonfinite: Array
-    weight_norms: Array | None = None
-    hidden: Array = field(default_factory=lambda: np.zeros(0, bool))
-    batch_norm: Array = field(default_factory=lambda: np.zeros(0, bool))
-    every: int = 1
-
-    FIELDS = (
-        "speeds",
-        "grad_norms",
-        "weight_norms",
-        "update_ratios",
-        "act_mean",
-        "act_std",
-        "saturated",
-        "dead",
-        "nonfinite",
-    )
-
-    def __post_init__(self) -> None:
-        if self.weight_norms is None:
-            self.weight_norms = np.full(self.speeds.shape, np.nan)
-        if self.batch_norm.shape != (len(self.layers),):
-            self.batch_norm = np.zeros(len(self.layers), bool)
-        if self.hidden.shape != (len(self.layers),):
-            hidden = np.ones(len(self.layers), bool)
-            if len(hidden):
-                hidden[-1] = False
-            self.hidden = hidden
-
-    @classmethod
-    def empty(cls, layers: Sequence[str], activations: Sequence[str | None]) -> GradientRecords:
-        """Records with no rows yet."""
-        n = len(layers)
-        per_layer = {name: np.zeros((0, n)) for name in cls.FIELDS}
-        per_layer["nonfinite"] = np.zeros((0, n), np.int64)
-        return cls(
-            list(layers),
-            list(activations),
-            steps=np.zeros(0, np.int64),
-            loss=np.zeros(0),
-            **per_layer,
-        )
-
-    @property
-    def n_records(self) -> int:
-        return len(self.steps)
-
-    @property
-    def n_layers(self) -> int:
-        return len(self.layers)
-
-    @property
-    def hidden_speeds(self) -> Array:
-        """``speeds`` of the hidden layers only, shape (n_records, n_hidden)."""
-        return self.speeds[:, self.hidden]
-
-    @property
-    def hidden_layers(self) -> list[str]:
-        return [name for name, h in zip(self.layers, self.hidden) if h]
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-able dict (lists of floats; NaN stays NaN, which ``json`` writes as NaN).
-
-        >>> import json
-        >>> json.dumps(GradientRecords.empty(["a"], [None]).to_dict())[:20]
-        '{"layers": ["a"], "a'
-        """
-        out: dict[str, Any] = {
-            "layers": list(self.layers),
-            "activations": list(self.activations),
-            "hidden": self.hidden.tolist(),
-            "batch_norm": self.batch_norm.tolist(),
-            "every": self.every,
-            "steps": self.steps.tolist(),
-            "loss": self.loss.tolist(),
-        }
-        for name in self.FIELDS:
-            out[name] = getattr(self, name).tolist()
-        return out
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> GradientRecords:
-        """The inverse of :meth:`to_dict`.
-
-        >>> rec = GradientRecords.empty(["a", "b"], ["relu", None])
-        >>> GradientRecords.from_dict(rec.to_dict()).n_layers
-        2
-        """
-        n = len(data["layers"])
-        arrays = {
-            name: np.asarray(data[name], float).reshape(-1, n)
-            for name in cls.FIELDS
-            if name != "nonfinite" and name in data
-        }
-        arrays["nonfinite"] = np.asarray(data["nonfinite"], np.int64).reshape(-1, n)
-        return cls(
-            list(data["layers"]),
-            list(data["activations"]),
-            steps=np.asarray(data["steps"], np.int64),
-            loss=np.asarray(data["loss"], float),
-            hidden=np.asarray(data.get("hidden", []), bool),
-            batch_norm=np.asarray(data.get("batch_norm", []), bool),
-            every=int(data.get("every", 1)),
-            **arrays,
-        )
-
-
-# --------------------------------------------------------------------------- numbers
-
-
-def _host(array: Any) -> Array:
-    """A NumPy view of a tensor's data or an array (copied from the GPU if needed)."""
-    data = getattr(array, "data", array)
-    if type(data) is not np.ndarray:
-        data = np.asarray(backend.to_device(data, "cpu"))
-    return data
-
-
-def _norm(v: Array) -> float:
-    """Euclidean (Frobenius) norm via one BLAS dot product (again in float64 on overflow)."""
-    flat = v.reshape(-1)
-    total = float(np.dot(flat, flat))
-    if not math.isfinite(total) and flat.dtype != np.float64:
-        flat = flat.astype(np.float64)
-        total = float(np.dot(flat, flat))
-    return math.sqrt(total)
-
-
-def _count_nonfinite(*arrays: Array | None) -> int:
-    return sum(int(a.size - np.count_nonzero(np.isfinite(a))) for a in arrays if a is not None)
-
-
-def activation_stats(a: Array, activation: str | None) -> tuple[float, float, float, float]:
-    """Mean, std, saturated fraction and dead-unit fraction of one layer's activations.
-
-    ``a`` has shape (m, n): m samples, n units. Saturated: logistic outside [0.03, 0.97],
-    tanh with |a| > 0.97 (NaN for other σ). Dead: ReLU units that are 0 for all m samples
-    (NaN for other σ).
-
-    >>> import numpy as np
-    >>> activation_stats(np.array([[0.0, 1.0], [0.0, 2.0]]), "relu")
-    (0.75, 0.82915619758885, nan, 0.5)
-    """
-    a2 = a if a.ndim == 2 else a.reshape(len(a), -1)
-    flat = a2.reshape(-1)
-    n = flat.size
-    if n == 0:
-        return math.nan, math.nan, math.nan, math.nan
-    # Two passes in float64: E[x²] - mean² in float32 loses every digit of a small spread
-    # around a large mean (1e4 ± 0.01), and float32 squares overflow past ~1.8e19.
-    f64 = flat.astype(np.float64)
-    mean = float(np.add.reduce(f64)) / n
-    f64 -= mean
-    var = float(np.dot(f64, f64)) / n
-    saturated = dead = math.nan
-    if activation == "sigmoid":
-        outside = np.count_nonzero(flat < SIGMOID_LOW) + np.count_nonzero(flat > SIGMOID_HIGH)
-        saturated = outside / n
-    elif activation == "tanh":
-        saturated = np.count_nonzero(np.abs(flat) > TANH_LIMIT) / n
-    elif activation == "relu":
-        units = a2.shape[1]
-        dead = (units - int(np.count_nonzero(a2.any(axis=0)))) / units
-    return mean, math.sqrt(var), saturated, dead
-
-
-# --------------------------------------------------------------------------- adapters
-
-
-class _ClassicAdapter:
-    """Reads a classic ``Network``: its layers, gradients and weights."""
-
-    def __init__(self, net: Any) -> None:
-        self.net = net
-        n = net.num_layers
-        acts = [net.activation.name] * (n - 1) + [net.output_activation.name]
-        self.layers = [
-            LayerInfo(
-                l,
-                net.sizes[l - 1],
-                net.sizes[l],
-                None if acts[l - 1] == "softmax" else acts[l - 1],
-                kind="W",
-                hidden=l < n,
-            )
-            for l in range(1, n + 1)
-        ]
-
-    def weights(self) -> list[Array]:
-        return self.net.weights
-
-
-class _ModuleAdapter:
-    """Reads an ``nn`` model: each Linear, the BatchNorm1d and activation module after it."""
-
-    def __init__(self, model: Any) -> None:
-        self.model = model
-        groups: list[dict[str, Any]] = []
-        for name, module in model.named_modules():
-            kind = type(module).__name__
-            if kind == "Linear":
-                groups.append({"name": name, "linear": module, "bn": None, "act": None})
-            elif groups and groups[-1]["act"] is None:
-                if kind in _BATCH_NORM_MODULES and groups[-1]["bn"] is None:
-                    groups[-1]["bn"] = module
-                elif kind in _ACTIVATION_MODULES:
-                    groups[-1]["act"] = module
-        if not groups:
-            raise ConfigError(
-                f"GradientMonitor found no Linear layer in {type(model).__name__}: it watches "
-                "Sequential-style models of Linear (+ BatchNorm1d) + activation modules"
-            )
-        self.groups = groups
-        n = len(groups)
-        self.layers = []
-        for l, g in enumerate(groups, start=1):
-            w = g["linear"].weight
-            act = g["act"]
-            self.layers.append(
-                LayerInfo(
-                    l,
-                    int(w.shape[1]),
-                    int(w.shape[0]),
-                    _ACTIVATION_MODULES[type(act).__name__] if act is not None else None,
-                    kind="Linear",
-                    batch_norm=g["bn"] is not None,
-                    hidden=l < n,
-                    module_name=g["name"],
-                )
-            )
-
-    def weights(self) -> list[Any]:
-        return [g["linear"].weight for g in self.groups]
-
-    def shift_grad(self, l: int) -> Array | None:
-        """∂J/∂(shift before σ): BatchNorm's β if there is one, else the Linear's bias."""
-        g = self.groups[l]
-        for owner in (g["bn"], g["linear"]):
-            if owner is None:
-                continue
-            param = getattr(owner, "bias", None)
-            if param is not None and param.grad is not None:
-                return _host(param.grad)
-            if owner is g["bn"] and param is not None:
-                return None  # β exists but has no gradient yet
-        return None
-
-    def weight_grad(self, l: int) -> Array | None:
-        grad = self.groups[l]["linear"].weight.grad
-        return None if grad is None else _host(grad)
-
-    def stats_module(self, l: int) -> Any:
-        """The module whose output is a^l: the activation, else BatchNorm, else the Linear."""
-        g = self.groups[l]
-        return g["act"] or g["bn"] or g["linear"]
-
-
-def _is_classic(model: Any) -> bool:
-    return hasattr(model, "learning_speeds") and hasattr(model, "biases")
-
-
-def _remove_handle(handle: Any) -> None:
-    if hasattr(handle, "remove"):
-        handle.remove()
-    elif callable(handle):
-        handle()
 
 
 # --------------------------------------------------------------------------- the monitor
@@ -975,82 +645,3 @@ class MonitoredOptimizer:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.optimizer, name)
-
-
-def layer_speeds(model: Any) -> Array:
-    """The learning speed of every layer of an ``nn`` model from its current gradients.
-
-    Call after ``loss.backward()``: ‖∂J/∂b^l‖ of each Linear layer (‖∂J/∂β^l‖ where a
-    BatchNorm1d follows it), first layer first; NaN for a layer without a gradient. Reads
-    only; nothing is recorded or hooked.
-
-    >>> import chainrule as cr
-    >>> from chainrule import nn
-    >>> model = nn.Sequential(nn.Linear(2, 3, rng=0), nn.Tanh(), nn.Linear(3, 1, rng=1))
-    >>> model(cr.tensor([[1.0, 2.0]])).sum().backward()
-    >>> layer_speeds(model).shape
-    (2,)
-    """
-    adapter = _ModuleAdapter(model)
-    speeds = []
-    for l in range(len(adapter.layers)):
-        grad = adapter.shift_grad(l)
-        speeds.append(math.nan if grad is None else _norm(grad))
-    return np.array(speeds)
-
-
-def layer_grad_norms(model: Any) -> Array:
-    """‖∂J/∂W^l‖ of every Linear layer of an ``nn`` model from its current gradients.
-
-    The companion of :func:`layer_speeds`; NaN for a layer without a gradient.
-
-    >>> import chainrule as cr
-    >>> from chainrule import nn
-    >>> model = nn.Sequential(nn.Linear(2, 3, rng=0), nn.Tanh(), nn.Linear(3, 1, rng=1))
-    >>> model(cr.tensor([[1.0, 2.0]])).sum().backward()
-    >>> bool((layer_grad_norms(model) > 0).all())
-    True
-    """
-    adapter = _ModuleAdapter(model)
-    norms = []
-    for l in range(len(adapter.layers)):
-        grad = adapter.weight_grad(l)
-        norms.append(math.nan if grad is None else _norm(grad))
-    return np.array(norms)
-
-
-def collect_activations(model: Any, x: Any) -> dict[str, Array]:
-    """The activations a^l of every layer for inputs x, keyed by layer label.
-
-    For a classic ``Network`` this is one forward pass; for an ``nn`` model it runs
-    ``model(x)`` under ``no_grad`` with temporary forward hooks. Feeds the histograms of
-    :func:`chainrule.diagnostics.plots.plot_activation_histograms`.
-
-    >>> import numpy as np
-    >>> from chainrule.classic import Network
-    >>> acts = collect_activations(Network([3, 4, 2], seed=0), np.ones((5, 3)))
-    >>> {k: v.shape for k, v in acts.items()}
-    {'layer 1 (W 3->4)': (5, 4), 'layer 2 (W 4->2)': (5, 2)}
-    """
-    if _is_classic(model):
-        adapter = _ClassicAdapter(model)
-        fp = model.forward(x)
-        return {info.label: fp.a[info.index] for info in adapter.layers}
-    import chainrule as cr
-
-    adapter_nn = _ModuleAdapter(model)
-    out: dict[str, Array] = {}
-    handles = []
-    for l, info in enumerate(adapter_nn.layers):
-
-        def hook(module: Any, inputs: Any, output: Any, label: str = info.label) -> None:
-            out[label] = _host(output).copy()
-
-        handles.append(adapter_nn.stats_module(l).register_forward_hook(hook))
-    try:
-        with cr.no_grad():
-            model(x if isinstance(x, cr.Tensor) else cr.tensor(np.asarray(x)))
-    finally:
-        for h in handles:
-            _remove_handle(h)
-    return out

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from chainrule.diagnostics.experiments import ComparisonResult, SpeedResult
-    from chainrule.diagnostics.monitor import GradientRecords
+    from chainrule.diagnostics.records import GradientRecords
 
 PathLike = str | os.PathLike[str]
 
@@ -71,7 +71,7 @@ def plot_learning_speeds(
     One line per hidden layer, first hidden layer first, like the published four-hidden-
     layer figure: a vanishing gradient shows as lines stacked apart by a roughly constant
     factor. Takes a :class:`~chainrule.diagnostics.experiments.SpeedResult` (x axis: epochs
-    or steps) or a monitor's :class:`~chainrule.diagnostics.monitor.GradientRecords` (x
+    or steps) or a monitor's :class:`~chainrule.diagnostics.records.GradientRecords` (x
     axis: steps; ``hidden_only=False`` adds the output layer).
 
     >>> from chainrule.diagnostics.experiments import learning_speed_experiment

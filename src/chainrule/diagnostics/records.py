@@ -1,0 +1,175 @@
+"""The monitor's data: :class:`LayerInfo` names a layer, :class:`GradientRecords` holds the rows.
+
+Both are plain dataclasses with no knowledge of models or training; what each per-layer array
+means is described in :mod:`chainrule.diagnostics.monitor`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+Array = np.ndarray
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    """One layer with weights, as the monitor names it.
+
+    ``index`` is the lecture's l (1 = first hidden layer); ``kind`` is ``"Linear"`` for an
+    ``nn`` model and ``"W"`` for a classic ``Network``; ``activation`` is the σ after it
+    (``None`` for a softmax or no activation); ``batch_norm`` says a BatchNorm1d sits between.
+
+    >>> LayerInfo(3, 30, 30, "sigmoid", "Linear").label
+    'layer 3 (Linear 30->30)'
+    """
+
+    index: int
+    n_in: int
+    n_out: int
+    activation: str | None
+    kind: str = "Linear"
+    batch_norm: bool = False
+    hidden: bool = True
+    module_name: str | None = None
+
+    @property
+    def label(self) -> str:
+        """``"layer l (Linear n_in->n_out)"``: how errors and findings name the layer."""
+        return f"layer {self.index} ({self.kind} {self.n_in}->{self.n_out})"
+
+
+@dataclass
+class GradientRecords:
+    """Everything a gradient monitor recorded: one row per recorded step.
+
+    Filled by :class:`~chainrule.diagnostics.monitor.GradientMonitor`. Every per-layer array
+    has shape (n_records, n_layers), first hidden layer first and the output layer last;
+    ``steps`` and ``loss`` have shape (n_records,). See :mod:`chainrule.diagnostics.monitor`
+    for what each array holds. ``hidden`` marks the hidden layers.
+
+    >>> rec = GradientRecords.empty(["layer 1 (W 2->3)", "layer 2 (W 3->1)"],
+    ...                              ["tanh", "sigmoid"])
+    >>> rec.speeds.shape, rec.to_dict()["layers"]
+    ((0, 2), ['layer 1 (W 2->3)', 'layer 2 (W 3->1)'])
+    """
+
+    layers: list[str]
+    activations: list[str | None]
+    steps: Array
+    loss: Array
+    speeds: Array
+    grad_norms: Array
+    update_ratios: Array
+    act_mean: Array
+    act_std: Array
+    saturated: Array
+    dead: Array
+    nonfinite: Array
+    weight_norms: Array | None = None
+    hidden: Array = field(default_factory=lambda: np.zeros(0, bool))
+    batch_norm: Array = field(default_factory=lambda: np.zeros(0, bool))
+    every: int = 1
+
+    FIELDS = (
+        "speeds",
+        "grad_norms",
+        "weight_norms",
+        "update_ratios",
+        "act_mean",
+        "act_std",
+        "saturated",
+        "dead",
+        "nonfinite",
+    )
+
+    def __post_init__(self) -> None:
+        if self.weight_norms is None:
+            self.weight_norms = np.full(self.speeds.shape, np.nan)
+        if self.batch_norm.shape != (len(self.layers),):
+            self.batch_norm = np.zeros(len(self.layers), bool)
+        if self.hidden.shape != (len(self.layers),):
+            hidden = np.ones(len(self.layers), bool)
+            if len(hidden):
+                hidden[-1] = False
+            self.hidden = hidden
+
+    @classmethod
+    def empty(cls, layers: Sequence[str], activations: Sequence[str | None]) -> GradientRecords:
+        """Records with no rows yet."""
+        n = len(layers)
+        per_layer = {name: np.zeros((0, n)) for name in cls.FIELDS}
+        per_layer["nonfinite"] = np.zeros((0, n), np.int64)
+        return cls(
+            list(layers),
+            list(activations),
+            steps=np.zeros(0, np.int64),
+            loss=np.zeros(0),
+            **per_layer,
+        )
+
+    @property
+    def n_records(self) -> int:
+        return len(self.steps)
+
+    @property
+    def n_layers(self) -> int:
+        return len(self.layers)
+
+    @property
+    def hidden_speeds(self) -> Array:
+        """``speeds`` of the hidden layers only, shape (n_records, n_hidden)."""
+        return self.speeds[:, self.hidden]
+
+    @property
+    def hidden_layers(self) -> list[str]:
+        return [name for name, h in zip(self.layers, self.hidden) if h]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able dict (lists of floats; NaN stays NaN, which ``json`` writes as NaN).
+
+        >>> import json
+        >>> json.dumps(GradientRecords.empty(["a"], [None]).to_dict())[:20]
+        '{"layers": ["a"], "a'
+        """
+        out: dict[str, Any] = {
+            "layers": list(self.layers),
+            "activations": list(self.activations),
+            "hidden": self.hidden.tolist(),
+            "batch_norm": self.batch_norm.tolist(),
+            "every": self.every,
+            "steps": self.steps.tolist(),
+            "loss": self.loss.tolist(),
+        }
+        for name in self.FIELDS:
+            out[name] = getattr(self, name).tolist()
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> GradientRecords:
+        """The inverse of :meth:`to_dict`.
+
+        >>> rec = GradientRecords.empty(["a", "b"], ["relu", None])
+        >>> GradientRecords.from_dict(rec.to_dict()).n_layers
+        2
+        """
+        n = len(data["layers"])
+        arrays = {
+            name: np.asarray(data[name], float).reshape(-1, n)
+            for name in cls.FIELDS
+            if name != "nonfinite" and name in data
+        }
+        arrays["nonfinite"] = np.asarray(data["nonfinite"], np.int64).reshape(-1, n)
+        return cls(
+            list(data["layers"]),
+            list(data["activations"]),
+            steps=np.asarray(data["steps"], np.int64),
+            loss=np.asarray(data["loss"], float),
+            hidden=np.asarray(data.get("hidden", []), bool),
+            batch_norm=np.asarray(data.get("batch_norm", []), bool),
+            every=int(data.get("every", 1)),
+            **arrays,
+        )
