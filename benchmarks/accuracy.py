@@ -39,6 +39,7 @@ from typing import Any
 
 from chainrule.data import Dataset, load
 from chainrule.errors import DataError
+from chainrule.serialization import atomic_write_text
 from chainrule.training import TrainConfig, train
 from chainrule.training.loop import make_splits
 
@@ -318,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(row)
     print_table(rows, tune=bool(args.tune))
     if args.json:
-        args.json.write_text(json.dumps(rows, indent=1))
+        atomic_write_text(args.json, json.dumps(rows, indent=1))
     return 0 if rows else 1
 
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from chainrule.classic import Network
+from chainrule.serialization import atomic_write_text
 
 
 @dataclass(frozen=True)
@@ -300,8 +301,7 @@ def main(argv: list[str] | None = None) -> None:
                 flush=True,
             )
     if args.json:
-        with open(args.json, "w") as fh:
-            json.dump(results, fh, indent=2)
+        atomic_write_text(args.json, json.dumps(results, indent=2))
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ import chainrule as cr
 from chainrule import nn, optim
 from chainrule.classic import Network
 from chainrule.classic.convert import to_sequential
+from chainrule.serialization import atomic_write_text
 from classic_vs_numpy import WORKLOADS, Workload, reference_step_fn
 
 try:
@@ -257,8 +258,7 @@ def main(argv: list[str] | None = None) -> None:
             flush=True,
         )
     if args.json:
-        with open(args.json, "w") as f:
-            json.dump(table, f, indent=2)
+        atomic_write_text(args.json, json.dumps(table, indent=2))
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ import numpy as np
 from chainrule.classic import Network
 from chainrule.data import load
 from chainrule.diagnostics import GradientMonitor
+from chainrule.serialization import atomic_write_text
 
 SIZES = [784, 30, 30, 30, 30, 10]
 PUBLISHED = [0.003, 0.017, 0.070, 0.285]
@@ -260,7 +261,7 @@ def main() -> None:
     if "overhead" in args.part:
         out["overhead"] = part_overhead(args.rounds)
     if args.json is not None:
-        args.json.write_text(json.dumps(out, indent=1))
+        atomic_write_text(args.json, json.dumps(out, indent=1))
 
 
 if __name__ == "__main__":
