@@ -109,3 +109,12 @@ def test_round_trip_through_sequential_keeps_the_weights(cost: str) -> None:
 def test_from_sequential_refuses_a_model_it_would_convert_wrongly(layers, message) -> None:
     with pytest.raises(ConfigError, match=message):
         from_sequential(nn.Sequential(*layers()))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_to_sequential_with_batch_norm_keeps_the_networks_dtype(dtype):
+    net = Network([4, 5, 3], dtype=dtype, seed=0)
+    model = to_sequential(net, batch_norm=True)
+    assert {p.dtype for p in model.parameters()} == {np.dtype(dtype)}
+    x = cr.tensor(np.random.default_rng(0).standard_normal((6, 4)).astype(dtype))
+    assert model(x).dtype == dtype

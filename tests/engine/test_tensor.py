@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
+from chainrule import nn
 from chainrule.errors import ChainruleError, DTypeError, GraphError, ShapeError
 
 # ---- construction and dtypes ----------------------------------------------------------------
@@ -242,3 +243,76 @@ def test_where_condition_of_a_wrong_shape_is_a_shape_error():
 def test_every_error_is_a_chainrule_error():
     for error in [ShapeError, DTypeError, GraphError, cr.errors.NonFiniteError]:
         assert issubclass(error, ChainruleError)
+
+
+# ---- promotion: PyTorch's rule where NumPy's differs ---------------------------------------
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize(
+    "expression",
+    [
+        lambda i, f: i / 2,
+        lambda i, f: 1 / i,
+        lambda i, f: i * 2.5,
+        lambda i, f: 2.5 - i,
+        lambda i, f: i + f,
+        lambda i, f: f * i,
+        lambda i, f: i**2,
+        lambda i, f: i**2.0,
+        lambda i, f: i + 1,
+        lambda i, f: i.exp(),
+        lambda i, f: i.sigmoid(),
+    ],
+)
+def test_integer_tensors_promote_as_in_torch(torch, expression):
+    ours = expression(cr.tensor([1, 2, 3]), cr.tensor([0.5, 1.0, 2.0]))
+    theirs = expression(torch.tensor([1, 2, 3]), torch.tensor([0.5, 1.0, 2.0]))
+    assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+
+
+def test_float_only_reductions_of_integer_tensors_give_the_default_float():
+    # PyTorch refuses these for integers; NumPy would give float64
+    i = cr.tensor([1, 2, 3])
+    assert i.mean().dtype == i.var().dtype == i.softmax(0).dtype == np.float32
+
+
+def test_a_float64_float_meeting_an_int_tensor_keeps_float64():
+    assert (cr.tensor([1, 2]) * cr.tensor(np.ones(2))).dtype == np.float64
+    assert (cr.tensor(np.array([True, False])) * cr.tensor([0.5, 0.5])).dtype == np.float32
+
+
+def test_numpy_float64_parameters_do_not_upcast_float32_tensors():
+    x = cr.tensor([-1.0, 0.5, 2.0], requires_grad=True)
+    outputs = [
+        cr.clip(x, np.float64(0), np.float64(1)),
+        cr.leaky_relu(x, np.float64(0.1)),
+        cr.elu(x, np.float64(1.0)),
+        cr.batch_norm(x.reshape(3, 1), None, None, eps=np.float64(1e-5))[0],
+        cr.concatenate([x, np.zeros(2)]),
+        cr.concatenate([np.zeros(2), x]),
+        cr.stack([x, np.zeros(3)]),
+    ]
+    assert [str(y.dtype) for y in outputs] == ["float32"] * len(outputs)
+    sum(y.sum() for y in outputs).backward()
+    assert x.grad.dtype == np.float32
+
+
+def test_gradients_take_their_tensors_dtype():
+    """A float32 weight fed float64 data gets a float32 gradient; backward(grad=) is cast to
+    the output's dtype (both as PyTorch)."""
+    lin = nn.Linear(3, 2)
+    lin(cr.tensor(np.ones((4, 3)))).sum().backward()
+    assert lin.weight.grad.dtype == np.float32 and lin.bias.grad.dtype == np.float32
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    (x * 2).backward(cr.tensor(np.ones(2)))
+    assert x.grad.dtype == np.float32
+    a = cr.tensor([1.0, 2.0], requires_grad=True)
+    (a * cr.tensor(np.ones(2))).sum().backward()
+    assert a.grad.dtype == np.float32
+    y = cr.tensor([1.0, 2.0], requires_grad=True)
+    (g,) = cr.autograd_grad((y * y).sum(), [y], create_graph=True)
+    assert g.dtype == np.float32
+    nn_input = nn.Linear(2, 2)(cr.tensor([[1, 2]]))
+    assert nn_input.dtype == np.float32

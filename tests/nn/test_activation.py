@@ -7,7 +7,7 @@ import pytest
 
 import chainrule as cr
 from chainrule import nn
-from chainrule.errors import ConfigError
+from chainrule.errors import ConfigError, ShapeError
 
 X = np.random.default_rng(0).standard_normal((4, 5)) * 3
 X[0, :3] = [0.5, -0.5, 25.0]  # include a value in softplus's linear regime
@@ -60,6 +60,20 @@ def test_flatten_shapes():
     assert nn.Flatten(1, 2)(x).shape == (2, 12, 5)
     assert nn.Flatten(0, 0)(x).shape == (2, 3, 4, 5)
     assert nn.Flatten()(cr.tensor(np.zeros((0, 2, 2), dtype=np.float32))).shape == (0, 4)
+
+
+@pytest.mark.parametrize(
+    ("layer", "shape", "message"),
+    [
+        (nn.Flatten(start_dim=2), (4, 5), "dim 2 is out of range"),
+        (nn.Flatten(), (5,), "dim 1 is out of range"),
+        (nn.Flatten(2, 1), (2, 3, 4), "start_dim 2 comes after end_dim 1"),
+    ],
+)
+def test_flatten_refuses_dims_that_do_not_fit_the_input(layer, shape, message):
+    """PyTorch raises here too; wrapping the dim around would merge the batch axis."""
+    with pytest.raises(ShapeError, match=message):
+        layer(cr.tensor(np.zeros(shape)))
 
 
 def test_bad_settings():

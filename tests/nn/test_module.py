@@ -258,3 +258,34 @@ def test_deepcopy_and_pickle_give_independent_models():
         assert list(clone.state_dict()) == list(model.state_dict())
         clone[0].fc.weight.data[...] = 0.0
         assert np.abs(model[0].fc.weight.numpy()).sum() > 0
+
+
+def test_train_goes_through_each_childs_own_train():
+    """The "keep BatchNorm frozen" pattern: a child's train() override is honoured."""
+
+    class Frozen(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.bn = nn.BatchNorm1d(2)
+
+        def train(self, mode: bool = True) -> nn.Module:
+            super().train(mode)
+            self.bn.eval()
+            return self
+
+    model = nn.Sequential(Frozen(), nn.Linear(2, 2))
+    model.train()
+    assert model.training and model[1].training and model[0].training
+    assert not model[0].bn.training
+
+
+def test_load_state_dict_changes_nothing_when_a_value_is_not_numbers():
+    model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    before = model[0].weight.numpy().copy()
+    for bad in (np.array(["abc"]), np.array([None])):
+        state = model.state_dict()
+        state["0.weight"] = np.full((3, 2), 7.0)
+        state["2.bias"] = bad
+        with pytest.raises(ModelFileError, match=r"'2.bias' holds .* not numbers"):
+            model.load_state_dict(state)
+        np.testing.assert_array_equal(model[0].weight.numpy(), before)

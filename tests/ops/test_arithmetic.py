@@ -136,3 +136,15 @@ def test_division_by_a_tensor_matches_hand_derivative():
     (a / b).sum().backward()
     np.testing.assert_allclose(a.grad.numpy(), [0.5])
     np.testing.assert_allclose(b.grad.numpy(), [-3.0 / 4.0])
+
+
+@pytest.mark.torch
+def test_power_tensor_exponent_edges_match_torch(torch):
+    """a^0 is constant (gradient 0 even at a = 0); a negative base has no real log (NaN)."""
+    a_np, b_np = np.array([0.0, 0.0, 2.0, -2.0, 0.0]), np.array([0.0, 1.0, 0.0, 2.0, 2.0])
+    a, b = cr.tensor(a_np, requires_grad=True), cr.tensor(b_np, requires_grad=True)
+    (a**b).sum().backward()
+    ta, tb = torch.tensor(a_np, requires_grad=True), torch.tensor(b_np, requires_grad=True)
+    (ta**tb).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), ta.grad.numpy())
+    np.testing.assert_array_equal(b.grad.numpy(), tb.grad.numpy())

@@ -197,3 +197,17 @@ def test_quadratic_cost_shape_error():
 
 def _torch_tensor(array):
     return torch_op("as_tensor")(array)
+
+
+@pytest.mark.parametrize(
+    "loss",
+    [
+        lambda x: cr.cross_entropy(x, np.zeros(0, dtype=int)),
+        lambda x: cr.quadratic_cost(x, np.zeros((0, 3))),
+        lambda x: cr.binary_cross_entropy_with_logits(x, np.zeros((0, 3))),
+    ],
+    ids=["cross_entropy", "quadratic_cost", "bce"],
+)
+def test_a_mean_loss_over_an_empty_batch_is_a_shape_error(loss):
+    with pytest.raises(ShapeError, match="empty"):
+        loss(cr.tensor(np.zeros((0, 3))))

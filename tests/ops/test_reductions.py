@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
+from chainrule.errors import ShapeError
 from helpers.oracles import check_against_torch, torch_op
 
 SHAPE = (2, 3, 4)
@@ -147,3 +148,27 @@ def test_logsumexp_huge_values_match_torch():
     check_against_torch(
         lambda t: cr.logsumexp(t, axis=1), data, torch_fn=torch_op("logsumexp", dim=1)
     )
+
+
+@pytest.mark.torch
+def test_reductions_of_empty_tensors_match_torch(torch):
+    x, t = cr.tensor(np.zeros((0, 3))), torch.zeros((0, 3), dtype=torch.float64)
+    assert x.max(axis=1).shape == tuple(t.amax(dim=1).shape) == (0,)
+    np.testing.assert_array_equal(x.logsumexp(axis=0).numpy(), t.logsumexp(dim=0).numpy())
+    assert cr.softmax(x, 0).shape == cr.log_softmax(x, 1).shape == (0, 3)
+    with pytest.raises(ShapeError, match="empty axis"):
+        x.max(axis=0)
+    with pytest.raises(ShapeError, match="empty axis"):
+        x.min()
+
+
+def test_numpy_integer_axes_and_the_axis_of_a_scalar():
+    x = cr.tensor(np.arange(6.0).reshape(2, 3))
+    np.testing.assert_array_equal(x.sum(axis=np.int64(1)).numpy(), [3.0, 12.0])
+    np.testing.assert_array_equal(x.max(axis=(np.int64(0),)).numpy(), [3.0, 4.0, 5.0])
+    assert cr.softmax(x, np.int64(0)).shape == (2, 3)
+    assert cr.tensor(2.0).sum(axis=0).item() == cr.tensor(2.0).mean(axis=-1).item() == 2.0
+    with pytest.raises(ShapeError, match="repeats"):
+        x.sum(axis=(0, -2))
+    with pytest.raises(ShapeError, match="int"):
+        x.sum(axis=1.5)

@@ -208,3 +208,20 @@ def test_shape_ops_against_torch_on_views_of_one_input():
         return (x.T @ x.flip(1)).sum(0) * x.reshape(-1)[:3] + x.flatten()[[0, 0, 5]]
 
     check_against_torch(fn, (2, 3), torch_fn=torch_fn)
+
+
+def test_flatten_refuses_a_start_axis_out_of_range():
+    x = cr.tensor(np.zeros((4, 5)))
+    with pytest.raises(ShapeError, match="axis 3"):
+        x.flatten(3)
+    assert x.flatten(-1).shape == (4, 5)
+    assert cr.flatten(cr.tensor(2.0)).shape == (1,)
+
+
+def test_numpy_integers_as_shapes_and_axes():
+    x = cr.tensor(np.zeros((2, 3)))
+    assert x.reshape(np.int64(6)).shape == (6,)
+    assert x.reshape((np.int64(3), -1)).shape == (3, 2)
+    assert x.unsqueeze(np.int64(0)).shape == (1, 2, 3)
+    with pytest.raises(ShapeError, match="reshape"):
+        x.reshape("6")

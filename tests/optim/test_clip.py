@@ -21,7 +21,7 @@ def params_with_grads(scale: float = 1.0):
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize("norm_type", [2.0, 1.0, 3.0, math.inf])
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, 3.0, math.inf, 0.0, 0.5])
 @pytest.mark.parametrize("max_norm", [0.5, 100.0])
 def test_clip_grad_norm_matches_torch(torch, norm_type, max_norm):
     ours = params_with_grads()

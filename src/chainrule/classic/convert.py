@@ -46,7 +46,7 @@ def to_sequential(
         layers.append(linear)
         if l < last:
             if batch_norm:
-                layers.append(nn.BatchNorm1d(w.shape[0]))
+                layers.append(nn.BatchNorm1d(w.shape[0], dtype=w.dtype))
             layers.append(_MODULES[network.activation.name]())
             if dropout > 0:
                 layers.append(nn.Dropout(dropout, rng=rng))

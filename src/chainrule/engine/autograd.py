@@ -116,11 +116,13 @@ def _seed_gradient(root: Tensor, grad: Any, create_graph: bool) -> Any:
         else:  # a device array: make the seed where the data lives
             seed = get_array_module(data).ones_like(data)
     else:
-        seed = grad.data if isinstance(grad, Tensor) else as_array(grad, root.dtype)
+        seed = as_array(grad, root.dtype)  # in the output's dtype, as PyTorch casts it
         if seed.shape != root.shape:
             raise GraphError(f"backward(grad=...) got shape {seed.shape}, output is {root.shape}")
     if create_graph:
-        return grad if isinstance(grad, Tensor) else Tensor(seed)
+        if isinstance(grad, Tensor):
+            return grad if grad.dtype == root.dtype else grad.astype(root.dtype)
+        return Tensor(seed)
     return seed
 
 
@@ -161,6 +163,8 @@ def _accumulate(
                 continue
             if pg.shape != parent.data.shape:
                 pg = unbroadcast(pg, parent.data.shape)
+            if pg.dtype != parent.data.dtype:  # a float32 weight met a float64 input
+                pg = pg.astype(parent.data.dtype)
             if state.detect_anomaly:
                 anomaly.check_backward(fn, pg, parent)
             previous = grads.get(parent)

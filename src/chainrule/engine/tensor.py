@@ -61,6 +61,21 @@ def as_array(data: Any, dtype: Any = None) -> Any:
     return array
 
 
+def promote(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
+    """PyTorch's rule where NumPy's differs: an integer or boolean operand meeting a float one
+    takes the float's dtype (int64 * float32 is float32 here, float64 in NumPy).
+
+    >>> promote(Tensor([1, 2]), Tensor([0.5]))[0].dtype
+    dtype('float32')
+    """
+    kind_a, kind_b = a.data.dtype.kind, b.data.dtype.kind
+    if kind_a == "f" and kind_b in "iub":
+        return a, b.as_float(a.data.dtype)
+    if kind_b == "f" and kind_a in "iub":
+        return a.as_float(b.data.dtype), b
+    return a, b
+
+
 class Tensor:
     """An n-dimensional array that records the ops applied to it, for reverse-mode autodiff.
 
@@ -268,6 +283,13 @@ class Tensor:
     def astype(self, dtype: Any) -> Tensor:
         return _ops.astype(self, dtype)
 
+    def as_float(self, dtype: Any = None) -> Tensor:
+        """This tensor if it is float; else its values as ``dtype`` (the default float dtype),
+        a constant: integer tensors never carry gradients."""
+        if self.data.dtype.kind == "f":
+            return self
+        return Tensor._from_op(self.data.astype(dtype or backend.get_default_dtype()), None)
+
     def float(self) -> Tensor:
         return self.astype(np.float32)
 
@@ -288,29 +310,39 @@ class Tensor:
             array = backend.to_device(array, self.device)
         return Tensor._from_op(array, None)
 
+    def _operands(self, other: Any) -> tuple[Tensor, Tensor]:
+        """This tensor and the other operand lifted and promoted, in that order."""
+        other = self._lift(other)
+        if other.data.dtype.kind != self.data.dtype.kind:
+            return promote(self, other)
+        return self, other
+
     def __add__(self, other: Any) -> Tensor:
-        return _ops.Add.apply(self, self._lift(other))
+        return _ops.Add.apply(*self._operands(other))
 
     def __radd__(self, other: Any) -> Tensor:
-        return _ops.Add.apply(self._lift(other), self)
+        a, b = self._operands(other)
+        return _ops.Add.apply(b, a)
 
     def __sub__(self, other: Any) -> Tensor:
-        return _ops.Sub.apply(self, self._lift(other))
+        return _ops.Sub.apply(*self._operands(other))
 
     def __rsub__(self, other: Any) -> Tensor:
-        return _ops.Sub.apply(self._lift(other), self)
+        a, b = self._operands(other)
+        return _ops.Sub.apply(b, a)
 
     def __mul__(self, other: Any) -> Tensor:
-        return _ops.Mul.apply(self, self._lift(other))
+        return _ops.Mul.apply(*self._operands(other))
 
     def __rmul__(self, other: Any) -> Tensor:
-        return _ops.Mul.apply(self._lift(other), self)
+        a, b = self._operands(other)
+        return _ops.Mul.apply(b, a)
 
     def __truediv__(self, other: Any) -> Tensor:
-        return _ops.Div.apply(self, self._lift(other))
+        return _ops.divide(self, other)
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return _ops.Div.apply(self._lift(other), self)
+        return _ops.divide(self._lift(other), self)
 
     def __pow__(self, other: Any) -> Tensor:
         return _ops.power(self, other)
@@ -414,7 +446,7 @@ class Tensor:
         return Tensor._from_op(self.data.argmax(axis=axis), None)
 
     def exp(self) -> Tensor:
-        return _ops.Exp.apply(self)
+        return _ops.exp(self)
 
     def log(self) -> Tensor:
         return _ops.log(self)
@@ -426,16 +458,16 @@ class Tensor:
         return _ops.Abs.apply(self)
 
     def sin(self) -> Tensor:
-        return _ops.Sin.apply(self)
+        return _ops.sin(self)
 
     def cos(self) -> Tensor:
-        return _ops.Cos.apply(self)
+        return _ops.cos(self)
 
     def tanh(self) -> Tensor:
-        return _ops.Tanh.apply(self)
+        return _ops.tanh(self)
 
     def sigmoid(self) -> Tensor:
-        return _ops.Sigmoid.apply(self)
+        return _ops.sigmoid(self)
 
     def relu(self) -> Tensor:
         return _ops.ReLU.apply(self)

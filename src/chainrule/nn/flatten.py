@@ -6,6 +6,7 @@ import math
 
 from chainrule import ops
 from chainrule.engine.tensor import Tensor
+from chainrule.errors import ShapeError
 from chainrule.nn.module import Module
 
 
@@ -29,12 +30,23 @@ class Flatten(Module):
     def forward(self, x: Tensor) -> Tensor:
         if x.ndim == 0:
             return ops.reshape(x, (1,))
-        start, end = self.start_dim % x.ndim, self.end_dim % x.ndim
-        if start >= end:
+        start, end = (self._axis(x, d) for d in (self.start_dim, self.end_dim))
+        if start > end:
+            raise ShapeError(
+                f"Flatten: start_dim {self.start_dim} comes after end_dim {self.end_dim} "
+                f"for an input of shape {x.shape}"
+            )
+        if start == end:
             return x
         shape = x.shape
         merged = math.prod(shape[start : end + 1])
         return ops.reshape(x, (*shape[:start], merged, *shape[end + 1 :]))
+
+    @staticmethod
+    def _axis(x: Tensor, dim: int) -> int:
+        if not -x.ndim <= dim < x.ndim:
+            raise ShapeError(f"Flatten: dim {dim} is out of range for an input of shape {x.shape}")
+        return dim % x.ndim
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

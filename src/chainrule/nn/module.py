@@ -297,10 +297,12 @@ class Module:
     def train(self, mode: bool = True) -> Module:
         """Put this module and all inside it in training mode (or evaluation, ``mode=False``).
 
-        Each module has its own ``training`` flag; there is no global switch.
+        Each module has its own ``training`` flag; there is no global switch. Children are
+        switched through their own ``train``, so a subclass may keep a part frozen.
         """
-        for module in self.modules():
-            module.training = bool(mode)
+        self.training = bool(mode)
+        for child in self.children():
+            child.train(mode)
         return self
 
     def eval(self) -> Module:
@@ -401,7 +403,10 @@ class Module:
                     f"shape mismatch for {key!r}: the state dict has {value.shape}, "
                     f"the model {tensor.shape}"
                 )
-            values[key] = value
+            elif value.dtype.kind not in "biuf":  # strings, objects: no number to copy
+                problems.append(f"{key!r} holds {value.dtype} values, not numbers")
+            else:  # converted now, so that nothing is written unless everything converts
+                values[key] = value.astype(tensor.dtype, copy=False)
         if problems:
             raise ModelFileError(
                 f"cannot load the state dict into {type(self).__name__}: " + "; ".join(problems)

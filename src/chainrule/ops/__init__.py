@@ -7,7 +7,6 @@ offers the same names as ``chainrule.ops.arrays``.
 
 from __future__ import annotations
 
-import builtins
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -16,10 +15,10 @@ import numpy as np
 
 from chainrule.engine import autograd
 from chainrule.engine import tensor as _tensor_module
-from chainrule.engine.tensor import Tensor, as_array
+from chainrule.engine.tensor import Tensor, as_array, promote
 from chainrule.errors import ConfigError, ShapeError
 from chainrule.ops import arrays
-from chainrule.ops._util import normalize_axes, raw
+from chainrule.ops._util import int_tuple, normalize_axes, raw
 from chainrule.ops.activations import ELU, GELU, LeakyReLU, ReLU, Sigmoid, Softplus, Tanh
 from chainrule.ops.arithmetic import Add, Div, Mul, Neg, Pow, PowTensor, Sub, exponent_is_constant
 from chainrule.ops.elementwise import (
@@ -116,11 +115,19 @@ def _t(x: Any, like: Tensor | None = None) -> Tensor:
 
 
 def _pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
+    """Both operands as tensors of one kind: constants lifted to the tensor's dtype, an
+    integer tensor meeting a float one promoted to it (PyTorch's rule, see ``promote``)."""
     if isinstance(a, Tensor):
-        return a, a._lift(b)
+        return a._operands(b)
     if isinstance(b, Tensor):
-        return b._lift(a), b
-    return Tensor(a), Tensor(b)
+        b, a = b._operands(a)
+        return a, b
+    return promote(Tensor(a), Tensor(b))
+
+
+def _float(x: Any) -> Tensor:
+    """``x`` as a float tensor: integers take the default float dtype, as PyTorch's exp(int)."""
+    return _t(x).as_float()
 
 
 # ---- arithmetic -----------------------------------------------------------------------------
@@ -140,8 +147,9 @@ def multiply(a: Any, b: Any) -> Tensor:
 
 
 def divide(a: Any, b: Any) -> Tensor:
-    """``a / b`` with broadcasting."""
-    return Div.apply(*_pair(a, b))
+    """``a / b`` with broadcasting; true division, so integers give the default float dtype."""
+    a, b = _pair(a, b)
+    return Div.apply(a.as_float(), b.as_float())
 
 
 def negative(x: Any) -> Tensor:
@@ -152,24 +160,26 @@ def negative(x: Any) -> Tensor:
 def power(base: Any, exponent: Any) -> Tensor:
     """``base ** exponent``; a constant exponent makes one ``Pow`` node."""
     if exponent_is_constant(exponent) and isinstance(base, Tensor):
-        return Pow.apply(base, exponent=float(exponent))
+        if base.dtype.kind in "iub" and isinstance(exponent, int | np.integer):
+            return Pow.apply(base, exponent=int(exponent))  # int ** int stays int
+        return Pow.apply(base.as_float(), exponent=float(exponent))
     return PowTensor.apply(*_pair(base, exponent))
 
 
 # ---- elementwise ----------------------------------------------------------------------------
 def exp(x: Any) -> Tensor:
     """e ** x, elementwise."""
-    return Exp.apply(_t(x))
+    return Exp.apply(_float(x))
 
 
 def log(x: Any) -> Tensor:
     """Natural logarithm, elementwise."""
-    return Log.apply(_t(x))
+    return Log.apply(_float(x))
 
 
 def sqrt(x: Any) -> Tensor:
     """Square root, elementwise."""
-    return Sqrt.apply(_t(x))
+    return Sqrt.apply(_float(x))
 
 
 def abs(x: Any) -> Tensor:
@@ -179,12 +189,12 @@ def abs(x: Any) -> Tensor:
 
 def sin(x: Any) -> Tensor:
     """Sine, elementwise."""
-    return Sin.apply(_t(x))
+    return Sin.apply(_float(x))
 
 
 def cos(x: Any) -> Tensor:
     """Cosine, elementwise."""
-    return Cos.apply(_t(x))
+    return Cos.apply(_float(x))
 
 
 def maximum(a: Any, b: Any) -> Tensor:
@@ -199,7 +209,10 @@ def minimum(a: Any, b: Any) -> Tensor:
 
 def clip(x: Any, min: float | None = None, max: float | None = None) -> Tensor:
     """Limit values to [min, max] (either may be None)."""
-    return Clip.apply(_t(x), low=min, high=max)
+    # Python floats, so a NumPy float64 bound never turns a float32 tensor into float64
+    low = None if min is None else float(min)
+    high = None if max is None else float(max)
+    return Clip.apply(_t(x), low=low, high=high)
 
 
 def where(condition: Any, a: Any, b: Any) -> Tensor:
@@ -224,12 +237,12 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
 # ---- activations ----------------------------------------------------------------------------
 def sigmoid(x: Any) -> Tensor:
     """The logistic function 1 / (1 + e^-x); its derivative a (1 - a) never exceeds 0.25."""
-    return Sigmoid.apply(_t(x))
+    return Sigmoid.apply(_float(x))
 
 
 def tanh(x: Any) -> Tensor:
     """Hyperbolic tangent; derivative 1 - tanh^2, at most 1."""
-    return Tanh.apply(_t(x))
+    return Tanh.apply(_float(x))
 
 
 def relu(x: Any) -> Tensor:
@@ -239,22 +252,22 @@ def relu(x: Any) -> Tensor:
 
 def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
     """x for x > 0, else negative_slope * x."""
-    return LeakyReLU.apply(_t(x), slope=negative_slope)
+    return LeakyReLU.apply(_t(x), slope=float(negative_slope))
 
 
 def elu(x: Any, alpha: float = 1.0) -> Tensor:
     """x for x > 0, else alpha (e^x - 1)."""
-    return ELU.apply(_t(x), alpha=alpha)
+    return ELU.apply(_float(x), alpha=float(alpha))
 
 
 def softplus(x: Any) -> Tensor:
     """log(1 + e^x), computed without overflow."""
-    return Softplus.apply(_t(x))
+    return Softplus.apply(_float(x))
 
 
 def gelu(x: Any) -> Tensor:
     """GELU in its tanh form (as PyTorch's ``approximate='tanh'``)."""
-    return GELU.apply(_t(x))
+    return GELU.apply(_float(x))
 
 
 # ---- reductions -----------------------------------------------------------------------------
@@ -266,52 +279,61 @@ def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
 
 def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Mean over ``axis`` (all axes by default)."""
-    x = _t(x)
+    x = _float(x)
     return Mean.apply(x, axes=normalize_axes(axis, x.ndim, "mean"), keepdims=keepdims)
 
 
 def max(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Maximum over ``axis``; tied maxima share the gradient."""
     x = _t(x)
-    _check_not_empty(x, "max")
-    return Max.apply(x, axes=normalize_axes(axis, x.ndim, "max"), keepdims=keepdims)
+    axes = normalize_axes(axis, x.ndim, "max")
+    _check_not_empty(x, axes, "max")
+    return Max.apply(x, axes=axes, keepdims=keepdims)
 
 
 def min(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Minimum over ``axis``; tied minima share the gradient."""
     x = _t(x)
-    _check_not_empty(x, "min")
-    return Min.apply(x, axes=normalize_axes(axis, x.ndim, "min"), keepdims=keepdims)
+    axes = normalize_axes(axis, x.ndim, "min")
+    _check_not_empty(x, axes, "min")
+    return Min.apply(x, axes=axes, keepdims=keepdims)
 
 
 def var(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Population variance (ddof=0) over ``axis``."""
-    x = _t(x)
+    x = _float(x)
     return Var.apply(x, axes=normalize_axes(axis, x.ndim, "var"), keepdims=keepdims)
 
 
 def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """log(sum(exp(x))) over ``axis``, without overflow."""
-    x = _t(x)
+    x = _float(x)
     return LogSumExp.apply(x, axes=normalize_axes(axis, x.ndim, "logsumexp"), keepdims=keepdims)
 
 
-def _check_not_empty(x: Tensor, op: str) -> None:
-    if x.size == 0:
-        raise ShapeError(f"{op} of an empty tensor of shape {x.shape}")
+def _needs_an_axis(x: Tensor, op: str) -> Tensor:
+    if x.ndim == 0:
+        raise ShapeError(f"{op} of a 0-d tensor: give it an axis first, e.g. x.reshape(1)")
+    return x
+
+
+def _check_not_empty(x: Tensor, axes: tuple[int, ...] | None, op: str) -> None:
+    """A max or min over an axis of length 0 has no value (an empty result is fine)."""
+    if x.size == 0 and (axes is None or any(x.shape[a] == 0 for a in axes)):
+        raise ShapeError(f"{op} over an empty axis of a tensor of shape {x.shape}")
 
 
 # ---- softmax and losses ---------------------------------------------------------------------
 def softmax(x: Any, axis: int = -1) -> Tensor:
     """exp(x) / sum(exp(x)) along ``axis``, stable for large inputs."""
-    x = _t(x)
+    x = _needs_an_axis(_float(x), "softmax")
     normalize_axes(axis, x.ndim, "softmax")
     return Softmax.apply(x, axis=axis)
 
 
 def log_softmax(x: Any, axis: int = -1) -> Tensor:
     """log(softmax(x)) along ``axis``, computed without forming softmax."""
-    x = _t(x)
+    x = _needs_an_axis(_float(x), "log_softmax")
     normalize_axes(axis, x.ndim, "log_softmax")
     return LogSoftmax.apply(x, axis=axis)
 
@@ -328,6 +350,7 @@ def cross_entropy(logits: Tensor, target: Any) -> Tensor:
     target = _target_like(logits, target, "cross_entropy")
     if logits.ndim != 2:
         raise ShapeError(f"cross_entropy needs (batch, classes) logits, got shape {logits.shape}")
+    _check_batch(logits, "cross_entropy")
     m, classes = logits.shape
     if target.dtype.kind in "iu":
         if target.shape != (m,):
@@ -355,6 +378,7 @@ def binary_cross_entropy_with_logits(logits: Tensor, target: Any) -> Tensor:
         raise ShapeError(
             f"binary_cross_entropy_with_logits: logits {logits.shape} but targets {target.shape}"
         )
+    _check_batch(logits, "binary_cross_entropy_with_logits")
     return BCEWithLogits.apply(logits, target=target)
 
 
@@ -364,7 +388,14 @@ def quadratic_cost(a: Tensor, y: Any) -> Tensor:
     y = _target_like(a, y, "quadratic_cost", float_only=True)
     if y.shape != a.shape:
         raise ShapeError(f"quadratic_cost: outputs {a.shape} but targets {y.shape}")
+    _check_batch(a, "quadratic_cost")
     return QuadraticCost.apply(a, target=y)
+
+
+def _check_batch(x: Tensor, op: str) -> None:
+    """A mean over no samples is 0/0: say so instead of returning NaN."""
+    if x.size == 0:
+        raise ShapeError(f"{op}: the batch is empty (shape {x.shape}); there is nothing to average")
 
 
 def _on_device(value: Any) -> bool:
@@ -389,7 +420,7 @@ def _target_like(x: Tensor, target: Any, op: str, float_only: bool = False) -> A
 def reshape(x: Any, shape: Any) -> Tensor:
     """The same elements in a new shape (one dimension may be -1)."""
     x = _t(x)
-    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    shape = int_tuple(shape, "reshape")
     try:
         target = _reshaped_shape(x.shape, shape)
     except ValueError:
@@ -416,7 +447,9 @@ def _reshaped_shape(shape: tuple[int, ...], new: tuple[int, ...]) -> tuple[int, 
 def flatten(x: Any, start_dim: int = 0) -> Tensor:
     """Merge the axes from ``start_dim`` on into one."""
     x = _t(x)
-    start = start_dim % builtins.max(x.ndim, 1)
+    if x.ndim == 0:
+        return reshape(x, (1,))
+    (start,) = normalize_axes(start_dim, x.ndim, "flatten")
     return reshape(x, (*x.shape[:start], -1))
 
 
@@ -435,7 +468,7 @@ def squeeze(x: Any, axis: Any = None) -> Tensor:
 def expand_dims(x: Any, axis: Any) -> Tensor:
     """Insert axes of length 1 at ``axis``."""
     x = _t(x)
-    new_axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    new_axes = int_tuple(axis, "expand_dims")
     normalize_axes(new_axes, x.ndim + len(new_axes), "expand_dims")  # raises when out of range
     return reshape(x, np.expand_dims(np.empty(x.shape, dtype=bool), axis).shape)
 
@@ -504,8 +537,8 @@ def scatter(shape: tuple[int, ...], index: Any, values: Tensor) -> Tensor:
 
 
 def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis."""
-    ts = [_t(t) for t in tensors]
+    """Join tensors along an existing axis (arrays and lists take the tensors' dtype)."""
+    ts = _join_operands(tensors)
     if not ts:
         raise ShapeError("concatenate needs at least one tensor")
     _check_same_except(ts, axis, "concatenate")
@@ -513,8 +546,8 @@ def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
 
 
 def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors of one shape along a new axis."""
-    ts = [_t(t) for t in tensors]
+    """Join tensors of one shape along a new axis (arrays and lists take the tensors' dtype)."""
+    ts = _join_operands(tensors)
     if not ts:
         raise ShapeError("stack needs at least one tensor")
     shapes = {t.shape for t in ts}
@@ -522,6 +555,11 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
         raise ShapeError(f"stack needs tensors of one shape, got {sorted(shapes)}")
     normalize_axes(axis, ts[0].ndim + 1, "stack")  # the new axis: raises when out of range
     return Stack.apply(*ts, axis=axis)
+
+
+def _join_operands(items: Sequence[Any]) -> list[Tensor]:
+    like = next((t for t in items if isinstance(t, Tensor)), None)
+    return [_t(t, like=like) for t in items]
 
 
 def _check_same_except(ts: list[Tensor], axis: int, op: str) -> None:
@@ -569,7 +607,7 @@ def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
     An ``x`` that is not a tensor (a NumPy batch) takes the weight's dtype, as in ``matmul``.
     """
-    x = _t(x, like=weight)
+    x = _t(x, like=weight).as_float(weight.dtype)
     if weight.ndim != 2 or x.ndim == 0 or x.shape[-1] != weight.shape[1]:
         raise ShapeError(
             f"linear: input of shape {x.shape} does not fit a weight of shape {weight.shape} "
@@ -602,7 +640,7 @@ def batch_norm(
     mean = data.mean(axis=axes, keepdims=True)
     var = data.var(axis=axes, keepdims=True)
     params = () if weight is None else (weight, bias)
-    out = BatchNorm.apply(x, *params, axes=tuple(axes), eps=eps, mean=mean, var=var)
+    out = BatchNorm.apply(x, *params, axes=tuple(axes), eps=float(eps), mean=mean, var=var)
     return out, mean, var
 
 

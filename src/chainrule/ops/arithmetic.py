@@ -118,13 +118,15 @@ class PowTensor(Function):
 
     def backward(self, xp: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
         needs_a, needs_b = self.needs_input_grad
-        ga = g * b * a ** (b - 1) if needs_a else None
-        gb = None
-        if needs_b:
-            # d(a^b)/db = a^b log a, taken as 0 where a == 0 (the limit from the right)
-            positive = raw(a) > 0
-            safe_a = xp.where(positive, a, 1)
-            gb = g * xp.where(positive, out * xp.log(safe_a), 0)
+        ga = gb = None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if needs_a:  # b a^(b-1); 0 where b == 0, since a^0 is constant (as PyTorch)
+                ga = g * xp.where(raw(b) == 0, 0, b * a ** (b - 1))
+            if needs_b:
+                # a^b log a; at a == 0 with b >= 0 its limit from the right, 0 (as PyTorch).
+                # A negative base has no real logarithm: NaN, which detect_anomaly reports.
+                zero = (raw(a) == 0) & (raw(b) >= 0)
+                gb = g * xp.where(zero, 0, out * xp.log(a))
         return ga, gb
 
 

@@ -91,9 +91,17 @@ def sigmoid(x: Any) -> Any:
     return 1 / e
 
 
+def peak(x: Any, axis: Any) -> Any:
+    """The maximum along ``axis``, kept as a length-1 axis; 0 for an empty array, whose max
+    has no identity to start from (a shift by 0 changes nothing there)."""
+    if x.size == 0:
+        return x.sum(axis=axis, keepdims=True)
+    return x.max(axis=axis, keepdims=True)
+
+
 def softmax(x: Any, axis: int = -1) -> Any:
     """exp(x) / sum(exp(x)) along ``axis``, shifted by the maximum so that nothing overflows."""
-    shifted = x - x.max(axis=axis, keepdims=True)
+    shifted = x - peak(x, axis)
     e = exp(shifted)
     e /= e.sum(axis=axis, keepdims=True)
     return e
@@ -101,7 +109,7 @@ def softmax(x: Any, axis: int = -1) -> Any:
 
 def log_softmax(x: Any, axis: int = -1) -> Any:
     """log(softmax(x)) along ``axis``, without forming softmax (exact where it underflows)."""
-    shifted = x - x.max(axis=axis, keepdims=True)
+    shifted = x - peak(x, axis)
     return shifted - log(exp(shifted).sum(axis=axis, keepdims=True))
 
 

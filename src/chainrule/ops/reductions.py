@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.engine.function import Function
+from chainrule.ops import arrays
 from chainrule.ops._util import expand_reduced, raw
 
 
@@ -93,9 +94,10 @@ class LogSumExp(_Reduction):
     partials = ("softmax({0})",)
 
     def forward(self, x: Any) -> Any:
-        peak = x.max(axis=self.axes, keepdims=True)
+        peak = arrays.peak(x, self.axes)
         peak = np.where(np.isfinite(peak), peak, 0)
-        out = np.log(np.exp(x - peak).sum(axis=self.axes, keepdims=True)) + peak
+        with np.errstate(divide="ignore"):  # an empty sum, or all -inf: log 0 = -inf
+            out = np.log(np.exp(x - peak).sum(axis=self.axes, keepdims=True)) + peak
         return out if self.keepdims else _drop_axes(out, self.axes)
 
     def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:

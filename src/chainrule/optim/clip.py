@@ -39,8 +39,9 @@ def clip_grad_norm_(
 ) -> float:
     """Scale all gradients together so that their joint norm is at most ``max_norm``.
 
-    The joint norm is the ``norm_type``-norm of the per-parameter norms (the norm of all
-    gradients concatenated); ``inf`` means the largest |g|. As in PyTorch, gradients are
+    The joint norm is the ``norm_type``-norm of the per-parameter norms, as PyTorch takes it:
+    for p > 0 the norm of all gradients concatenated; ``inf`` means the largest |g|; for p = 0
+    it counts the parameters with a non-zero gradient. As in PyTorch, gradients are
     multiplied by max_norm / (norm + 1e-6) when that is below 1. Returns the total norm before
     clipping, as a float.
 
@@ -66,8 +67,8 @@ def clip_grad_norm_(
     norms = [_norm(p.grad.data, norm_type) for p in params]
     if norm_type == math.inf:
         total = max(norms)
-    elif norm_type == 0.0:
-        total = sum(norms)
+    elif norm_type == 0.0:  # the 0-"norm" of the per-parameter counts, as PyTorch
+        total = float(sum(n != 0 for n in norms))
     else:
         total = sum(n**norm_type for n in norms) ** (1.0 / norm_type)
     if not math.isfinite(total):
