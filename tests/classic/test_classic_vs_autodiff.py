@@ -11,8 +11,7 @@ import pytest
 
 import chainrule as cr
 from chainrule import nn
-from chainrule.classic import Network
-from chainrule.classic.convert import from_sequential, to_sequential
+from chainrule.classic import Network, from_sequential, to_sequential
 from chainrule.errors import ConfigError
 
 CASES = [
@@ -113,6 +112,7 @@ def test_from_sequential_refuses_a_model_it_would_convert_wrongly(layers, messag
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_to_sequential_with_batch_norm_keeps_the_networks_dtype(dtype):
+
     net = Network([4, 5, 3], dtype=dtype, seed=0)
     model = to_sequential(net, batch_norm=True)
     assert {p.dtype for p in model.parameters()} == {np.dtype(dtype)}

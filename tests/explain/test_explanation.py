@@ -107,6 +107,7 @@ def test_the_output_may_be_an_input() -> None:
         ("y = x ** 0.5", {"x": -1}, "fractional power", 4),
         ("y = x ** -2", {"x": 0}, "zero to a negative power", 4),
         ("y = sqrt(x)", {"x": 0}, "derivative of sqrt(x)", 4),
+        ("y = sqrt(x*x)", {"x": 0}, "with respect to x*x is not finite", 4),
         ("y = 3", {}, "no variables", None),
         ("y = sin(x * 1e200) * 1e200", {"x": 1}, "dy/dx overflows", 8),
     ],

@@ -79,6 +79,7 @@ class _Payload:
         ("foreign", "not a chainrule model file"),
         ("bad config", "bad training config"),
         ("wrong shapes", "shape"),
+        ("nan weights", "'model.0.weight' holds NaN or Inf"),
         ("no input statistics", "standardizes its inputs but lacks input.mean"),
         ("half the statistics", "only one of input.mean and input.std"),
     ],
@@ -103,6 +104,10 @@ def test_unreadable_model_files(saved, tmp_path, capsys, kind, message):
     elif kind == "wrong shapes":
         arrays, meta = serialization.load_tensors(good)
         arrays["model.0.weight"] = np.zeros((3, 3), np.float32)
+        save_tensors(path, arrays, meta)
+    elif kind == "nan weights":
+        arrays, meta = serialization.load_tensors(good)
+        arrays["model.0.weight"][0, 0] = np.nan
         save_tensors(path, arrays, meta)
     elif kind.endswith("statistics"):
         arrays, meta = serialization.load_tensors(good)

@@ -219,3 +219,14 @@ def test_divergence_stops_with_one_clear_error_and_keeps_the_last_good_epoch(
     kept = ckpt.load(path)
     assert kept.epoch == 0
     assert all(np.isfinite(a).all() for a in kept.arrays.values())
+
+
+def test_batch_norm_drops_a_last_batch_of_one_example(digits):
+    """301 examples in batches of 10 leave one over: batch norm cannot normalize it alone."""
+    x, y = digits.x_train, digits.y_train
+    odd = dataclasses.replace(digits, x_train=np.concatenate([x, x[:1]]), y_train=np.r_[y, y[:1]])
+    config = TrainConfig(epochs=2, engine="autodiff", batch_norm=True, batch_size=10)
+    steps = []
+    result = train(config, data=odd, on_batch=lambda step, loss, learner: steps.append(step))
+    assert len(steps) == 2 * 30
+    assert all(np.isfinite(result.train_loss))

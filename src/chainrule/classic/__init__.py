@@ -14,6 +14,7 @@ True
 """
 
 from chainrule.classic.activations import ACTIVATIONS, Activation, get_activation
+from chainrule.classic.convert import from_sequential, to_sequential
 from chainrule.classic.costs import (
     COSTS,
     SOFTMAX,
@@ -39,9 +40,11 @@ __all__ = [
     "History",
     "Network",
     "QuadraticCost",
+    "from_sequential",
     "get_activation",
     "get_initializer",
     "log_softmax",
     "make_cost",
     "softmax",
+    "to_sequential",
 ]

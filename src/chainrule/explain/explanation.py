@@ -352,9 +352,14 @@ def _check_derivatives(graph: Graph, tensors: dict[str, Tensor], origin: dict[in
         if edge.value is not None and not math.isfinite(edge.value):
             term = origin.get(id(tensors[edge.target]))
             where = term.source if term else edge.target
+            # an inner node has a generated name (a, b...): say which part of the text it is
+            inner = not graph.node(edge.source).is_input
+            operand = origin.get(id(tensors[edge.source])) if inner else None
+            named = f", where {edge.source} = {operand.source}" if operand else ""
+            wrt = operand.source if operand else edge.source
             raise ExpressionError(
-                f"the derivative of {where} with respect to {edge.source} is not finite at "
-                f"this point ({edge.formula} = {format_number(edge.value)})",
+                f"the derivative of {where} with respect to {wrt} is not finite at "
+                f"this point ({edge.formula} = {format_number(edge.value)}{named})",
                 term.position if term else None,
             )
 

@@ -89,6 +89,10 @@ def load(path: str | Path) -> Checkpoint:
         raise ModelFileError(f"{path}: bad epoch {epoch!r} in the model file")
     if not isinstance(history, list) or not all(isinstance(h, dict) for h in history):
         raise ModelFileError(f"{path}: bad history in the model file (not a list of objects)")
+    for name, array in arrays.items():
+        # training never saves a diverged state, so NaN or Inf means a damaged file
+        if array.dtype.kind in "fc" and not np.isfinite(array).all():
+            raise ModelFileError(f"{path}: {name!r} holds NaN or Inf values")
     return Checkpoint(
         config=config,
         arrays=arrays,

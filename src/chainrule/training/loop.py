@@ -260,6 +260,11 @@ def _run_epoch(
     x, y = train_split
     order = rng.permutation(len(x))
     starts = range(0, len(x), config.batch_size)
+    used = len(x)
+    if config.batch_norm and len(starts) > 1 and used % config.batch_size == 1:
+        # Batch norm cannot normalize a batch of one example: drop it (a different one each
+        # epoch, the order being shuffled), as PyTorch's DataLoader(drop_last=True) would.
+        starts, used = starts[:-1], used - 1
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -287,7 +292,7 @@ def _run_epoch(
     finally:
         if bar is not None:
             bar.close()
-    return total / len(x)
+    return total / used
 
 
 def _evaluate(
