@@ -18,7 +18,8 @@ LAYERS = [
     (nn.ReLU(), "ReLU()", lambda t: t.nn.ReLU()),
     (nn.LeakyReLU(0.2), "LeakyReLU(negative_slope=0.2)", lambda t: t.nn.LeakyReLU(0.2)),
     (nn.ELU(0.7), "ELU(alpha=0.7)", lambda t: t.nn.ELU(0.7)),
-    (nn.GELU(), "GELU(approximate='tanh')", lambda t: t.nn.GELU(approximate="tanh")),
+    (nn.GELU(), "GELU(approximate='none')", lambda t: t.nn.GELU()),
+    (nn.GELU("tanh"), "GELU(approximate='tanh')", lambda t: t.nn.GELU(approximate="tanh")),
     (nn.Softplus(), "Softplus(beta=1.0)", lambda t: t.nn.Softplus()),
     (nn.Softplus(beta=2.0), "Softplus(beta=2.0)", lambda t: t.nn.Softplus(beta=2.0)),
     (nn.Softmax(dim=1), "Softmax(dim=1)", lambda t: t.nn.Softmax(dim=1)),
@@ -77,7 +78,7 @@ def test_flatten_refuses_dims_that_do_not_fit_the_input(layer, shape, message):
 
 
 def test_bad_settings():
-    with pytest.raises(ConfigError, match="approximate='none'"):
-        nn.GELU(approximate="none")
+    with pytest.raises(ConfigError, match="'none' or 'tanh'"):
+        nn.GELU(approximate="erf")
     with pytest.raises(ConfigError, match="beta"):
         nn.Softplus(beta=0)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
+from chainrule.errors import ConfigError
 from helpers.oracles import UNARY_SHAPES, torch_op
 
 ACTIVATIONS = {
@@ -25,7 +26,12 @@ ACTIVATIONS = {
         "nonzero",
     ),
     "softplus": (cr.softplus, torch_op("nn.functional.softplus"), "real"),
-    "gelu": (cr.gelu, torch_op("nn.functional.gelu", approximate="tanh"), "real"),
+    "gelu": (cr.gelu, torch_op("nn.functional.gelu"), "real"),
+    "gelu(tanh)": (
+        lambda x: cr.gelu(x, "tanh"),
+        torch_op("nn.functional.gelu", approximate="tanh"),
+        "real",
+    ),
 }
 
 
@@ -71,7 +77,7 @@ def test_sigmoid_keeps_its_relative_precision_in_both_tails(dtype, x, rtol):
 
 def test_huge_inputs_match_torch(torch):
     x = np.array([-1000.0, -50.0, 0.0, 50.0, 1000.0])
-    for name in ["sigmoid", "tanh", "softplus", "gelu", "elu"]:
+    for name in ["sigmoid", "tanh", "softplus", "gelu", "gelu(tanh)", "elu"]:
         cr_fn, torch_fn, _ = ACTIVATIONS[name]
         y = cr_fn(cr.tensor(x))
         np.testing.assert_allclose(y.numpy(), torch_fn(torch.from_numpy(x)).numpy(), rtol=1e-12)
@@ -98,3 +104,19 @@ def test_sigmoid_of_float32_stays_float32():
         y.sum().backward()
         assert y.dtype == np.float32, name
         assert x.grad.dtype == np.float32, name
+
+
+def test_gelu_second_derivative_matches_torch(torch):
+    """The exact form's derivative is built from erf and exp, so it differentiates again."""
+    x_np = np.linspace(-3, 3, 7)
+    x = cr.tensor(x_np, requires_grad=True)
+    d2 = cr.grad(lambda t: cr.grad(lambda s: cr.gelu(s).sum())(t).sum())(x)
+    t = torch.tensor(x_np, requires_grad=True)
+    (g,) = torch.autograd.grad(torch.nn.functional.gelu(t).sum(), t, create_graph=True)
+    (expected,) = torch.autograd.grad(g.sum(), t)
+    np.testing.assert_allclose(d2.numpy(), expected.numpy(), rtol=1e-12)
+
+
+def test_gelu_refuses_an_unknown_form():
+    with pytest.raises(ConfigError, match="'none' or 'tanh'"):
+        cr.gelu(cr.tensor([1.0]), approximate="exact")

@@ -10,6 +10,7 @@ from helpers.oracles import BROADCAST_PAIRS, UNARY_SHAPES, check_against_torch, 
 
 UNARY = {
     "exp": (cr.exp, torch_op("exp"), "real"),
+    "erf": (cr.erf, torch_op("erf"), "real"),
     "log": (cr.log, torch_op("log"), "positive"),
     "sqrt": (cr.sqrt, torch_op("sqrt"), "positive"),
     "abs": (cr.abs, torch_op("abs"), "nonzero"),

@@ -457,6 +457,9 @@ class Tensor:
     def abs(self) -> Tensor:
         return _ops.Abs.apply(self)
 
+    def erf(self) -> Tensor:
+        return _ops.erf(self)
+
     def sin(self) -> Tensor:
         return _ops.sin(self)
 

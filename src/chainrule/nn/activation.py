@@ -88,28 +88,24 @@ class ELU(Module):
 
 
 class GELU(Module):
-    """GELU in its tanh form, 0.5 x (1 + tanh(sqrt(2/π) (x + 0.044715 x³))).
-
-    This equals PyTorch's ``nn.GELU(approximate="tanh")``; PyTorch's default (the exact erf
-    form) differs by less than about 1e-3 and is not available yet.
+    """GELU, x Φ(x): exact with ``approximate="none"`` (the default, as PyTorch's
+    ``nn.GELU()``), or the tanh form 0.5 x (1 + tanh(sqrt(2/π) (x + 0.044715 x³))) with
+    ``approximate="tanh"``; the two differ by less than about 1e-3.
 
     >>> import chainrule as cr
     >>> from chainrule import nn
-    >>> nn.GELU()(cr.tensor([0.0]))
-    tensor([0.])
+    >>> nn.GELU()(cr.tensor([0.0, 1.0]))
+    tensor([0.       , 0.8413447])
     """
 
-    def __init__(self, approximate: str = "tanh") -> None:
+    def __init__(self, approximate: str = "none") -> None:
         super().__init__()
-        if approximate != "tanh":
-            raise ConfigError(
-                f"GELU: approximate={approximate!r} is not supported; only 'tanh' "
-                "(the exact erf form needs an erf op)"
-            )
+        if approximate not in ops.GELU_FORMS:
+            raise ConfigError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
         self.approximate = approximate
 
     def forward(self, x: Tensor) -> Tensor:
-        return ops.gelu(x)
+        return ops.gelu(x, self.approximate)
 
     def extra_repr(self) -> str:
         return f"approximate={self.approximate!r}"

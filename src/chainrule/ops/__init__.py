@@ -19,13 +19,23 @@ from chainrule.engine.tensor import Tensor, as_array, promote
 from chainrule.errors import ConfigError, ShapeError
 from chainrule.ops import arrays
 from chainrule.ops._util import int_tuple, normalize_axes, raw
-from chainrule.ops.activations import ELU, GELU, LeakyReLU, ReLU, Sigmoid, Softplus, Tanh
+from chainrule.ops.activations import (
+    ELU,
+    GELU,
+    GELU_FORMS,
+    LeakyReLU,
+    ReLU,
+    Sigmoid,
+    Softplus,
+    Tanh,
+)
 from chainrule.ops.arithmetic import Add, Div, Mul, Neg, Pow, PowTensor, Sub, exponent_is_constant
 from chainrule.ops.elementwise import (
     Abs,
     AsType,
     Clip,
     Cos,
+    Erf,
     Exp,
     Log,
     Maximum,
@@ -68,6 +78,7 @@ __all__ = [
     "cross_entropy",
     "divide",
     "elu",
+    "erf",
     "exp",
     "expand_dims",
     "flatten",
@@ -187,6 +198,11 @@ def abs(x: Any) -> Tensor:
     return Abs.apply(_t(x))
 
 
+def erf(x: Any) -> Tensor:
+    """The error function, elementwise; its derivative is 2/sqrt(pi) e^(-x^2)."""
+    return Erf.apply(_float(x))
+
+
 def sin(x: Any) -> Tensor:
     """Sine, elementwise."""
     return Sin.apply(_float(x))
@@ -265,9 +281,15 @@ def softplus(x: Any) -> Tensor:
     return Softplus.apply(_float(x))
 
 
-def gelu(x: Any) -> Tensor:
-    """GELU in its tanh form (as PyTorch's ``approximate='tanh'``)."""
-    return GELU.apply(_float(x))
+def gelu(x: Any, approximate: str = "none") -> Tensor:
+    """GELU, x Φ(x): exact (``"none"``, PyTorch's default) or its ``"tanh"`` approximation.
+
+    >>> round(gelu(Tensor([1.0])).item(), 4), round(gelu(Tensor([1.0]), "tanh").item(), 4)
+    (0.8413, 0.8412)
+    """
+    if approximate not in GELU_FORMS:
+        raise ConfigError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return GELU.apply(_float(x), approximate=approximate)
 
 
 # ---- reductions -----------------------------------------------------------------------------

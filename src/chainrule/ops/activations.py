@@ -113,20 +113,36 @@ class Softplus(Function):
 
 _GELU_C = math.sqrt(2 / math.pi)
 _GELU_K = 0.044715
+GELU_FORMS = ("none", "tanh")
 
 
 class GELU(Function):
-    """GELU, tanh form: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
+    """GELU, x Φ(x) with Φ the standard normal CDF: exact through erf (``"none"``, PyTorch's
+    default), or the tanh form 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
 
-    __slots__ = ()
+    __slots__ = ("approximate",)
     symbol = "gelu({0})"
-    partials = ("0.5(1+t) + 0.5 {0} (1-t^2) c (1 + 3k {0}^2)",)
+
+    def __init__(self, approximate: str = "none") -> None:
+        self.approximate = approximate
+
+    @property
+    def partials(self) -> tuple[str, ...]:  # type: ignore[override]
+        if self.approximate == "tanh":
+            return ("0.5(1+t) + 0.5 {0} (1-t^2) c (1 + 3k {0}^2)",)
+        return ("Phi({0}) + {0} phi({0})",)
 
     def forward(self, x: Any) -> Any:
-        t = np.tanh(_GELU_C * (x + _GELU_K * x * x * x))
-        return 0.5 * x * (1 + t)
+        if self.approximate == "tanh":
+            t = np.tanh(_GELU_C * (x + _GELU_K * x * x * x))
+            return 0.5 * x * (1 + t)
+        return 0.5 * x * (1 + arrays.erf(x * (1 / math.sqrt(2))))
 
     def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
-        t = xp.tanh(_GELU_C * (x + _GELU_K * x * x * x))
-        du = _GELU_C * (1 + 3 * _GELU_K * x * x)
-        return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du)
+        if self.approximate == "tanh":
+            t = xp.tanh(_GELU_C * (x + _GELU_K * x * x * x))
+            du = _GELU_C * (1 + 3 * _GELU_K * x * x)
+            return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du)
+        cdf = 0.5 * (1 + xp.erf(x * (1 / math.sqrt(2))))
+        pdf = xp.exp(-0.5 * (x * x)) * (1 / math.sqrt(2 * math.pi))
+        return g * (cdf + x * pdf)

@@ -91,6 +91,17 @@ def sigmoid(x: Any) -> Any:
     return 1 / e
 
 
+def erf(x: Any) -> Any:
+    """The error function, elementwise (SciPy's, or CuPy's on a GPU; imported on first use)."""
+    if get_array_module(x) is not np:
+        from cupyx.scipy.special import erf as device_erf
+
+        return device_erf(x)
+    from scipy.special import erf as host_erf
+
+    return host_erf(x)
+
+
 def peak(x: Any, axis: Any) -> Any:
     """The maximum along ``axis``, kept as a length-1 axis; 0 for an empty array, whose max
     has no identity to start from (a shift by 0 changes nothing there)."""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from chainrule.backend import get_array_module
 from chainrule.engine.function import Function
+from chainrule.ops import arrays
 from chainrule.ops._util import raw
 
 
@@ -81,6 +83,18 @@ class Cos(Function):
 
     def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
         return -g * xp.sin(x)
+
+
+class Erf(Function):
+    __slots__ = ()
+    symbol = "erf({0})"
+    partials = ("2/sqrt(pi) exp(-{0}^2)",)
+
+    def forward(self, x: Any) -> Any:
+        return arrays.erf(x)
+
+    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
+        return g * (xp.exp(-(x * x)) * (2 / math.sqrt(math.pi)))
 
 
 class Maximum(Function):
