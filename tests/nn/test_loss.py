@@ -137,3 +137,67 @@ def test_float32_stays_float32():
         (nn.QuadraticCost(), TARGET),
     ):
         assert loss(out, target).dtype == np.float32, loss
+
+
+CE_OPTIONS = {
+    "weight": dict(weight=[0.2, 1.0, 3.0]),
+    "ignore_index": dict(ignore_index=1),
+    "default ignore_index": dict(),
+    "label_smoothing": dict(label_smoothing=0.15),
+    "all three": dict(weight=[0.2, 1.0, 3.0], ignore_index=2, label_smoothing=0.3),
+}
+
+
+# ignore_index applies to class labels only (in PyTorch too)
+CE_CASES = [("labels", name) for name in CE_OPTIONS] + [
+    ("probabilities", name) for name in ("weight", "label_smoothing")
+]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize(("kind", "options"), CE_CASES)
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_options_match_torch(torch, kind, options, reduction):
+    """Values and gradients of class weights, ignore_index and label smoothing."""
+    kwargs = CE_OPTIONS[options]
+    if kind == "probabilities":
+        target = RNG.dirichlet(np.ones(3), size=6)
+    elif options == "default ignore_index":
+        target = np.array([0, -100, 1, 2, -100, 0])
+    else:
+        target = np.array([0, 2, 1, 2, 1, 0])
+    logits = RNG.standard_normal((6, 3)) * 2
+    theirs_kwargs = dict(kwargs)
+    if "weight" in kwargs:
+        theirs_kwargs["weight"] = torch.tensor(kwargs["weight"], dtype=torch.float64)
+    ours = nn.CrossEntropyLoss(reduction, **kwargs)
+    theirs = torch.nn.CrossEntropyLoss(reduction=reduction, **theirs_kwargs)
+    oc, ot = cr.tensor(logits, requires_grad=True), torch.tensor(logits, requires_grad=True)
+    lc, lt = ours(oc, target), theirs(ot, torch.from_numpy(target))
+    np.testing.assert_allclose(lc.numpy(), lt.detach().numpy(), rtol=1e-12, atol=1e-15)
+    upstream = np.arange(1.0, 7.0)
+    if lc.ndim:
+        (lc * upstream).sum().backward()
+        (lt * torch.from_numpy(upstream)).sum().backward()
+    else:
+        lc.backward()
+        lt.backward()
+    np.testing.assert_allclose(oc.grad.numpy(), ot.grad.numpy(), rtol=1e-10, atol=1e-14)
+    cr.gradcheck(lambda o: ours(o, target).sum(), logits)
+
+
+def test_cross_entropy_option_errors():
+    with pytest.raises(ConfigError, match="label_smoothing"):
+        nn.CrossEntropyLoss(label_smoothing=1.5)
+    with pytest.raises(ConfigError, match="one number per class"):
+        nn.CrossEntropyLoss(weight=[[1.0, 2.0]])
+    with pytest.raises(ShapeError, match="weight of shape"):
+        nn.CrossEntropyLoss(weight=[1.0, 2.0])(cr.tensor(OUT), LABELS)
+    with pytest.raises(ShapeError, match="0/0"):
+        nn.CrossEntropyLoss(ignore_index=0)(cr.tensor(np.zeros((2, 3))), [0, 0])
+    with pytest.raises(ShapeError, match="or be ignore_index=-100"):
+        nn.CrossEntropyLoss(label_smoothing=0.1)(cr.tensor(np.zeros((2, 3))), [0, 5])
+    loss = nn.CrossEntropyLoss("sum", weight=[1, 2], ignore_index=3, label_smoothing=0.1)
+    assert repr(loss) == (
+        "CrossEntropyLoss(reduction='sum', weight=[1, 2], ignore_index=3, label_smoothing=0.1)"
+    )
