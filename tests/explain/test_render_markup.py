@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import chainrule as cr
 from chainrule.explain import derive, render_html, render_latex, render_markdown, trace
 from chainrule.explain.render_markup import latex_formula, latex_name
@@ -54,3 +56,13 @@ def test_non_scalar_markup() -> None:
     assert "| shape | norm |" in render_markdown(e)
     assert r"$2$" in render_latex(e)
     assert "<svg" in render_html(e)
+
+
+def test_markdown_shows_names_as_written() -> None:
+    """A tensor's name is text, not HTML or Markdown, in a notebook's Markdown output."""
+    w = cr.tensor(2.0, requires_grad=True, name="<b>w</b>")
+    v = cr.tensor(3.0, requires_grad=True, name="v_*1*")
+    md = render_markdown(trace(w * v))
+    assert "<b>" not in re.sub(r"`[^`]*`", "", md)  # code spans show HTML as text anyway
+    assert "&lt;b&gt;w&lt;/b&gt;" in md
+    assert r"v\_\*1\*" in md

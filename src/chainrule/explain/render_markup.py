@@ -25,23 +25,23 @@ def render_markdown(expl: Explanation) -> str:
     >>> "| ∂y/∂x2 | ∂y/∂a · ∂a/∂x2 + ∂y/∂b · ∂b/∂x2 | 3·1 + 3·1 | 6 |" in md
     True
     """
-    y = expl.output
+    y = _md(expl.output)
     g = expl.graph
     parts = [f"**{_md(_title(expl))}**", "", "Graph (topological order, inputs first):", ""]
     if g.scalar:
         rows = [["node", "op", "inputs", "formula", "value"]]
         for n in g.nodes:
             rows.append(
-                [n.name, n.op, ", ".join(n.inputs), _code(n.formula), format_number(n.value)]
+                [_md(n.name), n.op, _names(n.inputs), _code(n.formula), format_number(n.value)]
             )
     else:
         rows = [["node", "op", "inputs", "formula", "shape", "norm"]]
         for n in g.nodes:
             rows.append(
                 [
-                    n.name,
+                    _md(n.name),
                     n.op,
-                    ", ".join(n.inputs),
+                    _names(n.inputs),
                     _code(n.formula),
                     str(n.shape),
                     format_number(n.norm),
@@ -53,11 +53,12 @@ def render_markdown(expl: Explanation) -> str:
     else:
         rows = [["partial", "sum over the nodes it feeds", "local partials", "norm"]]
     for step in expl.steps:
-        left = f"∂{y}/∂{step.node}"
+        node = _md(step.node)
+        left = f"∂{y}/∂{node}"
         if not step.terms:
             rows.append([left, "", "", "1"])
             continue
-        symbols = " + ".join(f"∂{y}/∂{t.node} · ∂{t.node}/∂{step.node}" for t in step.terms)
+        symbols = " + ".join(f"∂{y}/∂{_md(t.node)} · ∂{_md(t.node)}/∂{node}" for t in step.terms)
         if g.scalar:
             numbers = " + ".join(f"{_num(t.partial)}·{_num(t.edge.value)}" for t in step.terms)
             rows.append([left, symbols, numbers, format_number(step.value)])
@@ -66,7 +67,7 @@ def render_markdown(expl: Explanation) -> str:
             rows.append([left, symbols, _code(local), format_number(g.node(step.node).grad_norm)])
     parts.append(_md_table(rows))
     if g.scalar:
-        grads = ", ".join(f"∂{y}/∂{k} = {format_number(v)}" for k, v in expl.gradients.items())
+        grads = ", ".join(f"∂{y}/∂{_md(k)} = {format_number(v)}" for k, v in expl.gradients.items())
         parts += ["", f"Result: {y} = {format_number(expl.value)}; {grads}."]
     parts += [f"\n_Note: {_md(note)}_" for note in expl.notes]
     return "\n".join(parts) + "\n"
@@ -88,7 +89,13 @@ def _code(text: str) -> str:
 
 
 def _md(text: str) -> str:
+    """Text shown as is: Markdown's marks escaped, and HTML (which notebooks render) too."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return re.sub(r"([*_`\\])", r"\\\1", text)
+
+
+def _names(names: list[str] | tuple[str, ...]) -> str:
+    return ", ".join(_md(n) for n in names)
 
 
 def _num(value: float | None) -> str:
