@@ -60,6 +60,12 @@ def test_text_table_and_plot(cli, tmp_path):
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_default_train_size_is_capped_at_a_small_data_set(cli):
+    run = cli("compare", "--data", "circles", "--epochs", "0", "--json")
+    assert run.code == 0, run.err
+    assert json.loads(run.out)["train_size"] == 150  # all of it, not the published 1000
+
+
 def test_same_seed_same_numbers(cli):
     argv = ["compare", *FAST, "--activation", "sigmoid,relu", "--json"]
     assert json.loads(cli(*argv).out) == json.loads(cli(*argv).out)

@@ -48,10 +48,22 @@ def test_graph_files(cli, tmp_path, suffix, start):
     assert path.read_bytes().lstrip().startswith(start)
 
 
+def test_repeated_at_options_add_up(cli):
+    once = cli("derive", *LECTURE, "--json")
+    repeated = cli("derive", LECTURE[0], "--at", "x1=1", "--at", "x2=2", "--json")
+    assert repeated.code == 0, repeated.err
+    assert repeated.out == once.out
+
+
 @pytest.mark.parametrize(
     ("argv", "names"),
     [
         (["y = (x1 + ", "--at", "x1=1"], "cannot parse the expression"),
+        (["y = x1 * x2", "--at", "x1=1", "x2=2", "--at", "x1=3"], "x1 is given twice"),
+        (
+            [*LECTURE, "--json", "--format", "latex"],
+            "--format latex applies to the text output; --json prints JSON only",
+        ),
         (["y = x1 * x2", "--at", "x1=1"], "x2"),
         (["y = x1 * x2", "--at", "x1=1", "x2=2", "--graph", "g.bmp"], "g.bmp"),
         (["y = x1", "--format", "html"], "argument --format: invalid choice"),

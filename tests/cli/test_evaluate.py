@@ -52,6 +52,16 @@ def test_evaluate_on_data_of_another_shape(cli, model_file, tmp_path):
     assert "--layers" not in run.error_line  # evaluate has no --layers to change
 
 
+@pytest.mark.parametrize("size", ["0", "-5"])
+def test_a_test_size_below_1_is_refused_not_ignored(cli, model_file, size):
+    run = cli("evaluate", model_file, "--test-size", size)
+    assert run.code == 2
+    assert (
+        run.error_line == f"chainrule evaluate: error: --test-size must be at least 1, got {size}"
+    )
+    assert run.out == ""
+
+
 @pytest.mark.parametrize("kind", ["garbage", "pickle", "truncated", "directory", "missing", "npy"])
 def test_unreadable_model_file_is_one_line_and_exit_2(cli, model_file, tmp_path, kind):
     path = tmp_path / "bad.safetensors"

@@ -99,10 +99,20 @@ def test_same_seed_same_numbers(cli):
     assert first["speeds"] != other["speeds"]
 
 
+@pytest.mark.parametrize(("data", "train_size"), [("xor", 150), ("moons", 150), ("spirals", 225)])
+def test_default_train_size_is_capped_at_a_small_data_set(cli, data, train_size):
+    # the published 1000 is a default, not a demand: a smaller set is used whole
+    run = cli("gradients", "--data", data, "--epochs", "0", "--json")
+    assert run.code == 0, run.err
+    assert json.loads(run.out)["train_size"] == train_size
+
+
 @pytest.mark.parametrize(
     ("argv", "says"),
     [
         (["--data", "nope"], "unknown data set 'nope'"),
+        (["--data", "xor", "--train-size", "1000"], "--train-size 1000"),
+        (["--data", "digits", "--layers", "64,,30,10"], "argument --layers: empty item"),
         (["--data", "digits", "--layers", "784,30,10"], "does not fit digits"),
         (["--data", "digits", "--layers", "64,10"], "at least one hidden layer"),
         (["--data", "digits", "--epochs", "-1"], "--epochs"),

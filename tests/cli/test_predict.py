@@ -84,3 +84,29 @@ def test_a_limit_that_is_not_a_positive_integer_is_a_usage_error(cli, model_file
     run = cli("predict", model_file, "--limit", limit)
     assert run.code == 2
     assert "argument --limit" in run.error_line
+
+
+def test_a_limit_past_the_test_split_predicts_all_of_it(cli, model_file):
+    # --limit is an upper bound: digits has 450 test examples, asking for more is no error
+    result = json.loads(cli("predict", model_file, "--limit", "1000", "--json").out)
+    assert len(result["predictions"]) == len(result["labels"]) == 450
+
+
+@pytest.mark.parametrize(
+    ("name", "write", "says"),
+    [
+        ("empty.csv", lambda p: p.write_text(""), "the file has no examples"),
+        ("blank.csv", lambda p: p.write_text("\n\n"), "the file has no examples"),
+        ("empty.npy", lambda p: np.save(p, np.zeros((0, 64))), "the file has no examples"),
+        ("text.npy", lambda p: p.write_text("1,2,3\n"), "not a .npy file"),
+        ("nothing.npy", lambda p: p.write_bytes(b""), "not a .npy file"),
+    ],
+)
+@pytest.mark.filterwarnings("error::UserWarning")  # NumPy warns about an empty file
+def test_empty_or_mislabelled_input_files(cli, model_file, tmp_path, name, write, says):
+    path = tmp_path / name
+    write(path)
+    run = cli("predict", model_file, "--input", path)
+    assert run.code == 2
+    assert run.error_line.startswith(f"chainrule predict: error: {path}: {says}")
+    assert run.out == ""

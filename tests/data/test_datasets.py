@@ -46,9 +46,10 @@ def test_train_and_test_size_keep_the_first_examples(fake_mnist):
 
 
 def test_size_larger_than_available(fake_mnist):
-    with pytest.raises(DataError, match=r"train_size=13 but only 12"):
+    # the message serves both callers of load(): the command line and Python
+    with pytest.raises(DataError, match=r"--train-size 13 \(train_size= in Python\) but only 12"):
         load("mnist", root=fake_mnist.root, train_size=13)
-    with pytest.raises(DataError, match=r"test_size=7 but only 6"):
+    with pytest.raises(DataError, match=r"--test-size 7 \(test_size= in Python\) but only 6"):
         load("mnist", root=fake_mnist.root, test_size=7)
 
 
@@ -59,9 +60,14 @@ def test_bad_sizes(fake_mnist, size):
 
 
 def test_missing_folder_says_how_to_get_it(tmp_path):
-    with pytest.raises(DataError, match=r"apt-get install dataset-fashion-mnist.*root="):
+    # named the command line's way and Python's: load() raises it for both
+    with pytest.raises(
+        DataError, match=r"apt-get install dataset-fashion-mnist.*--data-root \(root= in Python\)"
+    ):
         load("fashion-mnist", root=tmp_path / "absent")
-    with pytest.raises(DataError, match=r"mnist: no folder .*absent.*pass root="):
+    with pytest.raises(
+        DataError, match=r"mnist: no folder .*absent; give --data-root \(root= in Python\) a folder"
+    ):
         load("mnist", root=tmp_path / "absent")
 
 

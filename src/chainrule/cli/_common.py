@@ -8,21 +8,25 @@ import math
 import sys
 from typing import Any
 
-from chainrule.errors import ConfigError
+from chainrule.errors import ConfigError, DataError
 from chainrule.serialization import finite_json
 
 
 def int_list(text: str) -> tuple[int, ...]:
     """``"784,30,10"`` -> (784, 30, 10), for ``--layers``."""
+    parts = text.replace(" ", "").split(",")
+    if not any(parts):
+        raise argparse.ArgumentTypeError("expected at least one integer")
+    if not all(parts):
+        # "64,,10" is more likely a lost number than a stray comma: dropping it would train
+        # a network of another shape than the one meant
+        raise argparse.ArgumentTypeError(f"empty item in {text!r}; expected 64,32,10 or the like")
     try:
-        values = tuple(int(part) for part in text.replace(" ", "").split(",") if part)
+        return tuple(int(part) for part in parts)
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"expected comma-separated integers, got {text!r}"
         ) from None
-    if not values:
-        raise argparse.ArgumentTypeError("expected at least one integer")
-    return values
 
 
 def positive_float(text: str) -> float:
@@ -70,3 +74,17 @@ def show_progress(args: argparse.Namespace) -> bool:
 def require(condition: bool, message: str) -> None:
     if not condition:
         raise ConfigError(message)
+
+
+def load_up_to(name: str, limits: dict[str, int], **options: Any) -> Any:
+    """``chainrule.data.load(name, **limits, **options)``, with the sizes in ``limits``
+    (``train_size``, ``test_size``) as upper bounds: a smaller part is taken whole."""
+    from chainrule.data import load
+
+    try:
+        return load(name, **limits, **options)
+    except DataError:
+        # Asking for the bound first spares turning all 60000 IDX images into floats to keep
+        # 1000. A fault other than "too few examples" does not depend on the limits, so the
+        # second call meets it again and reports it.
+        return load(name, **options)

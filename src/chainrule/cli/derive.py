@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from chainrule.cli._common import print_json
+from chainrule.cli._common import print_json, require
 from chainrule.explain import (
     derive,
     parse_assignments,
@@ -25,13 +25,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("expression", help='e.g. "y = (x1 + x2) * (x2 + 1)"')
     p.add_argument(
-        "--at", nargs="*", default=[], metavar="NAME=VALUE", help="the point, e.g. --at x1=1 x2=2"
+        "--at",
+        nargs="*",
+        action="extend",  # --at x1=1 --at x2=2 gives both, not only the last
+        default=[],
+        metavar="NAME=VALUE",
+        help="the point, e.g. --at x1=1 x2=2 (or --at x1=1 --at x2=2)",
     )
     p.add_argument(
         "--format",
         choices=("text", "markdown", "latex"),
-        default="text",
-        help="how to print the tables (markdown and latex paste into notes)",
+        help="how to print the tables (default: text; markdown and latex paste into notes; "
+        "not with --json)",
     )
     p.add_argument(
         "--graph",
@@ -43,6 +48,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    require(
+        not (args.json and args.format),
+        f"--format {args.format} applies to the text output; --json prints JSON only",
+    )
     explanation = derive(args.expression, parse_assignments(args.at))
     if args.graph:
         write_graph(explanation, args.graph)
@@ -50,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
         print_json(explanation.to_json())
     else:
         render = {"text": render_text, "markdown": render_markdown, "latex": render_latex}
-        print(render[args.format](explanation))
+        print(render[args.format or "text"](explanation))
         if args.graph:
             print(f"graph written to {args.graph}")
     return 0

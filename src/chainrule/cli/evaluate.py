@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from chainrule.cli._common import print_json
+from chainrule.cli._common import print_json, require
 from chainrule.data import load
 from chainrule.training import load_model
 from chainrule.training.loop import Splits, check_data, make_splits
@@ -29,16 +29,21 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    require(
+        args.test_size is None or args.test_size >= 1,
+        f"--test-size must be at least 1, got {args.test_size}",
+    )
     learner, checkpoint = load_model(args.model)
     config = checkpoint.config
     # On the data it was trained on, a model is evaluated on the same parts (train size,
     # validation split, test size) unless told otherwise; other data sets are taken whole.
     own = args.data is None or load_name(args.data) == load_name(config.data)
+    own_test_size = config.test_size if own else None
     data = load(
         args.data or config.data,
         root=args.data_root or (config.data_root if own else None),
         train_size=config.train_size if own else None,
-        test_size=args.test_size or (config.test_size if own else None),
+        test_size=args.test_size if args.test_size is not None else own_test_size,
         seed=config.seed,
     )
     check_data(config, data, saved_model=True)

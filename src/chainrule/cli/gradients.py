@@ -17,12 +17,22 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from chainrule.cli._common import int_list, positive_float, print_json, require, show_progress
+from chainrule.cli._common import (
+    int_list,
+    load_up_to,
+    positive_float,
+    print_json,
+    require,
+    show_progress,
+)
 from chainrule.training.config import ACTIVATIONS, COSTS, INITS
 
 PLOT_FORMATS = (".png", ".svg", ".pdf")
 #: Rows of speeds printed at most with ``--record step`` (the JSON has them all).
 MAX_PRINTED_ROWS = 40
+#: Training examples without --train-size: the published experiment's, or fewer where the
+#: data set has fewer (xor, moons, ...).
+DEFAULT_TRAIN_SIZE = 1000
 
 
 # ------------------------------------------------------------------------------ shared options
@@ -39,8 +49,8 @@ def add_data_options(p: argparse.ArgumentParser, *, epochs: int) -> None:
     p.add_argument(
         "--train-size",
         type=int,
-        default=1000,
-        help="train on the first N training examples (default: 1000, as published)",
+        help=f"train on the first N training examples (default: {DEFAULT_TRAIN_SIZE} as "
+        "published, or all of a smaller data set)",
     )
     p.add_argument("--test-size", type=int, help="evaluate on the first N test examples")
     p.add_argument(
@@ -87,13 +97,10 @@ def load_data(args: argparse.Namespace) -> Any:
     """The data set named by ``--data`` (a DataError names the known ones)."""
     from chainrule.data import load
 
-    return load(
-        args.data,
-        root=args.data_root,
-        train_size=args.train_size,
-        test_size=args.test_size,
-        seed=args.seed,
-    )
+    options = {"root": args.data_root, "test_size": args.test_size, "seed": args.seed}
+    if args.train_size is None:
+        return load_up_to(args.data, {"train_size": DEFAULT_TRAIN_SIZE}, **options)
+    return load(args.data, train_size=args.train_size, **options)
 
 
 def network_sizes(args: argparse.Namespace, data: Any) -> list[int]:

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import warnings
 from pathlib import Path
 
 import numpy as np
 
-from chainrule.cli._common import positive_int, print_json
-from chainrule.data import check_features, load
+from chainrule.cli._common import load_up_to, positive_int, print_json
+from chainrule.data import check_features
 from chainrule.errors import DataError
 from chainrule.training import load_model
 from chainrule.training.loop import check_data
+
+# the first bytes of every .npy file, whatever its version
+_NPY_MAGIC = b"\x93NUMPY"
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -26,7 +30,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     source.add_argument("--input", help="a .npy or .csv file, one example per row")
     source.add_argument("--data", help="data set whose test examples to predict")
     p.add_argument("--data-root", help="folder of MNIST-format IDX files")
-    p.add_argument("--limit", type=positive_int, default=10, help="how many examples (default 10)")
+    p.add_argument(
+        "--limit", type=positive_int, default=10, help="how many examples at most (default 10)"
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(run=run)
 
@@ -37,9 +43,15 @@ def read_examples(path: str) -> np.ndarray:
         raise DataError(f"{path}: no such file")
     try:
         if file.suffix == ".npy":
+            _check_npy_magic(file)
             x = np.load(file, allow_pickle=False)
         else:
-            x = np.loadtxt(file, delimiter=",", dtype=np.float32, ndmin=2)
+            with warnings.catch_warnings():
+                # an empty file is reported below, in one line, instead of NumPy's warning
+                warnings.simplefilter("ignore", UserWarning)
+                x = np.loadtxt(file, delimiter=",", dtype=np.float32, ndmin=2)
+    except DataError:  # a ValueError too, but already one line naming the file
+        raise
     except (ValueError, OSError, EOFError) as exc:
         first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise DataError(f"{path}: cannot read examples: {first_line}") from None
@@ -47,9 +59,19 @@ def read_examples(path: str) -> np.ndarray:
         x = np.atleast_2d(np.asarray(x, dtype=np.float32))
     except (TypeError, ValueError) as exc:
         raise DataError(f"{path}: examples must be numbers: {exc}") from None
+    if x.size == 0:
+        raise DataError(f"{path}: the file has no examples")
     if x.ndim > 2:  # images (m, 28, 28): one row of pixels per example
         x = x.reshape(len(x), -1)
     return x
+
+
+def _check_npy_magic(file: Path) -> None:
+    # np.load takes anything without the .npy magic for a pickle, and with allow_pickle=False
+    # says "pickled (object) data" about what is in fact a text file
+    with file.open("rb") as stream:
+        if stream.read(len(_NPY_MAGIC)) != _NPY_MAGIC:
+            raise DataError(f"{file}: not a .npy file (it does not start with the .npy header)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -59,10 +81,10 @@ def run(args: argparse.Namespace) -> int:
     if args.input:
         x = read_examples(args.input)[: args.limit]
     else:
-        data = load(
+        data = load_up_to(
             args.data or config.data,
+            {"test_size": args.limit},  # a limit: a smaller test part is predicted whole
             root=args.data_root or config.data_root,
-            test_size=args.limit,
             seed=config.seed,
         )
         check_data(config, data, saved_model=True)

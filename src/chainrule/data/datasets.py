@@ -141,12 +141,11 @@ def _digits(name: str, seed: int, root: Path | None, kwargs: dict[str, Any]) -> 
 
 
 def _how_to_get(name: str) -> str:
+    # the same words serve the command line and Python, so both spellings of the folder
+    where = "give --data-root (root= in Python) a folder of MNIST-format IDX files"
     if name == "fashion-mnist":
-        return (
-            "install it with 'apt-get install dataset-fashion-mnist' or pass root= a folder "
-            "of MNIST-format IDX files"
-        )
-    return "pass root= a folder of MNIST-format IDX files"
+        return f"install it with 'apt-get install dataset-fashion-mnist' or {where}"
+    return where
 
 
 def _find_idx(name: str, root: Path, key: str) -> Path:
@@ -244,7 +243,8 @@ def _first(
         raise ConfigError(f"load({name!r}): {what}_size must be a positive integer, got {n!r}")
     if n > x.shape[0]:
         raise DataError(
-            f"{name}: {what}_size={n} but only {x.shape[0]} {what} examples are available"
+            f"{name}: --{what}-size {n} ({what}_size= in Python) but only {x.shape[0]} {what} "
+            "examples are available"
         )
     return x[:n], y[:n]
 

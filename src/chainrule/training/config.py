@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, fields
+from numbers import Integral
 from typing import Any
 
 from chainrule.errors import ConfigError
@@ -79,12 +80,19 @@ class TrainConfig:
             raise ConfigError(f"step size must be at least 1 epoch, got {self.step_size}")
         if not 0 < self.gamma <= 1:
             raise ConfigError(f"gamma must lie in (0, 1], got {self.gamma}")
+        for what, size in (("train", self.train_size), ("test", self.test_size)):
+            if size is not None and size < 1:
+                raise ConfigError(f"{what} size must be at least 1, got {size}")
         if self.val_size < 0:
             raise ConfigError(f"validation size must be 0 or more, got {self.val_size}")
         if self.batch_size < 1:
             raise ConfigError(f"batch size must be at least 1, got {self.batch_size}")
         if self.epochs < 0:
             raise ConfigError(f"epochs must be 0 or more, got {self.epochs}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, Integral) or self.seed < 0:
+            # NumPy's generators take no negative seed; caught here, it is a message, not a
+            # traceback from the middle of loading the data
+            raise ConfigError(f"seed must be 0 or more, got {self.seed!r}")
         if not 0 <= self.dropout < 1:
             raise ConfigError(f"dropout must lie in [0, 1), got {self.dropout}")
         if self.clip_norm is not None and not self.clip_norm > 0:
