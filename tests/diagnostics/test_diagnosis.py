@@ -142,3 +142,55 @@ def test_thresholds_and_json(blobs):
 
 def test_empty_records_are_healthy():
     assert diagnose(GradientRecords.empty(["a", "b"], [None, None])).healthy
+
+
+def epoch_records(speeds: np.ndarray, activation: str) -> GradientRecords:
+    """Records like SpeedResult.to_records(): hidden layers only, no activation statistics."""
+    n_records, n = speeds.shape
+    rec = GradientRecords.empty([f"hidden layer {j}" for j in range(1, n + 1)], [activation] * n)
+    rec.steps, rec.loss = np.arange(n_records), np.full(n_records, 2.9)
+    for name in GradientRecords.FIELDS:
+        setattr(rec, name, np.full(speeds.shape, np.nan))
+    rec.nonfinite = np.zeros(speeds.shape, int)
+    rec.speeds, rec.grad_norms = speeds, speeds * 3
+    rec.hidden = np.ones(n, bool)
+    return rec
+
+
+@pytest.mark.parametrize(
+    ("activation", "kind"), [("relu", "dead_units"), ("sigmoid", "saturation")]
+)
+def test_gradients_all_zero_after_training_are_a_stalled_network(activation, kind):
+    """A pre-training record alone must not decide the ratio when every later one is 0/0."""
+    before = [0.0876, 0.0293, 0.00715, 0.00218]  # 40x: exploding, were it the only record
+    rec = epoch_records(np.array([before, [0.0] * 4, [0.0] * 4]), activation)
+    d = diagnose(rec)
+    assert d.kinds == [kind]
+    (finding,) = d.findings
+    assert finding.layers == tuple(f"hidden layer {j}" for j in range(1, 5))
+    assert finding.numbers["stalled"] == list(finding.layers)
+    assert "no gradient reaches hidden layer 1" in finding.message and "2 of 3" in finding.message
+    # 0/0 records in the minority leave the ratio to the others
+    speeds = np.array([[1.0, 1.0]] * 3 + [[0.0, 0.0]] * 2) * np.array([[0.01, 1.0]])
+    d = diagnose(epoch_records(speeds, activation))
+    assert d.kinds == ["vanishing"]  # the last record is 0/0, but 3 of 5 give 0.01
+    assert d.findings[0].numbers["ratio"] == pytest.approx(0.01)
+
+
+@pytest.mark.parametrize("activations", [True, False])
+def test_healthy_names_only_what_was_measured(blobs, activations):
+    x, y = blobs
+    net = Network([10, 32, 32, 4], "relu", "cross-entropy", "he")
+    mon = GradientMonitor(net, every=1, activations=activations)
+    for _ in range(5):
+        mon.train_step(x, y, lr=0.05)
+    (finding,) = diagnose(mon.records).findings
+    assert finding.kind == "healthy"
+    claimed = finding.message.split(";")[0]
+    assert "saturation" not in finding.message  # ReLU has no saturation to measure
+    if activations:
+        assert "dead units" in claimed and finding.numbers["not_checked"] == []
+        assert finding.numbers["checked"] == ["vanishing", "exploding", "dead units", "NaN/Inf"]
+    else:
+        assert "dead units" not in claimed
+        assert "not checked: dead units (no activation statistics recorded)" in finding.message

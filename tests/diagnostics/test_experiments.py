@@ -126,3 +126,51 @@ def test_bad_settings(digits):
         compare_remedies(digits, SIZES, {"momentum": [0.9]})
     with pytest.raises(ConfigError, match="record"):
         learning_speed_experiment(digits, SIZES, record="batch", epochs=0)
+
+
+def test_a_dead_relu_network_is_diagnosed_dead_not_exploding():
+    # chainrule gradients --data digits --epochs 2 --lr 5 --activation relu --init normal
+    r = learning_speed_experiment(
+        "digits", [64, 30, 30, 30, 30, 10], "relu", "normal", epochs=2, lr=5.0
+    )
+    assert (r.speeds[1:] == 0).all() and r.initial_ratio > 10
+    d = diagnose(r.to_records())
+    assert d.kinds == ["dead_units"]
+    assert d.findings[0].layers == tuple(r.layers)
+
+
+@pytest.mark.parametrize("engine", ["classic", "autodiff"])
+@pytest.mark.parametrize("record", ["epoch", "step"])
+def test_lab_runs_measure_activations(digits, engine, record):
+    r = learning_speed_experiment(
+        digits, SIZES, "relu", "he", epochs=1, batch_size=50, engine=engine, record=record
+    )
+    rec = r.to_records()
+    hidden = rec.hidden
+    assert np.isfinite(rec.dead[:, hidden]).all() and np.isfinite(rec.act_std[:, hidden]).all()
+    assert "dead units" in diagnose(rec).findings[-1].numbers.get("checked", ["dead units"])
+    if record == "epoch":
+        # over the whole training set: a dead unit is 0 for every image
+        net = Network(SIZES, "relu", "quadratic", "he", seed=0)
+        a1 = net.forward(digits.x_train).a[1]
+        assert r.dead[0, 0] == pytest.approx(np.mean(~a1.any(axis=0)))
+
+
+def test_sigmoid_saturation_is_measured_per_epoch(digits):
+    r = learning_speed_experiment(digits, SIZES, "sigmoid", "normal", epochs=1)
+    assert r.saturated is not None and np.isfinite(r.saturated).all()
+    assert np.isnan(r.dead).all()  # no dead units to count in a logistic layer
+
+
+@pytest.mark.parametrize("record", ["epoch", "step"])
+def test_batch_norm_drops_a_last_batch_of_one(digits, record):
+    kwargs = {"epochs": 2, "batch_size": 10, "batch_norm": True, "record": record}
+    r = learning_speed_experiment(digits, SIZES, train_size=11, **kwargs)
+    assert not r.diverged and np.isfinite(r.speeds).all()
+    assert r.x.tolist() == ([0, 1, 2] if record == "epoch" else [0, 1])  # one step an epoch
+    res = compare_remedies(
+        digits, SIZES, {"batch_norm": [False, True]}, epochs=1, batch_size=10, train_size=11
+    )
+    assert [row.diverged for row in res.rows] == [False, False]
+    with pytest.raises(ConfigError, match="batch normalization needs at least 2"):
+        learning_speed_experiment(digits, SIZES, train_size=11, **{**kwargs, "batch_size": 1})

@@ -12,11 +12,20 @@ it, δ^l = ((W^(l+1))^T δ^(l+1)) ⊙ σ'(z^l), so
   where σ' ≈ 0 (fraction above ``saturated_fraction``);
 * **dead_units**: most ReLU units of a hidden layer are 0 for the whole batch, where ReLU' = 0
   (fraction above ``dead_fraction``);
+* a **stalled** network: no gradient at all reaches some hidden layers (‖∂J/∂b‖ and ‖∂J/∂W‖
+  exactly 0 at the last record and at half the records or more). Every δ^l of such a layer is
+  0, so its units pass nothing back: reported as ``dead_units`` (``saturation`` when every
+  stalled layer is logistic/tanh, whose σ' underflowed to 0), also where no activations were
+  recorded;
 * **non_finite**: NaN or Inf in the loss, the activations or the gradients;
-* **healthy**: none of the above.
+* **healthy**: none of the above. Its message names what was checked: saturation and dead
+  units only where activations were recorded, vanishing only where there was a speed ratio.
 
 Ratios and fractions are medians over the recorded steps (finite ones), so one odd batch does
-not raise a finding. Each finding carries the lecture's remedies in plain words.
+not raise a finding. A record where the first and the last hidden layer both have speed 0 has
+no ratio (0/0); when such records are as many as those with one, there is no ratio at all,
+rather than the median of the few that are left (a dead network's last living record would
+otherwise decide it). Each finding carries the lecture's remedies in plain words.
 
 With batch normalization the layer ratio compares the relative weight gradients
 ‖∂J/∂W^l‖/‖W^l‖ instead of the speeds: the β speed of a layer below a BatchNorm is the batch
@@ -154,6 +163,11 @@ def _fmt(x: float) -> str:
     return f"{x:.3g}"
 
 
+def _join(words: list[str]) -> str:
+    """``"a, b or c"``."""
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
 def diagnose(
     records: GradientRecords,
     *,
@@ -232,6 +246,7 @@ def diagnose(
     # weight gradients ‖∂J/∂W‖/‖W‖ there instead.
     normalized = bool(records.batch_norm[hidden].any()) if hidden.size else False
     measure = "relative weight gradient ‖∂J/∂W‖/‖W‖" if normalized else "speed ‖∂J/∂b‖"
+    ratio = math.nan
     if hidden.size >= 2 and finite_rows.size:
         first, last = int(hidden[0]), int(hidden[-1])
         if normalized:
@@ -241,7 +256,9 @@ def diagnose(
             speeds = records.speeds[finite_rows]
         with np.errstate(divide="ignore", invalid="ignore"):
             ratios = speeds[:, first] / speeds[:, last]
-        ratio = _median(ratios)
+        no_ratio = int(np.count_nonzero((speeds[:, first] == 0) & (speeds[:, last] == 0)))
+        if np.count_nonzero(np.isfinite(ratios)) > no_ratio:
+            ratio = _median(ratios)
         per_layer = [_median(speeds[:, i]) for i in hidden]
         numbers = {
             "measure": measure,
@@ -309,6 +326,16 @@ def diagnose(
                 )
             )
 
+    # --- stalled layers: no gradient at all -----------------------------------------------
+    stalled: list[int] = []
+    if finite_rows.size:
+        zero = records.speeds[finite_rows] == 0
+        zero &= (records.grad_norms[finite_rows] == 0) | np.isnan(records.grad_norms[finite_rows])
+        stalled = [int(i) for i in hidden if zero[-1, i] and 2 * zero[:, i].sum() >= zero.shape[0]]
+    stalled_kind = "dead_units"
+    if stalled and all(records.activations[i] in ("sigmoid", "tanh") for i in stalled):
+        stalled_kind = "saturation"
+
     # --- saturation and dead units (hidden layers) ----------------------------------------
     rows = finite_rows if finite_rows.size else np.arange(records.n_records)
     for kind, fractions, limit, label in (
@@ -317,22 +344,61 @@ def diagnose(
     ):
         medians = [(names[i], _median(fractions[rows, i])) for i in hidden]
         over = [(n, f) for n, f in medians if f > limit]
-        if over:
-            findings.append(
-                Finding(
-                    kind,
-                    tuple(n for n, _ in over),
-                    f"{label}: " + ", ".join(f"{n} {f:.0%}" for n, f in over),
-                    {"fractions": dict(over)},
-                    REMEDIES[kind],
-                )
+        parts = [f"{label}: " + ", ".join(f"{n} {f:.0%}" for n, f in over)] if over else []
+        numbers = {"fractions": dict(over)}
+        layers = [n for n, _ in over]
+        if stalled and kind == stalled_kind:
+            zero_records = int(zero[:, stalled[0]].sum())
+            parts.append(
+                "no gradient reaches "
+                + ", ".join(names[i] for i in stalled)
+                + f" (‖∂J/∂b‖ and ‖∂J/∂W‖ exactly 0 in {zero_records} of {zero.shape[0]} "
+                "records, the last one included): the network has stopped learning there"
             )
+            numbers["stalled"] = [names[i] for i in stalled]
+            layers = [names[i] for i in hidden if names[i] in layers or i in stalled]
+        if parts:
+            findings.append(Finding(kind, tuple(layers), "; ".join(parts), numbers, REMEDIES[kind]))
 
     if not findings:
-        numbers: dict[str, Any] = {}
-        message = "no vanishing, exploding, saturation, dead units or NaN/Inf"
-        if hidden.size >= 2 and finite_rows.size:
-            numbers = {"ratio": ratio}
-            message += f" (first/last hidden-layer speed ratio {_fmt(ratio)})"
-        findings.append(Finding("healthy", (), message, numbers, REMEDIES["healthy"]))
+        findings.append(_healthy(records, hidden, rows, ratio, finite_rows.size))
     return Diagnosis(findings)
+
+
+def _healthy(
+    records: GradientRecords, hidden: np.ndarray, rows: np.ndarray, ratio: float, n_finite: int
+) -> Finding:
+    """The all-clear, naming what was checked: only what the records could show."""
+    checked: list[str] = []
+    unchecked: list[str] = []
+    if math.isfinite(ratio):
+        checked.append("vanishing")
+    elif hidden.size < 2:
+        unchecked.append("vanishing (it needs two hidden layers)")
+    else:
+        unchecked.append("vanishing (no first/last hidden-layer speed ratio)")
+    if math.isfinite(ratio) or n_finite >= 2:
+        checked.append("exploding")
+    else:
+        unchecked.append("exploding (it needs two records or a speed ratio)")
+    for what, fractions, acts in (
+        ("saturation", records.saturated, ("sigmoid", "tanh")),
+        ("dead units", records.dead, ("relu",)),
+    ):
+        # Only layers whose σ can saturate (or die) are measured; others are NaN by design.
+        layers = [int(i) for i in hidden if records.activations[i] in acts]
+        if not layers:
+            continue
+        if np.isfinite(fractions[np.ix_(rows, layers)]).any():
+            checked.append(what)
+        else:
+            unchecked.append(f"{what} (no activation statistics recorded)")
+    checked.append("NaN/Inf")
+    message = f"no {_join(checked)}"
+    numbers: dict[str, Any] = {"checked": checked, "not_checked": unchecked}
+    if math.isfinite(ratio):
+        numbers["ratio"] = ratio
+        message += f" (first/last hidden-layer speed ratio {_fmt(ratio)})"
+    if unchecked:
+        message += "; not checked: " + ", ".join(unchecked)
+    return Finding("healthy", (), message, numbers, REMEDIES["healthy"])

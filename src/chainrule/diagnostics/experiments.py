@@ -38,9 +38,10 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.diagnostics.adapters import _host, _ModuleAdapter, _remove_handle
 from chainrule.diagnostics.monitor import GradientMonitor
 from chainrule.diagnostics.records import GradientRecords
-from chainrule.diagnostics.stats import layer_grad_norms, layer_speeds
+from chainrule.diagnostics.stats import activation_stats, layer_grad_norms, layer_speeds
 from chainrule.errors import ConfigError
 
 ENGINES = ("auto", "classic", "autodiff")
@@ -63,6 +64,10 @@ class SpeedResult:
     batch-summed δ of the layers below (their speed) comes out small even when they learn well.
     ``train_loss[k]`` is the training cost at the same records. A run whose cost or gradients
     became NaN/Inf stops there: ``diverged`` is True and the arrays end at that record.
+    ``act_mean``, ``act_std``, ``saturated`` and ``dead`` (``record="epoch"``; with
+    ``record="step"`` they are in ``records``) hold the hidden activations' statistics of the
+    same passes, as :func:`~chainrule.diagnostics.stats.activation_stats` computes them: a dead
+    unit is a ReLU unit that is 0 for every training image.
 
     >>> r = learning_speed_experiment("digits", [64, 8, 8, 10], epochs=1, train_size=50)
     >>> sorted(r.to_dict())[:4]
@@ -93,6 +98,10 @@ class SpeedResult:
     diverged: bool = False
     records: GradientRecords | None = field(default=None, repr=False)
     weight_norms: np.ndarray | None = field(default=None, repr=False)
+    act_mean: np.ndarray | None = field(default=None, repr=False)
+    act_std: np.ndarray | None = field(default=None, repr=False)
+    saturated: np.ndarray | None = field(default=None, repr=False)
+    dead: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def layers(self) -> list[str]:
@@ -124,9 +133,9 @@ class SpeedResult:
 
         With ``record="step"`` these are the monitor's own records (hidden and output layers).
         With ``record="epoch"`` there is one row per epoch and one column per hidden layer:
-        speeds, ‖∂J/∂W‖, ‖W‖ and the cost over the whole training set (no activation
-        statistics). A run that diverged inside an epoch, after its last finite record, gets
-        one more row for that epoch, marked non-finite.
+        speeds, ‖∂J/∂W‖, ‖W‖, the activation statistics and the cost over the whole training
+        set. A run that diverged inside an epoch, after its last finite record, gets one more
+        row for that epoch, marked non-finite.
 
         >>> r = learning_speed_experiment("digits", [64, 8, 8, 10], epochs=1, train_size=50)
         >>> r.to_records().speeds.shape
@@ -135,25 +144,28 @@ class SpeedResult:
         if self.records is not None:
             return self.records
         speeds, grads = self.speeds, self.grad_norms
-        weights = self.weight_norms
-        if weights is None or weights.shape != speeds.shape:
-            weights = np.full(speeds.shape, np.nan)
+        per_layer = {"weight_norms": self.weight_norms}
+        for name in ("act_mean", "act_std", "saturated", "dead"):
+            per_layer[name] = getattr(self, name)
+        for name, values in per_layer.items():
+            if values is None or values.shape != speeds.shape:
+                per_layer[name] = np.full(speeds.shape, np.nan)  # not measured
         steps, loss = self.x, self.train_loss
         bad = ~(np.isfinite(speeds) & np.isfinite(grads))
         if self.diverged and not bad.any():
             nan_row = np.full((1, speeds.shape[1]), np.nan)
             speeds, grads = np.vstack([speeds, nan_row]), np.vstack([grads, nan_row])
-            weights = np.vstack([weights, nan_row])
+            per_layer = {name: np.vstack([v, nan_row]) for name, v in per_layer.items()}
             steps = np.append(steps, steps[-1] + 1 if len(steps) else 0)
             loss = np.append(loss, np.nan)
             bad = np.vstack([bad, np.ones_like(nan_row, bool)])
         n = speeds.shape[1]
         rec = GradientRecords.empty(self.layers, [self.activation] * n)
-        nan = np.full(speeds.shape, np.nan)
         rec.steps, rec.loss = np.asarray(steps, np.int64), np.asarray(loss, float)
-        rec.speeds, rec.grad_norms, rec.weight_norms = speeds, grads, weights
-        rec.update_ratios, rec.act_mean, rec.act_std = nan, nan.copy(), nan.copy()
-        rec.saturated, rec.dead = nan.copy(), nan.copy()
+        rec.speeds, rec.grad_norms = speeds, grads
+        for name, values in per_layer.items():
+            setattr(rec, name, values)
+        rec.update_ratios = np.full(speeds.shape, np.nan)
         rec.nonfinite = bad.astype(np.int64)
         rec.hidden = np.ones(n, bool)
         rec.batch_norm = np.full(n, self.batch_norm)
@@ -349,6 +361,15 @@ def _accuracy(predicted: np.ndarray, y: np.ndarray) -> float:
     return float(np.mean(predicted == y))
 
 
+def _activation_table(acts: Sequence[np.ndarray], activation: str | None) -> np.ndarray:
+    """Rows mean, std, saturated fraction, dead fraction; one column per hidden layer."""
+    table = np.full((4, len(acts)), np.nan)
+    for j, a in enumerate(acts):
+        if a.size:
+            table[:, j] = activation_stats(a, activation)
+    return table
+
+
 # --------------------------------------------------------------------------- engines
 
 
@@ -359,11 +380,16 @@ class _ClassicRun:
         self.net = net
         self.x, self.y = x, y
 
-    def measure(self) -> tuple[np.ndarray, np.ndarray, float]:
-        """Hidden-layer speeds, ‖∂J/∂W‖ and J over the whole training set, current weights."""
+    def measure(self) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
+        """Hidden-layer speeds, ‖∂J/∂W‖, J and activation statistics over the training set.
+
+        The statistics are :func:`_activation_table` of the hidden activations a^1 .. a^(L-1)
+        of the same forward pass (a[0] is the input).
+        """
         g = self.net.backward(self.x, self.y)
         norms = np.array([np.linalg.norm(gw) for gw in g.grad_weights[:-1]])
-        return self.net.learning_speeds(g)[:-1], norms, float(g.cost)
+        acts = _activation_table(g.forward.a[1:-1], self.net.activation.name)
+        return self.net.learning_speeds(g)[:-1], norms, float(g.cost), acts
 
     def weight_norms(self) -> np.ndarray:
         """‖W^l‖ of the hidden layers, current weights."""
@@ -375,7 +401,7 @@ class _ClassicRun:
         return self.net.train_step(xb, yb, lr)
 
     def monitor(self) -> GradientMonitor:
-        return GradientMonitor(self.net, every=1, activations=False)
+        return GradientMonitor(self.net, every=1)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         return self.net.predict(x)
@@ -422,6 +448,7 @@ class _AutodiffRun:
             elif cost == "quadratic":
                 modules.append(nn.Sigmoid())
         self.model = nn.Sequential(*modules)
+        self.activation = activation
         self.cost = cost
         self.loss_fn = nn.QuadraticCost() if cost == "quadratic" else nn.CrossEntropyLoss()
         self.clip = clip
@@ -430,12 +457,32 @@ class _AutodiffRun:
         self.targets = one_hot(y, n_classes, dtype=dtype) if cost == "quadratic" else y
         self.y = y
 
-    def measure(self) -> tuple[np.ndarray, np.ndarray, float]:
-        """Hidden-layer speeds, ‖∂J/∂W‖ and J over the whole training set (train mode)."""
+    def measure(self) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
+        """Hidden-layer speeds, ‖∂J/∂W‖, J and activation statistics (train mode).
+
+        Over the whole training set; the statistics are :func:`_activation_table` of the hidden
+        activations, caught by forward hooks on the same pass.
+        """
         model = self.model
         saved = {name: b.data.copy() for name, b in model.named_buffers() if b is not None}
         model.zero_grad()
-        loss = self.loss_fn(model(self.cr.tensor(self.x)), self.targets)
+        adapter = _ModuleAdapter(model)
+        n_hidden = len(self.linears) - 1
+        hidden_acts: list[np.ndarray] = [np.zeros((0, 0))] * n_hidden
+
+        def keep(l: int) -> Any:
+            def hook(module: Any, inputs: Any, output: Any) -> None:
+                hidden_acts[l] = _host(output)
+
+            return hook
+
+        handles = [adapter.stats_module(l).register_forward_hook(keep(l)) for l in range(n_hidden)]
+        try:
+            loss = self.loss_fn(model(self.cr.tensor(self.x)), self.targets)
+        finally:
+            for handle in handles:
+                _remove_handle(handle)
+        acts = _activation_table(hidden_acts, self.activation)
         loss.backward()
         speeds = layer_speeds(model)[:-1]
         norms = layer_grad_norms(model)[:-1]
@@ -443,7 +490,7 @@ class _AutodiffRun:
         for name, b in model.named_buffers():
             if b is not None:
                 b.data[...] = saved[name]
-        return speeds, norms, float(loss.item())
+        return speeds, norms, float(loss.item()), acts
 
     def weight_norms(self) -> np.ndarray:
         """‖W^l‖ of the hidden layers, current weights."""
@@ -466,7 +513,7 @@ class _AutodiffRun:
         return value
 
     def monitor(self) -> GradientMonitor:
-        return GradientMonitor(self.model, every=1, activations=False)
+        return GradientMonitor(self.model, every=1)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         self.model.eval()
@@ -513,6 +560,9 @@ def learning_speed_experiment(
             for ``"normal"``), or a callable ``init(shape, rng) -> array``.
         cost: ``"quadratic"`` (logistic output layer) or ``"cross-entropy"`` (softmax).
         epochs, batch_size, lr: plain mini-batch gradient descent, shuffled by ``seed``.
+            With ``batch_norm`` a last batch of a single example is left out of the epoch
+            (PyTorch's ``DataLoader(drop_last=True)`` for that one case): BatchNorm1d cannot
+            normalize one value per feature.
         train_size, test_size: keep the first n examples of each split.
         seed: draws the weights and the batch order (same for both engines).
         engine: ``"classic"``, ``"autodiff"``, or ``"auto"`` (classic unless batch_norm or
@@ -535,6 +585,11 @@ def learning_speed_experiment(
     engine = _choose_engine(engine, activation, batch_norm, clip)
     x, y = ds.x_train, ds.y_train
     n = len(x)
+    if batch_norm and (batch_size < 2 or n < 2):
+        raise ConfigError(
+            "batch normalization needs at least 2 examples per batch and in the training set, "
+            f"got batch size {batch_size} and {n} training examples"
+        )
     net = _classic_network(sizes, activation, init, cost, seed)
     if engine == "classic":
         run: _ClassicRun | _AutodiffRun = _ClassicRun(net, x, y)
@@ -548,15 +603,17 @@ def learning_speed_experiment(
     speeds: list[np.ndarray] = []
     norms: list[np.ndarray] = []
     weight_norms: list[np.ndarray] = []
+    act_tables: list[np.ndarray] = []
     losses: list[float] = []
     xs: list[int] = []
     diverged = False
     with np.errstate(all="ignore"):
         if record == "epoch":
-            s, g, j = run.measure()
+            s, g, j, a = run.measure()
             speeds.append(s)
             norms.append(g)
             weight_norms.append(run.weight_norms())
+            act_tables.append(a)
             losses.append(j)
             xs.append(0)
             diverged = not (math.isfinite(j) and np.isfinite(s).all())
@@ -566,16 +623,19 @@ def learning_speed_experiment(
             order = order_rng.permutation(n)
             for lo in range(0, n, batch_size):
                 rows = order[lo : lo + batch_size]
+                if batch_norm and len(rows) == 1:
+                    continue  # only the last batch can be this short (batch_size >= 2)
                 j = run.step(x[rows], targets[rows], lr, monitor)
                 if not math.isfinite(j):
                     diverged = True
                     break
             if record == "epoch" and not diverged:
-                s, g, j = run.measure()
+                s, g, j, a = run.measure()
                 diverged = not (math.isfinite(j) and np.isfinite(s).all())
                 speeds.append(s)
                 norms.append(g)
                 weight_norms.append(run.weight_norms())
+                act_tables.append(a)
                 losses.append(j)
                 xs.append(epoch)
             if on_epoch is not None:
@@ -593,6 +653,7 @@ def learning_speed_experiment(
         if len(ds.x_test):
             test_acc = _accuracy(run.predict(ds.x_test), ds.y_test)
     n_hidden = len(sizes) - 2
+    acts = np.array(act_tables, float).reshape(-1, 4, n_hidden) if act_tables else None
     return SpeedResult(
         dataset=ds.name,
         sizes=sizes,
@@ -618,6 +679,10 @@ def learning_speed_experiment(
         diverged=diverged,
         records=records,
         weight_norms=np.array(weight_norms, float).reshape(-1, n_hidden),
+        act_mean=None if acts is None else acts[:, 0],
+        act_std=None if acts is None else acts[:, 1],
+        saturated=None if acts is None else acts[:, 2],
+        dead=None if acts is None else acts[:, 3],
     )
 
 
