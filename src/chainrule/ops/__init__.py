@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule import backend
 from chainrule.engine import autograd
 from chainrule.engine import tensor as _tensor_module
 from chainrule.engine.tensor import Tensor, as_array, promote
@@ -360,13 +361,40 @@ def log_softmax(x: Any, axis: int = -1) -> Tensor:
     return LogSoftmax.apply(x, axis=axis)
 
 
-def cross_entropy(logits: Tensor, target: Any) -> Tensor:
-    """Mean softmax cross-entropy of (m, C) logits against int labels (m,) or targets (m, C).
+def cross_entropy(
+    logits: Tensor,
+    target: Any,
+    *,
+    weight: Any = None,
+    ignore_index: int = -100,
+    label_smoothing: float = 0.0,
+    reduction: str = "mean",
+) -> Tensor:
+    """Softmax cross-entropy of (m, C) logits against int labels (m,) or probabilities (m, C),
+    as PyTorch's ``F.cross_entropy``.
+
+    ``weight`` (one per class) scales each example's loss by its class's weight, and the mean
+    divides by the sum of those weights; labels equal to ``ignore_index`` count for nothing;
+    ``label_smoothing`` ε mixes the target with the uniform distribution, (1 - ε) y + ε / C.
+    ``reduction`` is ``"mean"``, ``"sum"`` or ``"none"`` (one loss per example). The plain
+    mean is one fused node whose gradient is (softmax(logits) - y) / m.
+
+    Labels already on the GPU are neither range-checked nor searched for ``ignore_index``:
+    reading them back would stall the device every step. Host labels always are.
 
     >>> import chainrule as cr
     >>> cr.cross_entropy(cr.tensor([[0.0, 0.0]]), [1]).item()  # doctest: +ELLIPSIS
     0.693...
+    >>> loss = cr.cross_entropy(cr.tensor([[2.0, 0.0], [0.0, 1.0]]), [0, -100], label_smoothing=0.1)
+    >>> round(loss.item(), 4)
+    0.2269
     """
+    if reduction not in ("mean", "sum", "none"):
+        raise ConfigError(f"cross_entropy: reduction must be mean, sum or none, got {reduction!r}")
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ConfigError(
+            f"cross_entropy: label_smoothing must lie in [0, 1], got {label_smoothing!r}"
+        )
     logits = _t(logits)
     labels_on_host = not _on_device(raw(target))
     target = _target_like(logits, target, "cross_entropy")
@@ -374,22 +402,94 @@ def cross_entropy(logits: Tensor, target: Any) -> Tensor:
         raise ShapeError(f"cross_entropy needs (batch, classes) logits, got shape {logits.shape}")
     _check_batch(logits, "cross_entropy")
     m, classes = logits.shape
+    ignored = False
     if target.dtype.kind in "iu":
         if target.shape != (m,):
             raise ShapeError(
                 f"cross_entropy: {m} rows of logits but labels of shape {target.shape}"
             )
-        # Labels already on the GPU are not range-checked: reading them back would stall
-        # the device every step. Host labels (the usual case) always are.
-        if labels_on_host and target.size:
-            low, high = int(target.min()), int(target.max())
-            if low < 0 or high >= classes:
-                raise ShapeError(
-                    f"cross_entropy: labels must lie in [0, {classes - 1}], got {low}..{high}"
-                )
+        if labels_on_host:
+            ignored = _check_labels(target, classes, ignore_index)
     elif target.shape != logits.shape:
         raise ShapeError(f"cross_entropy: logits {logits.shape} but targets {target.shape}")
-    return SoftmaxCrossEntropy.apply(logits, target=target)
+    if weight is None and not label_smoothing and not ignored and reduction != "none":
+        loss = SoftmaxCrossEntropy.apply(logits, target=target)
+        return loss if reduction == "mean" else loss * float(m)
+    return _cross_entropy_rows(
+        logits, target, _class_weights(weight, logits), ignore_index, label_smoothing, reduction
+    )
+
+
+def _check_labels(labels: Any, classes: int, ignore_index: int) -> bool:
+    """Raise unless every label is a class or ``ignore_index``; True if some are ignored."""
+    if not labels.size:
+        return False
+    low, high = int(labels.min()), int(labels.max())
+    if low >= 0 and high < classes:  # the usual case: one pass each for min and max
+        return 0 <= ignore_index < classes and bool((labels == ignore_index).any())
+    outside = labels[(labels < 0) | (labels >= classes)]
+    if (outside != ignore_index).any():
+        bad = outside[outside != ignore_index]
+        raise ShapeError(
+            f"cross_entropy: labels must lie in [0, {classes - 1}] or be "
+            f"ignore_index={ignore_index}, got {int(bad.min())}..{int(bad.max())} among them"
+        )
+    return True
+
+
+def _class_weights(weight: Any, logits: Tensor) -> Any:
+    if weight is None:
+        return None
+    weight = np.asarray(raw(weight)) if not _on_device(raw(weight)) else raw(weight)
+    if weight.ndim != 1 or weight.dtype.kind not in "iuf":
+        raise ConfigError(
+            f"cross_entropy: weight must be one number per class, got {weight.dtype} of "
+            f"shape {weight.shape}"
+        )
+    if weight.shape != (logits.shape[1],):
+        raise ShapeError(
+            f"cross_entropy: {logits.shape[1]} classes but weight of shape {weight.shape}"
+        )
+    return backend.to_device(weight.astype(logits.dtype), logits.device)
+
+
+def _cross_entropy_rows(
+    logits: Tensor,
+    target: Any,
+    weight: Any,
+    ignore_index: int,
+    smoothing: float,
+    reduction: str,
+) -> Tensor:
+    """The general form, from tensor ops: one loss per example, weighted, then reduced."""
+    m, classes = logits.shape
+    xp = backend.get_array_module(logits.data)
+    log_probs = log_softmax(logits, -1)
+    if target.dtype.kind == "f":
+        y = target * (1 - smoothing) + smoothing / classes if smoothing else target
+        if weight is not None:
+            y = y * weight
+        rows = -(log_probs * y).sum(axis=-1)
+        count = float(m)
+    else:
+        keep = target != ignore_index
+        safe = xp.where(keep, target, 0)
+        counts = keep.astype(logits.dtype)  # each example's weight: w[label], 0 if ignored
+        if weight is not None:
+            counts = counts * weight[safe]
+        rows = log_probs[xp.arange(m), safe] * (-(1 - smoothing) * counts)
+        if smoothing:
+            per_class = log_probs if weight is None else log_probs * weight
+            rows = rows + per_class.sum(axis=-1) * (-(smoothing / classes) * keep)
+        count = float(counts.sum()) if reduction == "mean" else 1.0
+        if reduction == "mean" and count == 0:
+            raise ShapeError(
+                "cross_entropy: no example counts (every label is ignore_index or has weight "
+                "0), so the mean is 0/0"
+            )
+    if reduction == "none":
+        return rows
+    return rows.sum() if reduction == "sum" else rows.sum() / count
 
 
 def binary_cross_entropy_with_logits(logits: Tensor, target: Any) -> Tensor:
