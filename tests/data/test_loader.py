@@ -70,6 +70,18 @@ def test_drop_last():
     assert len(exact) == 4 and len(list(exact)) == 4
 
 
+def test_min_batch_skips_only_a_shorter_last_batch():
+    x, y = make_data(21)
+    loader = DataLoader(x, y, batch_size=5, shuffle=True, seed=1, min_batch=2)
+    assert len(loader) == 4 and loader.n_used == 20
+    assert [len(yb) for _, yb in loader] == [5, 5, 5, 5]
+    x, y = make_data(22)
+    kept = DataLoader(x, y, batch_size=5, min_batch=2)
+    assert [len(yb) for _, yb in kept] == [5, 5, 5, 5, 2] and len(kept) == 5
+    with pytest.raises(ConfigError, match="min_batch"):
+        DataLoader(x, y, batch_size=5, min_batch=0)
+
+
 def test_batch_larger_than_data():
     x, y = make_data(3)
     assert len(DataLoader(x, y, batch_size=10)) == 1

@@ -17,8 +17,9 @@ class DataLoader:
     With ``shuffle=True`` each pass draws a fresh permutation from the loader's own
     ``numpy.random.Generator`` (``rng``, or one made from ``seed``), so two loaders built with
     the same seed give the same order, epoch after epoch. ``drop_last`` skips a final batch
-    smaller than ``batch_size``. ``len(loader)`` is the number of batches per pass. ``y`` may
-    be ``None`` (batches are then ``(x_batch, None)``).
+    smaller than ``batch_size``; ``min_batch`` skips one smaller than that (``min_batch=2``
+    for batch normalization, which cannot normalize a single example). ``len(loader)`` is the
+    number of batches per pass. ``y`` may be ``None`` (batches are then ``(x_batch, None)``).
 
     >>> loader = DataLoader(np.arange(10.0).reshape(5, 2), np.arange(5), batch_size=2)
     >>> len(loader), [yb.tolist() for _, yb in loader]
@@ -35,11 +36,16 @@ class DataLoader:
         seed: int | None = None,
         rng: np.random.Generator | None = None,
         drop_last: bool = False,
+        min_batch: int = 1,
     ) -> None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer):
             raise ConfigError(f"batch_size must be a positive integer, got {batch_size!r}")
         if batch_size < 1:
             raise ConfigError(f"batch_size must be a positive integer, got {batch_size}")
+        if isinstance(min_batch, bool) or not isinstance(min_batch, int | np.integer):
+            raise ConfigError(f"min_batch must be a positive integer, got {min_batch!r}")
+        if min_batch < 1:
+            raise ConfigError(f"min_batch must be a positive integer, got {min_batch}")
         if seed is not None and rng is not None:
             raise ConfigError("DataLoader: pass seed= or rng=, not both")
         if rng is not None and not isinstance(rng, np.random.Generator):
@@ -58,20 +64,26 @@ class DataLoader:
         self.batch_size = int(batch_size)
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
+        self.min_batch = int(min_batch)
         self.rng = rng if rng is not None else np.random.default_rng(seed)
 
     @property
     def n_examples(self) -> int:
-        """Number of examples in one full pass (before ``drop_last``)."""
+        """Number of examples in one full pass (before ``drop_last`` and ``min_batch``)."""
         return int(self.x.shape[0])
 
+    @property
+    def n_used(self) -> int:
+        """Number of examples a pass yields: a short last batch may be skipped."""
+        n = self.n_examples
+        rest = n % self.batch_size
+        return n - rest if rest and (self.drop_last or rest < self.min_batch) else n
+
     def __len__(self) -> int:
-        full, rest = divmod(self.n_examples, self.batch_size)
-        return full + (1 if rest and not self.drop_last else 0)
+        return -(-self.n_used // self.batch_size)
 
     def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
-        n = self.n_examples
-        stop = n - n % self.batch_size if self.drop_last else n
+        n, stop = self.n_examples, self.n_used
         if self.shuffle:
             order = self.rng.permutation(n)
             for start in range(0, stop, self.batch_size):
