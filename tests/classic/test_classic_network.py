@@ -218,3 +218,16 @@ def test_evaluate_is_cost_and_accuracy():
     y = np.random.default_rng(2).integers(0, 3, size=20)
     j, acc = net.evaluate(x, y)
     assert j == pytest.approx(net.cost(x, y)) and acc == net.accuracy(x, y)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_classic_sigmoid_equals_the_engines_in_both_tails(dtype):
+    """Both engines compute σ alike, so they saturate alike (the tanh form rounded σ(-20) in
+    float32 to 0)."""
+    from chainrule.classic.activations import ACTIVATIONS
+    from chainrule.ops import arrays
+
+    z = np.array([-100.0, -40.0, -20.0, -1.0, 0.0, 1.0, 20.0, 100.0], dtype=dtype)
+    ours = ACTIVATIONS["sigmoid"].fn(z.copy())
+    np.testing.assert_array_equal(ours, arrays.sigmoid(z))
+    assert ours[2] > 0

@@ -85,12 +85,16 @@ _CONST = _Constants()
 
 
 def _sigmoid(z: Array, out: Array | None = None) -> Array:
-    # σ(z) = 1 / (1 + e^(-z)) = (1 + tanh(z/2)) / 2, computed in place in `out`.
-    _, half, one = _CONST[z.dtype.char]
-    a = np.multiply(z, half, out)
-    np.tanh(a, a)
+    # σ(z) = 1 / (1 + e^(-z)), in place in `out`: the autodiff engine's formula, so both
+    # engines saturate alike. It keeps σ's relative precision in the left tail, where
+    # (1 + tanh(z/2)) / 2 rounds to 0 (σ(-20) in float32); far left e^(-z) overflows to inf
+    # and σ to its limit 0.
+    one = _CONST[z.dtype.char][2]
+    a = np.negative(z, out)
+    with np.errstate(over="ignore"):
+        np.exp(a, a)
     np.add(a, one, a)
-    np.multiply(a, half, a)
+    np.reciprocal(a, a)
     return a
 
 
