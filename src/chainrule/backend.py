@@ -41,7 +41,11 @@ def set_default_dtype(dtype: Any) -> None:
 
 
 def cupy_module() -> types.ModuleType:
-    """Import CuPy, or explain in one line why it cannot be used."""
+    """Import CuPy, or explain in one line why it cannot be used.
+
+    >>> cupy_module().__name__  # doctest: +SKIP
+    'cupy'
+    """
     try:
         import cupy
     except ImportError as exc:  # pragma: no cover - depends on the machine
@@ -52,7 +56,11 @@ def cupy_module() -> types.ModuleType:
 
 
 def get_array_module(array: Any) -> types.ModuleType:
-    """``numpy`` for host arrays, ``cupy`` for device arrays (without importing CuPy needlessly)."""
+    """``numpy`` for host arrays, ``cupy`` for device arrays (without importing CuPy needlessly).
+
+    >>> get_array_module(np.zeros(2)).__name__
+    'numpy'
+    """
     if isinstance(array, np.ndarray | np.generic):
         return np
     if type(array).__module__.startswith("cupy"):
@@ -61,12 +69,20 @@ def get_array_module(array: Any) -> types.ModuleType:
 
 
 def device_of(array: Any) -> str:
-    """``"cpu"`` or ``"cuda"``."""
+    """``"cpu"`` or ``"cuda"``.
+
+    >>> device_of(np.zeros(2))
+    'cpu'
+    """
     return "cuda" if type(array).__module__.startswith("cupy") else "cpu"
 
 
 def to_device(array: Any, device: str) -> Any:
-    """Move an array to ``"cpu"`` or ``"cuda"`` (a no-op when it is there already)."""
+    """Move an array to ``"cpu"`` or ``"cuda"`` (a no-op when it is there already).
+
+    >>> a = np.zeros(2); to_device(a, "cpu") is a
+    True
+    """
     device = str(device).split(":")[0]
     if device == "cpu":
         return array.get() if device_of(array) == "cuda" else array

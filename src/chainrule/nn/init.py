@@ -64,7 +64,11 @@ __all__ = [
 
 
 def as_generator(rng: Seed) -> np.random.Generator:
-    """A ``Generator`` as given, or a new one from an int seed (or from OS entropy for None)."""
+    """A ``Generator`` as given, or a new one from an int seed (or from OS entropy for None).
+
+    >>> as_generator(7).random() == as_generator(7).random()
+    True
+    """
     if isinstance(rng, np.random.Generator):
         return rng
     if rng is None or isinstance(rng, int | np.integer | np.random.SeedSequence):
@@ -161,13 +165,21 @@ def _fan(target: Target, mode: str, initializer: str) -> int:
 def normal(
     target: Target, rng: Seed = None, mean: float = 0.0, std: float = 1.0, *, dtype: Any = None
 ) -> Any:
-    """N(mean, std²); the default N(0, 1) is the lecture's (and Nielsen's) initialization."""
+    """N(mean, std²); the default N(0, 1) is the lecture's (and Nielsen's) initialization.
+
+    >>> bool((normal((2, 3), rng=0) == normal((2, 3), rng=0)).all())
+    True
+    """
     values = as_generator(rng).normal(mean, std, size=_shape_of(target))
     return _fill(target, values, dtype)
 
 
 def normal_scaled(target: Target, rng: Seed = None, *, dtype: Any = None) -> Any:
-    """N(0, 1/fan_in): each z starts with about the variance of one input."""
+    """N(0, 1/fan_in): each z starts with about the variance of one input.
+
+    >>> round(float(normal_scaled((1000, 100), rng=0).std()), 2)
+    0.1
+    """
     std = 1.0 / math.sqrt(_fan(target, "fan_in", "normal_scaled"))
     return normal(target, rng, 0.0, std, dtype=dtype)
 
@@ -175,7 +187,12 @@ def normal_scaled(target: Target, rng: Seed = None, *, dtype: Any = None) -> Any
 def uniform(
     target: Target, rng: Seed = None, a: float = 0.0, b: float = 1.0, *, dtype: Any = None
 ) -> Any:
-    """U(a, b)."""
+    """U(a, b).
+
+    >>> w = uniform((100,), rng=0, a=2.0, b=3.0)
+    >>> bool(2.0 <= w.min() and w.max() <= 3.0)
+    True
+    """
     values = as_generator(rng).uniform(a, b, size=_shape_of(target))
     return _fill(target, values, dtype)
 
@@ -183,7 +200,11 @@ def uniform(
 def xavier_uniform(
     target: Target, rng: Seed = None, gain: float = 1.0, *, dtype: Any = None
 ) -> Any:
-    """Glorot: U(-r, r) with r = gain · sqrt(6 / (fan_in + fan_out))."""
+    """Glorot: U(-r, r) with r = gain · sqrt(6 / (fan_in + fan_out)).
+
+    >>> w = Tensor(np.zeros((3, 4))); xavier_uniform(w, rng=0) is w
+    True
+    """
     fan_in, fan_out = compute_fans(target)
     _nonzero(fan_in + fan_out, target, "fan_in + fan_out", "xavier_uniform")
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
@@ -191,7 +212,11 @@ def xavier_uniform(
 
 
 def xavier_normal(target: Target, rng: Seed = None, gain: float = 1.0, *, dtype: Any = None) -> Any:
-    """Glorot: N(0, σ²) with σ = gain · sqrt(2 / (fan_in + fan_out))."""
+    """Glorot: N(0, σ²) with σ = gain · sqrt(2 / (fan_in + fan_out)).
+
+    >>> round(float(xavier_normal((400, 400), rng=0).std()), 2)
+    0.05
+    """
     fan_in, fan_out = compute_fans(target)
     _nonzero(fan_in + fan_out, target, "fan_in + fan_out", "xavier_normal")
     return normal(target, rng, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), dtype=dtype)
@@ -209,6 +234,10 @@ def kaiming_uniform(
     """He: U(-r, r) with r = gain · sqrt(3 / fan), gain = ``calculate_gain(nonlinearity, a)``.
 
     With ``a=sqrt(5)`` this is PyTorch's default ``Linear`` weight, U(-1/sqrt(fan_in), ...).
+
+    >>> w = kaiming_uniform((10, 25), rng=0, a=5**0.5)
+    >>> bool(abs(w).max() <= 1 / 25**0.5)
+    True
     """
     bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / _fan(target, mode, "kaiming_uniform"))
     return uniform(target, rng, -bound, bound, dtype=dtype)
@@ -223,23 +252,39 @@ def kaiming_normal(
     *,
     dtype: Any = None,
 ) -> Any:
-    """He: N(0, σ²) with σ = gain / sqrt(fan); N(0, 2/fan_in) for ReLU layers."""
+    """He: N(0, σ²) with σ = gain / sqrt(fan); N(0, 2/fan_in) for ReLU layers.
+
+    >>> round(float(kaiming_normal((500, 200), rng=0, nonlinearity="relu").std()), 2)
+    0.1
+    """
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(target, mode, "kaiming_normal"))
     return normal(target, rng, 0.0, std, dtype=dtype)
 
 
 def constant(target: Target, value: float, rng: Seed = None, *, dtype: Any = None) -> Any:
-    """Every element ``value`` (``rng`` is accepted and ignored)."""
+    """Every element ``value`` (``rng`` is accepted and ignored).
+
+    >>> constant((2,), 0.5)
+    array([0.5, 0.5], dtype=float32)
+    """
     return _fill(target, np.full(_shape_of(target), float(value)), dtype)
 
 
 def zeros(target: Target, rng: Seed = None, *, dtype: Any = None) -> Any:
-    """Every element 0 (``rng`` is accepted and ignored, so it fits ``init(shape, rng)``)."""
+    """Every element 0 (``rng`` is accepted and ignored, so it fits ``init(shape, rng)``).
+
+    >>> zeros(3)
+    array([0., 0., 0.], dtype=float32)
+    """
     return constant(target, 0.0, dtype=dtype)
 
 
 def ones(target: Target, rng: Seed = None, *, dtype: Any = None) -> Any:
-    """Every element 1."""
+    """Every element 1.
+
+    >>> ones(2, dtype="float64")
+    array([1., 1.])
+    """
     return constant(target, 1.0, dtype=dtype)
 
 

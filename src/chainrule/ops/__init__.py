@@ -144,33 +144,59 @@ def _float(x: Any) -> Tensor:
 
 # ---- arithmetic -----------------------------------------------------------------------------
 def add(a: Any, b: Any) -> Tensor:
-    """``a + b`` with broadcasting. >>> add(tensor([1.0, 2.0]), 1.0) -> tensor([2., 3.])"""
+    """``a + b`` with broadcasting.
+
+    >>> add(Tensor([1.0, 2.0]), 1.0)
+    tensor([2., 3.])
+    """
     return Add.apply(*_pair(a, b))
 
 
 def subtract(a: Any, b: Any) -> Tensor:
-    """``a - b`` with broadcasting."""
+    """``a - b`` with broadcasting.
+
+    >>> subtract(Tensor([3.0, 5.0]), Tensor([1.0, 2.0]))
+    tensor([2., 3.])
+    """
     return Sub.apply(*_pair(a, b))
 
 
 def multiply(a: Any, b: Any) -> Tensor:
-    """``a * b`` with broadcasting."""
+    """``a * b`` with broadcasting.
+
+    >>> a = Tensor([2.0, 3.0], requires_grad=True)
+    >>> multiply(a, Tensor([4.0, 5.0])).sum().backward(); a.grad
+    tensor([4., 5.])
+    """
     return Mul.apply(*_pair(a, b))
 
 
 def divide(a: Any, b: Any) -> Tensor:
-    """``a / b`` with broadcasting; true division, so integers give the default float dtype."""
+    """``a / b`` with broadcasting; true division, so integers give the default float dtype.
+
+    >>> divide(Tensor([1, 2]), 2)
+    tensor([0.5, 1. ])
+    """
     a, b = _pair(a, b)
     return Div.apply(a.as_float(), b.as_float())
 
 
 def negative(x: Any) -> Tensor:
-    """``-x``."""
+    """``-x``.
+
+    >>> negative(Tensor([1.0, -2.0]))
+    tensor([-1.,  2.])
+    """
     return Neg.apply(_t(x))
 
 
 def power(base: Any, exponent: Any) -> Tensor:
-    """``base ** exponent``; a constant exponent makes one ``Pow`` node."""
+    """``base ** exponent``; a constant exponent makes one ``Pow`` node.
+
+    >>> x = Tensor(3.0, requires_grad=True)
+    >>> power(x, 2).backward(); x.grad
+    tensor(6.)
+    """
     if exponent_is_constant(exponent) and isinstance(base, Tensor):
         if base.dtype.kind in "iub" and isinstance(exponent, int | np.integer):
             return Pow.apply(base, exponent=int(exponent))  # int ** int stays int
@@ -180,52 +206,96 @@ def power(base: Any, exponent: Any) -> Tensor:
 
 # ---- elementwise ----------------------------------------------------------------------------
 def exp(x: Any) -> Tensor:
-    """e ** x, elementwise."""
+    """e ** x, elementwise.
+
+    >>> exp(Tensor([0, 1]))
+    tensor([1.      , 2.718282])
+    """
     return Exp.apply(_float(x))
 
 
 def log(x: Any) -> Tensor:
-    """Natural logarithm, elementwise."""
+    """Natural logarithm, elementwise.
+
+    >>> x = Tensor([2.0, 4.0], requires_grad=True)
+    >>> log(x).sum().backward(); x.grad
+    tensor([0.5 , 0.25])
+    """
     return Log.apply(_float(x))
 
 
 def sqrt(x: Any) -> Tensor:
-    """Square root, elementwise."""
+    """Square root, elementwise.
+
+    >>> sqrt(Tensor([4.0, 9.0]))
+    tensor([2., 3.])
+    """
     return Sqrt.apply(_float(x))
 
 
 def abs(x: Any) -> Tensor:
-    """|x|, elementwise (gradient sign(x), 0 at 0)."""
+    """|x|, elementwise (gradient sign(x), 0 at 0).
+
+    >>> x = Tensor([-2.0, 0.0, 3.0], requires_grad=True)
+    >>> abs(x).sum().backward(); x.grad
+    tensor([-1.,  0.,  1.])
+    """
     return Abs.apply(_t(x))
 
 
 def erf(x: Any) -> Tensor:
-    """The error function, elementwise; its derivative is 2/sqrt(pi) e^(-x^2)."""
+    """The error function, elementwise; its derivative is 2/sqrt(pi) e^(-x^2).
+
+    >>> x = Tensor(0.0, requires_grad=True)
+    >>> erf(x).backward(); round(x.grad.item(), 4)
+    1.1284
+    """
     return Erf.apply(_float(x))
 
 
 def sin(x: Any) -> Tensor:
-    """Sine, elementwise."""
+    """Sine, elementwise.
+
+    >>> x = Tensor(0.0, requires_grad=True)
+    >>> sin(x).backward(); x.grad
+    tensor(1.)
+    """
     return Sin.apply(_float(x))
 
 
 def cos(x: Any) -> Tensor:
-    """Cosine, elementwise."""
+    """Cosine, elementwise.
+
+    >>> cos(Tensor([0.0]))
+    tensor([1.])
+    """
     return Cos.apply(_float(x))
 
 
 def maximum(a: Any, b: Any) -> Tensor:
-    """Elementwise maximum of two tensors."""
+    """Elementwise maximum of two tensors.
+
+    >>> maximum(Tensor([1.0, 5.0]), Tensor([3.0, 2.0]))
+    tensor([3., 5.])
+    """
     return Maximum.apply(*_pair(a, b))
 
 
 def minimum(a: Any, b: Any) -> Tensor:
-    """Elementwise minimum of two tensors."""
+    """Elementwise minimum of two tensors.
+
+    >>> minimum(Tensor([1.0, 5.0]), Tensor([3.0, 2.0]))
+    tensor([1., 2.])
+    """
     return Minimum.apply(*_pair(a, b))
 
 
 def clip(x: Any, min: float | None = None, max: float | None = None) -> Tensor:
-    """Limit values to [min, max] (either may be None)."""
+    """Limit values to [min, max] (either may be None).
+
+    >>> clip(Tensor([-2.0, 0.5, 3.0]), 0.0, 1.0)
+    tensor([0. , 0.5, 1. ])
+    """
     # Python floats, so a NumPy float64 bound never turns a float32 tensor into float64
     low = None if min is None else float(min)
     high = None if max is None else float(max)
@@ -233,7 +303,11 @@ def clip(x: Any, min: float | None = None, max: float | None = None) -> Tensor:
 
 
 def where(condition: Any, a: Any, b: Any) -> Tensor:
-    """``a`` where ``condition`` holds, else ``b``; ``condition`` is a constant."""
+    """``a`` where ``condition`` holds, else ``b``; ``condition`` is a constant.
+
+    >>> where([True, False], Tensor([1.0, 2.0]), 0.0)
+    tensor([1., 0.])
+    """
     ta, tb = _pair(a, b)
     condition = raw(condition)
     if isinstance(condition, np.ndarray | np.generic | bool | list):
@@ -253,32 +327,58 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
 
 # ---- activations ----------------------------------------------------------------------------
 def sigmoid(x: Any) -> Tensor:
-    """The logistic function 1 / (1 + e^-x); its derivative a (1 - a) never exceeds 0.25."""
+    """The logistic function 1 / (1 + e^-x); its derivative a (1 - a) never exceeds 0.25.
+
+    >>> x = Tensor(0.0, requires_grad=True)
+    >>> sigmoid(x).backward(); x.grad
+    tensor(0.25)
+    """
     return Sigmoid.apply(_float(x))
 
 
 def tanh(x: Any) -> Tensor:
-    """Hyperbolic tangent; derivative 1 - tanh^2, at most 1."""
+    """Hyperbolic tangent; derivative 1 - tanh^2, at most 1.
+
+    >>> x = Tensor(0.0, requires_grad=True)
+    >>> tanh(x).backward(); x.grad
+    tensor(1.)
+    """
     return Tanh.apply(_float(x))
 
 
 def relu(x: Any) -> Tensor:
-    """max(x, 0); derivative 1 for x > 0, else 0."""
+    """max(x, 0); derivative 1 for x > 0, else 0.
+
+    >>> relu(Tensor([-1.0, 2.0]))
+    tensor([0., 2.])
+    """
     return ReLU.apply(_t(x))
 
 
 def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
-    """x for x > 0, else negative_slope * x."""
+    """x for x > 0, else negative_slope * x.
+
+    >>> leaky_relu(Tensor([-100.0, 2.0]))
+    tensor([-1.,  2.])
+    """
     return LeakyReLU.apply(_t(x), slope=float(negative_slope))
 
 
 def elu(x: Any, alpha: float = 1.0) -> Tensor:
-    """x for x > 0, else alpha (e^x - 1)."""
+    """x for x > 0, else alpha (e^x - 1).
+
+    >>> elu(Tensor([-1.0, 2.0]))
+    tensor([-0.63212055,  2.        ])
+    """
     return ELU.apply(_float(x), alpha=float(alpha))
 
 
 def softplus(x: Any) -> Tensor:
-    """log(1 + e^x), computed without overflow."""
+    """log(1 + e^x), computed without overflow.
+
+    >>> softplus(Tensor([1000.0]))
+    tensor([1000.])
+    """
     return Softplus.apply(_float(x))
 
 
@@ -295,19 +395,32 @@ def gelu(x: Any, approximate: str = "none") -> Tensor:
 
 # ---- reductions -----------------------------------------------------------------------------
 def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """Sum over ``axis`` (all axes by default)."""
+    """Sum over ``axis`` (all axes by default).
+
+    >>> sum(Tensor([[1.0, 2.0], [3.0, 4.0]]), axis=0)
+    tensor([4., 6.])
+    """
     x = _t(x)
     return Sum.apply(x, axes=normalize_axes(axis, x.ndim, "sum"), keepdims=keepdims)
 
 
 def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """Mean over ``axis`` (all axes by default)."""
+    """Mean over ``axis`` (all axes by default).
+
+    >>> mean(Tensor([1.0, 2.0, 6.0]))
+    tensor(3.)
+    """
     x = _float(x)
     return Mean.apply(x, axes=normalize_axes(axis, x.ndim, "mean"), keepdims=keepdims)
 
 
 def max(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """Maximum over ``axis``; tied maxima share the gradient."""
+    """Maximum over ``axis``; tied maxima share the gradient.
+
+    >>> x = Tensor([1.0, 3.0, 3.0], requires_grad=True)
+    >>> max(x).backward(); x.grad
+    tensor([0. , 0.5, 0.5])
+    """
     x = _t(x)
     axes = normalize_axes(axis, x.ndim, "max")
     _check_not_empty(x, axes, "max")
@@ -315,7 +428,11 @@ def max(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
 
 
 def min(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """Minimum over ``axis``; tied minima share the gradient."""
+    """Minimum over ``axis``; tied minima share the gradient.
+
+    >>> min(Tensor([[1.0, 4.0], [3.0, 2.0]]), axis=1)
+    tensor([1., 2.])
+    """
     x = _t(x)
     axes = normalize_axes(axis, x.ndim, "min")
     _check_not_empty(x, axes, "min")
@@ -323,13 +440,21 @@ def min(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
 
 
 def var(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """Population variance (ddof=0) over ``axis``."""
+    """Population variance (ddof=0) over ``axis``.
+
+    >>> var(Tensor([1.0, 3.0]))
+    tensor(1.)
+    """
     x = _float(x)
     return Var.apply(x, axes=normalize_axes(axis, x.ndim, "var"), keepdims=keepdims)
 
 
 def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """log(sum(exp(x))) over ``axis``, without overflow."""
+    """log(sum(exp(x))) over ``axis``, without overflow.
+
+    >>> logsumexp(Tensor([1000.0, 1000.0]))
+    tensor(1000.6932)
+    """
     x = _float(x)
     return LogSumExp.apply(x, axes=normalize_axes(axis, x.ndim, "logsumexp"), keepdims=keepdims)
 
@@ -348,14 +473,22 @@ def _check_not_empty(x: Tensor, axes: tuple[int, ...] | None, op: str) -> None:
 
 # ---- softmax and losses ---------------------------------------------------------------------
 def softmax(x: Any, axis: int = -1) -> Tensor:
-    """exp(x) / sum(exp(x)) along ``axis``, stable for large inputs."""
+    """exp(x) / sum(exp(x)) along ``axis``, stable for large inputs.
+
+    >>> softmax(Tensor([1000.0, 1000.0]))
+    tensor([0.5, 0.5])
+    """
     x = _needs_an_axis(_float(x), "softmax")
     normalize_axes(axis, x.ndim, "softmax")
     return Softmax.apply(x, axis=axis)
 
 
 def log_softmax(x: Any, axis: int = -1) -> Tensor:
-    """log(softmax(x)) along ``axis``, computed without forming softmax."""
+    """log(softmax(x)) along ``axis``, computed without forming softmax.
+
+    >>> log_softmax(Tensor([0.0, 1000.0]))
+    tensor([-1000.,     0.])
+    """
     x = _needs_an_axis(_float(x), "log_softmax")
     normalize_axes(axis, x.ndim, "log_softmax")
     return LogSoftmax.apply(x, axis=axis)
@@ -493,7 +626,11 @@ def _cross_entropy_rows(
 
 
 def binary_cross_entropy_with_logits(logits: Tensor, target: Any) -> Tensor:
-    """Mean binary cross-entropy of sigmoid(logits) against targets in [0, 1], stable."""
+    """Mean binary cross-entropy of sigmoid(logits) against targets in [0, 1], stable.
+
+    >>> round(binary_cross_entropy_with_logits(Tensor([0.0]), [1.0]).item(), 4)
+    0.6931
+    """
     logits = _t(logits)
     target = _target_like(logits, target, "binary_cross_entropy_with_logits", float_only=True)
     if target.shape != logits.shape:
@@ -505,7 +642,11 @@ def binary_cross_entropy_with_logits(logits: Tensor, target: Any) -> Tensor:
 
 
 def quadratic_cost(a: Tensor, y: Any) -> Tensor:
-    """The lecture's J = 1/(2m) sum_i ||y_i - a_i||^2 with m = ``a.shape[0]``."""
+    """The lecture's J = 1/(2m) sum_i ||y_i - a_i||^2 with m = ``a.shape[0]``.
+
+    >>> quadratic_cost(Tensor([[1.0], [3.0]]), [[0.0], [1.0]])
+    tensor(1.25)
+    """
     a = _t(a)
     y = _target_like(a, y, "quadratic_cost", float_only=True)
     if y.shape != a.shape:
@@ -540,7 +681,11 @@ def _target_like(x: Tensor, target: Any, op: str, float_only: bool = False) -> A
 
 # ---- shapes ---------------------------------------------------------------------------------
 def reshape(x: Any, shape: Any) -> Tensor:
-    """The same elements in a new shape (one dimension may be -1)."""
+    """The same elements in a new shape (one dimension may be -1).
+
+    >>> reshape(Tensor([1.0, 2.0, 3.0, 4.0]), (2, -1)).shape
+    (2, 2)
+    """
     x = _t(x)
     shape = int_tuple(shape, "reshape")
     try:
@@ -567,7 +712,11 @@ def _reshaped_shape(shape: tuple[int, ...], new: tuple[int, ...]) -> tuple[int, 
 
 
 def flatten(x: Any, start_dim: int = 0) -> Tensor:
-    """Merge the axes from ``start_dim`` on into one."""
+    """Merge the axes from ``start_dim`` on into one.
+
+    >>> flatten(Tensor(np.zeros((2, 3, 4))), start_dim=1).shape
+    (2, 12)
+    """
     x = _t(x)
     if x.ndim == 0:
         return reshape(x, (1,))
@@ -576,7 +725,11 @@ def flatten(x: Any, start_dim: int = 0) -> Tensor:
 
 
 def squeeze(x: Any, axis: Any = None) -> Tensor:
-    """Drop axes of length 1."""
+    """Drop axes of length 1.
+
+    >>> squeeze(Tensor(np.zeros((1, 3, 1)))).shape
+    (3,)
+    """
     x = _t(x)
     axes = normalize_axes(axis, x.ndim, "squeeze")
     if axes is None:
@@ -588,7 +741,11 @@ def squeeze(x: Any, axis: Any = None) -> Tensor:
 
 
 def expand_dims(x: Any, axis: Any) -> Tensor:
-    """Insert axes of length 1 at ``axis``."""
+    """Insert axes of length 1 at ``axis``.
+
+    >>> expand_dims(Tensor([1.0, 2.0]), 0).shape
+    (1, 2)
+    """
     x = _t(x)
     new_axes = int_tuple(axis, "expand_dims")
     normalize_axes(new_axes, x.ndim + len(new_axes), "expand_dims")  # raises when out of range
@@ -596,7 +753,11 @@ def expand_dims(x: Any, axis: Any) -> Tensor:
 
 
 def transpose(x: Any, axes: Any = None) -> Tensor:
-    """Reverse (or permute, with ``axes``) the axes."""
+    """Reverse (or permute, with ``axes``) the axes.
+
+    >>> transpose(Tensor(np.zeros((2, 3, 4)))).shape, transpose(Tensor([[1.0, 2.0, 3.0]])).shape
+    ((4, 3, 2), (3, 1))
+    """
     x = _t(x)
     if axes is not None:
         axes = tuple(axes)
@@ -608,7 +769,11 @@ def transpose(x: Any, axes: Any = None) -> Tensor:
 
 
 def swapaxes(x: Any, axis1: int, axis2: int) -> Tensor:
-    """Exchange two axes."""
+    """Exchange two axes.
+
+    >>> swapaxes(Tensor(np.zeros((2, 3, 4))), 0, 2).shape
+    (4, 3, 2)
+    """
     x = _t(x)
     normalize_axes((axis1, axis2), x.ndim, "swapaxes")  # raises when out of range
     axes = list(range(x.ndim))
@@ -617,7 +782,12 @@ def swapaxes(x: Any, axis1: int, axis2: int) -> Tensor:
 
 
 def broadcast_to(x: Any, shape: Sequence[int]) -> Tensor:
-    """Broadcast to ``shape`` (NumPy's rules)."""
+    """Broadcast to ``shape`` (NumPy's rules).
+
+    >>> x = Tensor([1.0, 2.0], requires_grad=True)
+    >>> broadcast_to(x, (3, 2)).sum().backward(); x.grad
+    tensor([3., 3.])
+    """
     x = _t(x)
     shape = tuple(shape)
     try:
@@ -628,7 +798,11 @@ def broadcast_to(x: Any, shape: Sequence[int]) -> Tensor:
 
 
 def getitem(x: Tensor, index: Any) -> Tensor:
-    """``x[index]``: basic slicing and integer-array indexing."""
+    """``x[index]``: basic slicing and integer-array indexing.
+
+    >>> getitem(Tensor([10.0, 20.0, 30.0]), [2, 0])
+    tensor([30., 10.])
+    """
     if isinstance(index, Tensor):
         index = index.data
     elif isinstance(index, tuple):
@@ -654,12 +828,20 @@ def _index_on_device(index: Any) -> Any:
 
 
 def scatter(shape: tuple[int, ...], index: Any, values: Tensor) -> Tensor:
-    """Zeros of ``shape`` with ``values`` added at ``index`` (the adjoint of indexing)."""
+    """Zeros of ``shape`` with ``values`` added at ``index`` (the adjoint of indexing).
+
+    >>> scatter((4,), np.array([0, 0, 2]), Tensor([1.0, 2.0, 3.0]))
+    tensor([3., 0., 3., 0.])
+    """
     return Scatter.apply(_t(values), shape=tuple(shape), index=index)
 
 
 def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis (arrays and lists take the tensors' dtype)."""
+    """Join tensors along an existing axis (arrays and lists take the tensors' dtype).
+
+    >>> concatenate([Tensor([1.0]), [2.0, 3.0]])
+    tensor([1., 2., 3.])
+    """
     ts = _join_operands(tensors)
     if not ts:
         raise ShapeError("concatenate needs at least one tensor")
@@ -668,7 +850,11 @@ def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
 
 
 def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors of one shape along a new axis (arrays and lists take the tensors' dtype)."""
+    """Join tensors of one shape along a new axis (arrays and lists take the tensors' dtype).
+
+    >>> stack([Tensor([1.0, 2.0]), Tensor([3.0, 4.0])], axis=1).shape
+    (2, 2)
+    """
     ts = _join_operands(tensors)
     if not ts:
         raise ShapeError("stack needs at least one tensor")
@@ -728,6 +914,9 @@ def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``x @ weight.T + bias`` as one node; ``weight`` is (out, in) as in the lecture's W.
 
     An ``x`` that is not a tensor (a NumPy batch) takes the weight's dtype, as in ``matmul``.
+
+    >>> linear(Tensor([[1.0, 2.0]]), Tensor([[1.0, 1.0]]), Tensor([0.5]))
+    tensor([[3.5]])
     """
     x = _t(x, like=weight).as_float(weight.dtype)
     if weight.ndim != 2 or x.ndim == 0 or x.shape[-1] != weight.shape[1]:
@@ -754,6 +943,10 @@ def batch_norm(
 
     Returns the output and the batch mean and (biased) variance as raw arrays, which a
     ``BatchNorm1d`` module folds into its running statistics.
+
+    >>> out, m, v = batch_norm(Tensor([[1.0], [3.0]]), None, None)
+    >>> out.numpy().round(3).ravel().tolist(), m.item(), v.item()
+    ([-1.0, 1.0], 2.0, 1.0)
     """
     x = _t(x)
     if (weight is None) != (bias is None):
@@ -768,12 +961,20 @@ def batch_norm(
 
 # ---- dtypes and devices ---------------------------------------------------------------------
 def astype(x: Any, dtype: Any) -> Tensor:
-    """A copy in another dtype; the gradient flows back in the original dtype."""
+    """A copy in another dtype; the gradient flows back in the original dtype.
+
+    >>> astype(Tensor([1.0]), np.float64)
+    tensor([1.], dtype=float64)
+    """
     return AsType.apply(_t(x), dtype=dtype)
 
 
 def to_device(x: Any, device: str) -> Tensor:
-    """A copy on ``"cpu"`` or ``"cuda"``; the gradient flows back."""
+    """A copy on ``"cpu"`` or ``"cuda"``; the gradient flows back.
+
+    >>> to_device(Tensor([1.0]), "cpu").device
+    'cpu'
+    """
     return ToDevice.apply(_t(x), device=str(device).split(":")[0])
 
 
