@@ -205,13 +205,44 @@ def test_missing_file_and_directory(tmp_path):
         load_tensors(tmp_path)
 
 
-def test_bad_chainrule_metadata(tmp_path):
+@pytest.mark.parametrize(
+    "text",
+    ["{oops", "[" * 5000 + "]" * 5000, '{"format": ' + "1" * 5000 + "}"],
+    ids=["bad JSON", "nested 5000 deep", "5000-digit number"],
+)
+def test_bad_chainrule_metadata(tmp_path, text):
     from safetensors.numpy import save
 
     path = tmp_path / "m.safetensors"
-    path.write_bytes(save({"w": np.ones(1)}, metadata={"chainrule": "{oops"}))
-    with pytest.raises(ModelFileError, match="bad JSON in the 'chainrule' metadata"):
+    path.write_bytes(save({"w": np.ones(1)}, metadata={"chainrule": text}))
+    with pytest.raises(ModelFileError, match="bad JSON in the 'chainrule' metadata") as info:
         load_tensors(path)
+    assert "\n" not in str(info.value)
+
+
+def test_a_hostile_header_is_one_error(tmp_path):
+    header = b'{"w": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    path = tmp_path / "deep.safetensors"
+    path.write_bytes(len(header).to_bytes(8, "little") + header)
+    with pytest.raises(ModelFileError, match="bad JSON header"):
+        load_tensors(path)
+
+
+def test_saving_through_a_symlink_updates_its_target(tmp_path):
+    (tmp_path / "real").mkdir()
+    target = tmp_path / "real" / "model.safetensors"
+    save_tensors(target, {"w": np.zeros(2)})
+    link = tmp_path / "link.safetensors"
+    link.symlink_to(target)
+    save_tensors(link, {"w": np.ones(2)})
+    assert link.is_symlink()
+    np.testing.assert_array_equal(load_tensors(target)[0]["w"], [1.0, 1.0])
+
+
+def test_a_file_name_of_250_bytes_can_be_written(tmp_path):
+    path = tmp_path / ("a" * 238 + ".safetensors")
+    save_tensors(path, {"w": np.ones(2)})
+    assert load_tensors(path)[0]["w"].tolist() == [1.0, 1.0]
 
 
 # --- loading never unpickles ---------------------------------------------------------------

@@ -102,16 +102,21 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes | bytearray | m
     b'abc'
     """
     path = Path(path)
-    directory = path.parent
-    mode = _final_mode(path)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    # Through a symlink, replace the file it points to, not the link itself.
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    directory = target.parent
+    mode = _final_mode(target)
+    # The temporary name stays within the 255 bytes a file name may have, however long
+    # the final one is.
+    stem = target.name.encode()[:200].decode(errors="ignore")
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{stem}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as f:
             _write_chunks(f, data)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp_name, mode)
-        os.replace(tmp_name, path)
+        os.replace(tmp_name, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp_name)
@@ -221,6 +226,10 @@ def _fail(path: Path, problem: str) -> ModelFileError:
     return ModelFileError(f"{path}: {problem}")
 
 
+def _first_line(exc: BaseException) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
 def _parse_header(path: Path, data: bytes) -> tuple[dict[str, Any], dict[str, str]]:
     """Check the header and every tensor's extent before any bytes are interpreted."""
     if len(data) < 8:
@@ -232,8 +241,10 @@ def _parse_header(path: Path, data: bytes) -> tuple[dict[str, Any], dict[str, st
         raise _fail(path, f"truncated: the header needs {n} bytes, only {len(data) - 8} follow")
     try:
         header = json.loads(data[8 : 8 + n].decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise _fail(path, f"not a safetensors file (bad JSON header: {exc})") from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        # ValueError covers JSONDecodeError and numbers too long to convert; RecursionError
+        # arrays nested thousands deep: all a damaged or hostile file, never a traceback
+        raise _fail(path, f"not a safetensors file (bad JSON header: {_first_line(exc)})") from None
     if not isinstance(header, dict):
         raise _fail(path, "not a safetensors file (the header is not a JSON object)")
     meta = header.pop("__metadata__", None) or {}
@@ -290,8 +301,10 @@ def load_tensors(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], d
         return arrays, dict(raw_meta)
     try:
         metadata = json.loads(raw_meta[METADATA_KEY])
-    except json.JSONDecodeError as exc:
-        raise _fail(path, f"bad JSON in the {METADATA_KEY!r} metadata: {exc}") from None
+    except (ValueError, RecursionError) as exc:
+        raise _fail(
+            path, f"bad JSON in the {METADATA_KEY!r} metadata: {_first_line(exc)}"
+        ) from None
     if not isinstance(metadata, dict):
         raise _fail(path, f"the {METADATA_KEY!r} metadata is not a JSON object")
     return arrays, metadata

@@ -252,6 +252,14 @@ def test_broken_states(net):
         Network.from_state(state)
     with raises(ModelFileError, "config"):
         Network.from_state({"arrays": {}})
+    state = net.state()
+    state["arrays"]["W1"] = np.full((16, 64), 1e39)  # finite as float64, inf as float32
+    with raises(ModelFileError, "'W1'", "NaN or Inf as float32"):
+        Network.from_state(state)
+    state = net.state()
+    state["arrays"]["b1"] = np.zeros(16, np.int32)
+    with raises(ModelFileError, "'b1'", "int32, not floats"):
+        Network.from_state(state)
 
 
 def test_step_with_gradients_of_a_deeper_network(net):

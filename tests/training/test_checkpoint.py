@@ -80,6 +80,9 @@ class _Payload:
         ("bad config", "bad training config"),
         ("wrong shapes", "shape"),
         ("nan weights", "'model.0.weight' holds NaN or Inf"),
+        ("float32 overflow", "'0.weight' does not fit in float32"),
+        ("int weights", "'model.0.weight' holds int32 values, not floats"),
+        ("huge layers", "need 75000000010 weights, the file holds"),
         ("no input statistics", "standardizes its inputs but lacks input.mean"),
         ("half the statistics", "only one of input.mean and input.std"),
     ],
@@ -104,6 +107,19 @@ def test_unreadable_model_files(saved, tmp_path, capsys, kind, message):
     elif kind == "wrong shapes":
         arrays, meta = serialization.load_tensors(good)
         arrays["model.0.weight"] = np.zeros((3, 3), np.float32)
+        save_tensors(path, arrays, meta)
+    elif kind == "float32 overflow":  # finite in float64, inf once cast to the model's float32
+        arrays, meta = serialization.load_tensors(good)
+        arrays["model.0.weight"] = arrays["model.0.weight"].astype(np.float64)
+        arrays["model.0.weight"][0, 0] = 1e39
+        save_tensors(path, arrays, meta)
+    elif kind == "int weights":
+        arrays, meta = serialization.load_tensors(good)
+        arrays["model.0.weight"] = arrays["model.0.weight"].view(np.int32)
+        save_tensors(path, arrays, meta)
+    elif kind == "huge layers":  # must fail before a 4 TB network is allocated
+        arrays, meta = serialization.load_tensors(good)
+        meta["config"]["layers"] = [64, 1_000_000_000, 10]
         save_tensors(path, arrays, meta)
     elif kind == "nan weights":
         arrays, meta = serialization.load_tensors(good)

@@ -573,7 +573,18 @@ class Network:
                         f"network state array {name!r} has shape {value.shape}, "
                         f"expected {target[l - 1].shape} for sizes {list(net.sizes)}"
                     )
-                target[l - 1] = np.ascontiguousarray(value, dtype=net.dtype)
+                if value.dtype.kind != "f":
+                    raise ModelFileError(
+                        f"network state array {name!r} holds {value.dtype}, not floats"
+                    )
+                with np.errstate(over="ignore", invalid="ignore"):
+                    converted = np.ascontiguousarray(value, dtype=net.dtype)
+                if not np.isfinite(converted).all():
+                    raise ModelFileError(
+                        f"network state array {name!r} holds values that are NaN or Inf as "
+                        f"{net.dtype}"
+                    )
+                target[l - 1] = converted
         return net
 
     # ----------------------------------------------------------------- internals

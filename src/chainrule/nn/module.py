@@ -406,7 +406,13 @@ class Module:
             elif value.dtype.kind not in "biuf":  # strings, objects: no number to copy
                 problems.append(f"{key!r} holds {value.dtype} values, not numbers")
             else:  # converted now, so that nothing is written unless everything converts
-                values[key] = value.astype(tensor.dtype, copy=False)
+                with np.errstate(over="ignore", invalid="ignore"):
+                    converted = value.astype(tensor.dtype, copy=False)
+                if converted.dtype.kind == "f" and not np.array_equal(
+                    np.isfinite(converted), np.isfinite(value)
+                ):
+                    problems.append(f"{key!r} does not fit in {tensor.dtype} (it overflows)")
+                values[key] = converted
         if problems:
             raise ModelFileError(
                 f"cannot load the state dict into {type(self).__name__}: " + "; ".join(problems)

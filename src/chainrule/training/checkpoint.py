@@ -7,6 +7,7 @@ training config, the epochs done, the history and the random generators' states,
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,7 +106,20 @@ def load(path: str | Path) -> Checkpoint:
 
 def restore(checkpoint: Checkpoint, path: str | Path = "<checkpoint>") -> Learner:
     """A learner with the checkpoint's weights and optimizer state."""
+    layers = checkpoint.config.layers
+    weights = sum(a * b + b for a, b in itertools.pairwise(layers))
+    stored = sum(array.size for array in checkpoint.arrays.values())
+    if weights > stored:  # checked before the network is built: its size comes from the file
+        raise ModelFileError(
+            f"{path}: the layers {list(layers)} need {weights} weights, the file holds "
+            f"{stored} numbers in all"
+        )
     learner = build_learner(checkpoint.config)
+    expected, _ = learner.state()
+    for name, array in checkpoint.arrays.items():
+        want = expected.get(name)
+        if want is not None and want.dtype.kind == "f" and array.dtype.kind != "f":
+            raise ModelFileError(f"{path}: {name!r} holds {array.dtype} values, not floats")
     try:
         learner.load_state(checkpoint.arrays, checkpoint.values)
     except ChainruleError as exc:
@@ -117,6 +131,10 @@ def restore(checkpoint: Checkpoint, path: str | Path = "<checkpoint>") -> Learne
         ) from None
     if checkpoint.config.standardize and learner.input_stats is None:
         raise ModelFileError(f"{path}: the model standardizes its inputs but lacks input.mean")
+    for name, array in learner.state()[0].items():
+        # after the cast to the model's dtype: 1e39 is finite in float64, inf in float32
+        if array.dtype.kind == "f" and not np.isfinite(array).all():
+            raise ModelFileError(f"{path}: {name!r} holds values that are NaN or Inf as floats")
     return learner
 
 
