@@ -150,6 +150,29 @@ def test_save_path_is_checked_before_training(digits, tmp_path):
         train(TrainConfig(epochs=1), data=digits, save=tmp_path)
 
 
+def test_a_folder_that_cannot_be_written_fails_before_training(digits, tmp_path, monkeypatch):
+    """Permissions are tried by writing (root passes every os.access check)."""
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("chainrule.training.loop.tempfile.TemporaryFile", refuse)
+    steps = []
+    with pytest.raises(ConfigError, match=r"cannot write in .*Permission denied"):
+        train(
+            TrainConfig(epochs=1),
+            data=digits,
+            save=tmp_path / "m.safetensors",
+            on_batch=lambda *args: steps.append(1),
+        )
+    assert steps == []
+
+
+def test_batch_norm_needs_two_examples_per_batch(digits):
+    with pytest.raises(ConfigError, match="at least 2 examples per batch"):
+        train(TrainConfig(epochs=1, engine="autodiff", batch_norm=True, batch_size=1), data=digits)
+
+
 @pytest.mark.parametrize("name", list(RESUMABLE))
 def test_ctrl_c_then_resume_equals_an_uninterrupted_run(digits, tmp_path, same_run, name):
     config = RESUMABLE[name]

@@ -8,6 +8,7 @@ ends with exactly the weights of an uninterrupted one.
 from __future__ import annotations
 
 import math
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.data import Dataset, check_features, load, train_test_split
+from chainrule.data import DataLoader, Dataset, check_features, load, train_test_split
 from chainrule.errors import ConfigError, DataError, ModelFileError, NonFiniteError
 from chainrule.training import checkpoint as ckpt
 from chainrule.training.config import TrainConfig
@@ -191,6 +192,11 @@ def train(
     data = data if data is not None else load_data(config)
     check_data(config, data)
     splits = make_splits(config, data)
+    if config.batch_norm and (config.batch_size < 2 or len(splits.train[0]) < 2):
+        raise ConfigError(
+            "batch norm needs at least 2 examples per batch and in the training set, got "
+            f"batch size {config.batch_size} and {len(splits.train[0])} training examples"
+        )
     shuffle_rng = np.random.default_rng([config.seed, 1])
     if resume is not None:
         state = ckpt.load(resume)
@@ -258,33 +264,30 @@ def _run_epoch(
     on_batch: BatchCallback | None,
 ) -> float:
     x, y = train_split
-    order = rng.permutation(len(x))
-    starts = range(0, len(x), config.batch_size)
-    used = len(x)
-    if config.batch_norm and len(starts) > 1 and used % config.batch_size == 1:
-        # Batch norm cannot normalize a batch of one example: drop it (a different one each
-        # epoch, the order being shuffled), as PyTorch's DataLoader(drop_last=True) would.
-        starts, used = starts[:-1], used - 1
+    # Batch norm cannot normalize a batch of one example: such a last batch is skipped (a
+    # different example each epoch, the order being shuffled).
+    batches = DataLoader(
+        x, y, config.batch_size, shuffle=True, rng=rng, min_batch=2 if config.batch_norm else 1
+    )
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
         bar = tqdm(
-            total=len(starts), desc=f"epoch {epoch}/{config.epochs}", leave=False, unit="batch"
+            total=len(batches), desc=f"epoch {epoch}/{config.epochs}", leave=False, unit="batch"
         )
     total = 0.0
     try:
-        for step, start in enumerate(starts):
-            idx = order[start : start + config.batch_size]
+        for step, (xb, yb) in enumerate(batches):
             with np.errstate(all="ignore"):  # divergence is reported below, once and clearly
-                loss = learner.train_batch(x[idx], y[idx])
+                loss = learner.train_batch(xb, yb)
             if not math.isfinite(loss):
                 raise NonFiniteError(
                     f"training diverged in epoch {epoch}, batch {step + 1}: the loss became "
-                    f"{loss}; lower the learning rate (--lr) or clip the gradient norm "
-                    "(--clip-norm, autodiff engine)"
+                    f"{loss}; lower the learning rate (lr, --lr) or clip the gradient norm "
+                    "(clip_norm, --clip-norm; autodiff engine)"
                 )
-            total += loss * len(idx)
+            total += loss * len(yb)
             if on_batch is not None:
                 on_batch(step, loss, learner)
             if bar is not None:
@@ -292,7 +295,7 @@ def _run_epoch(
     finally:
         if bar is not None:
             bar.close()
-    return total / used
+    return total / batches.n_used
 
 
 def _evaluate(
@@ -316,11 +319,17 @@ def _evaluate(
 
 def _check_writable(path: Path) -> None:
     """Fail before training, not after it, when the model cannot be saved where asked."""
+    where = f"save={str(path)!r} (--save)"
     if path.is_dir():
-        raise ConfigError(f"--save {path}: is a directory; name a file such as model.safetensors")
+        raise ConfigError(f"{where}: is a directory; name a file such as model.safetensors")
     folder = path.parent
     if not folder.is_dir():
-        raise ConfigError(f"--save {path}: no folder {folder}")
+        raise ConfigError(f"{where}: no folder {folder}")
+    try:  # the one sure test of a folder's permissions is to write in it
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"{where}: cannot write in {folder} ({exc.strerror or exc})") from None
 
 
 def _check_resumable(config: TrainConfig, saved: TrainConfig, path: str | Path) -> None:
