@@ -107,8 +107,21 @@ def test_truncated_file_in_folder(make_mnist):
 
 def test_train_and_test_image_sizes_must_agree(fake_mnist):
     write_idx(fake_mnist.path("test_images"), np.zeros((6, 5, 5), dtype=np.uint8))
-    with pytest.raises(DataError, match="16 pixels, test images 25"):
+    with pytest.raises(DataError, match="4x4 pixels, test images 5x5"):
         load("mnist", root=fake_mnist.root)
+    # the same number of pixels in another shape is not the same image either
+    write_idx(fake_mnist.path("test_images"), np.zeros((6, 2, 8), dtype=np.uint8))
+    with pytest.raises(DataError, match="4x4 pixels, test images 2x8"):
+        load("mnist", root=fake_mnist.root)
+
+
+@pytest.mark.parametrize("shape", [(0, 4, 4), (6, 0, 4)], ids=["no images", "empty images"])
+def test_idx_files_without_images(fake_mnist, shape):
+    write_idx(fake_mnist.path("train_images"), np.zeros(shape, dtype=np.uint8))
+    write_idx(fake_mnist.path("train_labels"), np.zeros(shape[0], dtype=np.uint8))
+    with pytest.raises(DataError, match="no images") as info:
+        load("mnist", root=fake_mnist.root)
+    assert str(fake_mnist.path("train_images")) in str(info.value)
 
 
 @pytest.mark.skipif(not FASHION_ROOT.is_dir(), reason="dataset-fashion-mnist not installed")
@@ -263,3 +276,17 @@ def test_bad_generator_options(options):
 def test_spirals_needs_two_classes():
     with pytest.raises(ConfigError, match="n_classes"):
         load("spirals", n_classes=1)
+
+
+@pytest.mark.parametrize("name", ["xor", "digits"])
+def test_a_negative_seed_is_a_config_error(name):
+    with pytest.raises(ConfigError, match="seed must be an integer of 0 or more, got -1"):
+        load(name, seed=-1)
+
+
+def test_spirals_refuse_turns_that_are_not_a_finite_number():
+    from chainrule.data import make_spirals
+
+    for turns in (float("nan"), float("inf"), "2"):
+        with pytest.raises(ConfigError, match="turns"):
+            make_spirals(9, turns=turns)

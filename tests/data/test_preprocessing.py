@@ -110,11 +110,24 @@ def test_unstratified_split():
     assert sorted(np.concatenate([xtr[:, 0], xte[:, 0]]).tolist()) == list(range(100))
 
 
-@pytest.mark.parametrize("fraction", [0.0, 1.0, -0.2, 1.5])
+@pytest.mark.parametrize("fraction", [0.0, 1.0, -0.2, 1.5, "abc", None, float("nan")])
 def test_split_bad_fraction(fraction):
     x, y = labelled()
     with pytest.raises(ConfigError, match="test_fraction"):
         train_test_split(x, y, fraction, rng=0)
+
+
+@pytest.mark.parametrize("seed", [-1, "a", 1.5])
+def test_split_bad_seed(seed):
+    x, y = labelled()
+    with pytest.raises(ConfigError, match="rng"):
+        train_test_split(x, y, 0.5, rng=seed)
+
+
+def test_standardize_refuses_nan_and_inf_naming_the_feature():
+    for bad in (np.nan, np.inf):
+        with pytest.raises(DataError, match=r"1 feature.*NaN or Inf.*feature 0"):
+            standardize(np.array([[bad, 1.0], [2.0, 3.0]]))
 
 
 def test_split_length_mismatch():

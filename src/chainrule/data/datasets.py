@@ -171,6 +171,8 @@ def _idx_pair(images_path: Path, labels_path: Path, n_classes: int) -> tuple[np.
             f"{images_path.parent}: {images.shape[0]} images in {images_path.name} but "
             f"{labels.shape[0]} labels in {labels_path.name}"
         )
+    if images.shape[0] == 0 or images[0].size == 0:
+        raise DataError(f"{images_path}: no images (shape {images.shape})")
     bad = np.flatnonzero((labels < 0) | (labels >= n_classes))
     if bad.size:
         raise DataError(
@@ -179,7 +181,11 @@ def _idx_pair(images_path: Path, labels_path: Path, n_classes: int) -> tuple[np.
         )
     # kept as bytes here: load() scales to [0, 1] after cutting to train_size/test_size,
     # so "the first 1000 images" never converts all 60000
-    return images.reshape(images.shape[0], -1), labels.astype(np.int64)
+    return images, labels.astype(np.int64)
+
+
+def _size(images: np.ndarray) -> str:
+    return "x".join(str(n) for n in images.shape[1:])
 
 
 def _mnist_format(name: str, seed: int, root: Path | None, kwargs: dict[str, Any]) -> _Parts:
@@ -190,10 +196,11 @@ def _mnist_format(name: str, seed: int, root: Path | None, kwargs: dict[str, Any
     paths = {key: _find_idx(name, folder, key) for key in _IDX_FILES}
     x_tr, y_tr = _idx_pair(paths["train_images"], paths["train_labels"], 10)
     x_te, y_te = _idx_pair(paths["test_images"], paths["test_labels"], 10)
-    if x_tr.shape[1] != x_te.shape[1]:
+    if x_tr.shape[1:] != x_te.shape[1:]:
         raise DataError(
-            f"{folder}: training images have {x_tr.shape[1]} pixels, test images {x_te.shape[1]}"
+            f"{folder}: training images are {_size(x_tr)} pixels, test images {_size(x_te)}"
         )
+    x_tr, x_te = x_tr.reshape(len(x_tr), -1), x_te.reshape(len(x_te), -1)
     names = FASHION_MNIST_CLASSES if name == "fashion-mnist" else _DIGIT_NAMES
     what = "Zalando article images" if name == "fashion-mnist" else "handwritten digits"
     text = f"{what} from IDX files in {folder}, pixels scaled to [0, 1]"
@@ -283,8 +290,8 @@ def load(
     source = _SOURCES.get(key)
     if source is None:
         raise DataError(f"unknown data set {name!r}; known: {', '.join(DATASET_NAMES)}")
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
-        raise ConfigError(f"seed must be an integer, got {seed!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ConfigError(f"seed must be an integer of 0 or more, got {seed!r}")
     x_tr, y_tr, x_te, y_te, names, text = source(
         key, int(seed), Path(root) if root is not None else None, kwargs
     )

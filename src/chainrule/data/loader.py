@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from chainrule.errors import ConfigError, DataError
+from chainrule.seeding import as_generator
 
 __all__ = ["DataLoader"]
 
@@ -50,6 +51,8 @@ class DataLoader:
             raise ConfigError("DataLoader: pass seed= or rng=, not both")
         if rng is not None and not isinstance(rng, np.random.Generator):
             raise ConfigError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+        if rng is None:
+            rng = as_generator(seed, "seed")
         x = np.asarray(x)
         if x.ndim == 0:
             raise DataError("DataLoader: x must have a leading example axis, got a scalar")
@@ -65,7 +68,7 @@ class DataLoader:
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
         self.min_batch = int(min_batch)
-        self.rng = rng if rng is not None else np.random.default_rng(seed)
+        self.rng = rng
 
     @property
     def n_examples(self) -> int:

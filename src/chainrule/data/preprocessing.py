@@ -13,6 +13,7 @@ import numpy as np
 from numpy.typing import DTypeLike
 
 from chainrule.errors import ConfigError, DataError
+from chainrule.seeding import as_generator
 
 __all__ = [
     "FeatureStats",
@@ -100,6 +101,12 @@ def standardize(
         raise DataError(
             f"standardize: x_train must be a non-empty (m, n) array, got {x_train.shape}"
         )
+    if not np.isfinite(x_train).all():
+        bad = np.flatnonzero(~np.isfinite(x_train).all(axis=0))
+        raise DataError(
+            f"standardize: {bad.size} feature(s) of x_train hold NaN or Inf; the first is "
+            f"feature {bad[0]}"
+        )
     mean = x_train.mean(axis=0, dtype=np.float64)
     std = x_train.std(axis=0, dtype=np.float64)
     std = np.where(std < eps, 1.0, std)
@@ -138,10 +145,11 @@ def train_test_split(
     >>> sorted(yte.tolist())
     [0, 0, 1, 1]
     """
-    if not 0.0 < float(test_fraction) < 1.0:
-        raise ConfigError(f"test_fraction must be between 0 and 1 (exclusive), got {test_fraction}")
-    if not isinstance(rng, np.random.Generator):
-        rng = np.random.default_rng(rng)
+    if not isinstance(test_fraction, int | float | np.number) or not 0 < test_fraction < 1:
+        raise ConfigError(
+            f"test_fraction must be a number between 0 and 1 (exclusive), got {test_fraction!r}"
+        )
+    rng = as_generator(rng)
     x = np.asarray(x)
     y = np.asarray(y)
     m = x.shape[0] if x.ndim else 0

@@ -13,12 +13,13 @@ import math
 import numpy as np
 
 from chainrule.errors import ConfigError
+from chainrule.seeding import as_generator
 
 __all__ = ["make_circles", "make_moons", "make_spirals", "make_xor"]
 
 
 def _generator(rng: np.random.Generator | int) -> np.random.Generator:
-    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    return as_generator(rng)
 
 
 def _check(n_samples: int, noise: float, n_classes: int, maker: str) -> None:
@@ -91,6 +92,8 @@ def make_spirals(
     if isinstance(n_classes, bool) or not isinstance(n_classes, int | np.integer) or n_classes < 2:
         raise ConfigError(f"spirals: n_classes must be an integer >= 2, got {n_classes!r}")
     _check(n_samples, noise, int(n_classes), "spirals")
+    if not isinstance(turns, int | float | np.number) or not math.isfinite(turns):
+        raise ConfigError(f"spirals: turns must be a finite number, got {turns!r}")
     rng = _generator(rng)
     parts = []
     for c, size in enumerate(_class_sizes(n_samples, int(n_classes))):

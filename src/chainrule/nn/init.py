@@ -38,7 +38,7 @@ from typing import Any, TypeAlias
 
 import numpy as np
 
-from chainrule import backend
+from chainrule import backend, seeding
 from chainrule.engine.tensor import Tensor
 from chainrule.errors import ConfigError
 
@@ -69,11 +69,7 @@ def as_generator(rng: Seed) -> np.random.Generator:
     >>> as_generator(7).random() == as_generator(7).random()
     True
     """
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is None or isinstance(rng, int | np.integer | np.random.SeedSequence):
-        return np.random.default_rng(rng)
-    raise ConfigError(f"rng must be a numpy.random.Generator, an int seed or None, got {rng!r}")
+    return seeding.as_generator(rng)
 
 
 def _shape_of(target: Target) -> tuple[int, ...]:
