@@ -55,6 +55,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `chainrule derive ... | head`: the reader left, fine
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:
+        # A file the command could not read or write (a full disk, a folder where a file
+        # should go): the operating system's one line, naming the file, not a traceback.
+        name = exc.filename2 or exc.filename  # a rename names its destination second
+        where = f"{name}: " if name else ""
+        print(f"chainrule {args.command}: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

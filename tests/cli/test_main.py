@@ -1,0 +1,31 @@
+"""The command line's last line of defence: errors of the operating system."""
+
+from __future__ import annotations
+
+import pytest
+
+from chainrule.cli import derive
+
+
+@pytest.mark.parametrize(
+    ("error", "shown"),
+    [
+        (
+            IsADirectoryError(21, "Is a directory", "out/.r.tmp", None, "out/report.html"),
+            "out/report.html: Is a directory",
+        ),
+        (
+            OSError(28, "No space left on device", "out/lab.json"),
+            "out/lab.json: No space left on device",
+        ),
+    ],
+    ids=["rename onto a folder", "full disk"],
+)
+def test_a_file_error_is_one_line_naming_the_file(cli, monkeypatch, error, shown):
+    def fail(args):
+        raise error
+
+    monkeypatch.setattr(derive, "run", fail)
+    run = cli("derive", "y = x", "--at", "x=1")
+    assert run.code == 2
+    assert run.error_line == f"chainrule derive: error: {shown}"
