@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import re
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -142,3 +143,20 @@ def test_edges_do_not_run_through_other_boxes(make) -> None:
                     continue
                 rect = (box.x, box.y, box.width, box.height)
                 assert not _segment_hits_rect(p, q, rect), (route.edge, box.name)
+
+
+def test_two_drawings_in_one_page_have_distinct_ids_and_each_is_reproducible() -> None:
+    first = to_svg(derive("y = x1 * x2", at={"x1": 2, "x2": 3}))
+    second = to_svg(derive("y = x1 + x2", at={"x1": 2, "x2": 3}))
+    ids = [re.findall(r'id="([^"]+)"', svg) for svg in (first, second)]
+    assert ids[0] and ids[1] and not set(ids[0]) & set(ids[1])
+    assert first == to_svg(derive("y = x1 * x2", at={"x1": 2, "x2": 3}))
+
+
+def test_long_names_keep_both_ends_in_their_boxes() -> None:
+    a = cr.tensor(1.0, requires_grad=True, name="activation_of_the_first_hidden_layer_1")
+    b = cr.tensor(2.0, requires_grad=True, name="activation_of_the_first_hidden_layer_2")
+    svg = to_svg(trace(a * b))
+    texts = [t.text for t in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}text")]
+    titles = [t for t in texts if t and t.startswith("activation_of")]
+    assert len(titles) == 2 and len(set(titles)) == 2 and all("~" in t for t in titles)

@@ -11,6 +11,7 @@ name and formula, its op, its value and its gradient; each edge carries its loca
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 from dataclasses import dataclass
@@ -116,11 +117,14 @@ def to_svg(expl: Explanation) -> str:
     """
     lay = layout(expl)
     w, h = _ceil(lay.width), _ceil(lay.height)
+    # Ids are global in an HTML page that holds several drawings: one from the drawing's own
+    # content keeps them apart and the output reproducible.
+    arrow = "chainrule-arrow-" + hashlib.sha1(to_dot(expl).encode()).hexdigest()[:10]
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" '
         f'viewBox="0 0 {w} {h}" font-family="{FONT_FAMILY}" font-size="{FONT_SIZE}" '
         'xml:space="preserve">',
-        '<defs><marker id="chainrule-arrow" viewBox="0 0 10 10" refX="10" refY="5" '
+        f'<defs><marker id="{arrow}" viewBox="0 0 10 10" refX="10" refY="5" '
         'markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" '
         'fill="#666"/></marker></defs>',
         f'<rect x="0" y="0" width="{w}" height="{h}" fill="white"/>',
@@ -129,7 +133,7 @@ def to_svg(expl: Explanation) -> str:
         pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in r.points)
         out.append(
             f'<polyline points="{pts}" fill="none" stroke="#888" stroke-width="1.2" '
-            'marker-end="url(#chainrule-arrow)"/>'
+            f'marker-end="url(#{arrow})"/>'
         )
     for r in lay.routes:
         x, y, bw, bh = r.label_box
@@ -560,7 +564,11 @@ def _kind(node: Node, output: str) -> str:
 
 
 def _clip(text: str, limit: int = MAX_TEXT) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "~"
+    # both ends kept: long names often differ only at the end (loss_layer_1, loss_layer_2)
+    if len(text) <= limit:
+        return text
+    head = (limit - 1) // 2
+    return text[:head] + "~" + text[len(text) - (limit - 1 - head) :]
 
 
 def _box_size(lines: tuple[str, ...]) -> tuple[float, float]:
