@@ -52,18 +52,9 @@ def positive_int(text: str) -> int:
 
 def print_json(payload: Any) -> None:
     """``payload`` as strict JSON on stdout; NaN and Inf (a diverged run) become null."""
-    json.dump(finite_json(payload), sys.stdout, indent=2, default=_jsonable, allow_nan=False)
+    # finite_json has turned NumPy values into Python ones; anything else (a Path) as text
+    json.dump(finite_json(payload), sys.stdout, indent=2, default=str, allow_nan=False)
     sys.stdout.write("\n")
-
-
-def _jsonable(value: Any) -> Any:
-    import numpy as np
-
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    return str(value)
 
 
 def show_progress(args: argparse.Namespace) -> bool:

@@ -144,12 +144,8 @@ class Optimizer:
     def _evaluate(closure: Callable[[], Any] | None) -> Any:
         if closure is None:
             return None
-        previous = engine_state.grad_enabled
-        engine_state.grad_enabled = True
-        try:
+        with engine_state.enable_grad():
             return closure()
-        finally:
-            engine_state.grad_enabled = previous
 
     def _temp(self, p: Tensor) -> Any:
         """A scratch array like ``p.data``, kept between steps (recreated if ``p`` changed)."""

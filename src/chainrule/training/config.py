@@ -7,12 +7,15 @@ from dataclasses import asdict, dataclass, fields
 from numbers import Integral
 from typing import Any
 
+from chainrule.classic.activations import ACTIVATIONS as _CLASSIC_ACTIVATIONS
+from chainrule.classic.costs import COSTS
+from chainrule.classic.initializers import INITIALIZERS
 from chainrule.errors import ConfigError
 
 ENGINES = ("classic", "autodiff")
-ACTIVATIONS = ("sigmoid", "tanh", "relu")
-COSTS = ("quadratic", "cross-entropy")
-INITS = ("normal", "normal-scaled", "xavier", "he")
+# the network's tables are the one list of each; the identity is an output activation only
+ACTIVATIONS = tuple(name for name in _CLASSIC_ACTIVATIONS if name != "identity")
+INITS = tuple(INITIALIZERS)
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop")
 SCHEDULES = ("constant", "cosine", "step")
 
