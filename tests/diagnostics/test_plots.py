@@ -81,3 +81,15 @@ def test_no_pyplot():
     assert "matplotlib.pyplot" not in sys.modules or not hasattr(plots, "plt")
     with pytest.raises(Exception, match="quantity"):
         plots.plot_layer_norms(None, quantity="nope")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("suffix", [".png", ".svg", ".pdf"])
+def test_saving_the_same_plot_twice_gives_the_same_bytes(tmp_path, digits, suffix):
+    r = learning_speed_experiment(digits, [64, 8, 8, 10], epochs=1, batch_size=20)
+    fig = plots.plot_learning_speeds(r, tmp_path / f"first{suffix}")
+    plots.plot_learning_speeds(r, tmp_path / f"second{suffix}")
+    plots.save_figure(fig, tmp_path / f"again{suffix}")
+    first = (tmp_path / f"first{suffix}").read_bytes()
+    assert first == (tmp_path / f"second{suffix}").read_bytes()
+    assert first == (tmp_path / f"again{suffix}").read_bytes()
+    assert b"Date" not in first  # a PDF stamped with its CreationDate would differ tomorrow

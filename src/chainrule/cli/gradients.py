@@ -122,11 +122,10 @@ def network_sizes(args: argparse.Namespace, data: Any) -> list[int]:
 
 
 def write_plot(fig: Any, path: str) -> None:
-    """The figure into ``path`` (format by suffix), atomically."""
-    from chainrule.report.html import figure_bytes
-    from chainrule.serialization import atomic_write_bytes
+    """The figure into ``path`` (format by suffix), atomically and reproducibly."""
+    from chainrule.diagnostics.plots import save_figure
 
-    atomic_write_bytes(path, figure_bytes(fig, Path(path).suffix.lower().lstrip(".")))
+    save_figure(fig, path)
 
 
 @contextmanager

@@ -1,9 +1,10 @@
 """Adapters that read a model for the monitor: its layers, gradients, weights and hooks.
 
-:class:`_ClassicAdapter` reads a classic :class:`chainrule.classic.Network`;
-:class:`_ModuleAdapter` reads an ``nn`` model made of Linear (+ BatchNorm1d) + activation
+:class:`ClassicAdapter` reads a classic :class:`chainrule.classic.Network`;
+:class:`ModuleAdapter` reads an ``nn`` model made of Linear (+ BatchNorm1d) + activation
 modules. Both list the layers with weights as :class:`~chainrule.diagnostics.records.LayerInfo`.
-``_host`` turns a tensor's data (on the CPU or the GPU) into a NumPy array.
+:func:`host` turns a tensor's data (on the CPU or the GPU) into a NumPy array. These are the
+package's internal API: the monitor, the statistics and the experiments share them.
 """
 
 from __future__ import annotations
@@ -12,27 +13,35 @@ from typing import Any
 
 import numpy as np
 
-from chainrule import backend
+from chainrule import backend, nn
+from chainrule.classic import Network
 from chainrule.diagnostics.records import LayerInfo
 from chainrule.errors import ConfigError
 
 Array = np.ndarray
 
-# nn module class names -> the activation they apply (duck-typed: nn sits beside us).
-_ACTIVATION_MODULES = {
-    "Sigmoid": "sigmoid",
-    "Tanh": "tanh",
-    "ReLU": "relu",
-    "LeakyReLU": "leaky_relu",
-    "ELU": "elu",
-    "GELU": "gelu",
-    "Softplus": "softplus",
-    "Identity": "identity",
+# activation module -> the name of the σ it applies, as LayerInfo and the statistics spell it
+ACTIVATION_MODULES: dict[type[nn.Module], str] = {
+    nn.Sigmoid: "sigmoid",
+    nn.Tanh: "tanh",
+    nn.ReLU: "relu",
+    nn.LeakyReLU: "leaky_relu",
+    nn.ELU: "elu",
+    nn.GELU: "gelu",
+    nn.Softplus: "softplus",
+    nn.Identity: "identity",
 }
-_BATCH_NORM_MODULES = {"BatchNorm1d"}
 
 
-def _host(array: Any) -> Array:
+def activation_name(module: Any) -> str | None:
+    """The σ an activation module applies (``None`` if ``module`` is not one)."""
+    for cls, name in ACTIVATION_MODULES.items():
+        if isinstance(module, cls):
+            return name
+    return None
+
+
+def host(array: Any) -> Array:
     """A NumPy view of a tensor's data or an array (copied from the GPU if needed)."""
     data = getattr(array, "data", array)
     if type(data) is not np.ndarray:
@@ -40,10 +49,10 @@ def _host(array: Any) -> Array:
     return data
 
 
-class _ClassicAdapter:
+class ClassicAdapter:
     """Reads a classic ``Network``: its layers, gradients and weights."""
 
-    def __init__(self, net: Any) -> None:
+    def __init__(self, net: Network) -> None:
         self.net = net
         n = net.num_layers
         acts = [net.activation.name] * (n - 1) + [net.output_activation.name]
@@ -63,20 +72,19 @@ class _ClassicAdapter:
         return self.net.weights
 
 
-class _ModuleAdapter:
+class ModuleAdapter:
     """Reads an ``nn`` model: each Linear, the BatchNorm1d and activation module after it."""
 
     def __init__(self, model: Any) -> None:
         self.model = model
         groups: list[dict[str, Any]] = []
         for name, module in model.named_modules():
-            kind = type(module).__name__
-            if kind == "Linear":
+            if isinstance(module, nn.Linear):
                 groups.append({"name": name, "linear": module, "bn": None, "act": None})
             elif groups and groups[-1]["act"] is None:
-                if kind in _BATCH_NORM_MODULES and groups[-1]["bn"] is None:
+                if isinstance(module, nn.BatchNorm1d) and groups[-1]["bn"] is None:
                     groups[-1]["bn"] = module
-                elif kind in _ACTIVATION_MODULES:
+                elif activation_name(module) is not None:
                     groups[-1]["act"] = module
         if not groups:
             raise ConfigError(
@@ -94,7 +102,7 @@ class _ModuleAdapter:
                     l,
                     int(w.shape[1]),
                     int(w.shape[0]),
-                    _ACTIVATION_MODULES[type(act).__name__] if act is not None else None,
+                    activation_name(act),
                     kind="Linear",
                     batch_norm=g["bn"] is not None,
                     hidden=l < n,
@@ -113,14 +121,14 @@ class _ModuleAdapter:
                 continue
             param = getattr(owner, "bias", None)
             if param is not None and param.grad is not None:
-                return _host(param.grad)
+                return host(param.grad)
             if owner is g["bn"] and param is not None:
                 return None  # β exists but has no gradient yet
         return None
 
     def weight_grad(self, l: int) -> Array | None:
         grad = self.groups[l]["linear"].weight.grad
-        return None if grad is None else _host(grad)
+        return None if grad is None else host(grad)
 
     def stats_module(self, l: int) -> Any:
         """The module whose output is a^l: the activation, else BatchNorm, else the Linear."""
@@ -128,11 +136,11 @@ class _ModuleAdapter:
         return g["act"] or g["bn"] or g["linear"]
 
 
-def _is_classic(model: Any) -> bool:
-    return hasattr(model, "learning_speeds") and hasattr(model, "biases")
+def is_classic(model: Any) -> bool:
+    return isinstance(model, Network)
 
 
-def _remove_handle(handle: Any) -> None:
+def remove_handle(handle: Any) -> None:
     if hasattr(handle, "remove"):
         handle.remove()
     elif callable(handle):

@@ -203,141 +203,189 @@ def diagnose(
     >>> diagnose(mon.records).kinds
     ['healthy']
     """
-    findings: list[Finding] = []
     if records.n_records == 0:
         return Diagnosis([Finding("healthy", (), "nothing recorded yet", {}, REMEDIES["healthy"])])
-    names = records.layers
     hidden = np.flatnonzero(records.hidden)
+    findings: list[Finding] = []
+    bad_rows = _bad_rows(records)
+    if bad_rows.size:
+        findings.append(_non_finite(records, bad_rows))
+    finite_rows = np.setdiff1d(np.arange(records.n_records), bad_rows)
+    ratio, finding = _layer_ratio(records, hidden, finite_rows, vanishing_ratio, exploding_ratio)
+    if finding is not None:
+        findings.append(finding)
+    if "exploding" not in [f.kind for f in findings]:
+        finding = _growth(records, finite_rows, growth_factor)
+        if finding is not None:
+            findings.append(finding)
+    rows = finite_rows if finite_rows.size else np.arange(records.n_records)
+    stalled = _stalled(records, hidden, finite_rows)
+    findings += _activation_findings(
+        records, hidden, rows, stalled, saturated_fraction, dead_fraction
+    )
+    if not findings:
+        findings.append(_healthy(records, hidden, rows, ratio, finite_rows.size))
+    return Diagnosis(findings)
 
-    # --- NaN / Inf ------------------------------------------------------------------------
+
+def _bad_rows(records: GradientRecords) -> np.ndarray:
+    """The records with NaN/Inf in the loss, the activations or the gradients."""
     # A NaN loss means "not recorded"; a NaN loss from a real pass also makes NaN gradients,
     # which the counts catch. Inf norms are overflows of finite (huge) values: counted too.
-    speeds_bad = np.isinf(records.speeds)
-    grads_bad = np.isinf(records.grad_norms)
-    bad_rows = np.flatnonzero(
+    return np.flatnonzero(
         (records.nonfinite > 0).any(axis=1)
         | np.isinf(records.loss)
-        | speeds_bad.any(axis=1)
-        | grads_bad.any(axis=1)
+        | np.isinf(records.speeds).any(axis=1)
+        | np.isinf(records.grad_norms).any(axis=1)
     )
-    if bad_rows.size:
-        row = int(bad_rows[0])
-        layer_idx = np.flatnonzero((records.nonfinite[row] > 0) | speeds_bad[row] | grads_bad[row])
-        layers = tuple(names[i] for i in layer_idx)
-        where = ", ".join(layers) if layers else "the loss"
-        findings.append(
-            Finding(
-                "non_finite",
-                layers,
-                f"NaN/Inf first recorded at step {int(records.steps[row])} in {where}",
-                {
-                    "step": int(records.steps[row]),
-                    "counts": records.nonfinite[row].tolist(),
-                    "records_affected": int(bad_rows.size),
-                },
-                REMEDIES["non_finite"],
-            )
-        )
-    finite_rows = np.setdiff1d(np.arange(records.n_records), bad_rows)
 
-    # --- vanishing / exploding across layers ----------------------------------------------
+
+def _non_finite(records: GradientRecords, bad_rows: np.ndarray) -> Finding:
+    """NaN/Inf: where it was first recorded."""
+    row = int(bad_rows[0])
+    bad = (records.nonfinite[row] > 0) | np.isinf(records.speeds[row])
+    bad |= np.isinf(records.grad_norms[row])
+    layers = tuple(records.layers[i] for i in np.flatnonzero(bad))
+    where = ", ".join(layers) if layers else "the loss"
+    return Finding(
+        "non_finite",
+        layers,
+        f"NaN/Inf first recorded at step {int(records.steps[row])} in {where}",
+        {
+            "step": int(records.steps[row]),
+            "counts": records.nonfinite[row].tolist(),
+            "records_affected": int(bad_rows.size),
+        },
+        REMEDIES["non_finite"],
+    )
+
+
+def _layer_ratio(
+    records: GradientRecords,
+    hidden: np.ndarray,
+    finite_rows: np.ndarray,
+    vanishing_ratio: float,
+    exploding_ratio: float,
+) -> tuple[float, Finding | None]:
+    """The first/last hidden-layer ratio (NaN if there is none) and the finding it gives:
+    vanishing or exploding across the layers."""
+    if hidden.size < 2 or not finite_rows.size:
+        return math.nan, None
+    names = records.layers
     # With batch normalization the β speed of a layer below a BatchNorm is the batch sum of
     # an error whose batch mean was removed: small by construction. Compare the relative
     # weight gradients ‖∂J/∂W‖/‖W‖ there instead.
-    normalized = bool(records.batch_norm[hidden].any()) if hidden.size else False
+    normalized = bool(records.batch_norm[hidden].any())
     measure = "relative weight gradient ‖∂J/∂W‖/‖W‖" if normalized else "speed ‖∂J/∂b‖"
-    ratio = math.nan
-    if hidden.size >= 2 and finite_rows.size:
-        first, last = int(hidden[0]), int(hidden[-1])
-        if normalized:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                speeds = records.grad_norms[finite_rows] / records.weight_norms[finite_rows]
-        else:
-            speeds = records.speeds[finite_rows]
+    first, last = int(hidden[0]), int(hidden[-1])
+    if normalized:
         with np.errstate(divide="ignore", invalid="ignore"):
-            ratios = speeds[:, first] / speeds[:, last]
-        no_ratio = int(np.count_nonzero((speeds[:, first] == 0) & (speeds[:, last] == 0)))
-        if np.count_nonzero(np.isfinite(ratios)) > no_ratio:
-            ratio = _median(ratios)
-        per_layer = [_median(speeds[:, i]) for i in hidden]
-        numbers = {
-            "measure": measure,
-            "ratio": ratio,
-            "speeds": per_layer,
-            "layers": [names[i] for i in hidden],
-            "factor_per_layer": ratio ** (1.0 / (hidden.size - 1)) if ratio > 0 else math.nan,
-        }
-        if ratio < vanishing_ratio:
-            findings.append(
-                Finding(
-                    "vanishing",
-                    (names[first], names[last]),
-                    f"{names[first]} learns {_fmt(1 / ratio) if ratio > 0 else 'infinitely'}x "
-                    f"more slowly than {names[last]} ({measure}: "
-                    + ", ".join(_fmt(s) for s in per_layer)
-                    + ", first hidden layer first)",
-                    numbers,
-                    REMEDIES["vanishing"],
-                )
-            )
-        elif ratio > exploding_ratio:
-            findings.append(
-                Finding(
-                    "exploding",
-                    (names[first], names[last]),
-                    f"the speed grows toward the input: {names[first]} is {_fmt(ratio)}x "
-                    f"{names[last]} ({measure}: " + ", ".join(_fmt(s) for s in per_layer) + ")",
-                    numbers,
-                    REMEDIES["exploding"],
-                )
-            )
+            speeds = records.grad_norms[finite_rows] / records.weight_norms[finite_rows]
+    else:
+        speeds = records.speeds[finite_rows]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = speeds[:, first] / speeds[:, last]
+    no_ratio = int(np.count_nonzero((speeds[:, first] == 0) & (speeds[:, last] == 0)))
+    ratio = _median(ratios) if np.count_nonzero(np.isfinite(ratios)) > no_ratio else math.nan
+    per_layer = [_median(speeds[:, i]) for i in hidden]
+    numbers = {
+        "measure": measure,
+        "ratio": ratio,
+        "speeds": per_layer,
+        "layers": [names[i] for i in hidden],
+        "factor_per_layer": ratio ** (1.0 / (hidden.size - 1)) if ratio > 0 else math.nan,
+    }
+    if ratio < vanishing_ratio:
+        message = (
+            f"{names[first]} learns {_fmt(1 / ratio) if ratio > 0 else 'infinitely'}x "
+            f"more slowly than {names[last]} ({measure}: "
+            + ", ".join(_fmt(s) for s in per_layer)
+            + ", first hidden layer first)"
+        )
+        kind = "vanishing"
+    elif ratio > exploding_ratio:
+        message = (
+            f"the speed grows toward the input: {names[first]} is {_fmt(ratio)}x "
+            f"{names[last]} ({measure}: " + ", ".join(_fmt(s) for s in per_layer) + ")"
+        )
+        kind = "exploding"
+    else:
+        return ratio, None
+    return ratio, Finding(kind, (names[first], names[last]), message, numbers, REMEDIES[kind])
 
-    # --- exploding across steps -----------------------------------------------------------
+
+def _growth(
+    records: GradientRecords, finite_rows: np.ndarray, growth_factor: float
+) -> Finding | None:
+    """Exploding across the steps: a gradient overflowed to Inf, or the largest gradient
+    norm grew more than ``growth_factor`` times from the first finite record to the last."""
+    names = records.layers
     norms = records.grad_norms
     overflow = np.isinf(norms) | np.isinf(records.speeds)
     if overflow.any():
         row, col = (int(i) for i in np.argwhere(overflow)[0])
-        if "exploding" not in [f.kind for f in findings]:
-            findings.append(
-                Finding(
-                    "exploding",
-                    (names[col],),
-                    f"the gradient of {names[col]} overflowed to Inf at step "
-                    f"{int(records.steps[row])}",
-                    {"step": int(records.steps[row])},
-                    REMEDIES["exploding"],
-                )
-            )
-    elif finite_rows.size >= 2:
-        start = np.nanmax(norms[finite_rows[0]]) if np.isfinite(norms[finite_rows[0]]).any() else 0
-        end = np.nanmax(norms[finite_rows[-1]]) if np.isfinite(norms[finite_rows[-1]]).any() else 0
-        growth = end / start if start > 0 else math.nan
-        if growth > growth_factor and "exploding" not in [f.kind for f in findings]:
-            col = int(np.nanargmax(norms[finite_rows[-1]]))
-            findings.append(
-                Finding(
-                    "exploding",
-                    (names[col],),
-                    f"the largest gradient norm grew {_fmt(growth)}x from step "
-                    f"{int(records.steps[finite_rows[0]])} to step "
-                    f"{int(records.steps[finite_rows[-1]])} (now {_fmt(end)}, in {names[col]})",
-                    {"growth": growth, "start": float(start), "end": float(end)},
-                    REMEDIES["exploding"],
-                )
-            )
+        return Finding(
+            "exploding",
+            (names[col],),
+            f"the gradient of {names[col]} overflowed to Inf at step {int(records.steps[row])}",
+            {"step": int(records.steps[row])},
+            REMEDIES["exploding"],
+        )
+    if finite_rows.size < 2:
+        return None
+    first, last = norms[finite_rows[0]], norms[finite_rows[-1]]
+    start = np.nanmax(first) if np.isfinite(first).any() else 0
+    end = np.nanmax(last) if np.isfinite(last).any() else 0
+    growth = end / start if start > 0 else math.nan
+    if not growth > growth_factor:
+        return None
+    col = int(np.nanargmax(last))
+    return Finding(
+        "exploding",
+        (names[col],),
+        f"the largest gradient norm grew {_fmt(growth)}x from step "
+        f"{int(records.steps[finite_rows[0]])} to step "
+        f"{int(records.steps[finite_rows[-1]])} (now {_fmt(end)}, in {names[col]})",
+        {"growth": growth, "start": float(start), "end": float(end)},
+        REMEDIES["exploding"],
+    )
 
-    # --- stalled layers: no gradient at all -----------------------------------------------
-    stalled: list[int] = []
-    if finite_rows.size:
-        zero = records.speeds[finite_rows] == 0
-        zero &= (records.grad_norms[finite_rows] == 0) | np.isnan(records.grad_norms[finite_rows])
-        stalled = [int(i) for i in hidden if zero[-1, i] and 2 * zero[:, i].sum() >= zero.shape[0]]
+
+def _stalled(
+    records: GradientRecords, hidden: np.ndarray, finite_rows: np.ndarray
+) -> tuple[list[int], int, int]:
+    """The hidden layers no gradient reaches: ‖∂J/∂b‖ and ‖∂J/∂W‖ exactly 0 (or not
+    recorded) at the last finite record and at half of them or more. Returns their indices,
+    how many records had the first of them at 0, and how many finite records there are."""
+    if not finite_rows.size:
+        return [], 0, 0
+    zero = records.speeds[finite_rows] == 0
+    zero &= (records.grad_norms[finite_rows] == 0) | np.isnan(records.grad_norms[finite_rows])
+    stalled = [int(i) for i in hidden if zero[-1, i] and 2 * zero[:, i].sum() >= zero.shape[0]]
+    zero_records = int(zero[:, stalled[0]].sum()) if stalled else 0
+    return stalled, zero_records, zero.shape[0]
+
+
+def _activation_findings(
+    records: GradientRecords,
+    hidden: np.ndarray,
+    rows: np.ndarray,
+    stalled: tuple[list[int], int, int],
+    saturated_fraction: float,
+    dead_fraction: float,
+) -> list[Finding]:
+    """Saturation and dead units of the hidden layers, from the activation statistics of
+    ``rows``; the ``stalled`` layers (see :func:`_stalled`) join the saturation finding when
+    they are all logistic/tanh (σ' underflowed to 0), else the dead units one."""
+    names = records.layers
+    layers_stalled, zero_records, n_records = stalled
     stalled_kind = "dead_units"
-    if stalled and all(records.activations[i] in ("sigmoid", "tanh") for i in stalled):
+    if layers_stalled and all(
+        records.activations[i] in ("sigmoid", "tanh") for i in layers_stalled
+    ):
         stalled_kind = "saturation"
 
-    # --- saturation and dead units (hidden layers) ----------------------------------------
-    rows = finite_rows if finite_rows.size else np.arange(records.n_records)
+    findings = []
     for kind, fractions, limit, label in (
         ("saturation", records.saturated, saturated_fraction, "saturated activations (σ' ≈ 0)"),
         ("dead_units", records.dead, dead_fraction, "dead ReLU units (0 for the whole batch)"),
@@ -345,24 +393,20 @@ def diagnose(
         medians = [(names[i], _median(fractions[rows, i])) for i in hidden]
         over = [(n, f) for n, f in medians if f > limit]
         parts = [f"{label}: " + ", ".join(f"{n} {f:.0%}" for n, f in over)] if over else []
-        numbers = {"fractions": dict(over)}
+        numbers: dict[str, Any] = {"fractions": dict(over)}
         layers = [n for n, _ in over]
-        if stalled and kind == stalled_kind:
-            zero_records = int(zero[:, stalled[0]].sum())
+        if layers_stalled and kind == stalled_kind:
             parts.append(
                 "no gradient reaches "
-                + ", ".join(names[i] for i in stalled)
-                + f" (‖∂J/∂b‖ and ‖∂J/∂W‖ exactly 0 in {zero_records} of {zero.shape[0]} "
+                + ", ".join(names[i] for i in layers_stalled)
+                + f" (‖∂J/∂b‖ and ‖∂J/∂W‖ exactly 0 in {zero_records} of {n_records} "
                 "records, the last one included): the network has stopped learning there"
             )
-            numbers["stalled"] = [names[i] for i in stalled]
-            layers = [names[i] for i in hidden if names[i] in layers or i in stalled]
+            numbers["stalled"] = [names[i] for i in layers_stalled]
+            layers = [names[i] for i in hidden if names[i] in layers or i in layers_stalled]
         if parts:
             findings.append(Finding(kind, tuple(layers), "; ".join(parts), numbers, REMEDIES[kind]))
-
-    if not findings:
-        findings.append(_healthy(records, hidden, rows, ratio, finite_rows.size))
-    return Diagnosis(findings)
+    return findings
 
 
 def _healthy(

@@ -33,12 +33,17 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
-from chainrule.diagnostics.adapters import _host, _ModuleAdapter, _remove_handle
+import chainrule as cr
+from chainrule import nn, optim
+from chainrule.classic import Network
+from chainrule.classic.convert import to_sequential
+from chainrule.data import DataLoader, load, one_hot
+from chainrule.diagnostics.adapters import ModuleAdapter, host, remove_handle
 from chainrule.diagnostics.monitor import GradientMonitor
 from chainrule.diagnostics.records import GradientRecords
 from chainrule.diagnostics.stats import activation_stats, layer_grad_norms, layer_speeds
@@ -107,11 +112,6 @@ class SpeedResult:
     def layers(self) -> list[str]:
         """``"hidden layer 1"``, ... in the order of the columns of ``speeds``."""
         return [f"hidden layer {j}" for j in range(1, self.speeds.shape[1] + 1)]
-
-    @property
-    def initial_speeds(self) -> np.ndarray:
-        """The speeds at the first record (before training with ``record="epoch"``)."""
-        return self.speeds[0]
 
     @property
     def initial_ratio(self) -> float:
@@ -224,6 +224,31 @@ class ComparisonRow:
     accuracy: float
     diverged: bool
 
+    @classmethod
+    def from_result(cls, result: SpeedResult, settings: Mapping[str, Any]) -> ComparisonRow:
+        """The row of one run; ``settings`` names what the row varies (the keys of
+        :data:`GRID_KEYS`).
+
+        >>> r = learning_speed_experiment("digits", [64, 8, 8, 10], epochs=1, train_size=50)
+        >>> settings = {"activation": "sigmoid", "init": "normal-scaled", "lr": 0.5,
+        ...             "clip": None, "batch_norm": False}
+        >>> ComparisonRow.from_result(r, settings).label()
+        'sigmoid/normal-scaled lr=0.5'
+        """
+        accuracy = result.test_accuracy
+        return cls(
+            settings=dict(settings),
+            engine=result.engine,
+            first_speed=float(result.speeds[0, 0]),
+            last_speed=float(result.speeds[0, -1]),
+            ratio=result.initial_ratio,
+            final_ratio=result.final_ratio,
+            weight_ratio=result.initial_weight_ratio,
+            final_loss=result.final_loss,
+            accuracy=result.train_accuracy if accuracy is None else accuracy,
+            diverged=result.diverged,
+        )
+
     def label(self) -> str:
         """The settings in a few words, e.g. ``"relu/he lr=0.1"``."""
         s = self.settings
@@ -306,12 +331,8 @@ def _ratio(speeds: np.ndarray) -> float:
 
 def _load(dataset: Any, train_size: int | None, test_size: int | None, seed: int) -> Any:
     if isinstance(dataset, str):
-        from chainrule.data import load
-
         return load(dataset, train_size=train_size, test_size=test_size, seed=seed)
     if train_size is not None and hasattr(dataset, "x_train"):
-        from dataclasses import replace
-
         return replace(
             dataset, x_train=dataset.x_train[:train_size], y_train=dataset.y_train[:train_size]
         )
@@ -350,9 +371,9 @@ def _choose_engine(engine: str, activation: str, batch_norm: bool, clip: Any) ->
     return "classic"
 
 
-def _classic_network(sizes: Sequence[int], activation: str, init: Any, cost: str, seed: int) -> Any:
-    from chainrule.classic import Network
-
+def _classic_network(
+    sizes: Sequence[int], activation: str, init: Any, cost: str, seed: int
+) -> Network:
     output = "sigmoid" if cost == "quadratic" else None
     return Network(list(sizes), activation, cost, init, output_activation=output, seed=seed)
 
@@ -376,9 +397,11 @@ def _activation_table(acts: Sequence[np.ndarray], activation: str | None) -> np.
 class _ClassicRun:
     """Training and measuring with the classic network."""
 
-    def __init__(self, net: Any, x: np.ndarray, y: np.ndarray) -> None:
+    def __init__(self, net: Network, lr: float, x: np.ndarray, y: np.ndarray) -> None:
         self.net = net
+        self.lr = lr
         self.x, self.y = x, y
+        self.targets = y
 
     def measure(self) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
         """Hidden-layer speeds, ‖∂J/∂W‖, J and activation statistics over the training set.
@@ -395,10 +418,10 @@ class _ClassicRun:
         """‖W^l‖ of the hidden layers, current weights."""
         return np.array([np.linalg.norm(w) for w in self.net.weights[:-1]])
 
-    def step(self, xb: np.ndarray, yb: np.ndarray, lr: float, monitor: Any) -> float:
+    def step(self, xb: np.ndarray, yb: np.ndarray, monitor: Any) -> float:
         if monitor is not None:
-            return monitor.train_step(xb, yb, lr)
-        return self.net.train_step(xb, yb, lr)
+            return monitor.train_step(xb, yb, self.lr)
+        return self.net.train_step(xb, yb, self.lr)
 
     def monitor(self) -> GradientMonitor:
         return GradientMonitor(self.net, every=1)
@@ -408,12 +431,12 @@ class _ClassicRun:
 
 
 class _AutodiffRun:
-    """Training and measuring with the nn engine (Linear [+ BatchNorm1d] + activation)."""
+    """Training and measuring with the nn engine: the classic network's weights as
+    Linear [+ BatchNorm1d] + activation modules (:func:`to_sequential`)."""
 
     def __init__(
         self,
-        weights_from: Any,
-        activation: str,
+        net: Network,
         cost: str,
         batch_norm: bool,
         clip: float | None,
@@ -422,40 +445,17 @@ class _AutodiffRun:
         y: np.ndarray,
         n_classes: int,
     ) -> None:
-        import chainrule as cr
-        from chainrule import nn, optim
-        from chainrule.data import one_hot
-
-        self.cr, self.nn, self.optim = cr, nn, optim
-        act_modules = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU}
-        if activation not in act_modules and activation != "identity":
-            raise ConfigError(f"unknown activation {activation!r} for the autodiff engine")
-        dtype = weights_from.dtype
-        modules: list[Any] = []
-        self.linears: list[Any] = []
-        n = len(weights_from.weights)
-        for l, (w, b) in enumerate(zip(weights_from.weights, weights_from.biases), start=1):
-            linear = nn.Linear(w.shape[1], w.shape[0], dtype=dtype, rng=0)
-            linear.weight.data = w.copy()
-            linear.bias.data = b.copy()
-            modules.append(linear)
-            self.linears.append(linear)
-            if l < n:
-                if batch_norm:
-                    modules.append(nn.BatchNorm1d(w.shape[0], dtype=dtype))
-                if activation != "identity":
-                    modules.append(act_modules[activation]())
-            elif cost == "quadratic":
-                modules.append(nn.Sigmoid())
-        self.model = nn.Sequential(*modules)
-        self.activation = activation
-        self.cost = cost
+        self.model = to_sequential(net, batch_norm=batch_norm)
+        adapter = ModuleAdapter(self.model)
+        self.linears = [group["linear"] for group in adapter.groups]
+        # a^l of each hidden layer is the output of these modules: hooks catch it there
+        self.hidden_outputs = [adapter.stats_module(l) for l in range(len(self.linears) - 1)]
+        self.activation = net.activation.name
         self.loss_fn = nn.QuadraticCost() if cost == "quadratic" else nn.CrossEntropyLoss()
         self.clip = clip
         self.opt = optim.SGD(self.model.parameters(), lr=lr)
-        self.x = x.astype(dtype, copy=False)
-        self.targets = one_hot(y, n_classes, dtype=dtype) if cost == "quadratic" else y
-        self.y = y
+        self.x = x.astype(net.dtype, copy=False)
+        self.targets = one_hot(y, n_classes, dtype=net.dtype) if cost == "quadratic" else y
 
     def measure(self) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
         """Hidden-layer speeds, ‖∂J/∂W‖, J and activation statistics (train mode).
@@ -466,22 +466,20 @@ class _AutodiffRun:
         model = self.model
         saved = {name: b.data.copy() for name, b in model.named_buffers() if b is not None}
         model.zero_grad()
-        adapter = _ModuleAdapter(model)
-        n_hidden = len(self.linears) - 1
-        hidden_acts: list[np.ndarray] = [np.zeros((0, 0))] * n_hidden
+        hidden_acts: list[np.ndarray] = [np.zeros((0, 0))] * len(self.hidden_outputs)
 
         def keep(l: int) -> Any:
             def hook(module: Any, inputs: Any, output: Any) -> None:
-                hidden_acts[l] = _host(output)
+                hidden_acts[l] = host(output)
 
             return hook
 
-        handles = [adapter.stats_module(l).register_forward_hook(keep(l)) for l in range(n_hidden)]
+        handles = [m.register_forward_hook(keep(l)) for l, m in enumerate(self.hidden_outputs)]
         try:
-            loss = self.loss_fn(model(self.cr.tensor(self.x)), self.targets)
+            loss = self.loss_fn(model(cr.tensor(self.x)), self.targets)
         finally:
             for handle in handles:
-                _remove_handle(handle)
+                remove_handle(handle)
         acts = _activation_table(hidden_acts, self.activation)
         loss.backward()
         speeds = layer_speeds(model)[:-1]
@@ -496,15 +494,15 @@ class _AutodiffRun:
         """‖W^l‖ of the hidden layers, current weights."""
         return np.array([np.linalg.norm(lin.weight.data) for lin in self.linears[:-1]])
 
-    def step(self, xb: np.ndarray, tb: Any, lr: float, monitor: Any) -> float:
+    def step(self, xb: np.ndarray, tb: Any, monitor: Any) -> float:
         self.opt.zero_grad()
-        loss = self.loss_fn(self.model(self.cr.tensor(xb)), tb)
+        loss = self.loss_fn(self.model(cr.tensor(xb)), tb)
         loss.backward()
         value = float(loss.item())
         if monitor is not None:
             monitor.before_step(value)
         if self.clip is not None:
-            total = self.optim.clip_grad_norm_(self.model.parameters(), self.clip)
+            total = optim.clip_grad_norm_(self.model.parameters(), self.clip)
             if not math.isfinite(total):
                 return math.nan  # leave the weights: the run has diverged
         self.opt.step()
@@ -518,11 +516,46 @@ class _AutodiffRun:
     def predict(self, x: np.ndarray) -> np.ndarray:
         self.model.eval()
         try:
-            with self.cr.no_grad():
-                out = self.model(self.cr.tensor(x.astype(self.x.dtype, copy=False)))
+            with cr.no_grad():
+                out = self.model(cr.tensor(x.astype(self.x.dtype, copy=False)))
         finally:
             self.model.train()
         return np.argmax(out.numpy(), axis=1)
+
+
+@dataclass
+class _Trace:
+    """A run's records as they come, one entry per record (epoch or step)."""
+
+    speeds: list[np.ndarray] = field(default_factory=list)
+    grad_norms: list[np.ndarray] = field(default_factory=list)
+    weight_norms: list[np.ndarray] = field(default_factory=list)
+    act_tables: list[np.ndarray] = field(default_factory=list)
+    losses: list[float] = field(default_factory=list)
+    xs: list[int] = field(default_factory=list)
+
+    def add(self, run: _ClassicRun | _AutodiffRun, x: int) -> bool:
+        """Measure ``run`` over the training set as record ``x``; False once J or a speed is
+        NaN/Inf (the run has diverged)."""
+        speeds, grad_norms, loss, acts = run.measure()
+        self.speeds.append(speeds)
+        self.grad_norms.append(grad_norms)
+        self.weight_norms.append(run.weight_norms())
+        self.act_tables.append(acts)
+        self.losses.append(loss)
+        self.xs.append(x)
+        return math.isfinite(loss) and bool(np.isfinite(speeds).all())
+
+    @classmethod
+    def from_records(cls, records: GradientRecords) -> _Trace:
+        """The hidden layers of a monitor's records (no activation tables: they stay there)."""
+        return cls(
+            speeds=list(records.hidden_speeds),
+            grad_norms=list(records.grad_norms[:, records.hidden]),
+            weight_norms=list(records.weight_norms[:, records.hidden]),
+            losses=list(records.loss),
+            xs=list(records.steps),
+        )
 
 
 # --------------------------------------------------------------------------- experiments
@@ -592,68 +625,47 @@ def learning_speed_experiment(
         )
     net = _classic_network(sizes, activation, init, cost, seed)
     if engine == "classic":
-        run: _ClassicRun | _AutodiffRun = _ClassicRun(net, x, y)
-        targets: Any = y
+        run: _ClassicRun | _AutodiffRun = _ClassicRun(net, lr, x, y)
     else:
-        run = _AutodiffRun(net, activation, cost, batch_norm, clip, lr, x, y, ds.n_classes)
-        targets = run.targets
+        run = _AutodiffRun(net, cost, batch_norm, clip, lr, x, y, ds.n_classes)
     monitor = run.monitor() if record == "step" else None
-    order_rng = np.random.default_rng([seed, 1])
+    # min_batch=2: BatchNorm1d cannot normalize a last batch of one example
+    batches = DataLoader(
+        x,
+        run.targets,
+        batch_size,
+        shuffle=True,
+        rng=np.random.default_rng([seed, 1]),
+        min_batch=2 if batch_norm else 1,
+    )
 
-    speeds: list[np.ndarray] = []
-    norms: list[np.ndarray] = []
-    weight_norms: list[np.ndarray] = []
-    act_tables: list[np.ndarray] = []
-    losses: list[float] = []
-    xs: list[int] = []
+    trace = _Trace()
     diverged = False
     with np.errstate(all="ignore"):
         if record == "epoch":
-            s, g, j, a = run.measure()
-            speeds.append(s)
-            norms.append(g)
-            weight_norms.append(run.weight_norms())
-            act_tables.append(a)
-            losses.append(j)
-            xs.append(0)
-            diverged = not (math.isfinite(j) and np.isfinite(s).all())
+            diverged = not trace.add(run, 0)
         for epoch in range(1, epochs + 1):
             if diverged:
                 break
-            order = order_rng.permutation(n)
-            for lo in range(0, n, batch_size):
-                rows = order[lo : lo + batch_size]
-                if batch_norm and len(rows) == 1:
-                    continue  # only the last batch can be this short (batch_size >= 2)
-                j = run.step(x[rows], targets[rows], lr, monitor)
+            for xb, tb in batches:
+                j = run.step(xb, tb, monitor)
                 if not math.isfinite(j):
                     diverged = True
                     break
             if record == "epoch" and not diverged:
-                s, g, j, a = run.measure()
-                diverged = not (math.isfinite(j) and np.isfinite(s).all())
-                speeds.append(s)
-                norms.append(g)
-                weight_norms.append(run.weight_norms())
-                act_tables.append(a)
-                losses.append(j)
-                xs.append(epoch)
+                diverged = not trace.add(run, epoch)
             if on_epoch is not None:
                 on_epoch(epoch)
         records = monitor.records if monitor is not None else None
         if records is not None:
-            speeds = list(records.hidden_speeds)
-            norms = list(records.grad_norms[:, records.hidden])
-            losses = list(records.loss)
-            xs = list(records.steps)
-            weight_norms = list(records.weight_norms[:, records.hidden])
+            trace = _Trace.from_records(records)
             diverged = diverged or bool((records.nonfinite > 0).any())
         train_acc = _accuracy(run.predict(x), y)
         test_acc = None
         if len(ds.x_test):
             test_acc = _accuracy(run.predict(ds.x_test), ds.y_test)
     n_hidden = len(sizes) - 2
-    acts = np.array(act_tables, float).reshape(-1, 4, n_hidden) if act_tables else None
+    acts = np.array(trace.act_tables, float).reshape(-1, 4, n_hidden) if trace.act_tables else None
     return SpeedResult(
         dataset=ds.name,
         sizes=sizes,
@@ -669,16 +681,16 @@ def learning_speed_experiment(
         train_size=n,
         seed=int(seed),
         record=record,
-        x=np.array(xs, np.int64),
-        speeds=np.array(speeds, float).reshape(-1, n_hidden),
-        grad_norms=np.array(norms, float).reshape(-1, n_hidden),
-        train_loss=np.array(losses, float),
-        final_loss=float(losses[-1]) if losses else math.nan,
+        x=np.array(trace.xs, np.int64),
+        speeds=np.array(trace.speeds, float).reshape(-1, n_hidden),
+        grad_norms=np.array(trace.grad_norms, float).reshape(-1, n_hidden),
+        train_loss=np.array(trace.losses, float),
+        final_loss=float(trace.losses[-1]) if trace.losses else math.nan,
         train_accuracy=train_acc,
         test_accuracy=test_acc,
         diverged=diverged,
         records=records,
-        weight_norms=np.array(weight_norms, float).reshape(-1, n_hidden),
+        weight_norms=np.array(trace.weight_norms, float).reshape(-1, n_hidden),
         act_mean=None if acts is None else acts[:, 0],
         act_std=None if acts is None else acts[:, 1],
         saturated=None if acts is None else acts[:, 2],
@@ -752,19 +764,5 @@ def compare_remedies(
             on_epoch=on_epoch,
         )
         results.append(result)
-        accuracy = result.test_accuracy
-        rows.append(
-            ComparisonRow(
-                settings=settings,
-                engine=result.engine,
-                first_speed=float(result.speeds[0, 0]),
-                last_speed=float(result.speeds[0, -1]),
-                ratio=result.initial_ratio,
-                final_ratio=result.final_ratio,
-                weight_ratio=result.initial_weight_ratio,
-                final_loss=result.final_loss,
-                accuracy=result.train_accuracy if accuracy is None else accuracy,
-                diverged=result.diverged,
-            )
-        )
+        rows.append(ComparisonRow.from_result(result, settings))
     return ComparisonResult(ds.name, [int(s) for s in sizes], rows, results)

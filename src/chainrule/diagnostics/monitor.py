@@ -73,14 +73,15 @@ from typing import Any
 import numpy as np
 
 from chainrule.diagnostics.adapters import (
-    _ClassicAdapter,
-    _host,
-    _is_classic,
-    _ModuleAdapter,
-    _remove_handle,
+    ClassicAdapter,
+    ModuleAdapter,
+    host,
+    is_classic,
+    remove_handle,
 )
 from chainrule.diagnostics.records import GradientRecords, LayerInfo
-from chainrule.diagnostics.stats import _count_nonfinite, _norm, activation_stats
+from chainrule.diagnostics.stats import activation_stats, count_nonfinite, norm
+from chainrule.engine.anomaly import detect_anomaly
 from chainrule.errors import ConfigError, NonFiniteError
 
 Array = np.ndarray
@@ -192,9 +193,9 @@ class GradientMonitor:
         self.track_activations = bool(activations)
         self.anomaly = bool(anomaly)
         self.step = 0
-        self._classic = _is_classic(model)
-        self._adapter: _ClassicAdapter | _ModuleAdapter
-        self._adapter = _ClassicAdapter(model) if self._classic else _ModuleAdapter(model)
+        self._classic = is_classic(model)
+        self._adapter: ClassicAdapter | ModuleAdapter
+        self._adapter = ClassicAdapter(model) if self._classic else ModuleAdapter(model)
         self.layers: list[LayerInfo] = self._adapter.layers
         self._rows: list[dict[str, Any]] = []
         self._pending: dict[str, Any] | None = None
@@ -242,7 +243,7 @@ class GradientMonitor:
         """Remove the hooks from an nn model for good (the records stay)."""
         self._closed = True
         for handle in self._act_handles:
-            _remove_handle(handle)
+            remove_handle(handle)
         self._act_handles.clear()
 
     def __enter__(self) -> GradientMonitor:
@@ -264,9 +265,9 @@ class GradientMonitor:
         self, row: dict[str, Any], l: int, gb: Array | None, gw: Array | None, a: Array | None
     ) -> None:
         if gb is not None:
-            row["speeds"][l] = _norm(gb)
+            row["speeds"][l] = norm(gb)
         if gw is not None:
-            row["grad_norms"][l] = _norm(gw)
+            row["grad_norms"][l] = norm(gw)
         if a is not None and self.track_activations:
             mean, std, sat, dead = activation_stats(a, self.layers[l].activation)
             row["act_mean"][l], row["act_std"][l] = mean, std
@@ -276,11 +277,11 @@ class GradientMonitor:
         checked += [row["grad_norms"][l]] if gw is not None else []
         checked += [row["act_std"][l]] if a is not None and self.track_activations else []
         if not all(math.isfinite(v) for v in checked):
-            row["nonfinite"][l] = _count_nonfinite(gb, gw, a)
+            row["nonfinite"][l] = count_nonfinite(gb, gw, a)
 
     def _snapshot_weights(self, row: dict[str, Any]) -> None:
-        self._weights_before = [_host(w).copy() for w in self._adapter.weights()]
-        row["weight_norms"] = [_norm(w) for w in self._weights_before]
+        self._weights_before = [host(w).copy() for w in self._adapter.weights()]
+        row["weight_norms"] = [norm(w) for w in self._weights_before]
 
     def _finish_update(self, row: dict[str, Any]) -> None:
         if self._weights_before is None:
@@ -288,9 +289,9 @@ class GradientMonitor:
         for l, (w, before) in enumerate(
             zip(self._adapter.weights(), self._weights_before, strict=True)
         ):
-            after = _host(w)
+            after = host(w)
             denom = row["weight_norms"][l]
-            row["update_ratios"][l] = _norm(after - before) / denom if denom > 0 else math.inf
+            row["update_ratios"][l] = norm(after - before) / denom if denom > 0 else math.inf
         self._weights_before = None
 
     # ---------------------------------------------------------------- classic network
@@ -323,7 +324,7 @@ class GradientMonitor:
                 self._observe_classic(row, grads)
                 # The classic step is W ← W - α ∂J/∂W, so ‖ΔW‖ = α ‖∂J/∂W‖ exactly: no copy.
                 for l, w in enumerate(net.weights):
-                    w_norm = row["weight_norms"][l] = _norm(w)
+                    w_norm = row["weight_norms"][l] = norm(w)
                     ratio = lr * row["grad_norms"][l] / w_norm if w_norm > 0 else math.inf
                     row["update_ratios"][l] = ratio
                 self._rows.append(row)
@@ -348,7 +349,7 @@ class GradientMonitor:
         row = self._row(grads.cost)
         with np.errstate(all="ignore"):
             self._observe_classic(row, grads)
-            row["weight_norms"] = [_norm(w) for w in self.model.weights]
+            row["weight_norms"] = [norm(w) for w in self.model.weights]
         self._rows.append(row)
 
     def _observe_classic(self, row: dict[str, Any], grads: Any) -> None:
@@ -372,21 +373,21 @@ class GradientMonitor:
             )
 
         if not np.isfinite(fp.a[0]).all():
-            fail(1, f"the input x has {_count_nonfinite(fp.a[0])} NaN/Inf", "input", "forward")
+            fail(1, f"the input x has {count_nonfinite(fp.a[0])} NaN/Inf", "input", "forward")
         for l in range(1, n + 1):
             z, a = fp.z[l - 1], fp.a[l]
             if not np.isfinite(z).all():
-                bad_w = _count_nonfinite(self.model.weights[l - 1], self.model.biases[l - 1])
+                bad_w = count_nonfinite(self.model.weights[l - 1], self.model.biases[l - 1])
                 cause = f"; W^{l}, b^{l} hold {bad_w} NaN/Inf" if bad_w else ""
                 fail(
                     l,
-                    f"z^{l} = W^{l} a^{l - 1} + b^{l} has {_count_nonfinite(z)} NaN/Inf{cause}",
+                    f"z^{l} = W^{l} a^{l - 1} + b^{l} has {count_nonfinite(z)} NaN/Inf{cause}",
                     f"z^{l} = W^{l} a^{l - 1} + b^{l}",
                     "forward",
                 )
             if not np.isfinite(a).all():
                 name = self.layers[l - 1].activation or "softmax"
-                fail(l, f"a^{l} = {name}(z^{l}) has {_count_nonfinite(a)} NaN/Inf", name, "forward")
+                fail(l, f"a^{l} = {name}(z^{l}) has {count_nonfinite(a)} NaN/Inf", name, "forward")
         if not math.isfinite(grads.cost):
             fail(n, f"the cost J = {grads.cost} is not finite", "cost", "forward")
         for l in range(n, 0, -1):
@@ -394,11 +395,11 @@ class GradientMonitor:
             if not np.isfinite(d).all():
                 formula = "δ^L = ∇_a J ⊙ σ'(z^L)" if l == n else f"δ^{l} = (W^{l + 1})^T δ^{l + 1}"
                 formula += "" if l == n else f" ⊙ σ'(z^{l})"
-                fail(l, f"{formula} has {_count_nonfinite(d)} NaN/Inf", formula, "backward")
+                fail(l, f"{formula} has {count_nonfinite(d)} NaN/Inf", formula, "backward")
             gw = grads.grad_weights[l - 1]
             if not np.isfinite(gw).all():
                 formula = f"∂J/∂W^{l} = δ^{l} (a^{l - 1})^T"
-                fail(l, f"{formula} has {_count_nonfinite(gw)} NaN/Inf", formula, "backward")
+                fail(l, f"{formula} has {count_nonfinite(gw)} NaN/Inf", formula, "backward")
 
     def _require_classic(self, what: str) -> None:
         if not self._classic:
@@ -417,25 +418,25 @@ class GradientMonitor:
         want = self.track_activations and self.due and not (self._classic or self._closed)
         if want and not self._act_handles:
             adapter = self._adapter
-            assert isinstance(adapter, _ModuleAdapter)
+            assert isinstance(adapter, ModuleAdapter)
             for l in range(len(self.layers)):
                 hook = self._make_activation_hook(l)
                 self._act_handles.append(adapter.stats_module(l).register_forward_hook(hook))
         elif not want and self._act_handles:
             for handle in self._act_handles:
-                _remove_handle(handle)
+                remove_handle(handle)
             self._act_handles.clear()
 
     def _make_activation_hook(self, l: int) -> Callable[..., None]:
         def hook(module: Any, inputs: Any, output: Any) -> None:
-            self._acts[l] = _host(output)
+            self._acts[l] = host(output)
 
         return hook
 
     def _attach_guard_hooks(self) -> list[Any]:
         """Pre-hooks that say which layer runs, and output hooks that track backward."""
         adapter = self._adapter
-        assert isinstance(adapter, _ModuleAdapter)
+        assert isinstance(adapter, ModuleAdapter)
         handles = []
         for l, group in enumerate(adapter.groups):
             stats_module = adapter.stats_module(l)
@@ -486,13 +487,13 @@ class GradientMonitor:
                 "GradientMonitor.train_step(x, y, lr) for a classic Network"
             )
         adapter = self._adapter
-        assert isinstance(adapter, _ModuleAdapter)
+        assert isinstance(adapter, ModuleAdapter)
         if self.anomaly:
             self._check_module_grads(adapter)
         if not self.due:
             self._pending = None
             return
-        row = self._row(None if loss is None else float(_host(loss)))
+        row = self._row(None if loss is None else float(host(loss)))
         with np.errstate(all="ignore"):
             for l in range(len(self.layers)):
                 self._fill_layer(
@@ -532,12 +533,12 @@ class GradientMonitor:
         """
         return MonitoredOptimizer(optimizer, self)
 
-    def _check_module_grads(self, adapter: _ModuleAdapter) -> None:
+    def _check_module_grads(self, adapter: ModuleAdapter) -> None:
         for l in range(len(self.layers) - 1, -1, -1):
             for what, grad in (("bias", adapter.shift_grad(l)), ("weight", adapter.weight_grad(l))):
                 if grad is not None and not np.isfinite(grad).all():
                     raise LayerNonFiniteError(
-                        f"the {what} gradient has {_count_nonfinite(grad)} NaN/Inf",
+                        f"the {what} gradient has {count_nonfinite(grad)} NaN/Inf",
                         layer=l + 1,
                         layer_name=self.layers[l].label,
                         step=self.step,
@@ -567,8 +568,6 @@ class GradientMonitor:
             finally:
                 self.anomaly = previous
             return
-        from chainrule.engine.anomaly import detect_anomaly
-
         self._forward_layer = 0
         self._backward_layer = None
         handles = self._attach_guard_hooks()
@@ -581,13 +580,13 @@ class GradientMonitor:
             raise self._locate(exc) from exc
         finally:
             for handle in handles:
-                _remove_handle(handle)
+                remove_handle(handle)
 
     def _locate(self, exc: NonFiniteError) -> LayerNonFiniteError:
         """Add the layer to the engine's message: from the hooks, or from the gradients."""
         text = str(exc)
         adapter = self._adapter
-        assert isinstance(adapter, _ModuleAdapter)
+        assert isinstance(adapter, ModuleAdapter)
         forward = re.match(r"(\w+) produced ", text)
         backward = re.match(r"the backward of (\w+) ", text)
         if backward:
@@ -617,7 +616,7 @@ class GradientMonitor:
                 ("its weight", group["linear"].weight),
                 ("its bias", group["linear"].bias),
             )
-            if param is not None and (count := _count_nonfinite(_host(param)))
+            if param is not None and (count := count_nonfinite(host(param)))
         ]
         if bad:
             text += " (" + ", ".join(bad) + ")"

@@ -3,7 +3,10 @@
 Every function returns the matplotlib ``Figure`` and, when ``path`` is given, writes it there
 (PNG, SVG or PDF by the suffix). Nothing is shown on screen and pyplot's global state is never
 touched, so the functions are safe in scripts, tests and servers; matplotlib is imported only
-when a function is called.
+when a function is called. The same figure saves to the same bytes (no dates inside).
+:func:`new_figure`, :func:`positive`, :func:`figure_bytes` and :func:`save_figure` are the
+helpers every figure of the package (the lab report's, the command line's) is drawn and saved
+with.
 
 >>> import tempfile, pathlib
 >>> out = pathlib.Path(tempfile.mkdtemp()) / "activations.png"
@@ -22,18 +25,29 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from chainrule.diagnostics.records import GradientRecords
+from chainrule.errors import ConfigError
 from chainrule.serialization import atomic_write_bytes
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from chainrule.diagnostics.experiments import ComparisonResult, SpeedResult
-    from chainrule.diagnostics.records import GradientRecords
 
 PathLike = str | os.PathLike[str]
 
 
-def _figure(width: float = 7.0, height: float = 4.5) -> Figure:
+#: savefig metadata that leaves out what changes between runs (dates, matplotlib's version).
+_REPRODUCIBLE = {
+    "png": {"Software": None},
+    "svg": {"Date": None},
+    "svgz": {"Date": None},
+    "pdf": {"CreationDate": None},
+}
+
+
+def new_figure(width: float = 7.0, height: float = 4.5) -> Figure:
+    """A figure on the Agg canvas with constrained layout (pyplot is never involved)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -42,21 +56,42 @@ def _figure(width: float = 7.0, height: float = 4.5) -> Figure:
     return fig
 
 
-def _save(fig: Figure, path: PathLike | None) -> Figure:
-    """Write ``fig`` to ``path`` (format by suffix) atomically: a failed save keeps the old file."""
-    if path is not None:
-        buffer = io.BytesIO()
-        fmt = Path(path).suffix.lower().lstrip(".") or None  # None: matplotlib's default, PNG
-        fig.savefig(buffer, format=fmt, dpi=110)
-        atomic_write_bytes(path, buffer.getvalue())
-    return fig
+def positive(values: Any) -> np.ndarray:
+    """Values for a log axis: zero, negative and non-finite values become gaps (NaN).
 
-
-def _positive(values: np.ndarray) -> np.ndarray:
-    """Values for a log axis: zeros and non-finite values become gaps (NaN)."""
+    >>> positive([2.0, 0.0, -1.0, float("inf")]).tolist()
+    [2.0, nan, nan, nan]
+    """
     out = np.array(values, float)
     out[~(np.isfinite(out) & (out > 0))] = np.nan
     return out
+
+
+def figure_bytes(fig: Figure, fmt: str = "png", dpi: float = 110.0) -> bytes:
+    """``fig`` as ``png``, ``svg``, ``pdf`` (or another matplotlib format) bytes.
+
+    PNG, SVG and PDF come out reproducibly: the same figure gives the same bytes, with no
+    date or version inside.
+
+    >>> fig = new_figure(); _ = fig.add_subplot().plot([1, 2])
+    >>> figure_bytes(fig, "svg") == figure_bytes(fig, "svg")
+    True
+    """
+    import matplotlib
+
+    buffer = io.BytesIO()
+    # SVG element ids are hashes salted at random unless the salt is fixed
+    with matplotlib.rc_context({"svg.hashsalt": "chainrule"}):
+        fig.savefig(buffer, format=fmt, dpi=dpi, metadata=_REPRODUCIBLE.get(fmt))
+    return buffer.getvalue()
+
+
+def save_figure(fig: Figure, path: PathLike | None) -> Figure:
+    """Write ``fig`` to ``path`` (format by suffix, PNG without one) atomically: a failed save
+    keeps the old file. Returns ``fig``; ``path=None`` writes nothing."""
+    if path is not None:
+        atomic_write_bytes(path, figure_bytes(fig, Path(path).suffix.lower().lstrip(".") or "png"))
+    return fig
 
 
 def plot_learning_speeds(
@@ -79,8 +114,8 @@ def plot_learning_speeds(
     >>> len(plot_learning_speeds(r).axes[0].lines)
     2
     """
-    if hasattr(result, "hidden_speeds"):  # GradientRecords
-        rec: Any = result
+    if isinstance(result, GradientRecords):
+        rec = result
         cols = rec.hidden if hidden_only else np.ones(rec.n_layers, bool)
         speeds = rec.speeds[:, cols]
         labels = [name for name, keep in zip(rec.layers, cols) if keep]
@@ -95,17 +130,17 @@ def plot_learning_speeds(
             f"Speed of learning: {speeds.shape[1]} hidden layers "
             f"({res.activation}, {res.init}{', BN' if res.batch_norm else ''})"
         )
-    fig = _figure()
+    fig = new_figure()
     ax = fig.add_subplot()
     for j, label in enumerate(labels):
-        ax.plot(x, _positive(speeds[:, j]), label=label, linewidth=1.6)
+        ax.plot(x, positive(speeds[:, j]), label=label, linewidth=1.6)
     ax.set_yscale("log")
     ax.set_xlabel(xlabel)
     ax.set_ylabel("learning speed ‖∂J/∂b‖")
     ax.set_title(title or default_title)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(loc="best", fontsize="small")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_layer_norms(
@@ -134,12 +169,10 @@ def plot_layer_norms(
         "update_ratios": "update ratio ‖ΔW^l‖/‖W^l‖",
     }
     if quantity not in labels:
-        from chainrule.errors import ConfigError
-
         raise ConfigError(f"quantity must be one of {sorted(labels)}, got {quantity!r}")
-    values = _positive(getattr(records, quantity)[index])
+    values = positive(getattr(records, quantity)[index])
     names = [name.split(" (")[0] for name in records.layers]
-    fig = _figure(max(5.0, 1.1 * len(names) + 2), 4.0)
+    fig = new_figure(max(5.0, 1.1 * len(names) + 2), 4.0)
     ax = fig.add_subplot()
     colors = ["#4C72B0" if h else "#DD8452" for h in records.hidden]
     ax.bar(range(len(names)), np.nan_to_num(values, nan=0.0), color=colors)
@@ -149,7 +182,7 @@ def plot_layer_norms(
     ax.set_ylabel(labels[quantity])
     ax.set_title(f"{labels[quantity]} by layer, step {int(records.steps[index])}")
     ax.grid(True, axis="y", which="both", alpha=0.3)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_activation_histograms(
@@ -172,7 +205,7 @@ def plot_activation_histograms(
     n = max(len(names), 1)
     cols = min(n, 3)
     rows = (n + cols - 1) // cols
-    fig = _figure(3.2 * cols + 0.5, 2.6 * rows + 0.4)
+    fig = new_figure(3.2 * cols + 0.5, 2.6 * rows + 0.4)
     for k, name in enumerate(names):
         ax = fig.add_subplot(rows, cols, k + 1)
         values = np.asarray(activations[name], float).ravel()
@@ -182,7 +215,7 @@ def plot_activation_histograms(
         ax.set_yscale("log")
         ax.tick_params(labelsize="small")
     fig.suptitle("Activations by layer")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_activation_functions(path: PathLike | None = None) -> Figure:
@@ -204,7 +237,7 @@ def plot_activation_functions(path: PathLike | None = None) -> Figure:
         ("ReLU(z)", np.maximum(z, 0), "max(z, 0)", (z > 0).astype(float), "ReLU'(z) ∈ {0, 1}"),
     ]
     arrow = {"arrowstyle": "->"}
-    fig = _figure(11.0, 3.8)
+    fig = new_figure(11.0, 3.8)
     for k, (name, f, label, df, dlabel) in enumerate(curves):
         ax = fig.add_subplot(1, 3, k + 1)
         ax.plot(z, f, label=label, linewidth=2)
@@ -222,7 +255,7 @@ def plot_activation_functions(path: PathLike | None = None) -> Figure:
         ax.grid(True, alpha=0.3)
         # tanh fills the upper left (its derivative peaks at z = 0); its lower right is empty
         ax.legend(loc="lower right" if k == 1 else "upper left", fontsize="small")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_comparison(result: ComparisonResult, path: PathLike | None = None) -> Figure:
@@ -238,10 +271,10 @@ def plot_comparison(result: ComparisonResult, path: PathLike | None = None) -> F
     2
     """
     labels = [row.label() for row in result.rows]
-    ratios = _positive(np.array([row.ratio for row in result.rows]))
+    ratios = positive(np.array([row.ratio for row in result.rows]))
     accuracy = np.array([row.accuracy for row in result.rows], float)
     hatches = ["//" if row.diverged else "" for row in result.rows]
-    fig = _figure(max(7.0, 0.9 * len(labels) + 4), 4.8)
+    fig = new_figure(max(7.0, 0.9 * len(labels) + 4), 4.8)
     ax1 = fig.add_subplot(1, 2, 1)
     ax2 = fig.add_subplot(1, 2, 2)
     pos = np.arange(len(labels))
@@ -257,7 +290,7 @@ def plot_comparison(result: ComparisonResult, path: PathLike | None = None) -> F
     for ax in (ax1, ax2):
         ax.set_xticks(pos, labels, rotation=35, ha="right", fontsize="small")
         ax.grid(True, axis="y", which="both", alpha=0.3)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_all(records: GradientRecords, directory: PathLike, *, prefix: str = "") -> Sequence[str]:

@@ -124,10 +124,6 @@ class GradientRecords:
         """``speeds`` of the hidden layers only, shape (n_records, n_hidden)."""
         return self.speeds[:, self.hidden]
 
-    @property
-    def hidden_layers(self) -> list[str]:
-        return [name for name, h in zip(self.layers, self.hidden) if h]
-
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dict (lists of floats; NaN stays NaN, which ``json`` writes as NaN).
 

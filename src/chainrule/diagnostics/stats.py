@@ -12,12 +12,13 @@ from typing import Any
 
 import numpy as np
 
+import chainrule as cr
 from chainrule.diagnostics.adapters import (
-    _ClassicAdapter,
-    _host,
-    _is_classic,
-    _ModuleAdapter,
-    _remove_handle,
+    ClassicAdapter,
+    ModuleAdapter,
+    host,
+    is_classic,
+    remove_handle,
 )
 
 Array = np.ndarray
@@ -28,7 +29,7 @@ SIGMOID_LOW, SIGMOID_HIGH = 0.03, 0.97
 TANH_LIMIT = 0.97
 
 
-def _norm(v: Array) -> float:
+def norm(v: Array) -> float:
     """Euclidean (Frobenius) norm via one BLAS dot product (again in float64 on overflow)."""
     flat = v.reshape(-1)
     total = float(np.dot(flat, flat))
@@ -38,7 +39,7 @@ def _norm(v: Array) -> float:
     return math.sqrt(total)
 
 
-def _count_nonfinite(*arrays: Array | None) -> int:
+def count_nonfinite(*arrays: Array | None) -> int:
     return sum(int(a.size - np.count_nonzero(np.isfinite(a))) for a in arrays if a is not None)
 
 
@@ -90,11 +91,11 @@ def layer_speeds(model: Any) -> Array:
     >>> layer_speeds(model).shape
     (2,)
     """
-    adapter = _ModuleAdapter(model)
+    adapter = ModuleAdapter(model)
     speeds = []
     for l in range(len(adapter.layers)):
         grad = adapter.shift_grad(l)
-        speeds.append(math.nan if grad is None else _norm(grad))
+        speeds.append(math.nan if grad is None else norm(grad))
     return np.array(speeds)
 
 
@@ -110,11 +111,11 @@ def layer_grad_norms(model: Any) -> Array:
     >>> bool((layer_grad_norms(model) > 0).all())
     True
     """
-    adapter = _ModuleAdapter(model)
+    adapter = ModuleAdapter(model)
     norms = []
     for l in range(len(adapter.layers)):
         grad = adapter.weight_grad(l)
-        norms.append(math.nan if grad is None else _norm(grad))
+        norms.append(math.nan if grad is None else norm(grad))
     return np.array(norms)
 
 
@@ -131,19 +132,17 @@ def collect_activations(model: Any, x: Any) -> dict[str, Array]:
     >>> {k: v.shape for k, v in acts.items()}
     {'layer 1 (W 3->4)': (5, 4), 'layer 2 (W 4->2)': (5, 2)}
     """
-    if _is_classic(model):
-        adapter = _ClassicAdapter(model)
+    if is_classic(model):
+        adapter = ClassicAdapter(model)
         fp = model.forward(x)
         return {info.label: fp.a[info.index] for info in adapter.layers}
-    import chainrule as cr
-
-    adapter_nn = _ModuleAdapter(model)
+    adapter_nn = ModuleAdapter(model)
     out: dict[str, Array] = {}
     handles = []
     for l, info in enumerate(adapter_nn.layers):
 
         def hook(module: Any, inputs: Any, output: Any, label: str = info.label) -> None:
-            out[label] = _host(output).copy()
+            out[label] = host(output).copy()
 
         handles.append(adapter_nn.stats_module(l).register_forward_hook(hook))
     try:
@@ -151,5 +150,5 @@ def collect_activations(model: Any, x: Any) -> dict[str, Array]:
             model(x if isinstance(x, cr.Tensor) else cr.tensor(np.asarray(x)))
     finally:
         for h in handles:
-            _remove_handle(h)
+            remove_handle(h)
     return out

@@ -14,13 +14,10 @@ True
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
+from chainrule.explain import Explanation, to_svg
 from chainrule.explain.graph import format_number
 from chainrule.report.html import Markup, escape, figure, join, p, table, tag
-
-if TYPE_CHECKING:
-    from chainrule.explain import Explanation
 
 _INDEXED = re.compile(r"([A-Za-z]+)_?(\d+)")
 
@@ -276,8 +273,6 @@ def result_line(expl: Explanation) -> Markup:
 def explanation_html(expl: Explanation, *, full: bool = True) -> Markup:
     """The whole explanation: the drawing and the tables (``full=False``: graph, reverse table
     and result only, for the exercises)."""
-    from chainrule.explain import to_svg
-
     svg = Markup(to_svg(expl))
     side = [graph_table(expl)]
     if full:

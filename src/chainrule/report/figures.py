@@ -8,10 +8,13 @@ there.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from chainrule.diagnostics.plots import new_figure, positive
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -25,23 +28,6 @@ SPEED = r"$\|\partial J/\partial b^{(l)}\|$"
 LAYER_COLORS = ("#1b6ca8", "#e07b00", "#2e8b57", "#c0392b", "#7d3c98", "#8c564b")
 
 
-def new_figure(width: float, height: float) -> Figure:
-    """A figure on the Agg canvas with constrained layout."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height), layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
-
-
-def _positive(values: Any) -> np.ndarray:
-    """Values for a log axis: zero, negative and non-finite values become gaps."""
-    out = np.array(values, float)
-    out[~(np.isfinite(out) & (out > 0))] = np.nan
-    return out
-
-
 def learning_curve(training: Training) -> Figure:
     """The cost J and the accuracy per epoch, training and test set (epoch 0: before)."""
     from matplotlib.ticker import MaxNLocator
@@ -51,7 +37,7 @@ def learning_curve(training: Training) -> Figure:
     fig = new_figure(9.5, 3.6)
     ax1, ax2 = fig.subplots(1, 2)
     for key, label, style in (("train_loss", "training set", "-"), ("test_loss", "test set", "--")):
-        ax1.plot(epochs, _positive([h.get(key) for h in history]), style, label=label, lw=1.8)
+        ax1.plot(epochs, positive([h.get(key) for h in history]), style, label=label, lw=1.8)
     ax1.set_yscale("log")
     ax1.set_title(r"cost $J = \frac{1}{2m}\sum_i \|y^{(i)} - a^{(L)}\|^2$")
     ax1.set_xlabel("epoch")
@@ -89,7 +75,7 @@ def remedies_speeds(runs: Sequence[RemedyRun], columns: int = 3) -> Figure:
         r = run.result
         for j in range(r.speeds.shape[1]):
             color = LAYER_COLORS[j % len(LAYER_COLORS)]
-            ax.plot(r.x, _positive(r.speeds[:, j]), color=color, lw=1.5, label=f"layer {j + 1}")
+            ax.plot(r.x, positive(r.speeds[:, j]), color=color, lw=1.5, label=f"layer {j + 1}")
         ax.set_yscale("log")
         acc = r.test_accuracy if r.test_accuracy is not None else r.train_accuracy
         ax.set_title(f"{_wrap(run.remedy.title, 34)}\naccuracy {acc:.2f}", fontsize="small")
@@ -113,7 +99,7 @@ def exploding(case: Exploding) -> Figure:
     fig = new_figure(11.5, 3.7)
     ax1, ax2, ax3 = fig.subplots(1, 3)
     layers = np.arange(1, un.speeds.shape[1] + 1)
-    ax1.bar(layers, _positive(un.speeds[0]), color=[LAYER_COLORS[j - 1] for j in layers])
+    ax1.bar(layers, positive(un.speeds[0]), color=[LAYER_COLORS[j - 1] for j in layers])
     ax1.set_yscale("log")
     ax1.set_xticks(layers, [f"layer {j}" for j in layers])
     ax1.set_title(f"speed {SPEED} before training")
@@ -133,7 +119,7 @@ def exploding(case: Exploding) -> Figure:
         rec = result.records
         steps = rec.steps
         for ax, values in ((ax2, largest(result)), (ax3, rec.loss)):
-            finite = _positive(values)
+            finite = positive(values)
             ax.plot(steps, finite, color=color, lw=1.4, label=label)
             bad = np.flatnonzero(~np.isfinite(np.asarray(values, float)))
             if bad.size:
@@ -161,6 +147,4 @@ def exploding(case: Exploding) -> Figure:
 
 
 def _wrap(text: str, width: int) -> str:
-    import textwrap
-
     return "\n".join(textwrap.wrap(text, width))

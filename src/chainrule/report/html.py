@@ -13,13 +13,9 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import re
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
+from typing import Any
 
 
 class Markup(str):
@@ -112,26 +108,6 @@ def table(
     attr = f' class="{escape(cls)}"' if cls else ""
     cap = f"<caption>{escape(caption)}</caption>" if caption else ""
     return Markup(f"<table{attr}>{cap}<thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>")
-
-
-def png_bytes(fig: Figure, dpi: float = 110.0) -> bytes:
-    """A matplotlib figure as PNG bytes (no file, no screen).
-
-    The PNG carries no creation time, so the same figure always gives the same bytes.
-    """
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
-    return buffer.getvalue()
-
-
-def figure_bytes(fig: Figure, fmt: str, dpi: float = 110.0) -> bytes:
-    """A figure as ``png``, ``svg`` or ``pdf`` bytes, reproducibly (no dates inside)."""
-    if fmt == "png":
-        return png_bytes(fig, dpi)
-    buffer = io.BytesIO()
-    metadata = {"Date": None} if fmt == "svg" else {"CreationDate": None}
-    fig.savefig(buffer, format=fmt, dpi=dpi, metadata=metadata)
-    return buffer.getvalue()
 
 
 def img_png(data: bytes, alt: str, *, width: int | None = None) -> Markup:

@@ -34,17 +34,23 @@ from typing import Any
 
 import numpy as np
 
+import chainrule as cr
+from chainrule import nn
+from chainrule.classic import Network
+from chainrule.classic.convert import to_sequential
+from chainrule.data import Dataset, load, one_hot
 from chainrule.diagnostics import (
     ComparisonResult,
+    ComparisonRow,
     Diagnosis,
     SpeedResult,
-    compare_remedies,
     diagnose,
     learning_speed_experiment,
 )
 from chainrule.errors import ConfigError
 from chainrule.explain import Explanation, derive
 from chainrule.serialization import finite_json
+from chainrule.training import TrainConfig, train
 
 #: The lecture's composite-function example and the point it is evaluated at.
 COMPOSITE = "y = (x1 + x2) * (x2 + 1)"
@@ -69,6 +75,17 @@ class Remedy:
     lr: float
     batch_norm: bool = False
     note: str = ""
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The settings as a row of the remedies table names them (see ``ComparisonRow``)."""
+        return {
+            "activation": self.activation,
+            "init": self.init,
+            "lr": self.lr,
+            "clip": None,
+            "batch_norm": self.batch_norm,
+        }
 
 
 #: The baseline (first) and the lecture's remedies, each changing one or two things.
@@ -233,7 +250,6 @@ class Exploding:
     clipped: SpeedResult
     diagnosis: Diagnosis
     clipped_diagnosis: Diagnosis
-    scale: float = EXPLODE_SCALE
     lr: float = EXPLODE_LR
     clip: float = EXPLODE_CLIP
 
@@ -367,12 +383,6 @@ def _gradient_check(
 ) -> list[GradientCheckRow]:
     """One batch's ∂J/∂W^l, ∂J/∂b^l by the lecture's formulas (classic network, float64)
     against the autodiff engine's backward() on the same weights."""
-    import chainrule as cr
-    from chainrule import nn
-    from chainrule.classic import Network
-    from chainrule.classic.convert import to_sequential
-    from chainrule.data import one_hot
-
     net = Network(list(sizes), "sigmoid", "quadratic", "normal", seed=seed, dtype=np.float64)
     x64 = np.asarray(x, np.float64)
     classic = net.backward(x64, y)
@@ -404,11 +414,7 @@ def run_lab(settings: LabSettings | None = None, *, progress: Progress | None = 
 
     ``progress(stage)`` is called as each stage starts (for a progress bar).
     """
-    from chainrule.data import load
-    from chainrule.training import TrainConfig, train
-
     settings = settings or LabSettings.full()
-    seed = settings.seed
     report = progress or (lambda stage: None)
     seconds: dict[str, float] = {}
     clock = time.perf_counter()
@@ -419,91 +425,29 @@ def run_lab(settings: LabSettings | None = None, *, progress: Progress | None = 
         seconds[name] = now - clock
         clock = now
 
-    # ---- part 1: composite functions
     report("part 1: the composite function")
     composite = derive(COMPOSITE, COMPOSITE_AT)
     exercises = [derive(text, COMPOSITE_AT) for text in EXERCISES]
     lap("composite")
 
-    # ---- part 2: backpropagation, classic engine
     report("part 2: backpropagation")
-    ds = load("digits", train_size=settings.train_size, test_size=settings.test_size, seed=seed)
-    batch = settings.batch_size
-    check = _gradient_check(ds.x_train[:batch], ds.y_train[:batch], SHALLOW, seed)
-    config = TrainConfig(
-        data="digits",
-        layers=SHALLOW,
-        activation="sigmoid",
-        cost="quadratic",
-        init="normal",
-        lr=settings.train_lr,
-        batch_size=batch,
-        epochs=settings.train_epochs,
-        seed=seed,
-        train_size=settings.train_size,
-        test_size=settings.test_size,
+    ds = load(
+        "digits", train_size=settings.train_size, test_size=settings.test_size, seed=settings.seed
     )
-    trained = train(config, data=ds)
-    training = Training(
-        sizes=SHALLOW,
-        activation=config.activation,
-        cost=config.cost,
-        init=config.init,
-        lr=config.lr,
-        batch_size=batch,
-        epochs=config.epochs,
-        history=trained.history,
-        check=check,
-        check_batch=batch,
-    )
+    training = _backpropagation(ds, settings)
     lap("training")
 
-    # ---- part 3: vanishing gradients and the remedies
-    runs: list[RemedyRun] = []
-    rows = []
-    for remedy in REMEDIES:
-        report(f"part 3: {remedy.title}")
-        grid = {
-            "activation": [remedy.activation],
-            "init": [remedy.init],
-            "lr": [remedy.lr],
-            "batch_norm": [remedy.batch_norm],
-        }
-        res = compare_remedies(
-            ds,
-            DEEP,
-            grid,
-            cost="quadratic",
-            epochs=settings.speed_epochs,
-            batch_size=batch,
-            train_size=None,
-            seed=seed,
-        )
-        result = res.results[0]
-        runs.append(RemedyRun(remedy, result, diagnose(result.to_records())))
-        rows.append(res.rows[0])
-    comparison = ComparisonResult(ds.name, list(DEEP), rows, [r.result for r in runs])
+    runs = _remedies(ds, settings, report)
+    comparison = ComparisonResult(
+        ds.name,
+        list(DEEP),
+        [ComparisonRow.from_result(run.result, run.remedy.settings) for run in runs],
+        [run.result for run in runs],
+    )
     lap("remedies")
 
-    # ---- part 3: exploding gradients, without and with clipping
     report("part 3: exploding gradients")
-    common: dict[str, Any] = {
-        "cost": "cross-entropy",
-        "epochs": settings.explode_epochs,
-        "batch_size": batch,
-        "lr": EXPLODE_LR,
-        "train_size": None,
-        "seed": seed,
-        "record": "step",
-    }
-    unclipped = learning_speed_experiment(ds, DEEP, "relu", large_he, **common)
-    clipped = learning_speed_experiment(ds, DEEP, "relu", large_he, clip=EXPLODE_CLIP, **common)
-    exploding = Exploding(
-        unclipped,
-        clipped,
-        diagnose(unclipped.to_records()),
-        diagnose(clipped.to_records()),
-    )
+    exploding = _exploding(ds, settings)
     lap("exploding")
 
     return LabResult(
@@ -518,4 +462,79 @@ def run_lab(settings: LabSettings | None = None, *, progress: Progress | None = 
         comparison=comparison,
         exploding=exploding,
         seconds=seconds,
+    )
+
+
+def _backpropagation(ds: Dataset, settings: LabSettings) -> Training:
+    """Part 2: the formulas checked on one batch, then the shallow network trained."""
+    batch = settings.batch_size
+    check = _gradient_check(ds.x_train[:batch], ds.y_train[:batch], SHALLOW, settings.seed)
+    config = TrainConfig(
+        data="digits",
+        layers=SHALLOW,
+        activation="sigmoid",
+        cost="quadratic",
+        init="normal",
+        lr=settings.train_lr,
+        batch_size=batch,
+        epochs=settings.train_epochs,
+        seed=settings.seed,
+        train_size=settings.train_size,
+        test_size=settings.test_size,
+    )
+    trained = train(config, data=ds)
+    return Training(
+        sizes=SHALLOW,
+        activation=config.activation,
+        cost=config.cost,
+        init=config.init,
+        lr=config.lr,
+        batch_size=batch,
+        epochs=config.epochs,
+        history=trained.history,
+        check=check,
+        check_batch=batch,
+    )
+
+
+def _remedies(ds: Dataset, settings: LabSettings, report: Progress) -> list[RemedyRun]:
+    """Part 3, vanishing: the deep network under the baseline and each remedy."""
+    runs = []
+    for remedy in REMEDIES:
+        report(f"part 3: {remedy.title}")
+        result = learning_speed_experiment(
+            ds,
+            DEEP,
+            remedy.activation,
+            remedy.init,
+            cost="quadratic",
+            epochs=settings.speed_epochs,
+            batch_size=settings.batch_size,
+            lr=remedy.lr,
+            train_size=None,
+            seed=settings.seed,
+            batch_norm=remedy.batch_norm,
+        )
+        runs.append(RemedyRun(remedy, result, diagnose(result.to_records())))
+    return runs
+
+
+def _exploding(ds: Dataset, settings: LabSettings) -> Exploding:
+    """Part 3, exploding: the large-weight ReLU network, without and with clipping."""
+    common: dict[str, Any] = {
+        "cost": "cross-entropy",
+        "epochs": settings.explode_epochs,
+        "batch_size": settings.batch_size,
+        "lr": EXPLODE_LR,
+        "train_size": None,
+        "seed": settings.seed,
+        "record": "step",
+    }
+    unclipped = learning_speed_experiment(ds, DEEP, "relu", large_he, **common)
+    clipped = learning_speed_experiment(ds, DEEP, "relu", large_he, clip=EXPLODE_CLIP, **common)
+    return Exploding(
+        unclipped,
+        clipped,
+        diagnose(unclipped.to_records()),
+        diagnose(clipped.to_records()),
     )

@@ -16,9 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from chainrule import __version__
+from chainrule.diagnostics.plots import (
+    figure_bytes,
+    plot_activation_functions,
+    plot_comparison,
+    plot_learning_speeds,
+)
 from chainrule.errors import ConfigError
+from chainrule.explain import to_png
 from chainrule.explain.graph import format_number
 from chainrule.report import figures as figs
 from chainrule.report.explain_html import explanation_html, title
@@ -29,18 +35,18 @@ from chainrule.report.html import (
     img_png,
     join,
     notation,
+    p,
     page,
-    png_bytes,
     table,
     tag,
 )
-from chainrule.report.html import p as _p
 from chainrule.report.lab import COMPOSITE, EXPLODE_SCALE, LabResult, RemedyRun
+from chainrule.serialization import atomic_write_bytes, atomic_write_text
 
 
-def p(*content: Any, cls: str | None = None) -> Markup:
+def _para(*content: Any, cls: str | None = None) -> Markup:
     """A paragraph whose plain text may use the lecture's notation (``δ^(l)``, ``w_jk^(l)``)."""
-    return _p(*(notation(c) for c in content), cls=cls)
+    return p(*(notation(c) for c in content), cls=cls)
 
 
 REPORT_NAME = "report.html"
@@ -59,13 +65,6 @@ class FigureFile:
 
 def lab_figures(result: LabResult) -> dict[str, FigureFile]:
     """Every figure of the report as PNG bytes, keyed by a short name."""
-    from chainrule.diagnostics.plots import (
-        plot_activation_functions,
-        plot_comparison,
-        plot_learning_speeds,
-    )
-    from chainrule.explain import to_png
-
     van = result.vanishing.result
     out = {
         "graph": FigureFile(
@@ -77,14 +76,14 @@ def lab_figures(result: LabResult) -> dict[str, FigureFile]:
         "learning_curve": FigureFile(
             "learning_curve.png",
             "learning curve of the classic backpropagation (part 2)",
-            png_bytes(figs.learning_curve(result.training)),
+            figure_bytes(figs.learning_curve(result.training)),
             "The cost J falls and the accuracy rises, epoch after epoch (epoch 0: the "
             "initial weights). Solid: training set; dashed: test set.",
         ),
         "activations": FigureFile(
             "activation_functions.png",
             "logistic σ, tanh, ReLU and their derivatives",
-            png_bytes(plot_activation_functions()),
+            figure_bytes(plot_activation_functions()),
             "The logistic σ, tanh and ReLU (solid) and their derivatives (dashed). σ′ is at "
             "most 0.25 and nearly 0 over most of its range; tanh′ reaches 1; ReLU′ is 1 "
             "wherever the unit is active.",
@@ -92,7 +91,7 @@ def lab_figures(result: LabResult) -> dict[str, FigureFile]:
         "vanishing": FigureFile(
             "vanishing_speeds.png",
             "per-layer learning speeds of the deep logistic network",
-            png_bytes(
+            figure_bytes(
                 plot_learning_speeds(
                     van,
                     title=f"Speed of learning, [{', '.join(map(str, van.sizes))}] "
@@ -105,7 +104,7 @@ def lab_figures(result: LabResult) -> dict[str, FigureFile]:
         "remedies_speeds": FigureFile(
             "remedies_speeds.png",
             "per-layer learning speeds under each remedy",
-            png_bytes(figs.remedies_speeds(result.remedies)),
+            figure_bytes(figs.remedies_speeds(result.remedies)),
             "The same deep network under each remedy, same data and seed: per-layer speeds "
             "over training on one shared log scale. Lines close together mean every layer "
             "learns.",
@@ -113,14 +112,14 @@ def lab_figures(result: LabResult) -> dict[str, FigureFile]:
         "comparison": FigureFile(
             "remedies_comparison.png",
             "speed ratio and accuracy of each remedy",
-            png_bytes(plot_comparison(result.comparison)),
+            figure_bytes(plot_comparison(result.comparison)),
             "Left: first/last hidden-layer speed before training (1 = balanced, far below 1 = "
             "vanishing). Right: test accuracy after training.",
         ),
         "exploding": FigureFile(
             "exploding.png",
             "exploding gradients, without and with clipping",
-            png_bytes(figs.exploding(result.exploding)),
+            figure_bytes(figs.exploding(result.exploding)),
             f"ReLU with weights {EXPLODE_SCALE:g}× He's scale: the speeds grow toward the "
             "input (left); without clipping the gradients grow step after step until they "
             "overflow (middle, red ✕); clipped, the run stays finite and learns (blue).",
@@ -148,7 +147,8 @@ def _acc(value: float | None) -> str:
     return "–" if value is None or not math.isfinite(value) else f"{value:.3f}"
 
 
-def _img(files: dict[str, FigureFile], key: str, alt: str) -> Markup:
+def _img(files: dict[str, FigureFile], key: str) -> Markup:
+    """The figure ``key``, its title as the alt text, its caption below."""
     f = files[key]
     return figure(img_png(f.png, f.title), notation(f.caption))
 
@@ -161,8 +161,8 @@ def _findings(diagnosis: Any) -> Markup:
             tag(
                 "div",
                 tag("span", f.kind.replace("_", " "), cls="kind"),
-                p(f.message),
-                p(Markup(f"<i>Remedy.</i> {escape(f.remedy)}")),
+                _para(f.message),
+                _para(Markup(f"<i>Remedy.</i> {escape(f.remedy)}")),
                 cls=cls,
             )
         )
@@ -268,23 +268,31 @@ def _key(value: str, label: Any) -> Markup:
 
 def render_lab_html(result: LabResult, files: dict[str, FigureFile] | None = None) -> str:
     """The whole report as one HTML document (figures inline)."""
-    from chainrule import __version__
-
     files = files if files is not None else lab_figures(result)
-    s = result.settings
-    t = result.training
-    van = result.vanishing
-    vr = van.result
-    ex = result.exploding
-    comp = result.composite
-    y = comp.output
-    best = max(result.remedies[1:], key=lambda run: run.result.test_accuracy or 0.0)
-    run_kind = "quick run (small data, few epochs: rough numbers)" if s.quick else "full run"
+    body = join(
+        [
+            _header(result),
+            _keys(result),
+            _TOC,
+            *_part1(result),
+            *_part2(result, files),
+            *_part3_vanishing(result, files),
+            *_part3_exploding(result, files),
+            *_files_part(result, files),
+            _footer(),
+        ]
+    )
+    return page("chainrule lab: backpropagation, made visible", body)
 
-    header = tag(
+
+def _header(result: LabResult) -> Markup:
+    """The title and what ran on which data."""
+    s = result.settings
+    run_kind = "quick run (small data, few epochs: rough numbers)" if s.quick else "full run"
+    return tag(
         "header",
         tag("h1", "chainrule lab: backpropagation, made visible"),
-        p(
+        _para(
             f"The lecture's three parts, computed: composite-function derivatives, the "
             f"backpropagation algorithm, and vanishing and exploding gradients. Data: the "
             f"bundled {result.dataset} images ({result.n_train} training, {result.n_test} test), "
@@ -296,8 +304,16 @@ def render_lab_html(result: LabResult, files: dict[str, FigureFile] | None = Non
         ),
         cls="top",
     )
-    grads = comp.gradients
-    keys = tag(
+
+
+def _keys(result: LabResult) -> Markup:
+    """The five numbers at the top: one per part of the lecture."""
+    t = result.training
+    vr = result.vanishing.result
+    ex = result.exploding
+    best = max(result.remedies[1:], key=lambda run: run.result.test_accuracy or 0.0)
+    grads = result.composite.gradients
+    return tag(
         "div",
         _key(
             f"{format_number(grads['x1'])} and {format_number(grads['x2'])}",
@@ -318,27 +334,34 @@ def render_lab_html(result: LabResult, files: dict[str, FigureFile] | None = Non
         ),
         cls="keys",
     )
-    toc = tag(
-        "nav",
-        tag("b", "Contents"),
-        Markup(
-            "<ol>"
-            '<li><a href="#part1">Composite functions</a></li>'
-            '<li><a href="#part2">Backpropagation</a></li>'
-            '<li><a href="#part3">Vanishing and exploding gradients</a>: '
-            '<a href="#why">why</a>, <a href="#experiment">the experiment</a>, '
-            '<a href="#remedies">remedies</a>, <a href="#exploding">exploding and clipping</a>'
-            "</li>"
-            '<li><a href="#files">Files and how to reproduce</a></li>'
-            "</ol>"
-        ),
-        cls="toc",
-    )
 
-    # ---- part 1
+
+#: The table of contents: the section ids of the report.
+_TOC = tag(
+    "nav",
+    tag("b", "Contents"),
+    Markup(
+        "<ol>"
+        '<li><a href="#part1">Composite functions</a></li>'
+        '<li><a href="#part2">Backpropagation</a></li>'
+        '<li><a href="#part3">Vanishing and exploding gradients</a>: '
+        '<a href="#why">why</a>, <a href="#experiment">the experiment</a>, '
+        '<a href="#remedies">remedies</a>, <a href="#exploding">exploding and clipping</a>'
+        "</li>"
+        '<li><a href="#files">Files and how to reproduce</a></li>'
+        "</ol>"
+    ),
+    cls="toc",
+)
+
+
+def _part1(result: LabResult) -> list[Markup]:
+    """Part 1: the technique, the lecture's example derived every way, the exercises."""
+    comp = result.composite
+    y = comp.output
     part1 = [
         tag("h2", "1. Composite functions (复合函数求导)", id="part1"),
-        p(
+        _para(
             "A neural network is a composite function: each layer applies f to a weighted sum "
             "of the layer before. Its derivatives follow from the chain rule, and the lecture's "
             "technique computes all of them in one sweep:"
@@ -359,7 +382,7 @@ def render_lab_html(result: LabResult, files: dict[str, FigureFile] | None = Non
         ),
         tag("h3", Markup(f"The example: {title(comp)}")),
         explanation_html(comp),
-        p(
+        _para(
             Markup(
                 f"Reverse accumulation needs {comp.counts.reverse_mult} multiplications for both "
                 f"partials; summing path by path needs {comp.counts.path_mult}, because ∂{y}/∂a "
@@ -370,7 +393,7 @@ def render_lab_html(result: LabResult, files: dict[str, FigureFile] | None = Non
             )
         ),
         tag("h3", "The lecture's exercises"),
-        p(
+        _para(
             "“Draw the graph of each composite function and use the technique to find the "
             "partials”, here at the same point:"
         ),
@@ -378,14 +401,18 @@ def render_lab_html(result: LabResult, files: dict[str, FigureFile] | None = Non
     for expl in result.exercises:
         part1 += [tag("h4", Markup(title(expl))), explanation_html(expl, full=False)]
     part1.append(
-        p(
+        _para(
             "The graph is also how automatic differentiation works: chainrule's engine records "
             "these nodes while it computes, and backward() runs the reverse sweep above.",
             cls="note",
         )
     )
+    return part1
 
-    # ---- part 2
+
+def _part2(result: LabResult, files: dict[str, FigureFile]) -> list[Markup]:
+    """Part 2: the four equations, checked against autodiff, and the training run."""
+    t = result.training
     check_rows = [
         [
             str(row.layer),
@@ -399,9 +426,9 @@ def render_lab_html(result: LabResult, files: dict[str, FigureFile] | None = Non
     ]
     worst = max(max(row.max_diff_w, row.max_diff_b) for row in t.check)
     sizes = ", ".join(map(str, t.sizes))
-    part2 = [
+    return [
         tag("h2", "2. Backpropagation (反向传播算法)", id="part2"),
-        p(
+        _para(
             "Layer l has N^(l) neurons; w_jk^(l) links neuron j of layer l to neuron k of "
             "layer l − 1 and b_j^(l) is its bias; z_j^(l) = Σ_k w_jk^(l) a_k^(l−1) + b_j^(l) "
             "is the neuron's input and a_j^(l) = σ(z_j^(l)) its output. The error of a neuron "
@@ -410,9 +437,9 @@ def render_lab_html(result: LabResult, files: dict[str, FigureFile] | None = Non
             "applied from the output layer back to the first hidden layer:"
         ),
         _formulas(),
-        p("⊙ is the elementwise (Hadamard) product."),
+        _para("⊙ is the elementwise (Hadamard) product."),
         tag("h3", "The formulas, checked against automatic differentiation"),
-        p(
+        _para(
             f"One batch of {t.check_batch} images through a [{sizes}] network: the gradients "
             "from the four equations (chainrule.classic, written out by hand) and from the "
             f"autodiff engine's backward() on the same weights, in float64. Largest "
@@ -434,12 +461,12 @@ def render_lab_html(result: LabResult, files: dict[str, FigureFile] | None = Non
             numeric=[2, 3, 4, 5],
         ),
         tag("h3", "Training with the classic backpropagation"),
-        p(
+        _para(
             f"[{sizes}] with the logistic σ and the quadratic cost, N(0, 1) initial weights "
             f"(the lecture's), mini-batches of {t.batch_size}, α = {t.lr:g}, {t.epochs} epochs. "
             f"Test accuracy after training: {_acc(t.final.get('test_accuracy'))}."
         ),
-        _img(files, "learning_curve", "learning curve"),
+        _img(files, "learning_curve"),
         table(
             ["epoch", "J (training)", "accuracy (training)", "J (test)", "accuracy (test)"],
             _history_rows(t.history),
@@ -447,12 +474,16 @@ def render_lab_html(result: LabResult, files: dict[str, FigureFile] | None = Non
         ),
     ]
 
-    # ---- part 3
+
+def _part3_vanishing(result: LabResult, files: dict[str, FigureFile]) -> list[Markup]:
+    """Part 3: why the gradient is unstable, the deep logistic network, the remedies."""
+    van = result.vanishing
+    vr = van.result
     layer_heads = [f"layer {j}" for j in range(1, vr.speeds.shape[1] + 1)]
-    part3 = [
+    return [
         tag("h2", "3. Vanishing and exploding gradients (梯度消失与梯度爆炸)", id="part3"),
         tag("h3", "Why the gradient is unstable", id="why"),
-        p(
+        _para(
             "The error of a hidden layer is the error of the layer above it, multiplied by "
             "weights and by σ′: δ^(l) = ((W^(l+1))^T δ^(l+1)) ⊙ σ′(z^(l)). Unrolled from the "
             "output, the first hidden layer's error is a product with one factor W^T and one "
@@ -467,23 +498,23 @@ def render_lab_html(result: LabResult, files: dict[str, FigureFile] | None = Non
             ),
             cls="formula",
         ),
-        p(
+        _para(
             "When the factors are below one the product goes to 0 (0.1⁵ = 0.00001): the early "
             "layers barely learn, a vanishing gradient. When they are above one it grows "
             "without bound (9⁵ = 59049): an exploding gradient. The logistic σ′ is at most "
             "0.25, so every logistic layer shrinks the error at least fourfold unless the "
             "weights make up for it."
         ),
-        _img(files, "activations", "activation functions and their derivatives"),
+        _img(files, "activations"),
         tag("h3", "The experiment: a deep logistic network", id="experiment"),
-        p(
+        _para(
             f"[{', '.join(map(str, vr.sizes))}]: four hidden layers of 30 logistic neurons, "
             f"N(0, 1/n_in) weights, quadratic cost, α = {vr.lr:g}, batches of {vr.batch_size}, "
             f"{vr.epochs} epochs. The learning speed of hidden layer l is ‖∂J/∂b^(l)‖ = "
             "‖δ^(l)‖ summed over the training set, measured before training and after every "
             "epoch."
         ),
-        _img(files, "vanishing", "learning speeds of the deep logistic network"),
+        _img(files, "vanishing"),
         table(
             ["epoch", *layer_heads, "first/last", "J"],
             _speed_rows(vr),
@@ -492,7 +523,7 @@ def render_lab_html(result: LabResult, files: dict[str, FigureFile] | None = Non
                 "Learning speed ‖∂J/∂b^(l)‖ per hidden layer, first hidden layer first"
             ),
         ),
-        p(
+        _para(
             f"Before training the first hidden layer learns {_g(1 / vr.initial_ratio)} times "
             f"slower than the last one; after {vr.epochs} epochs the test accuracy is "
             f"{_acc(vr.test_accuracy)} (chance: 0.1). The diagnosis, from these records (its "
@@ -500,7 +531,7 @@ def render_lab_html(result: LabResult, files: dict[str, FigureFile] | None = Non
         ),
         _findings(van.diagnosis),
         tag("h3", "The remedies side by side", id="remedies"),
-        p(
+        _para(
             "The lecture's remedies: a suitable initialization, a suitable learning rate, a "
             "better activation function, gradient clipping, batch normalization. Each run "
             "below is the same network on the same data with the same seed (the same batch "
@@ -540,15 +571,21 @@ def render_lab_html(result: LabResult, files: dict[str, FigureFile] | None = Non
                 for run in result.remedies
             ),
         ),
-        _img(files, "remedies_speeds", "learning speeds under each remedy"),
-        _img(files, "comparison", "speed ratio and accuracy per remedy"),
-        p(
+        _img(files, "remedies_speeds"),
+        _img(files, "comparison"),
+        _para(
             "With batch normalization the speed is measured on the normalization's shift β, "
             "whose gradient the normalization itself shrinks in the layers below; its "
             "diagnosis compares the relative weight gradients ‖∂J/∂W^(l)‖/‖W^(l)‖ instead.",
             cls="note",
         ),
     ]
+
+
+def _part3_exploding(result: LabResult, files: dict[str, FigureFile]) -> list[Markup]:
+    """Part 3, continued: the exploding case without and with clipping."""
+    ex = result.exploding
+    layer_heads = [f"layer {j}" for j in range(1, ex.unclipped.speeds.shape[1] + 1)]
     un, cl = ex.unclipped, ex.clipped
     diverged = (
         f"Without clipping the gradients grow step after step and overflow to NaN/Inf at "
@@ -556,9 +593,9 @@ def render_lab_html(result: LabResult, files: dict[str, FigureFile] | None = Non
         if ex.diverged_at is not None
         else "Without clipping the run stayed finite this time."
     )
-    part3 += [
+    return [
         tag("h3", "Exploding gradients and gradient clipping", id="exploding"),
-        p(
+        _para(
             f"The opposite case: ReLU layers whose weights are drawn at {EXPLODE_SCALE:g} "
             "times He's scale, N(0, (3·√(2/n_in))²). Each layer now multiplies the error by "
             "about 3 on its way back, so the speeds grow toward the input. Cross-entropy cost "
@@ -569,7 +606,7 @@ def render_lab_html(result: LabResult, files: dict[str, FigureFile] | None = Non
             f"{cl.epochs} epoch{'s' if cl.epochs != 1 else ''}. Clipping bounds the step; the "
             "cause, the large weights, is still there, and the diagnosis still says so."
         ),
-        _img(files, "exploding", "exploding gradients with and without clipping"),
+        _img(files, "exploding"),
         table(
             ["run", *layer_heads, "first/last", "NaN/Inf", "final J", "test accuracy"],
             [
@@ -593,32 +630,36 @@ def render_lab_html(result: LabResult, files: dict[str, FigureFile] | None = Non
             numeric=list(range(1, len(layer_heads) + 5)),
             caption=notation("Speeds ‖∂J/∂b^(l)‖ at the first step, first hidden layer first"),
         ),
-        p("The diagnosis of the run without clipping:"),
+        _para("The diagnosis of the run without clipping:"),
         _findings(ex.diagnosis),
     ]
 
-    # ---- files
+
+def _files_part(result: LabResult, files: dict[str, FigureFile]) -> list[Markup]:
+    """The files written beside the report and the command that reproduces them."""
+    s = result.settings
     file_rows = [[f.name, f.title] for f in files.values()]
     file_rows.append([NUMBERS_NAME, "every number of this report, as JSON"])
     cmd = f"chainrule lab --out DIR --seed {s.seed}" + (" --quick" if s.quick else "")
-    files_part = [
+    return [
         tag("h2", "Files and how to reproduce", id="files"),
-        p(
+        _para(
             "The figures are also saved as PNG files beside this report. The same command with "
             "the same seed gives the same numbers:"
         ),
         tag("pre", tag("code", cmd)),
         table(["file", "what"], file_rows),
     ]
-    footer = tag(
+
+
+def _footer() -> Markup:
+    return tag(
         "footer",
         notation(
             f"chainrule {__version__}. The lecture's notation throughout: l, L, N^(l), "
             "w_jk^(l), b_j^(l), z^(l), a^(l), σ, δ^(l) = ∂J/∂z^(l), J, α."
         ),
     )
-    body = join([header, keys, toc, *part1, *part2, *part3, *files_part, footer])
-    return page("chainrule lab: backpropagation, made visible", body)
 
 
 # ------------------------------------------------------------------------------ text and files
@@ -692,20 +733,12 @@ def write_lab(result: LabResult, out: str | os.PathLike[str]) -> dict[str, Path]
     Returns the paths by key (the figure keys of :func:`lab_figures`, ``"report"`` and
     ``"numbers"``).
     """
-    from chainrule.serialization import atomic_write_bytes, atomic_write_text
-
     folder = prepare_out(out)
     files = lab_figures(result)
     paths: dict[str, Path] = {}
     for key, f in files.items():
         paths[key] = atomic_write_bytes(folder / f.name, f.png)
-    numbers = json.dumps(result.to_dict(), indent=1, allow_nan=False, default=_json_default)
+    numbers = json.dumps(result.to_dict(), indent=1, allow_nan=False)
     paths["numbers"] = atomic_write_text(folder / NUMBERS_NAME, numbers + "\n")
     paths["report"] = atomic_write_text(folder / REPORT_NAME, render_lab_html(result, files))
     return paths
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(f"not JSON-able: {type(value).__name__}")
