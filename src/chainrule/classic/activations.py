@@ -16,10 +16,10 @@ name                  σ(z)                            σ'(z)
 ``"identity"``        z                               1
 ====================  ==============================  ==============================
 
-The logistic function is evaluated as (1 + tanh(z/2)) / 2, the same function written so that it
-never overflows (1 / (1 + e^(-z)) overflows e^(-z) in float32 for z < -88) and costs one
-transcendental call. Softmax is not here: it is not elementwise, and the cross-entropy cost owns
-it (see :mod:`chainrule.classic.costs`).
+The logistic function is the autodiff engine's (SciPy's ``expit``): exact in both tails, where
+(1 + tanh(z/2)) / 2 would round σ(-20) in float32 to 0, so both engines saturate alike.
+Softmax is not here: it is not elementwise, and the cross-entropy cost owns it (see
+:mod:`chainrule.classic.costs`).
 
 >>> import numpy as np
 >>> act = ACTIVATIONS["sigmoid"]
@@ -37,6 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from chainrule.errors import ConfigError
+from chainrule.ops import arrays
 
 Array = np.ndarray
 
@@ -85,17 +86,8 @@ _CONST = _Constants()
 
 
 def _sigmoid(z: Array, out: Array | None = None) -> Array:
-    # σ(z) = 1 / (1 + e^(-z)), in place in `out`: the autodiff engine's formula, so both
-    # engines saturate alike. It keeps σ's relative precision in the left tail, where
-    # (1 + tanh(z/2)) / 2 rounds to 0 (σ(-20) in float32); far left e^(-z) overflows to inf
-    # and σ to its limit 0.
-    one = _CONST[z.dtype.char][2]
-    a = np.negative(z, out)
-    with np.errstate(over="ignore"):
-        np.exp(a, a)
-    np.add(a, one, a)
-    np.reciprocal(a, a)
-    return a
+    # the autodiff engine's σ, so both engines saturate alike (in place in `out`)
+    return arrays.sigmoid(z, out)
 
 
 def _sigmoid_prime(z: Array, a: Array, out: Array | None = None) -> Array:

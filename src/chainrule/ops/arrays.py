@@ -77,18 +77,41 @@ def fusable(fn: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
-def sigmoid(x: Any) -> Any:
-    """The logistic function 1 / (1 + e^-x) on an array."""
-    if get_array_module(x) is not np:
+def sigmoid(x: Any, out: Any = None) -> Any:
+    """The logistic function 1 / (1 + e^-x) on an array (into ``out`` when given).
+
+    It keeps its relative precision in both tails, where 0.5 (1 + tanh(x/2)) would round
+    sigmoid(-40) to 0; the classic network calls it too, so both engines saturate alike.
+
+    >>> sigmoid(np.array([-40.0, 0.0])).tolist()
+    [4.24835425529159e-18, 0.5]
+    """
+    if type(x) is not np.ndarray and get_array_module(x) is not np:  # the hot path: one test
         from chainrule.ops import cuda_kernels
 
         return cuda_kernels.sigmoid(x)
-    # 1 / (1 + e^-x) keeps its relative precision in both tails (0.5 (1 + tanh(x/2)) would
-    # round sigmoid(-40) to 0). Far left, e^-x overflows to inf and the result to its limit 0.
+    # Far left e^-x overflows to inf and the result to its limit 0: no warning for that.
+    if out is None:  # (a 0-d input gives NumPy scalars, which cannot be written in place)
+        with np.errstate(over="ignore"):
+            e = exp(-x)
+        e += 1
+        return 1 / e
+    e = np.negative(x, out)
     with np.errstate(over="ignore"):
-        e = exp(-x)
-    e += 1
-    return 1 / e
+        np.exp(e, e)
+    np.add(e, _ones[e.dtype.char], e)
+    return np.reciprocal(e, e)
+
+
+class _Ones(dict):
+    # A typed 0-d one keeps the in-place add in the array's dtype and costs less per call
+    # than a Python 1, which NumPy must convert every time: it shows on small batches.
+    def __missing__(self, char: str) -> Any:
+        one = self[char] = np.array(1, char)
+        return one
+
+
+_ones = _Ones()
 
 
 def erf(x: Any) -> Any:
