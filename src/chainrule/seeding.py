@@ -10,8 +10,9 @@ from chainrule.errors import ConfigError
 
 
 def as_generator(rng: Any, what: str = "rng") -> np.random.Generator:
-    """A ``Generator`` as given, or a new one from a seed: an int of 0 or more, a
-    ``SeedSequence``, or ``None`` (fresh entropy). Anything else is a ConfigError naming
+    """A ``Generator`` as given, or a new one from a seed: an int of 0 or more, a list of
+    them (``[seed, stream]``), a ``SeedSequence`` or ``BitGenerator``, or ``None`` (fresh
+    entropy). Anything else is a ConfigError naming
     ``what``, instead of NumPy's own error from deep inside.
 
     >>> as_generator(7).random() == as_generator(7).random()
@@ -23,10 +24,15 @@ def as_generator(rng: Any, what: str = "rng") -> np.random.Generator:
     """
     if isinstance(rng, np.random.Generator):
         return rng
-    if rng is None or isinstance(rng, np.random.SeedSequence):
+    if rng is None or isinstance(rng, np.random.SeedSequence | np.random.BitGenerator):
         return np.random.default_rng(rng)
-    if isinstance(rng, int | np.integer) and not isinstance(rng, bool):
-        if rng < 0:
+    entropy = rng if isinstance(rng, list | tuple) else [rng]  # [seed, stream], as NumPy takes
+    if entropy and all(_is_int(n) for n in entropy):
+        if any(n < 0 for n in entropy):
             raise ConfigError(f"{what} must be 0 or more, got {rng}")
-        return np.random.default_rng(int(rng))
+        return np.random.default_rng([int(n) for n in entropy] if entropy is rng else int(rng))
     raise ConfigError(f"{what} must be a numpy.random.Generator or an integer seed, got {rng!r}")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)

@@ -115,3 +115,16 @@ def test_bad_options():
         DataLoader(x, y, 2, shuffle=True, seed="a")
     with pytest.raises(DataError, match="5 examples"):
         DataLoader(x, y[:4], 2)
+
+
+def test_seeds_numpy_takes_are_taken():
+    """A [seed, stream] list and a BitGenerator seed a loader, as numpy.random.default_rng."""
+    x, y = make_data(9)
+    order = [yb.tolist() for _, yb in DataLoader(x, y, 4, shuffle=True, seed=[1, 2])]
+    again = DataLoader(x, y, 4, shuffle=True, rng=np.random.default_rng([1, 2]))
+    assert order == [yb.tolist() for _, yb in again]
+    from chainrule.data import make_moons
+
+    assert make_moons(6, rng=np.random.PCG64(1))[0].shape == (6, 2)
+    with pytest.raises(ConfigError, match="0 or more"):
+        DataLoader(x, y, 4, shuffle=True, seed=[1, -2])

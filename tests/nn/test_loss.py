@@ -201,3 +201,30 @@ def test_cross_entropy_option_errors():
     assert repr(loss) == (
         "CrossEntropyLoss(reduction='sum', weight=[1, 2], ignore_index=3, label_smoothing=0.1)"
     )
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("reduction", ["sum", "none"])
+def test_losses_of_an_empty_batch_match_torch_where_defined(torch, reduction):
+    """A sum over no examples is 0 and their rows are empty; only the mean is 0/0."""
+    empty, labels = np.zeros((0, 3)), np.zeros(0, dtype=np.int64)
+    pairs = [
+        (nn.MSELoss(reduction), torch.nn.MSELoss(reduction=reduction), empty),
+        (nn.BCEWithLogitsLoss(reduction), torch.nn.BCEWithLogitsLoss(reduction=reduction), empty),
+        (nn.CrossEntropyLoss(reduction), torch.nn.CrossEntropyLoss(reduction=reduction), labels),
+    ]
+    for ours, theirs, target in pairs:
+        lc = ours(cr.tensor(empty), target)
+        lt = theirs(torch.from_numpy(empty), torch.from_numpy(target))
+        assert lc.shape == tuple(lt.shape)
+        np.testing.assert_array_equal(lc.numpy(), lt.numpy())
+
+
+@pytest.mark.torch
+def test_softmax_of_a_scalar_matches_torch(torch):
+    x = cr.tensor(3.0, requires_grad=True)
+    (cr.softmax(x, 0) + cr.log_softmax(x, -1)).backward()
+    t = torch.tensor(3.0, requires_grad=True)
+    (torch.softmax(t, 0) + torch.log_softmax(t, -1)).backward()
+    assert cr.softmax(x, 0).item() == 1.0 and cr.log_softmax(x).item() == 0.0
+    assert x.grad.item() == t.grad.item() == 0.0

@@ -120,3 +120,12 @@ def test_gelu_second_derivative_matches_torch(torch):
 def test_gelu_refuses_an_unknown_form():
     with pytest.raises(ConfigError, match="'none' or 'tanh'"):
         cr.gelu(cr.tensor([1.0]), approximate="exact")
+
+
+@pytest.mark.parametrize("name", ["gelu", "erf"])
+def test_erf_and_gelu_keep_float16(name):
+    """SciPy has no float16 erf: its float64 result is brought back to the input's dtype."""
+    x = cr.tensor(np.array([-1.0, 0.5], dtype=np.float16), requires_grad=True)
+    y = getattr(cr, name)(x)
+    y.sum().backward()
+    assert y.dtype == np.float16 and x.grad.dtype == np.float16

@@ -155,3 +155,20 @@ def test_astype_sends_the_gradient_back_in_the_input_dtype():
 
 def test_astype_round_trip_is_differentiable(check):
     check(lambda x: x.astype(np.float64).to(dtype=np.float64) * x, (3,), torch_fn=lambda x: x * x)
+
+
+@pytest.mark.torch
+def test_clip_takes_elementwise_bounds_as_torch_clamp(torch):
+    x_np = np.array([-1.0, 0.5, 2.0, 3.0], dtype=np.float32)
+    low, high = np.array([0.0, 0.6, 0.0, 1.0]), np.array([1.0, 1.0, 1.5, 2.5])
+    x = cr.tensor(x_np, requires_grad=True)
+    y = cr.clip(x, low, high)
+    y.sum().backward()
+    t = torch.tensor(x_np, requires_grad=True)
+    ty = torch.clamp(
+        t, torch.tensor(low, dtype=torch.float32), torch.tensor(high, dtype=torch.float32)
+    )
+    ty.sum().backward()
+    assert y.dtype == np.float32  # float64 bounds do not upcast
+    np.testing.assert_array_equal(y.numpy(), ty.detach().numpy())
+    np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())

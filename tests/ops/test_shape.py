@@ -225,3 +225,9 @@ def test_numpy_integers_as_shapes_and_axes():
     assert x.unsqueeze(np.int64(0)).shape == (1, 2, 3)
     with pytest.raises(ShapeError, match="reshape"):
         x.reshape("6")
+
+
+def test_swapping_an_axis_with_itself_is_a_no_op():
+    x = cr.tensor(np.arange(6.0).reshape(2, 3))
+    assert x.swapaxes(1, 1).shape == (2, 3) and cr.swapaxes(x, -1, 1).shape == (2, 3)
+    np.testing.assert_array_equal(cr.swapaxes(x, 0, 0).numpy(), x.numpy())

@@ -16,8 +16,9 @@ name                  σ(z)                            σ'(z)
 ``"identity"``        z                               1
 ====================  ==============================  ==============================
 
-The logistic function is the autodiff engine's (SciPy's ``expit``): exact in both tails, where
-(1 + tanh(z/2)) / 2 would round σ(-20) in float32 to 0, so both engines saturate alike.
+The logistic function is the autodiff engine's, 1 / (1 + e^(-z)): it keeps its relative
+precision in both tails, where (1 + tanh(z/2)) / 2 would round σ(-20) in float32 to 0, and
+both engines saturate alike.
 Softmax is not here: it is not elementwise, and the cross-entropy cost owns it (see
 :mod:`chainrule.classic.costs`).
 

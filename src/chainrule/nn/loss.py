@@ -70,7 +70,12 @@ class MSELoss(_Loss):
 
     def forward(self, output: Tensor, target: Any) -> Tensor:
         output = _as_tensor(output)
-        if self.reduction == "none" or (isinstance(target, Tensor) and target.requires_grad):
+        empty_sum = self.reduction == "sum" and output.size == 0  # 0, where the fused mean is 0/0
+        if (
+            self.reduction == "none"
+            or empty_sum
+            or (isinstance(target, Tensor) and target.requires_grad)
+        ):
             target = target if isinstance(target, Tensor) else output._lift(np.asarray(target))
             if target.shape != output.shape:
                 raise ShapeError(f"MSELoss: outputs {output.shape} but targets {target.shape}")
@@ -161,11 +166,12 @@ class BCEWithLogitsLoss(_Loss):
 
     def forward(self, logits: Tensor, target: Any) -> Tensor:
         logits = _as_tensor(logits)
-        if self.reduction != "none":
+        if self.reduction == "mean" or (self.reduction == "sum" and logits.size):
             loss = ops.binary_cross_entropy_with_logits(logits, target)
             return loss if self.reduction == "mean" else loss * float(logits.size)
         target = logits._lift(target.data if isinstance(target, Tensor) else np.asarray(target))
         if target.shape != logits.shape:
             raise ShapeError(f"BCEWithLogitsLoss: logits {logits.shape} but targets {target.shape}")
         # -[y log σ(x) + (1 - y) log(1 - σ(x))] = softplus(x) - x y
-        return ops.softplus(logits) - logits * target
+        rows = ops.softplus(logits) - logits * target
+        return rows.sum() if self.reduction == "sum" else rows

@@ -296,10 +296,20 @@ def clip(x: Any, min: float | None = None, max: float | None = None) -> Tensor:
     >>> clip(Tensor([-2.0, 0.5, 3.0]), 0.0, 1.0)
     tensor([0. , 0.5, 1. ])
     """
-    # Python floats, so a NumPy float64 bound never turns a float32 tensor into float64
-    low = None if min is None else float(min)
-    high = None if max is None else float(max)
-    return Clip.apply(_t(x), low=low, high=high)
+    x = _t(x)
+    low, high = _bound(min, x), _bound(max, x)
+    return Clip.apply(x, low=low, high=high)
+
+
+def _bound(value: Any, x: Tensor) -> Any:
+    """A clip bound in ``x``'s dtype: a number as a Python float, an array (elementwise
+    bounds, as torch.clamp takes) cast, so a float64 bound never upcasts a float32 tensor."""
+    if value is None:
+        return None
+    value = raw(value)
+    if np.ndim(value) == 0:
+        return float(value)
+    return x._lift(value).data
 
 
 def where(condition: Any, a: Any, b: Any) -> Tensor:
@@ -459,12 +469,6 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     return LogSumExp.apply(x, axes=normalize_axes(axis, x.ndim, "logsumexp"), keepdims=keepdims)
 
 
-def _needs_an_axis(x: Tensor, op: str) -> Tensor:
-    if x.ndim == 0:
-        raise ShapeError(f"{op} of a 0-d tensor: give it an axis first, e.g. x.reshape(1)")
-    return x
-
-
 def _check_not_empty(x: Tensor, axes: tuple[int, ...] | None, op: str) -> None:
     """A max or min over an axis of length 0 has no value (an empty result is fine)."""
     if x.size == 0 and (axes is None or any(x.shape[a] == 0 for a in axes)):
@@ -478,8 +482,10 @@ def softmax(x: Any, axis: int = -1) -> Tensor:
     >>> softmax(Tensor([1000.0, 1000.0]))
     tensor([0.5, 0.5])
     """
-    x = _needs_an_axis(_float(x), "softmax")
+    x = _float(x)
     normalize_axes(axis, x.ndim, "softmax")
+    if x.ndim == 0:  # a scalar is its own only class: softmax 1, as PyTorch
+        return reshape(Softmax.apply(reshape(x, (1,)), axis=0), ())
     return Softmax.apply(x, axis=axis)
 
 
@@ -489,8 +495,10 @@ def log_softmax(x: Any, axis: int = -1) -> Tensor:
     >>> log_softmax(Tensor([0.0, 1000.0]))
     tensor([-1000.,     0.])
     """
-    x = _needs_an_axis(_float(x), "log_softmax")
+    x = _float(x)
     normalize_axes(axis, x.ndim, "log_softmax")
+    if x.ndim == 0:
+        return reshape(LogSoftmax.apply(reshape(x, (1,)), axis=0), ())
     return LogSoftmax.apply(x, axis=axis)
 
 
@@ -533,7 +541,8 @@ def cross_entropy(
     target = _target_like(logits, target, "cross_entropy")
     if logits.ndim != 2:
         raise ShapeError(f"cross_entropy needs (batch, classes) logits, got shape {logits.shape}")
-    _check_batch(logits, "cross_entropy")
+    if reduction == "mean":  # a sum or the rows of no examples are defined, the mean is 0/0
+        _check_batch(logits, "cross_entropy")
     m, classes = logits.shape
     ignored = False
     if target.dtype.kind in "iu":
@@ -545,7 +554,7 @@ def cross_entropy(
             ignored = _check_labels(target, classes, ignore_index)
     elif target.shape != logits.shape:
         raise ShapeError(f"cross_entropy: logits {logits.shape} but targets {target.shape}")
-    if weight is None and not label_smoothing and not ignored and reduction != "none":
+    if weight is None and not label_smoothing and not ignored and reduction != "none" and m:
         loss = SoftmaxCrossEntropy.apply(logits, target=target)
         return loss if reduction == "mean" else loss * float(m)
     return _cross_entropy_rows(
@@ -775,7 +784,8 @@ def swapaxes(x: Any, axis1: int, axis2: int) -> Tensor:
     (4, 3, 2)
     """
     x = _t(x)
-    normalize_axes((axis1, axis2), x.ndim, "swapaxes")  # raises when out of range
+    for axis in (axis1, axis2):  # one at a time: swapping an axis with itself is a no-op
+        normalize_axes(axis, x.ndim, "swapaxes")  # raises when out of range
     axes = list(range(x.ndim))
     axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
     return transpose(x, tuple(axes))

@@ -122,7 +122,7 @@ def erf(x: Any) -> Any:
         return device_erf(x)
     from scipy.special import erf as host_erf
 
-    return host_erf(x)
+    return host_erf(x).astype(x.dtype, copy=False)  # SciPy has no float16 erf: back from float64
 
 
 def peak(x: Any, axis: Any) -> Any:
