@@ -161,10 +161,12 @@ def _accumulate(
         for parent, needs, pg in zip(inputs, fn.needs_input_grad, input_grads):
             if not needs or pg is None:
                 continue
-            if pg.shape != parent.data.shape:
-                pg = unbroadcast(pg, parent.data.shape)
-            if pg.dtype != parent.data.dtype:  # a float32 weight met a float64 input
-                pg = pg.astype(parent.data.dtype)
+            data = parent.data
+            if pg.shape != data.shape:
+                pg = unbroadcast(pg, data.shape)
+            dtype = pg.dtype
+            if dtype is not data.dtype and dtype != data.dtype:  # float32 W, float64 input
+                pg = pg.astype(data.dtype)
             if state.detect_anomaly:
                 anomaly.check_backward(fn, pg, parent)
             previous = grads.get(parent)

@@ -76,6 +76,13 @@ def promote(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
     return a, b
 
 
+def _binary(op: Any, a: Tensor, b: Tensor) -> Tensor:
+    # The operators' hot path: one identity test when the dtypes agree, as they nearly always do.
+    if a.data.dtype is not b.data.dtype:
+        a, b = promote(a, b)
+    return op.apply(a, b)
+
+
 class Tensor:
     """An n-dimensional array that records the ops applied to it, for reverse-mode autodiff.
 
@@ -313,30 +320,27 @@ class Tensor:
     def _operands(self, other: Any) -> tuple[Tensor, Tensor]:
         """This tensor and the other operand lifted and promoted, in that order."""
         other = self._lift(other)
-        if other.data.dtype.kind != self.data.dtype.kind:
-            return promote(self, other)
-        return self, other
+        if other.data.dtype is self.data.dtype:
+            return self, other
+        return promote(self, other)
 
     def __add__(self, other: Any) -> Tensor:
-        return _ops.Add.apply(*self._operands(other))
+        return _binary(_ops.Add, self, self._lift(other))
 
     def __radd__(self, other: Any) -> Tensor:
-        a, b = self._operands(other)
-        return _ops.Add.apply(b, a)
+        return _binary(_ops.Add, self._lift(other), self)
 
     def __sub__(self, other: Any) -> Tensor:
-        return _ops.Sub.apply(*self._operands(other))
+        return _binary(_ops.Sub, self, self._lift(other))
 
     def __rsub__(self, other: Any) -> Tensor:
-        a, b = self._operands(other)
-        return _ops.Sub.apply(b, a)
+        return _binary(_ops.Sub, self._lift(other), self)
 
     def __mul__(self, other: Any) -> Tensor:
-        return _ops.Mul.apply(*self._operands(other))
+        return _binary(_ops.Mul, self, self._lift(other))
 
     def __rmul__(self, other: Any) -> Tensor:
-        a, b = self._operands(other)
-        return _ops.Mul.apply(b, a)
+        return _binary(_ops.Mul, self._lift(other), self)
 
     def __truediv__(self, other: Any) -> Tensor:
         return _ops.divide(self, other)
