@@ -125,6 +125,19 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes | bytearray | m
     return path
 
 
+def try_writing_in(folder: str | os.PathLike[str]) -> None:
+    """Raise the OSError that writing a file in ``folder`` would meet, by writing one.
+
+    The sure test of permissions: ``os.access`` says yes to root, and a full disk or a
+    read-only mount only shows when a file is created.
+
+    >>> import tempfile
+    >>> try_writing_in(tempfile.mkdtemp())
+    """
+    with tempfile.TemporaryFile(dir=folder):
+        pass
+
+
 def atomic_write_text(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> Path:
     """:func:`atomic_write_bytes` for text (an HTML report, a JSON file).
 

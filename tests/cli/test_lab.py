@@ -88,13 +88,25 @@ def test_same_seed_same_files(lab_run, tmp_path):
     assert (tmp_path / "report.html").read_bytes() == (first / "report.html").read_bytes()
 
 
-@pytest.mark.parametrize("bad", ["file", "seed"])
-def test_bad_input_is_one_line_and_exit_2(cli, tmp_path, bad):
+@pytest.mark.parametrize("bad", ["file", "seed", "empty", "unwritable"])
+def test_bad_input_is_one_line_and_exit_2(cli, tmp_path, bad, monkeypatch):
     if bad == "file":
         target = tmp_path / "taken"
         target.write_text("x")
         run = cli("lab", "--quick", "--out", target)
         assert "not a folder" in run.error_line
+    elif bad == "empty":  # not the current folder by accident
+        run = cli("lab", "--quick", "--out", "")
+        assert "name a folder" in run.error_line
+    elif bad == "unwritable":  # tried by writing before the run: root passes os.access
+
+        def refuse(folder):
+            raise PermissionError(13, "Permission denied")
+
+        monkeypatch.setattr("chainrule.report.lab_report.try_writing_in", refuse)
+        run = cli("lab", "--quick", "--out", tmp_path / "o")
+        assert "cannot write there (Permission denied)" in run.error_line
+        assert not run.out
     else:
         run = cli("lab", "--quick", "--out", tmp_path, "--seed", "-1")
         assert "seed" in run.error_line

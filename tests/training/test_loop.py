@@ -153,10 +153,10 @@ def test_save_path_is_checked_before_training(digits, tmp_path):
 def test_a_folder_that_cannot_be_written_fails_before_training(digits, tmp_path, monkeypatch):
     """Permissions are tried by writing (root passes every os.access check)."""
 
-    def refuse(*args, **kwargs):
+    def refuse(folder):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("chainrule.training.loop.tempfile.TemporaryFile", refuse)
+    monkeypatch.setattr("chainrule.training.loop.try_writing_in", refuse)
     steps = []
     with pytest.raises(ConfigError, match=r"cannot write in .*Permission denied"):
         train(

@@ -41,7 +41,7 @@ from chainrule.report.html import (
     tag,
 )
 from chainrule.report.lab import COMPOSITE, EXPLODE_SCALE, LabResult, RemedyRun
-from chainrule.serialization import atomic_write_bytes, atomic_write_text
+from chainrule.serialization import atomic_write_bytes, atomic_write_text, try_writing_in
 
 
 def _para(*content: Any, cls: str | None = None) -> Markup:
@@ -715,15 +715,17 @@ def render_summary(result: LabResult, paths: dict[str, Path] | None = None) -> s
 
 def prepare_out(out: str | os.PathLike[str]) -> Path:
     """The output folder, created if needed; a ConfigError if it cannot be one."""
+    where = f"out={str(out)!r} (--out)"
+    if not str(out):
+        raise ConfigError(f"{where}: name a folder, e.g. out")
     path = Path(out)
     if path.exists() and not path.is_dir():
-        raise ConfigError(f"--out {out}: exists and is not a folder")
+        raise ConfigError(f"{where}: exists and is not a folder")
     try:
         path.mkdir(parents=True, exist_ok=True)
+        try_writing_in(path)
     except OSError as exc:
-        raise ConfigError(f"--out {out}: cannot create the folder ({exc.strerror})") from None
-    if not os.access(path, os.W_OK):
-        raise ConfigError(f"--out {out}: the folder is not writable")
+        raise ConfigError(f"{where}: cannot write there ({exc.strerror or exc})") from None
     return path
 
 

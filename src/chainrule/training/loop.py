@@ -8,7 +8,6 @@ ends with exactly the weights of an uninterrupted one.
 from __future__ import annotations
 
 import math
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ import numpy as np
 
 from chainrule.data import DataLoader, Dataset, check_features, load, train_test_split
 from chainrule.errors import ConfigError, DataError, ModelFileError, NonFiniteError
+from chainrule.serialization import try_writing_in
 from chainrule.training import checkpoint as ckpt
 from chainrule.training.config import TrainConfig
 from chainrule.training.learners import Learner, build_learner
@@ -325,9 +325,8 @@ def _check_writable(path: Path) -> None:
     folder = path.parent
     if not folder.is_dir():
         raise ConfigError(f"{where}: no folder {folder}")
-    try:  # the one sure test of a folder's permissions is to write in it
-        with tempfile.TemporaryFile(dir=folder):
-            pass
+    try:
+        try_writing_in(folder)
     except OSError as exc:
         raise ConfigError(f"{where}: cannot write in {folder} ({exc.strerror or exc})") from None
 
