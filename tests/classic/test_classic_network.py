@@ -231,3 +231,12 @@ def test_classic_sigmoid_equals_the_engines_in_both_tails(dtype):
     ours = ACTIVATIONS["sigmoid"].fn(z.copy())
     np.testing.assert_array_equal(ours, arrays.sigmoid(z))
     assert ours[2] > 0
+
+
+def test_forward_and_gradients_show_shapes_not_arrays():
+    net = Network([64, 30, 30, 30, 30, 10], seed=0)
+    g = net.backward(np.zeros((200, 64)), np.eye(10)[np.zeros(200, int)])
+    assert repr(g).startswith("Gradients(cost=") and len(repr(g)) < 200
+    assert repr(g.forward) == (
+        "ForwardPass(a: (200, 64) -> (200, 30) -> (200, 30) -> (200, 30) -> (200, 30) -> (200, 10))"
+    )

@@ -64,7 +64,9 @@ def test_json_output(cli):
 def test_progress_bar_only_at_a_terminal(cli, monkeypatch):
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
     shown = cli("train", *FAST)
-    assert "epoch 1/2" in shown.err
+    # one bar over the whole run, left in place, with the last epoch's numbers
+    assert shown.err.count("\n") == 1 and "training: 100%" in shown.err
+    assert "epoch=2" in shown.err and "loss=" in shown.err and "test=" in shown.err
     hidden = cli("train", *FAST, "--json")
     assert hidden.err == ""
 

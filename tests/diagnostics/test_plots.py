@@ -93,3 +93,20 @@ def test_saving_the_same_plot_twice_gives_the_same_bytes(tmp_path, digits, suffi
     assert first == (tmp_path / f"second{suffix}").read_bytes()
     assert first == (tmp_path / f"again{suffix}").read_bytes()
     assert b"Date" not in first  # a PDF stamped with its CreationDate would differ tomorrow
+
+
+def test_notebooks_show_the_lab_and_its_results_briefly(digits):
+    """A figure made without pyplot carries its own PNG for Jupyter, and the results show a
+    summary (or the report) instead of pages of arrays."""
+    from chainrule.diagnostics import diagnose
+
+    r = learning_speed_experiment(digits, [64, 8, 8, 10], epochs=2, batch_size=20)
+    fig = plots.plot_learning_speeds(r)
+    assert fig._repr_png_()[:8] == PNG_MAGIC
+    records = r.to_records()
+    diagnosis = diagnose(records)
+    comparison = compare_remedies(digits, [64, 8, 10], {"activation": ["sigmoid"]}, epochs=1)
+    for shown in (r, records, diagnosis, comparison):
+        assert len(repr(shown)) < 200 and "array(" not in repr(shown), type(shown).__name__
+    assert diagnosis._repr_markdown_().startswith(f"- **{diagnosis.kinds[0]}**")
+    assert comparison.table() in comparison._repr_markdown_()

@@ -66,3 +66,12 @@ def test_markdown_shows_names_as_written() -> None:
     assert "<b>" not in re.sub(r"`[^`]*`", "", md)  # code spans show HTML as text anyway
     assert "&lt;b&gt;w&lt;/b&gt;" in md
     assert r"v\_\*1\*" in md
+
+
+def test_markdown_code_spans_hold_backticks_and_html_names_its_norm_column() -> None:
+    a = cr.tensor(2.0, requires_grad=True, name="a`b")
+    md = render_markdown(trace(a * 3.0))
+    assert "`` a`b * 3 ``" in md
+    w = cr.tensor([1.0, 2.0], requires_grad=True, name="w")
+    page = render_html(trace((w * w).sum()))
+    assert "<th>norm</th>" in page and "<th>norm of the gradient</th>" in page

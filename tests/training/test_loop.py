@@ -253,3 +253,11 @@ def test_batch_norm_drops_a_last_batch_of_one_example(digits):
     result = train(config, data=odd, on_batch=lambda step, loss, learner: steps.append(step))
     assert len(steps) == 2 * 30
     assert all(np.isfinite(result.train_loss))
+
+
+def test_a_result_shows_a_summary(digits):
+    result = train(TrainConfig(epochs=3), data=digits)
+    assert repr(result) == (
+        f"TrainResult(classic, [64, 32, 10], 3 epochs, test accuracy "
+        f"{result.test_accuracy:.4f}, {result.seconds:.2f} s)"
+    )

@@ -86,6 +86,9 @@ class ForwardPass:
         """a^L, the network's output."""
         return self.a[-1]
 
+    def __repr__(self) -> str:  # shapes, not the arrays: a notebook shows this
+        return f"ForwardPass(a: {' -> '.join(str(a.shape) for a in self.a)})"
+
 
 @dataclass
 class Gradients:
@@ -106,6 +109,10 @@ class Gradients:
     grad_weights: list[Array]
     grad_biases: list[Array]
     forward: ForwardPass
+
+    def __repr__(self) -> str:  # shapes, not the arrays: a notebook shows this
+        shapes = ", ".join(str(d.shape) for d in self.deltas)
+        return f"Gradients(cost={self.cost:.6g}, δ^1..δ^L of shapes {shapes})"
 
 
 @dataclass(frozen=True)

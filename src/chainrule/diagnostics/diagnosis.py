@@ -150,8 +150,22 @@ class Diagnosis:
     def __str__(self) -> str:
         return self.report()
 
+    def __repr__(self) -> str:
+        return f"Diagnosis({', '.join(self.kinds)})"
+
+    def _repr_markdown_(self) -> str:
+        """Jupyter shows the report: each finding in bold with its remedy."""
+        return "\n".join(
+            f"- **{f.kind}**: {_markdown(f.message)}  \n  *Remedy:* {_markdown(f.remedy)}"
+            for f in self.findings
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {"findings": [f.to_dict() for f in self.findings]}
+
+
+def _markdown(text: str) -> str:
+    return text.replace("*", "\\*").replace("_", "\\_").replace("<", "&lt;")
 
 
 def _median(values: np.ndarray) -> float:

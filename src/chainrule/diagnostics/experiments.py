@@ -108,6 +108,14 @@ class SpeedResult:
     saturated: np.ndarray | None = field(default=None, repr=False)
     dead: np.ndarray | None = field(default=None, repr=False)
 
+    def __repr__(self) -> str:  # a summary: the arrays stay behind their names
+        speeds = ", ".join(f"{v:.3g}" for v in self.speeds[0]) if len(self.speeds) else ""
+        test = "" if self.test_accuracy is None else f", test accuracy {self.test_accuracy:.3f}"
+        return (
+            f"SpeedResult({self.dataset} {self.sizes} {self.activation}, {self.epochs} epochs, "
+            f"first speeds {speeds}{test}{', diverged' if self.diverged else ''})"
+        )
+
     @property
     def layers(self) -> list[str]:
         """``"hidden layer 1"``, ... in the order of the columns of ``speeds``."""
@@ -274,6 +282,13 @@ class ComparisonResult:
     sizes: list[int]
     rows: list[ComparisonRow]
     results: list[SpeedResult] = field(repr=False, default_factory=list)
+
+    def __repr__(self) -> str:
+        return f"ComparisonResult({self.dataset} {self.sizes}, {len(self.rows)} runs)"
+
+    def _repr_markdown_(self) -> str:
+        """Jupyter shows the table."""
+        return "```\n" + self.table() + "\n```"
 
     def table(self) -> str:
         """A plain-text table, one line per row."""

@@ -17,6 +17,7 @@ b'\\x89PNG'
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 from collections.abc import Mapping, Sequence
@@ -47,13 +48,26 @@ _REPRODUCIBLE = {
 
 
 def new_figure(width: float = 7.0, height: float = 4.5) -> Figure:
-    """A figure on the Agg canvas with constrained layout (pyplot is never involved)."""
+    """A figure on the Agg canvas with constrained layout (pyplot is never involved), which a
+    notebook displays as a PNG without ``%matplotlib inline``."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(width, height), layout="constrained")
+    fig = _notebook_figure()(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(fig)
     return fig
+
+
+@functools.cache
+def _notebook_figure() -> type:
+    from matplotlib.figure import Figure
+
+    class NotebookFigure(Figure):
+        # Jupyter shows matplotlib figures only once pyplot's inline backend is on, which
+        # figures made without pyplot never turn on: a PNG of its own instead.
+        def _repr_png_(self) -> bytes:
+            return figure_bytes(self, "png")
+
+    return NotebookFigure
 
 
 def positive(values: Any) -> np.ndarray:

@@ -86,6 +86,13 @@ class GradientRecords:
         "nonfinite",
     )
 
+    def __repr__(self) -> str:  # a summary, not a dozen arrays: a notebook shows this
+        steps = f"steps {int(self.steps[0])}..{int(self.steps[-1])}" if len(self.steps) else "empty"
+        return (
+            f"GradientRecords({len(self.steps)} records of {len(self.layers)} layers, {steps}, "
+            f"every={self.every})"
+        )
+
     def __post_init__(self) -> None:
         if self.weight_norms is None:
             self.weight_norms = np.full(self.speeds.shape, np.nan)

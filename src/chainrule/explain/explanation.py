@@ -179,8 +179,10 @@ def trace(output: Tensor, names: Mapping[str, Tensor] | None = None) -> Explanat
     """Explain any chainrule computation that ends in ``output``.
 
     ``names`` maps a name to a tensor (``names=dict(W1=W1, b1=b1)``); otherwise ``.name`` is
-    used when set. For a graph with non-scalar nodes the explanation shows shapes and norms,
-    and local partials as formulas; the per-path and forward-mode tables are skipped.
+    used when set. For an ``nn`` model, ``names=dict(model.named_parameters())`` labels the
+    weights ``0.weight``, ``0.bias``... instead of x1, x2... For a graph with non-scalar nodes
+    the explanation shows shapes and norms, and local partials as formulas; the per-path and
+    forward-mode tables are skipped.
     Nothing is written to any tensor's ``.grad``.
 
     >>> import chainrule as cr

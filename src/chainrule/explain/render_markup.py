@@ -85,7 +85,10 @@ def _cell(text: str) -> str:
 
 
 def _code(text: str) -> str:
-    return f"`{text}`" if text else ""
+    # A backtick inside needs a longer fence (CommonMark): `` a`b ``
+    if not text:
+        return ""
+    return f"`` {text} ``" if "`" in text else f"`{text}`"
 
 
 def _md(text: str) -> str:
@@ -322,7 +325,8 @@ def render_html(expl: Explanation) -> str:
             numbers = "; ".join(t.edge.formula for t in step.terms)
             value = format_number(g.node(step.node).grad_norm)
         rows.append([left, symbols or "1 (the top)", numbers, value])
-    head = ["partial", "sum over the nodes it feeds", "numbers" if g.scalar else "local", "value"]
+    head = ["partial", "sum over the nodes it feeds", "numbers" if g.scalar else "local"]
+    head.append("value" if g.scalar else "norm of the gradient")
     out.append(_html_table(head, rows))
     out += [f"<p><i>{html.escape(note)}</i></p>" for note in expl.notes]
     out.append("</div>")
@@ -330,17 +334,18 @@ def render_html(expl: Explanation) -> str:
 
 
 def _html_graph(g: Graph) -> str:
-    head = ["node", "op", "inputs", "formula", "value" if g.scalar else "shape"]
-    rows = [
-        [
-            n.name,
-            n.op,
-            ", ".join(n.inputs),
-            n.formula,
-            format_number(n.value) if g.scalar else str(n.shape),
+    if g.scalar:
+        head = ["node", "op", "inputs", "formula", "value"]
+        rows = [
+            [n.name, n.op, ", ".join(n.inputs), n.formula, format_number(n.value)]
+            for n in g.nodes
         ]
-        for n in g.nodes
-    ]
+    else:  # the same columns as the Markdown listing
+        head = ["node", "op", "inputs", "formula", "shape", "norm"]
+        rows = [
+            [n.name, n.op, ", ".join(n.inputs), n.formula, str(n.shape), format_number(n.norm)]
+            for n in g.nodes
+        ]
     return _html_table(head, rows)
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,6 +54,16 @@ class TrainResult:
     def per_epoch(self, key: str) -> list[Any]:
         """``key`` of every trained epoch (1, 2, ...), e.g. ``per_epoch("val_accuracy")``."""
         return [h.get(key) for h in self.history if h["epoch"] > 0]
+
+    def __repr__(self) -> str:  # a summary: the history grows with every epoch
+        epochs = self.history[-1]["epoch"] if self.history else 0
+        accuracy = self.test_accuracy
+        shown = "" if accuracy is None else f", test accuracy {accuracy:.4f}"
+        stopped = ", interrupted" if self.interrupted else ""
+        return (
+            f"TrainResult({self.config.engine}, {list(self.config.layers)}, {epochs} epochs"
+            f"{shown}, {self.seconds:.2f} s{stopped})"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -219,21 +231,26 @@ def train(
     result = TrainResult(config=config, learner=learner, history=history)
     snapshot = ckpt.capture(learner, config, first_epoch - 1, history, shuffle_rng)
     started = time.perf_counter()
+    epochs = range(first_epoch, config.epochs + 1)
+    per_epoch = len(_batches(splits.train, config))
     try:
-        for epoch in range(first_epoch, config.epochs + 1):
-            epoch_started = time.perf_counter()
-            lr = config.lr_at(epoch)
-            learner.set_lr(lr)
-            mean_loss = _run_epoch(
-                learner, splits.train, config, shuffle_rng, epoch, progress, on_batch
-            )
-            seconds = time.perf_counter() - epoch_started
-            history.append(
-                _evaluate(learner, splits, epoch, lr=lr, loss=mean_loss, seconds=seconds)
-            )
-            snapshot = ckpt.capture(learner, config, epoch, history, shuffle_rng)
-            if on_epoch is not None:
-                on_epoch(history[-1], learner)
+        with _progress_bar(len(epochs) * per_epoch, progress) as bar:
+            for epoch in epochs:
+                epoch_started = time.perf_counter()
+                lr = config.lr_at(epoch)
+                learner.set_lr(lr)
+                mean_loss = _run_epoch(
+                    learner, splits.train, config, shuffle_rng, epoch, bar, on_batch
+                )
+                seconds = time.perf_counter() - epoch_started
+                history.append(
+                    _evaluate(learner, splits, epoch, lr=lr, loss=mean_loss, seconds=seconds)
+                )
+                snapshot = ckpt.capture(learner, config, epoch, history, shuffle_rng)
+                if bar is not None:
+                    bar.set_postfix(_progress_numbers(history[-1]), refresh=False)
+                if on_epoch is not None:
+                    on_epoch(history[-1], learner)
     except NonFiniteError as exc:
         # Diverged: stop, and keep the last finished epoch where the user asked for a model.
         if save is not None:
@@ -254,47 +271,68 @@ def train(
     return result
 
 
+def _batches(train_split: Split, config: TrainConfig, rng: Any = None) -> DataLoader:
+    # Batch norm cannot normalize a batch of one example: such a last batch is skipped (a
+    # different example each epoch, the order being shuffled).
+    x, y = train_split
+    min_batch = 2 if config.batch_norm else 1
+    return DataLoader(
+        x, y, config.batch_size, shuffle=rng is not None, rng=rng, min_batch=min_batch
+    )
+
+
+@contextmanager
+def _progress_bar(total: int, enabled: bool) -> Iterator[Any]:
+    """One bar over the whole run (kept when it ends), or None."""
+    if not enabled:
+        yield None
+        return
+    from tqdm import TqdmWarning
+    from tqdm.auto import tqdm
+
+    with warnings.catch_warnings():
+        # Without ipywidgets a notebook gets tqdm's text bar, which is fine: no warning.
+        warnings.simplefilter("ignore", TqdmWarning)
+        bar = tqdm(total=total, desc="training", unit="batch")
+    try:
+        yield bar
+    finally:
+        bar.close()
+
+
+def _progress_numbers(stats: dict[str, Any]) -> dict[str, str]:
+    shown = {"epoch": str(stats["epoch"]), "loss": f"{stats['train_loss']:.4g}"}
+    for split in ("val", "test"):
+        if stats.get(f"{split}_accuracy") is not None:
+            shown[split] = f"{stats[f'{split}_accuracy']:.3f}"
+    return shown
+
+
 def _run_epoch(
     learner: Learner,
     train_split: Split,
     config: TrainConfig,
     rng: np.random.Generator,
     epoch: int,
-    progress: bool,
+    bar: Any,
     on_batch: BatchCallback | None,
 ) -> float:
-    x, y = train_split
-    # Batch norm cannot normalize a batch of one example: such a last batch is skipped (a
-    # different example each epoch, the order being shuffled).
-    batches = DataLoader(
-        x, y, config.batch_size, shuffle=True, rng=rng, min_batch=2 if config.batch_norm else 1
-    )
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(
-            total=len(batches), desc=f"epoch {epoch}/{config.epochs}", leave=False, unit="batch"
-        )
+    batches = _batches(train_split, config, rng)
     total = 0.0
-    try:
-        for step, (xb, yb) in enumerate(batches):
-            with np.errstate(all="ignore"):  # divergence is reported below, once and clearly
-                loss = learner.train_batch(xb, yb)
-            if not math.isfinite(loss):
-                raise NonFiniteError(
-                    f"training diverged in epoch {epoch}, batch {step + 1}: the loss became "
-                    f"{loss}; lower the learning rate (lr, --lr) or clip the gradient norm "
-                    "(clip_norm, --clip-norm; autodiff engine)"
-                )
-            total += loss * len(yb)
-            if on_batch is not None:
-                on_batch(step, loss, learner)
-            if bar is not None:
-                bar.update()
-    finally:
+    for step, (xb, yb) in enumerate(batches):
+        with np.errstate(all="ignore"):  # divergence is reported below, once and clearly
+            loss = learner.train_batch(xb, yb)
+        if not math.isfinite(loss):
+            raise NonFiniteError(
+                f"training diverged in epoch {epoch}, batch {step + 1}: the loss became "
+                f"{loss}; lower the learning rate (lr, --lr) or clip the gradient norm "
+                "(clip_norm, --clip-norm; autodiff engine)"
+            )
+        total += loss * len(yb)
+        if on_batch is not None:
+            on_batch(step, loss, learner)
         if bar is not None:
-            bar.close()
+            bar.update()
     return total / batches.n_used
 
 
