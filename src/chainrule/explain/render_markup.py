@@ -337,8 +337,7 @@ def _html_graph(g: Graph) -> str:
     if g.scalar:
         head = ["node", "op", "inputs", "formula", "value"]
         rows = [
-            [n.name, n.op, ", ".join(n.inputs), n.formula, format_number(n.value)]
-            for n in g.nodes
+            [n.name, n.op, ", ".join(n.inputs), n.formula, format_number(n.value)] for n in g.nodes
         ]
     else:  # the same columns as the Markdown listing
         head = ["node", "op", "inputs", "formula", "shape", "norm"]

@@ -1,12 +1,48 @@
-"""Small helpers shared by the op classes: axis normalisation and raw data access."""
+"""Small helpers shared by the op modules: operands as tensors, axis normalisation and raw
+data access."""
 
 from __future__ import annotations
 
 import operator
 from typing import Any
 
-from chainrule.engine.tensor import Tensor
+import numpy as np
+
+from chainrule.backend import to_device
+from chainrule.engine.tensor import Tensor, promote
 from chainrule.errors import ShapeError
+
+
+def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
+    """``x`` as a tensor; a constant is lifted by ``like`` (to its float dtype and device)."""
+    if isinstance(x, Tensor):
+        return x
+    return like._lift(x) if like is not None else Tensor(x)
+
+
+def as_tensor_pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
+    """Both operands as tensors of one kind: constants lifted to the tensor's dtype, an
+    integer tensor meeting a float one promoted to it (PyTorch's rule, see ``promote``)."""
+    if isinstance(a, Tensor):
+        return a._operands(b)
+    if isinstance(b, Tensor):
+        b, a = b._operands(a)
+        return a, b
+    return promote(Tensor(a), Tensor(b))
+
+
+def as_float_tensor(x: Any) -> Tensor:
+    """``x`` as a float tensor: integers take the default float dtype, as PyTorch's exp(int)."""
+    return as_tensor(x).as_float()
+
+
+def index_to_cuda(index: Any) -> Any:
+    """``index`` with its integer arrays on the GPU, where the indexed data lives."""
+    if isinstance(index, np.ndarray):
+        return to_device(index, "cuda")
+    if isinstance(index, tuple):
+        return tuple(to_device(i, "cuda") if isinstance(i, np.ndarray) else i for i in index)
+    return index
 
 
 def raw(value: Any) -> Any:

@@ -12,8 +12,10 @@ from typing import Any
 import numpy as np
 
 from chainrule.engine.function import Function
+from chainrule.engine.tensor import Tensor
+from chainrule.errors import ConfigError
 from chainrule.ops import arrays
-from chainrule.ops._util import raw
+from chainrule.ops._util import as_float_tensor, as_tensor, raw
 
 
 # The three derivatives from saved outputs, each one fused kernel on a GPU.
@@ -146,3 +148,71 @@ class GELU(Function):
         cdf = 0.5 * (1 + xp.erf(x * (1 / math.sqrt(2))))
         pdf = xp.exp(-0.5 * (x * x)) * (1 / math.sqrt(2 * math.pi))
         return g * (cdf + x * pdf)
+
+
+# ---- public functions: they check their operands, so the op classes above can trust them ----
+def sigmoid(x: Any) -> Tensor:
+    """The logistic function 1 / (1 + e^-x); its derivative a (1 - a) never exceeds 0.25.
+
+    >>> x = Tensor(0.0, requires_grad=True)
+    >>> sigmoid(x).backward(); x.grad
+    tensor(0.25)
+    """
+    return Sigmoid.apply(as_float_tensor(x))
+
+
+def tanh(x: Any) -> Tensor:
+    """Hyperbolic tangent; derivative 1 - tanh^2, at most 1.
+
+    >>> x = Tensor(0.0, requires_grad=True)
+    >>> tanh(x).backward(); x.grad
+    tensor(1.)
+    """
+    return Tanh.apply(as_float_tensor(x))
+
+
+def relu(x: Any) -> Tensor:
+    """max(x, 0); derivative 1 for x > 0, else 0.
+
+    >>> relu(Tensor([-1.0, 2.0]))
+    tensor([0., 2.])
+    """
+    return ReLU.apply(as_tensor(x))
+
+
+def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
+    """x for x > 0, else negative_slope * x.
+
+    >>> leaky_relu(Tensor([-100.0, 2.0]))
+    tensor([-1.,  2.])
+    """
+    return LeakyReLU.apply(as_tensor(x), slope=float(negative_slope))
+
+
+def elu(x: Any, alpha: float = 1.0) -> Tensor:
+    """x for x > 0, else alpha (e^x - 1).
+
+    >>> elu(Tensor([-1.0, 2.0]))
+    tensor([-0.63212055,  2.        ])
+    """
+    return ELU.apply(as_float_tensor(x), alpha=float(alpha))
+
+
+def softplus(x: Any) -> Tensor:
+    """log(1 + e^x), computed without overflow.
+
+    >>> softplus(Tensor([1000.0]))
+    tensor([1000.])
+    """
+    return Softplus.apply(as_float_tensor(x))
+
+
+def gelu(x: Any, approximate: str = "none") -> Tensor:
+    """GELU, x Φ(x): exact (``"none"``, PyTorch's default) or its ``"tanh"`` approximation.
+
+    >>> round(gelu(Tensor([1.0])).item(), 4), round(gelu(Tensor([1.0]), "tanh").item(), 4)
+    (0.8413, 0.8412)
+    """
+    if approximate not in GELU_FORMS:
+        raise ConfigError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return GELU.apply(as_float_tensor(x), approximate=approximate)

@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 
 from chainrule.engine.function import Function
-from chainrule.ops._util import raw
+from chainrule.engine.tensor import Tensor
+from chainrule.ops._util import as_tensor, as_tensor_pair, raw
 
 
 class Add(Function):
@@ -137,3 +138,65 @@ def _number(value: float) -> str:
 def exponent_is_constant(exponent: Any) -> bool:
     """True for a Python or NumPy number: ``x ** p`` then becomes one ``Pow`` node."""
     return isinstance(exponent, int | float | np.integer | np.floating)
+
+
+# ---- public functions: they check their operands, so the op classes above can trust them ----
+def add(a: Any, b: Any) -> Tensor:
+    """``a + b`` with broadcasting.
+
+    >>> add(Tensor([1.0, 2.0]), 1.0)
+    tensor([2., 3.])
+    """
+    return Add.apply(*as_tensor_pair(a, b))
+
+
+def subtract(a: Any, b: Any) -> Tensor:
+    """``a - b`` with broadcasting.
+
+    >>> subtract(Tensor([3.0, 5.0]), Tensor([1.0, 2.0]))
+    tensor([2., 3.])
+    """
+    return Sub.apply(*as_tensor_pair(a, b))
+
+
+def multiply(a: Any, b: Any) -> Tensor:
+    """``a * b`` with broadcasting.
+
+    >>> a = Tensor([2.0, 3.0], requires_grad=True)
+    >>> multiply(a, Tensor([4.0, 5.0])).sum().backward(); a.grad
+    tensor([4., 5.])
+    """
+    return Mul.apply(*as_tensor_pair(a, b))
+
+
+def divide(a: Any, b: Any) -> Tensor:
+    """``a / b`` with broadcasting; true division, so integers give the default float dtype.
+
+    >>> divide(Tensor([1, 2]), 2)
+    tensor([0.5, 1. ])
+    """
+    a, b = as_tensor_pair(a, b)
+    return Div.apply(a.as_float(), b.as_float())
+
+
+def negative(x: Any) -> Tensor:
+    """``-x``.
+
+    >>> negative(Tensor([1.0, -2.0]))
+    tensor([-1.,  2.])
+    """
+    return Neg.apply(as_tensor(x))
+
+
+def power(base: Any, exponent: Any) -> Tensor:
+    """``base ** exponent``; a constant exponent makes one ``Pow`` node.
+
+    >>> x = Tensor(3.0, requires_grad=True)
+    >>> power(x, 2).backward(); x.grad
+    tensor(6.)
+    """
+    if exponent_is_constant(exponent) and isinstance(base, Tensor):
+        if base.dtype.kind in "iub" and isinstance(exponent, int | np.integer):
+            return Pow.apply(base, exponent=int(exponent))  # int ** int stays int
+        return Pow.apply(base.as_float(), exponent=float(exponent))
+    return PowTensor.apply(*as_tensor_pair(base, exponent))

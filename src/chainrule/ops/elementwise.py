@@ -7,10 +7,12 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.backend import get_array_module
+from chainrule.backend import device_of, get_array_module
 from chainrule.engine.function import Function
+from chainrule.engine.tensor import Tensor
+from chainrule.errors import ShapeError
 from chainrule.ops import arrays
-from chainrule.ops._util import raw
+from chainrule.ops._util import as_float_tensor, as_tensor, as_tensor_pair, index_to_cuda, raw
 
 
 class Exp(Function):
@@ -207,6 +209,153 @@ class ToDevice(Function):
         return to_device(x, self.device)
 
     def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
-        from chainrule.backend import device_of
-
         return xp.to_device(g, device_of(raw(x)))
+
+
+# ---- public functions: they check their operands, so the op classes above can trust them ----
+def exp(x: Any) -> Tensor:
+    """e ** x, elementwise.
+
+    >>> exp(Tensor([0, 1]))
+    tensor([1.      , 2.718282])
+    """
+    return Exp.apply(as_float_tensor(x))
+
+
+def log(x: Any) -> Tensor:
+    """Natural logarithm, elementwise.
+
+    >>> x = Tensor([2.0, 4.0], requires_grad=True)
+    >>> log(x).sum().backward(); x.grad
+    tensor([0.5 , 0.25])
+    """
+    return Log.apply(as_float_tensor(x))
+
+
+def sqrt(x: Any) -> Tensor:
+    """Square root, elementwise.
+
+    >>> sqrt(Tensor([4.0, 9.0]))
+    tensor([2., 3.])
+    """
+    return Sqrt.apply(as_float_tensor(x))
+
+
+def abs(x: Any) -> Tensor:
+    """|x|, elementwise (gradient sign(x), 0 at 0).
+
+    >>> x = Tensor([-2.0, 0.0, 3.0], requires_grad=True)
+    >>> abs(x).sum().backward(); x.grad
+    tensor([-1.,  0.,  1.])
+    """
+    return Abs.apply(as_tensor(x))
+
+
+def erf(x: Any) -> Tensor:
+    """The error function, elementwise; its derivative is 2/sqrt(pi) e^(-x^2).
+
+    >>> x = Tensor(0.0, requires_grad=True)
+    >>> erf(x).backward(); round(x.grad.item(), 4)
+    1.1284
+    """
+    return Erf.apply(as_float_tensor(x))
+
+
+def sin(x: Any) -> Tensor:
+    """Sine, elementwise.
+
+    >>> x = Tensor(0.0, requires_grad=True)
+    >>> sin(x).backward(); x.grad
+    tensor(1.)
+    """
+    return Sin.apply(as_float_tensor(x))
+
+
+def cos(x: Any) -> Tensor:
+    """Cosine, elementwise.
+
+    >>> cos(Tensor([0.0]))
+    tensor([1.])
+    """
+    return Cos.apply(as_float_tensor(x))
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    """Elementwise maximum of two tensors.
+
+    >>> maximum(Tensor([1.0, 5.0]), Tensor([3.0, 2.0]))
+    tensor([3., 5.])
+    """
+    return Maximum.apply(*as_tensor_pair(a, b))
+
+
+def minimum(a: Any, b: Any) -> Tensor:
+    """Elementwise minimum of two tensors.
+
+    >>> minimum(Tensor([1.0, 5.0]), Tensor([3.0, 2.0]))
+    tensor([1., 2.])
+    """
+    return Minimum.apply(*as_tensor_pair(a, b))
+
+
+def clip(x: Any, min: float | None = None, max: float | None = None) -> Tensor:
+    """Limit values to [min, max] (either may be None).
+
+    >>> clip(Tensor([-2.0, 0.5, 3.0]), 0.0, 1.0)
+    tensor([0. , 0.5, 1. ])
+    """
+    x = as_tensor(x)
+    low, high = _bound(min, x), _bound(max, x)
+    return Clip.apply(x, low=low, high=high)
+
+
+def _bound(value: Any, x: Tensor) -> Any:
+    """A clip bound in ``x``'s dtype: a number as a Python float, an array (elementwise
+    bounds, as torch.clamp takes) cast, so a float64 bound never upcasts a float32 tensor."""
+    if value is None:
+        return None
+    value = raw(value)
+    if np.ndim(value) == 0:
+        return float(value)
+    return x._lift(value).data
+
+
+def where(condition: Any, a: Any, b: Any) -> Tensor:
+    """``a`` where ``condition`` holds, else ``b``; ``condition`` is a constant.
+
+    >>> where([True, False], Tensor([1.0, 2.0]), 0.0)
+    tensor([1., 0.])
+    """
+    ta, tb = as_tensor_pair(a, b)
+    condition = raw(condition)
+    if isinstance(condition, np.ndarray | np.generic | bool | list):
+        condition = np.asarray(condition, dtype=bool)
+    if ta.device == "cuda" and device_of(condition) == "cpu":
+        condition = index_to_cuda(np.asarray(condition))
+    condition_shape = condition.shape if hasattr(condition, "shape") else np.shape(condition)
+    try:
+        np.broadcast_shapes(condition_shape, ta.shape, tb.shape)
+    except ValueError:
+        raise ShapeError(
+            f"where: condition {condition_shape} and values {ta.shape} and {tb.shape} "
+            "cannot be broadcast together"
+        ) from None
+    return Where.apply(ta, tb, condition=condition)
+
+
+def astype(x: Any, dtype: Any) -> Tensor:
+    """A copy in another dtype; the gradient flows back in the original dtype.
+
+    >>> astype(Tensor([1.0]), np.float64)
+    tensor([1.], dtype=float64)
+    """
+    return AsType.apply(as_tensor(x), dtype=dtype)
+
+
+def to_device(x: Any, device: str) -> Tensor:
+    """A copy on ``"cpu"`` or ``"cuda"``; the gradient flows back.
+
+    >>> to_device(Tensor([1.0]), "cpu").device
+    'cpu'
+    """
+    return ToDevice.apply(as_tensor(x), device=str(device).split(":")[0])

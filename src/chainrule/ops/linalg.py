@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from chainrule.engine.function import Function
+from chainrule.engine.tensor import Tensor
+from chainrule.errors import ShapeError
+from chainrule.ops._util import as_tensor, as_tensor_pair
 
 
 class MatMul(Function):
@@ -61,3 +66,53 @@ class Linear(Function):
             return gx, gw
         gb = flat_g.sum(axis=0) if needs[2] else None
         return gx, gw, gb
+
+
+# ---- public functions: they check their operands, so the op classes above can trust them ----
+def matmul(a: Any, b: Any) -> Tensor:
+    """Matrix product with NumPy's rules (1-D, 2-D and batched).
+
+    >>> import chainrule as cr
+    >>> cr.matmul(cr.tensor(np.ones((3, 4))), cr.tensor(np.ones((5, 6))))
+    Traceback (most recent call last):
+    ...
+    chainrule.errors.ShapeError: matmul of (3, 4) by (5, 6): inner dimensions 4 and 5 differ
+    """
+    a, b = as_tensor_pair(a, b)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ShapeError(f"matmul of {a.shape} by {b.shape}: scalars have no matrix product")
+    inner_a = a.shape[-1]
+    inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if inner_a != inner_b:
+        raise ShapeError(
+            f"matmul of {a.shape} by {b.shape}: inner dimensions {inner_a} and {inner_b} differ"
+        )
+    try:
+        np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    except ValueError:
+        raise ShapeError(
+            f"matmul of {a.shape} by {b.shape}: batch dimensions {a.shape[:-2]} and "
+            f"{b.shape[:-2]} cannot be broadcast together"
+        ) from None
+    return MatMul.apply(a, b)
+
+
+def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """``x @ weight.T + bias`` as one node; ``weight`` is (out, in) as in the lecture's W.
+
+    An ``x`` that is not a tensor (a NumPy batch) takes the weight's dtype, as in ``matmul``.
+
+    >>> linear(Tensor([[1.0, 2.0]]), Tensor([[1.0, 1.0]]), Tensor([0.5]))
+    tensor([[3.5]])
+    """
+    x = as_tensor(x, like=weight).as_float(weight.dtype)
+    if weight.ndim != 2 or x.ndim == 0 or x.shape[-1] != weight.shape[1]:
+        raise ShapeError(
+            f"linear: input of shape {x.shape} does not fit a weight of shape {weight.shape} "
+            f"(which takes {weight.shape[-1] if weight.ndim else '?'} features)"
+        )
+    if bias is None:
+        return Linear.apply(x, weight)
+    if bias.shape != (weight.shape[0],):
+        raise ShapeError(f"linear: bias of shape {bias.shape} for a weight of {weight.shape}")
+    return Linear.apply(x, weight, bias)

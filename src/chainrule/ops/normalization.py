@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from chainrule.engine.function import Function
+from chainrule.engine.tensor import Tensor
+from chainrule.errors import ConfigError
 from chainrule.ops import arrays
+from chainrule.ops._util import as_tensor
 
 
 class BatchNorm(Function):
@@ -53,3 +56,31 @@ class BatchNorm(Function):
         gw = (g * x_hat).sum(axis=axes).reshape(weight.shape) if needs[1] else None
         gb = g.sum(axis=axes).reshape(bias.shape) if needs[2] else None
         return gx, gw, gb
+
+
+# ---- public functions: they check their operands, so the op classes above can trust them ----
+def batch_norm(
+    x: Tensor,
+    weight: Tensor | None,
+    bias: Tensor | None,
+    axes: tuple[int, ...] = (0,),
+    eps: float = 1e-5,
+) -> tuple[Tensor, Any, Any]:
+    """Normalize ``x`` by its batch statistics over ``axes``, then scale and shift: one node.
+
+    Returns the output and the batch mean and (biased) variance as raw arrays, which a
+    ``BatchNorm1d`` module folds into its running statistics.
+
+    >>> out, m, v = batch_norm(Tensor([[1.0], [3.0]]), None, None)
+    >>> out.numpy().round(3).ravel().tolist(), m.item(), v.item()
+    ([-1.0, 1.0], 2.0, 1.0)
+    """
+    x = as_tensor(x)
+    if (weight is None) != (bias is None):
+        raise ConfigError("batch_norm: give both weight and bias (affine) or neither")
+    data = x.data
+    mean = data.mean(axis=axes, keepdims=True)
+    var = data.var(axis=axes, keepdims=True)
+    params = () if weight is None else (weight, bias)
+    out = BatchNorm.apply(x, *params, axes=tuple(axes), eps=float(eps), mean=mean, var=var)
+    return out, mean, var

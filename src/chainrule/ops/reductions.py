@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import builtins  # for the builtin max: this module defines sum, max and min of its own
 from typing import Any
 
 import numpy as np
 
 from chainrule.engine.function import Function
+from chainrule.engine.tensor import Tensor
+from chainrule.errors import ShapeError
 from chainrule.ops import arrays
-from chainrule.ops._util import expand_reduced, raw
+from chainrule.ops._util import as_float_tensor, as_tensor, expand_reduced, normalize_axes, raw
 
 
 class _Reduction(Function):
@@ -39,7 +42,7 @@ class Mean(_Reduction):
         return x.mean(axis=self.axes, keepdims=self.keepdims)
 
     def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
-        count = x.size // max(out.size, 1) if x.size else 1
+        count = x.size // builtins.max(out.size, 1) if x.size else 1
         g = expand_reduced(xp, g, self.axes, self.keepdims) / count
         return xp.broadcast_to(g, x.shape)
 
@@ -83,7 +86,7 @@ class Var(_Reduction):
         return x.var(axis=self.axes, keepdims=self.keepdims)
 
     def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
-        count = x.size // max(out.size, 1) if x.size else 1
+        count = x.size // builtins.max(out.size, 1) if x.size else 1
         centered = x - x.mean(axis=self.axes, keepdims=True)
         return expand_reduced(xp, g, self.axes, self.keepdims) * centered * (2 / count)
 
@@ -109,3 +112,75 @@ def _drop_axes(x: Any, axes: tuple[int, ...] | None) -> Any:
     if axes is None:
         return x.reshape(())
     return x.squeeze(axis=axes)
+
+
+# ---- public functions: they check their operands, so the op classes above can trust them ----
+def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Sum over ``axis`` (all axes by default).
+
+    >>> sum(Tensor([[1.0, 2.0], [3.0, 4.0]]), axis=0)
+    tensor([4., 6.])
+    """
+    x = as_tensor(x)
+    return Sum.apply(x, axes=normalize_axes(axis, x.ndim, "sum"), keepdims=keepdims)
+
+
+def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Mean over ``axis`` (all axes by default).
+
+    >>> mean(Tensor([1.0, 2.0, 6.0]))
+    tensor(3.)
+    """
+    x = as_float_tensor(x)
+    return Mean.apply(x, axes=normalize_axes(axis, x.ndim, "mean"), keepdims=keepdims)
+
+
+def max(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Maximum over ``axis``; tied maxima share the gradient.
+
+    >>> x = Tensor([1.0, 3.0, 3.0], requires_grad=True)
+    >>> max(x).backward(); x.grad
+    tensor([0. , 0.5, 0.5])
+    """
+    x = as_tensor(x)
+    axes = normalize_axes(axis, x.ndim, "max")
+    _check_not_empty(x, axes, "max")
+    return Max.apply(x, axes=axes, keepdims=keepdims)
+
+
+def min(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Minimum over ``axis``; tied minima share the gradient.
+
+    >>> min(Tensor([[1.0, 4.0], [3.0, 2.0]]), axis=1)
+    tensor([1., 2.])
+    """
+    x = as_tensor(x)
+    axes = normalize_axes(axis, x.ndim, "min")
+    _check_not_empty(x, axes, "min")
+    return Min.apply(x, axes=axes, keepdims=keepdims)
+
+
+def var(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Population variance (ddof=0) over ``axis``.
+
+    >>> var(Tensor([1.0, 3.0]))
+    tensor(1.)
+    """
+    x = as_float_tensor(x)
+    return Var.apply(x, axes=normalize_axes(axis, x.ndim, "var"), keepdims=keepdims)
+
+
+def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """log(sum(exp(x))) over ``axis``, without overflow.
+
+    >>> logsumexp(Tensor([1000.0, 1000.0]))
+    tensor(1000.6932)
+    """
+    x = as_float_tensor(x)
+    return LogSumExp.apply(x, axes=normalize_axes(axis, x.ndim, "logsumexp"), keepdims=keepdims)
+
+
+def _check_not_empty(x: Tensor, axes: tuple[int, ...] | None, op: str) -> None:
+    """A max or min over an axis of length 0 has no value (an empty result is fine)."""
+    if x.size == 0 and (axes is None or any(x.shape[a] == 0 for a in axes)):
+        raise ShapeError(f"{op} over an empty axis of a tensor of shape {x.shape}")

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from chainrule.engine.function import Function
-from chainrule.ops._util import raw
+from chainrule.engine.tensor import Tensor
+from chainrule.errors import ShapeError
+from chainrule.ops import arrays
+from chainrule.ops._util import as_tensor, index_to_cuda, int_tuple, normalize_axes, raw
 
 
 class Reshape(Function):
@@ -68,9 +72,7 @@ class Scatter(Function):
         self.shape, self.index = shape, index
 
     def forward(self, values: Any) -> Any:
-        from chainrule.ops.arrays import scatter
-
-        return scatter(self.shape, self.index, values)
+        return arrays.scatter(self.shape, self.index, values)
 
     def backward(self, xp: Any, g: Any, out: Any, values: Any) -> Any:
         return g[self.index]
@@ -129,3 +131,196 @@ class BroadcastTo(Function):
 
     def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
         return g
+
+
+# ---- public functions: they check their operands, so the op classes above can trust them ----
+def reshape(x: Any, shape: Any) -> Tensor:
+    """The same elements in a new shape (one dimension may be -1).
+
+    >>> reshape(Tensor([1.0, 2.0, 3.0, 4.0]), (2, -1)).shape
+    (2, 2)
+    """
+    x = as_tensor(x)
+    shape = int_tuple(shape, "reshape")
+    try:
+        target = _reshaped_shape(x.shape, shape)
+    except ValueError:
+        raise ShapeError(
+            f"reshape: cannot reshape {x.shape} ({x.size} elements) into {shape}"
+        ) from None
+    return Reshape.apply(x, shape=target)
+
+
+def _reshaped_shape(shape: tuple[int, ...], new: tuple[int, ...]) -> tuple[int, ...]:
+    size = int(np.prod(shape))
+    if new.count(-1) > 1:
+        raise ValueError
+    known = int(np.prod([n for n in new if n != -1]))
+    if -1 in new:
+        if known == 0 or size % known:
+            raise ValueError
+        new = tuple(size // known if n == -1 else n for n in new)
+    if int(np.prod(new)) != size:
+        raise ValueError
+    return new
+
+
+def flatten(x: Any, start_dim: int = 0) -> Tensor:
+    """Merge the axes from ``start_dim`` on into one.
+
+    >>> flatten(Tensor(np.zeros((2, 3, 4))), start_dim=1).shape
+    (2, 12)
+    """
+    x = as_tensor(x)
+    if x.ndim == 0:
+        return reshape(x, (1,))
+    (start,) = normalize_axes(start_dim, x.ndim, "flatten")
+    return reshape(x, (*x.shape[:start], -1))
+
+
+def squeeze(x: Any, axis: Any = None) -> Tensor:
+    """Drop axes of length 1.
+
+    >>> squeeze(Tensor(np.zeros((1, 3, 1)))).shape
+    (3,)
+    """
+    x = as_tensor(x)
+    axes = normalize_axes(axis, x.ndim, "squeeze")
+    if axes is None:
+        axes = tuple(i for i, n in enumerate(x.shape) if n == 1)
+    for a in axes:
+        if x.shape[a] != 1:
+            raise ShapeError(f"squeeze: axis {a} has length {x.shape[a]}, not 1")
+    return reshape(x, tuple(n for i, n in enumerate(x.shape) if i not in axes))
+
+
+def expand_dims(x: Any, axis: Any) -> Tensor:
+    """Insert axes of length 1 at ``axis``.
+
+    >>> expand_dims(Tensor([1.0, 2.0]), 0).shape
+    (1, 2)
+    """
+    x = as_tensor(x)
+    new_axes = int_tuple(axis, "expand_dims")
+    normalize_axes(new_axes, x.ndim + len(new_axes), "expand_dims")  # raises when out of range
+    return reshape(x, np.expand_dims(np.empty(x.shape, dtype=bool), axis).shape)
+
+
+def transpose(x: Any, axes: Any = None) -> Tensor:
+    """Reverse (or permute, with ``axes``) the axes.
+
+    >>> transpose(Tensor(np.zeros((2, 3, 4)))).shape, transpose(Tensor([[1.0, 2.0, 3.0]])).shape
+    ((4, 3, 2), (3, 1))
+    """
+    x = as_tensor(x)
+    if axes is not None:
+        axes = tuple(axes)
+        normalize_axes(axes, x.ndim, "transpose")  # raises when an axis is out of range
+        axes = tuple(a % x.ndim for a in axes)
+        if sorted(axes) != list(range(x.ndim)):
+            raise ShapeError(f"transpose: axes {axes} are not a permutation of {x.ndim} dims")
+    return Transpose.apply(x, axes=axes)
+
+
+def swapaxes(x: Any, axis1: int, axis2: int) -> Tensor:
+    """Exchange two axes.
+
+    >>> swapaxes(Tensor(np.zeros((2, 3, 4))), 0, 2).shape
+    (4, 3, 2)
+    """
+    x = as_tensor(x)
+    for axis in (axis1, axis2):  # one at a time: swapping an axis with itself is a no-op
+        normalize_axes(axis, x.ndim, "swapaxes")  # raises when out of range
+    axes = list(range(x.ndim))
+    axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+    return transpose(x, tuple(axes))
+
+
+def broadcast_to(x: Any, shape: Sequence[int]) -> Tensor:
+    """Broadcast to ``shape`` (NumPy's rules).
+
+    >>> x = Tensor([1.0, 2.0], requires_grad=True)
+    >>> broadcast_to(x, (3, 2)).sum().backward(); x.grad
+    tensor([3., 3.])
+    """
+    x = as_tensor(x)
+    shape = tuple(shape)
+    try:
+        np.broadcast_shapes(x.shape, shape)
+    except ValueError:
+        raise ShapeError(f"broadcast_to: cannot broadcast {x.shape} to {shape}") from None
+    return BroadcastTo.apply(x, shape=shape)
+
+
+def getitem(x: Tensor, index: Any) -> Tensor:
+    """``x[index]``: basic slicing and integer-array indexing.
+
+    >>> getitem(Tensor([10.0, 20.0, 30.0]), [2, 0])
+    tensor([30., 10.])
+    """
+    if isinstance(index, Tensor):
+        index = index.data
+    elif isinstance(index, tuple):
+        index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    elif isinstance(index, list):
+        index = np.asarray(index)
+    if x.device == "cuda":  # integer-array indices must live where the data lives
+        index = index_to_cuda(index)
+    try:
+        return GetItem.apply(x, index=index)
+    except IndexError as exc:
+        raise ShapeError(f"indexing a tensor of shape {x.shape}: {exc}") from None
+
+
+def scatter(shape: tuple[int, ...], index: Any, values: Tensor) -> Tensor:
+    """Zeros of ``shape`` with ``values`` added at ``index`` (the adjoint of indexing).
+
+    >>> scatter((4,), np.array([0, 0, 2]), Tensor([1.0, 2.0, 3.0]))
+    tensor([3., 0., 3., 0.])
+    """
+    return Scatter.apply(as_tensor(values), shape=tuple(shape), index=index)
+
+
+def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis (arrays and lists take the tensors' dtype).
+
+    >>> concatenate([Tensor([1.0]), [2.0, 3.0]])
+    tensor([1., 2., 3.])
+    """
+    ts = _join_operands(tensors)
+    if not ts:
+        raise ShapeError("concatenate needs at least one tensor")
+    _check_same_except(ts, axis, "concatenate")
+    return Concatenate.apply(*ts, axis=axis)
+
+
+def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join tensors of one shape along a new axis (arrays and lists take the tensors' dtype).
+
+    >>> stack([Tensor([1.0, 2.0]), Tensor([3.0, 4.0])], axis=1).shape
+    (2, 2)
+    """
+    ts = _join_operands(tensors)
+    if not ts:
+        raise ShapeError("stack needs at least one tensor")
+    shapes = {t.shape for t in ts}
+    if len(shapes) > 1:
+        raise ShapeError(f"stack needs tensors of one shape, got {sorted(shapes)}")
+    normalize_axes(axis, ts[0].ndim + 1, "stack")  # the new axis: raises when out of range
+    return Stack.apply(*ts, axis=axis)
+
+
+def _join_operands(items: Sequence[Any]) -> list[Tensor]:
+    like = next((t for t in items if isinstance(t, Tensor)), None)
+    return [as_tensor(t, like=like) for t in items]
+
+
+def _check_same_except(ts: list[Tensor], axis: int, op: str) -> None:
+    ndims = {t.ndim for t in ts}
+    if len(ndims) > 1 or 0 in ndims:
+        raise ShapeError(f"{op}: tensors of shapes {[t.shape for t in ts]} do not line up")
+    normalize_axes(axis, ts[0].ndim, op)  # raises when out of range
+    axis = axis % ts[0].ndim
+    rest = {t.shape[:axis] + t.shape[axis + 1 :] for t in ts}
+    if len(rest) > 1:
+        raise ShapeError(f"{op} along axis {axis}: shapes {[t.shape for t in ts]} differ elsewhere")
