@@ -194,3 +194,11 @@ def test_healthy_names_only_what_was_measured(blobs, activations):
     else:
         assert "dead units" not in claimed
         assert "not checked: dead units (no activation statistics recorded)" in finding.message
+
+
+def test_the_vanishing_remedy_names_the_lectures_initialization():
+    """The lecture's first remedy is standard-normal weights; the advice must not only point
+    to the smaller N(0, 1/n_in) that a vanishing run has often been started from."""
+    from chainrule.diagnostics.diagnosis import REMEDIES
+
+    assert "N(0, 1)" in REMEDIES["vanishing"] and "learning rate" in REMEDIES["vanishing"]

@@ -110,3 +110,12 @@ def test_notebooks_show_the_lab_and_its_results_briefly(digits):
         assert len(repr(shown)) < 200 and "array(" not in repr(shown), type(shown).__name__
     assert diagnosis._repr_markdown_().startswith(f"- **{diagnosis.kinds[0]}**")
     assert comparison.table() in comparison._repr_markdown_()
+
+
+def test_epochs_are_ticked_in_whole_numbers(digits):
+    from matplotlib.ticker import MaxNLocator
+
+    r = learning_speed_experiment(digits, [64, 8, 8, 10], epochs=3, batch_size=20)
+    ax = plots.plot_learning_speeds(r).axes[0]
+    assert isinstance(ax.xaxis.get_major_locator(), MaxNLocator)
+    assert all(float(t).is_integer() for t in ax.get_xticks())

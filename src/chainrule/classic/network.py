@@ -640,14 +640,17 @@ class Network:
             zs[-1], acts[-1], t, d_out[-1], s_out[-1], fp.log_output, scale
         )
         act = self.activation
-        for l in range(n - 1, -1, -1):  # l is the list index: layer l+1 of the lecture
-            deltas[l] = delta
-            # ∂J/∂W = δ^T a^(l-1) and ∂J/∂b = Σ_rows δ: the lecture's formulas summed over m
+        # List index l holds the lecture's layer l+1: weights[l] is W^(l+1), zs[l] is z^(l+1),
+        # acts[l] is a^l (acts[0] = x). Samples are rows, so the lecture's column products
+        # appear transposed.
+        for l in range(n - 1, -1, -1):
+            deltas[l] = delta  # δ^(l+1)
+            # ∂J/∂W^(l+1) = δ^(l+1) (a^l)^T and ∂J/∂b^(l+1) = δ^(l+1), summed over the rows
             grad_w[l] = np.matmul(delta.T, acts[l], gw_out[l])
             grad_b[l] = np.add.reduce(delta, 0, None, gb_out[l])
             if l == 0:
                 break  # no δ^0: the input layer has no parameters
-            # δ^(l-1) = (δ^l @ W^l) ⊙ σ'(z^(l-1)), with σ' from the saved activation
+            # δ^l = (W^(l+1))^T δ^(l+1) ⊙ σ'(z^l), σ' from the saved activation a^l
             delta = np.matmul(delta, self.weights[l], d_out[l - 1])
             if not act.constant_prime:
                 np.multiply(delta, act.prime(zs[l - 1], acts[l], s_out[l - 1]), delta)

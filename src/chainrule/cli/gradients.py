@@ -43,7 +43,8 @@ def add_data_options(p: argparse.ArgumentParser, *, epochs: int) -> None:
     p.add_argument(
         "--data",
         default="fashion-mnist",
-        help="fashion-mnist (default, the published experiment), digits (bundled), mnist, ...",
+        help="fashion-mnist (default; the published experiment used MNIST), digits (bundled), "
+        "mnist, ...",
     )
     p.add_argument("--data-root", help="folder of MNIST-format IDX files")
     p.add_argument(

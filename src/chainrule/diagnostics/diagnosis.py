@@ -60,10 +60,12 @@ KINDS = ("vanishing", "exploding", "saturation", "dead_units", "non_finite", "he
 REMEDIES: dict[str, str] = {
     "vanishing": (
         "The early layers' error is a product of many factors below one (the logistic σ' is at "
-        "most 0.25). Use a suitable initialization (N(0, 1/n_in) or Xavier; He for ReLU), a "
-        "better activation (tanh, whose derivative reaches 1, or ReLU, whose derivative is 1 "
-        "wherever the unit is active), batch normalization, and a learning rate that is not "
-        "too small."
+        "most 0.25, so the weights must bring |w σ'| back near 1). The lecture's remedies: an "
+        "initialization whose weights are not too small (its example: standard-normal N(0, 1) "
+        "weights; or the scale that fits the activation, Xavier for tanh, He for ReLU), a "
+        "learning rate that is not too small, a better activation (tanh, whose derivative "
+        "reaches 1, or ReLU, whose derivative is 1 wherever the unit is active), and batch "
+        "normalization."
     ),
     "exploding": (
         "The error grows as it is multiplied by weights larger than one on its way back. Clip "

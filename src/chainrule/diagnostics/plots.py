@@ -70,6 +70,12 @@ def _notebook_figure() -> type:
     return NotebookFigure
 
 
+def _whole_numbers(axis: Any) -> None:
+    from matplotlib.ticker import MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(integer=True))
+
+
 def positive(values: Any) -> np.ndarray:
     """Values for a log axis: zero, negative and non-finite values become gaps (NaN).
 
@@ -150,6 +156,7 @@ def plot_learning_speeds(
         ax.plot(x, positive(speeds[:, j]), label=label, linewidth=1.6)
     ax.set_yscale("log")
     ax.set_xlabel(xlabel)
+    _whole_numbers(ax.xaxis)  # epochs and steps are counted, never halved
     ax.set_ylabel("learning speed ‖∂J/∂b‖")
     ax.set_title(title or default_title)
     ax.grid(True, which="both", alpha=0.3)
