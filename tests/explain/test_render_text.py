@@ -68,3 +68,8 @@ def test_non_scalar_text_says_what_is_skipped() -> None:
     assert "Per path" not in text and "Forward mode" not in text
     assert "per-path and forward-mode tables are skipped" in text
     assert "  w     input" in text and "2       2.23607" in text
+
+
+def test_per_path_products_read_from_the_top_as_the_lecture_writes_them() -> None:
+    text = render_text(derive("y = (x1 + x2)**2 * x2**2 + x2", at={"x1": 1, "x2": 2}))
+    assert "dy/df * df/db * db/da * da/dx1 = 1*4*6*1 = 24" in text

@@ -159,8 +159,9 @@ def _paths_section(expl: Explanation, tables: tuple[PathSum, ...]) -> str:
         for k, path in enumerate(t.paths[:TEXT_PATHS_PER_INPUT]):
             route = " -> ".join(path.nodes)
             if path.edges:
-                factors = " * ".join(local_name(e) for e in path.edges)
-                values = "*".join(number(e.value) for e in path.edges)
+                top_down = path.edges[::-1]  # dy/df * df/db * ... as the lecture writes the rule
+                factors = " * ".join(local_name(e) for e in top_down)
+                values = "*".join(number(e.value) for e in top_down)
                 product = f"{factors} = {values} = {format_number(path.product)}"
             else:
                 product = "1 (the input is the output)"
