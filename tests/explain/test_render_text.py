@@ -36,7 +36,8 @@ def test_lecture_sections_in_order() -> None:
     assert "d(a * b)/da = b" in text
     assert "x2 -> b -> y" in text and "sum over 2 paths = 6" in text
     assert "dy/da is recomputed on each of the 2 paths" in text
-    assert "y' = dy/da * a' + dy/db * b' = 3*1 + 3*1 = 6" in text
+    # a local partial into the output is written with its formula: dy/da is the total one
+    assert "y' = d(a * b)/da * a' + d(a * b)/db * b' = 3*1 + 3*1 = 6" in text
     assert "reverse accumulation  1       5     1" in text
     assert "check: reverse accumulation, the per-path sums, forward mode" in text
 
@@ -72,4 +73,6 @@ def test_non_scalar_text_says_what_is_skipped() -> None:
 
 def test_per_path_products_read_from_the_top_as_the_lecture_writes_them() -> None:
     text = render_text(derive("y = (x1 + x2)**2 * x2**2 + x2", at={"x1": 1, "x2": 2}))
-    assert "dy/df * df/db * db/da * da/dx1 = 1*4*6*1 = 24" in text
+    assert "d(f + x2)/df * df/db * db/da * da/dx1 = 1*4*6*1 = 24" in text
+    # the direct edge x2 -> y is not written dy/dx2, which is the total partial (61)
+    assert "dy/dx2 = dy/da * da/dx2 + dy/dc * dc/dx2 + dy/dy * d(f + x2)/dx2 = " in text

@@ -216,6 +216,20 @@ def partial_template(fn: Function, index: int) -> str:
     return partials[index] if index < len(partials) else "?"
 
 
+def local_top(graph: Graph, target: str) -> str:
+    """What a local partial d(target)/d(operand) is written with on top: the node's name, but
+    the output node's formula, where dy/dx would read as the total partial of the output.
+
+    >>> from chainrule.explain import derive
+    >>> g = derive("y = x1 * x2 + x2", at={"x1": 1, "x2": 2}).graph
+    >>> local_top(g, "y"), local_top(g, "a")
+    ('(a + x2)', 'a')
+    """
+    if target == graph.output:
+        return f"({graph.node(target).formula})"
+    return target
+
+
 def format_number(value: float | None) -> str:
     """A number as the tables print it: integers without a point, others to 6 digits.
 

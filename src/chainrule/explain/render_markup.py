@@ -10,7 +10,7 @@ import html
 import re
 from typing import TYPE_CHECKING
 
-from chainrule.explain.graph import Graph, format_number
+from chainrule.explain.graph import Graph, format_number, local_top
 
 if TYPE_CHECKING:
     from chainrule.explain.explanation import Explanation
@@ -58,7 +58,9 @@ def render_markdown(expl: Explanation) -> str:
         if not step.terms:
             rows.append([left, "", "", "1"])
             continue
-        symbols = " + ".join(f"∂{y}/∂{_md(t.node)} · ∂{_md(t.node)}/∂{node}" for t in step.terms)
+        symbols = " + ".join(
+            f"∂{y}/∂{_md(t.node)} · ∂{_md(local_top(g, t.node))}/∂{node}" for t in step.terms
+        )
         if g.scalar:
             numbers = " + ".join(f"{_num(t.partial)}·{_num(t.edge.value)}" for t in step.terms)
             rows.append([left, symbols, numbers, format_number(step.value)])
@@ -144,7 +146,7 @@ def render_latex(expl: Explanation) -> str:
             lines.append(f"{left} &= 1 \\\\")
             continue
         symbols = " + ".join(
-            f"{_partial(y, t.node)}{_partial(t.node, step.node)}" for t in step.terms
+            f"{_partial(y, t.node)}{_local_partial(g, t.node, step.node)}" for t in step.terms
         )
         if g.scalar:
             numbers = " + ".join(
@@ -280,6 +282,14 @@ def _partial(y: str, x: str) -> str:
     return rf"\frac{{\partial {latex_name(y)}}}{{\partial {latex_name(x)}}}"
 
 
+def _local_partial(g: Graph, target: str, x: str) -> str:
+    """∂(a b)/∂a into the output, whose ∂y/∂a is the total partial (see ``local_top``)."""
+    if target != g.output:
+        return _partial(target, x)
+    top = latex_formula(g.node(target).formula)
+    return rf"\frac{{\partial ({top})}}{{\partial {latex_name(x)}}}"
+
+
 def _tex_num(value: float | None) -> str:
     text = format_number(value)
     if "e" in text and text not in {"inf", "-inf"}:
@@ -317,7 +327,9 @@ def render_html(expl: Explanation) -> str:
     rows = []
     for step in expl.steps:
         left = f"∂{y}/∂{step.node}"
-        symbols = " + ".join(f"∂{y}/∂{t.node} · ∂{t.node}/∂{step.node}" for t in step.terms)
+        symbols = " + ".join(
+            f"∂{y}/∂{t.node} · ∂{local_top(g, t.node)}/∂{step.node}" for t in step.terms
+        )
         if g.scalar:
             numbers = " + ".join(f"{_num(t.partial)}·{_num(t.edge.value)}" for t in step.terms)
             value = format_number(step.value)

@@ -11,7 +11,7 @@ import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from chainrule.explain.graph import Edge, Graph, format_number
+from chainrule.explain.graph import Edge, Graph, format_number, local_top
 from chainrule.explain.tables import PathSum
 
 if TYPE_CHECKING:
@@ -54,9 +54,10 @@ def partial_name(output: str, node: str) -> str:
     return f"d{output}/d{node}"
 
 
-def local_name(edge: Edge) -> str:
-    """``da/dx1``: the local partial on an edge."""
-    return f"d{edge.target}/d{edge.source}"
+def local_name(edge: Edge, graph: Graph) -> str:
+    """``da/dx1``: the local partial on an edge (``d(a * b)/da`` into the output y, whose
+    ``dy/da`` is the total partial)."""
+    return f"d{local_top(graph, edge.target)}/d{edge.source}"
 
 
 def table(rows: Sequence[Sequence[str]], indent: str = "  ") -> str:
@@ -117,7 +118,9 @@ def _locals_section(graph: Graph) -> str:
         target = graph.node(e.target)
         slot = f" (operand {e.index + 1})" if (e.source, e.target) in twice else ""
         formula = f"d({target.formula})/d{e.source}{slot} = {e.formula}"
-        rows.append([f"{e.source} -> {e.target}", local_name(e), formula, format_number(e.value)])
+        rows.append(
+            [f"{e.source} -> {e.target}", local_name(e, graph), formula, format_number(e.value)]
+        )
     if not graph.scalar:
         rows = [r[:3] for r in rows]
     return f"{title}\n{table(rows)}"
@@ -136,7 +139,7 @@ def _reverse_section(expl: Explanation) -> str:
             rows.append([left, "= 1"])
             continue
         symbols = " + ".join(
-            f"{partial_name(y, t.node)} * {local_name(t.edge)}" for t in step.terms
+            f"{partial_name(y, t.node)} * {local_name(t.edge, expl.graph)}" for t in step.terms
         )
         if expl.graph.scalar:
             numbers = " + ".join(f"{number(t.partial)}*{number(t.edge.value)}" for t in step.terms)
@@ -160,7 +163,7 @@ def _paths_section(expl: Explanation, tables: tuple[PathSum, ...]) -> str:
             route = " -> ".join(path.nodes)
             if path.edges:
                 top_down = path.edges[::-1]  # dy/df * df/db * ... as the lecture writes the rule
-                factors = " * ".join(local_name(e) for e in top_down)
+                factors = " * ".join(local_name(e, expl.graph) for e in top_down)
                 values = "*".join(number(e.value) for e in top_down)
                 product = f"{factors} = {values} = {format_number(path.product)}"
             else:
@@ -201,7 +204,9 @@ def _forward_section(expl: Explanation) -> str:
         )
         rows = []
         for step in one.steps:
-            symbols = " + ".join(f"{local_name(t.edge)} * {t.node}'" for t in step.terms)
+            symbols = " + ".join(
+                f"{local_name(t.edge, expl.graph)} * {t.node}'" for t in step.terms
+            )
             values = " + ".join(f"{number(t.edge.value)}*{number(t.partial)}" for t in step.terms)
             rows.append([f"{step.node}'", f"= {symbols} = {values} = {format_number(step.value)}"])
         result = f"{partial_name(y, one.input)} = {y}' = {format_number(one.value)}"
