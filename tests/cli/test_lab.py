@@ -42,6 +42,8 @@ def test_report_parses_embeds_its_images_and_has_the_lecture_partials(lab_run):
     assert "∂y/∂x1 = 3" in text and "∂y/∂x2 = 6" in text
     for part in ("1. Composite functions", "2. Backpropagation", "3. Vanishing and exploding"):
         assert part in text
+    assert "A worked example: the lecture's 3-3-1 network, one sample" in text
+    assert "A learning rate too large" in text
     assert page.tags.count("img") >= 6 and "svg" in page.tags
     # nothing outside the file: images are data URIs, links are anchors in the page
     assert page.urls and all(u.startswith(("data:image/png;base64,", "#")) for u in page.urls)
@@ -65,6 +67,10 @@ def test_png_files_and_numbers_exist(lab_run):
     numbers = json.loads((out / "lab.json").read_text())
     assert numbers["composite"]["gradients"] == {"x1": 3.0, "x2": 6.0}
     assert numbers["settings"]["quick"] is True
+    worked = numbers["worked_example"]
+    assert worked["sizes"] == [3, 3, 1] and len(worked["deltas"]) == 2
+    assert worked["max_diff_gradients"] < 1e-12
+    assert numbers["large_lr"]["diverged_at_step"] is not None
 
 
 def test_summary_on_stdout(cli, tmp_path):
@@ -73,6 +79,7 @@ def test_summary_on_stdout(cli, tmp_path):
     assert run.err == ""  # not a terminal: no progress bar
     assert "dy/dx1 = 3, dy/dx2 = 6" in run.out
     assert "vanishing" in run.out and "clipped" in run.out
+    assert "worked example" in run.out and "too large a learning rate" in run.out
     assert f"report: {tmp_path / 'o' / 'report.html'}" in run.out
     assert "done in" in run.out.splitlines()[-1]
 
@@ -82,10 +89,10 @@ def test_same_seed_same_files(lab_run, tmp_path):
 
     _, first = lab_run
     assert main(["lab", "--quick", "--out", str(tmp_path)]) == 0
-    assert json.loads((tmp_path / "lab.json").read_text()) == json.loads(
-        (first / "lab.json").read_text()
-    )
-    assert (tmp_path / "report.html").read_bytes() == (first / "report.html").read_bytes()
+    names = sorted(p.name for p in first.iterdir())
+    assert names == sorted(p.name for p in tmp_path.iterdir())
+    for name in names:  # byte for byte: the report, every PNG and lab.json
+        assert (tmp_path / name).read_bytes() == (first / name).read_bytes(), name
 
 
 @pytest.mark.parametrize("bad", ["file", "seed", "empty", "unwritable"])

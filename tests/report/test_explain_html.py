@@ -44,6 +44,8 @@ def test_every_section_and_the_lecture_partials():
     assert "3·1 + 3·1" in text
     # the naive method recomputes ∂y/∂a on both paths through a
     assert "recomputed on each of the 2 paths" in text
+    # products read from the top; a local partial into y is written with y's formula
+    assert "∂(a * b)/∂a · ∂a/∂x1 = 3·1" in text
     assert "agree" in text
 
 

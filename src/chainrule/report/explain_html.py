@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from chainrule.explain import Explanation, to_svg
-from chainrule.explain.graph import format_number
+from chainrule.explain.graph import Graph, format_number
 from chainrule.report.html import Markup, escape, figure, join, p, table, tag
 
 _INDEXED = re.compile(r"([A-Za-z]+)_?(\d+)")
@@ -37,6 +37,14 @@ def sym(name: str) -> Markup:
 def partial(top: str, node: str) -> Markup:
     """∂top/∂node."""
     return Markup(f"∂{sym(top)}/∂{sym(node)}")
+
+
+def local(graph: Graph, target: str, node: str) -> Markup:
+    """The local partial ∂target/∂node; into the output it is written with the output's
+    formula, since ∂y/∂node there is the total partial (see ``explain.graph.local_top``)."""
+    if target != graph.output:
+        return partial(target, node)
+    return Markup(f"∂({_formula(graph.node(target).formula)})/∂{sym(node)}")
 
 
 def _num(value: float | None) -> str:
@@ -105,7 +113,7 @@ def locals_table(expl: Explanation) -> Markup:
         rows.append(
             [
                 Markup(f"{sym(e.source)} → {sym(e.target)}"),
-                partial(e.target, e.source),
+                local(expl.graph, e.target, e.source),
                 Markup(f"∂({_formula(target.formula)})/∂{sym(e.source)} = {_formula(e.formula)}"),
                 format_number(e.value),
             ]
@@ -127,7 +135,10 @@ def reverse_table(expl: Explanation) -> Markup:
             rows.append([partial(y, y), "1 (the top node)", "", "1"])
             continue
         symbols = join(
-            (Markup(f"{partial(y, t.node)} · {partial(t.node, step.node)}") for t in step.terms),
+            (
+                Markup(f"{partial(y, t.node)} · {local(expl.graph, t.node, step.node)}")
+                for t in step.terms
+            ),
             " + ",
         )
         numbers = " + ".join(f"{_num(t.partial)}·{_num(t.edge.value)}" for t in step.terms)
@@ -150,8 +161,9 @@ def paths_table(expl: Explanation) -> Markup:
     for t in expl.paths:
         for k, path in enumerate(t.paths):
             route = join((sym(n) for n in path.nodes), " → ")
-            factors = join((partial(e.target, e.source) for e in path.edges), " · ")
-            values = "·".join(_num(e.value) for e in path.edges)
+            top_down = path.edges[::-1]  # ∂y/∂a · ∂a/∂x1, as the lecture writes the rule
+            factors = join((local(expl.graph, e.target, e.source) for e in top_down), " · ")
+            values = "·".join(_num(e.value) for e in top_down)
             rows.append(
                 [
                     partial(y, t.input) if k == 0 else "",
@@ -212,7 +224,10 @@ def forward_table(expl: Explanation) -> Markup:
         first = True
         for step in one.steps:
             symbols = join(
-                (Markup(f"{partial(step.node, t.node)} · {sym(t.node)}′") for t in step.terms),
+                (
+                    Markup(f"{local(expl.graph, step.node, t.node)} · {sym(t.node)}′")
+                    for t in step.terms
+                ),
                 " + ",
             )
             numbers = " + ".join(f"{_num(t.edge.value)}·{_num(t.partial)}" for t in step.terms)

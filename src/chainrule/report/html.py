@@ -172,6 +172,8 @@ figcaption { color: var(--muted); font-size: 0.9em; margin-top: 4px; max-width: 
            font-size: 1.06em; line-height: 1.9; overflow-x: auto; }
 .formula .name { font-family: system-ui, sans-serif; color: var(--muted); font-size: 0.85em;
                  display: inline-block; min-width: 15em; }
+.formula .elem { font-family: system-ui, sans-serif; color: var(--muted); font-size: 0.85em;
+                 margin: 0 0.5em 0 2em; }
 .finding { border: 1px solid var(--line); border-left: 5px solid var(--warn); border-radius: 6px;
            padding: 8px 14px; margin: 10px 0; background: #fffaf5; }
 .finding.healthy { border-left-color: var(--good); background: #f5fff7; }

@@ -7,13 +7,16 @@ renderers beside this module turn it into an HTML report, figures and a text sum
 1. **Composite functions.** ``y = (x1 + x2) * (x2 + 1)`` at (1, 2) derived every way
    (:func:`chainrule.explain.derive`: graph, reverse accumulation, per path, forward mode,
    operation counts), and the lecture's two exercises.
-2. **Backpropagation.** The lecture's network, [64, 30, 10] with the logistic σ and the
-   quadratic cost, trained by the classic matrix-form backprop (α = 3.0, batches of 10);
-   first, one batch's gradients by the four formulas checked against the autodiff engine.
+2. **Backpropagation.** The lecture's small 3-3-1 network worked through by hand on one
+   sample (every z^l, a^l, δ^l, gradient and one update, checked against autodiff); then the
+   lecture's network, [64, 30, 10] with the logistic σ and the quadratic cost, trained by the
+   classic matrix-form backprop (α = 3.0, batches of 10); first, one batch's gradients by the
+   four formulas checked against the autodiff engine.
 3. **Vanishing and exploding gradients.** A deep logistic network [64, 30, 30, 30, 30, 10]
    with N(0, 1/n_in) weights: the learning speed ‖∂J/∂b^l‖ of each hidden layer over
    training and the diagnosis; the lecture's remedies on the same data and seed; an exploding
-   case (ReLU with weights three times He's scale) with and without gradient clipping.
+   case (ReLU with weights three times He's scale) with and without gradient clipping; and a
+   learning rate too large (ReLU with He's weights at α = 30 against α = 0.1).
 
 Same seed, same numbers: every random draw comes from ``seed`` (weights, batch order, the
 digits split). ``quick=True`` shrinks the data and the epochs so the whole lab runs in
@@ -35,7 +38,7 @@ from typing import Any
 import numpy as np
 
 import chainrule as cr
-from chainrule import nn
+from chainrule import nn, optim
 from chainrule.classic import Network
 from chainrule.classic.convert import to_sequential
 from chainrule.data import Dataset, load, one_hot
@@ -61,6 +64,10 @@ EXERCISES = ("y = x1**2 + (x1 + x2)**2", "y = (x1 + x2)**2 * x2**2 + x2")
 #: The network of part 2 and the deep network of part 3 (digits: 64 inputs, 10 classes).
 SHALLOW = (64, 30, 10)
 DEEP = (64, 30, 30, 30, 30, 10)
+#: The lecture's small network, h_{w,b}(x) = a_1^(3): 3 inputs, 3 hidden neurons, 1 output;
+#: part 2 works it through by hand on one sample with this target.
+WORKED = (3, 3, 1)
+WORKED_TARGET = 1.0
 
 
 @dataclass(frozen=True)
@@ -97,7 +104,8 @@ REMEDIES = (
         "sigmoid",
         "normal-scaled",
         0.5,
-        note="the vanishing case: the published experiment's setting",
+        note="the vanishing case: the shape and N(0, 1/n_in) weights of the published "
+        "four-hidden-layer experiment (Nielsen, ch. 5, on MNIST), here on the digits",
     ),
     Remedy(
         "larger_lr",
@@ -161,6 +169,13 @@ def large_he(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
 
 large_he.__name__ = f"he×{EXPLODE_SCALE:g}"
 
+#: The lecture: "学习率过大也会导致梯度爆炸" (too large a learning rate also makes gradients
+#: explode). ReLU with He's weights learns at EXPLODE_LR but overflows at LARGE_LR. A search
+#: over α from 0.1 to 50 on the digits (seeds 0-11, quick and full data): at α = 30 every run
+#: hit NaN/Inf within 3 to 6 steps; at 15-20, and once at 50, a run killed its ReLU units
+#: instead (all zero, so the gradients vanish rather than overflow).
+LARGE_LR = 30.0
+
 
 @dataclass(frozen=True)
 class LabSettings:
@@ -216,6 +231,64 @@ class GradientCheckRow:
 
 
 @dataclass
+class WorkedExample:
+    """Part 2 by hand: one sample (m = 1) through the lecture's 3-3-1 logistic network with
+    the quadratic cost, every number of one step of backpropagation and gradient descent.
+
+    Vectors are 1-D (one sample). Lists run over layers 1..L (index l-1), except ``a``, which
+    starts with a^0 = x. ``grad_a[l-1]`` is ∂J/∂a^l: a^L − y at the output, (W^(l+1))^T δ^(l+1)
+    below, so that ``deltas[l-1] = grad_a[l-1] * sigma_prime[l-1]``. ``max_diff_*`` compare
+    with the autodiff engine: its backward() gradients and its SGD step on the same weights.
+    """
+
+    sizes: tuple[int, ...]
+    lr: float
+    x: np.ndarray
+    y: np.ndarray
+    weights: list[np.ndarray]
+    biases: list[np.ndarray]
+    z: list[np.ndarray]
+    a: list[np.ndarray]
+    sigma_prime: list[np.ndarray]
+    grad_a: list[np.ndarray]
+    deltas: list[np.ndarray]
+    grad_weights: list[np.ndarray]
+    grad_biases: list[np.ndarray]
+    new_weights: list[np.ndarray]
+    new_biases: list[np.ndarray]
+    cost: float
+    cost_after: float
+    max_diff_gradients: float
+    max_diff_update: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "sizes": list(self.sizes),
+            "activation": "sigmoid",
+            "cost": "quadratic",
+            "m": 1,
+            "lr": self.lr,
+            "x": self.x,
+            "y": self.y,
+            "weights": self.weights,
+            "biases": self.biases,
+            "z": self.z,
+            "a": self.a,
+            "sigma_prime": self.sigma_prime,
+            "grad_a": self.grad_a,
+            "deltas": self.deltas,
+            "grad_weights": self.grad_weights,
+            "grad_biases": self.grad_biases,
+            "updated_weights": self.new_weights,
+            "updated_biases": self.new_biases,
+            "J": self.cost,
+            "J_after_update": self.cost_after,
+            "max_diff_gradients": self.max_diff_gradients,
+            "max_diff_update": self.max_diff_update,
+        }
+
+
+@dataclass
 class Training:
     """Part 2: the training run's settings and its history (epoch 0 = before training)."""
 
@@ -229,6 +302,7 @@ class Training:
     history: list[dict[str, Any]]
     check: list[GradientCheckRow]
     check_batch: int
+    worked: WorkedExample
 
     @property
     def final(self) -> dict[str, Any]:
@@ -256,13 +330,32 @@ class Exploding:
     @property
     def diverged_at(self) -> int | None:
         """The first training step whose gradients were NaN/Inf (None if none were)."""
-        rec = self.unclipped.records
-        if rec is None:
-            return None
-        bad = np.flatnonzero(
-            (rec.nonfinite > 0).any(axis=1) | ~np.isfinite(rec.grad_norms).all(axis=1)
-        )
-        return int(rec.steps[bad[0]]) if bad.size else None
+        return first_nonfinite_step(self.unclipped)
+
+
+@dataclass
+class LargeLearningRate:
+    """Part 3, exploding by the learning rate: ReLU with He's weights (healthy at a normal α)
+    at a too large α and at the normal one, same weights and batches, recorded every step."""
+
+    large: SpeedResult
+    normal: SpeedResult
+    diagnosis: Diagnosis
+    normal_diagnosis: Diagnosis
+
+    @property
+    def diverged_at(self) -> int | None:
+        """The first step of the large-α run whose gradients were NaN/Inf (None if none)."""
+        return first_nonfinite_step(self.large)
+
+
+def first_nonfinite_step(result: SpeedResult) -> int | None:
+    """The first training step of a ``record="step"`` run whose gradients were NaN/Inf."""
+    rec = result.records
+    if rec is None:
+        return None
+    bad = np.flatnonzero((rec.nonfinite > 0).any(axis=1) | ~np.isfinite(rec.grad_norms).all(axis=1))
+    return int(rec.steps[bad[0]]) if bad.size else None
 
 
 @dataclass
@@ -279,6 +372,7 @@ class LabResult:
     remedies: list[RemedyRun]
     comparison: ComparisonResult
     exploding: Exploding
+    large_lr: LargeLearningRate
     seconds: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -324,6 +418,7 @@ class LabResult:
                 "history": [{k: v for k, v in h.items() if k != "seconds"} for h in t.history],
                 "gradient_check": [asdict(row) for row in t.check],
             },
+            "worked_example": t.worked.to_dict(),
             "vanishing": {
                 **_speed_dict(self.vanishing.result),
                 "diagnosis": self.vanishing.diagnosis.to_dict(),
@@ -346,6 +441,17 @@ class LabResult:
                 "clipped": _speed_dict(self.exploding.clipped),
                 "diagnosis": self.exploding.diagnosis.to_dict(),
                 "clipped_diagnosis": self.exploding.clipped_diagnosis.kinds,
+            },
+            "large_lr": {
+                "activation": self.large_lr.large.activation,
+                "init": self.large_lr.large.init,
+                "lr": self.large_lr.large.lr,
+                "normal_lr": self.large_lr.normal.lr,
+                "diverged_at_step": self.large_lr.diverged_at,
+                "large": _speed_dict(self.large_lr.large),
+                "normal": _speed_dict(self.large_lr.normal),
+                "diagnosis": self.large_lr.diagnosis.to_dict(),
+                "normal_diagnosis": self.large_lr.normal_diagnosis.kinds,
             },
         }
         return finite_json(out)
@@ -378,6 +484,19 @@ def _speed_dict(r: SpeedResult) -> dict[str, Any]:
     return out
 
 
+def _autodiff(net: Network, x: np.ndarray, targets: np.ndarray) -> tuple[nn.Module, list[Any]]:
+    """The same network on the autodiff engine, after backward() of the quadratic cost on
+    (x, targets): the model and its Linear layers, whose .grad hold ∂J/∂W^l and ∂J/∂b^l."""
+    model = to_sequential(net)
+    loss = nn.QuadraticCost()(model(cr.tensor(x)), targets)
+    loss.backward()
+    return model, [m for m in model if isinstance(m, nn.Linear)]
+
+
+def _max_abs_diff(pairs: Any) -> float:
+    return max(float(np.max(np.abs(np.asarray(a) - np.asarray(b)))) for a, b in pairs)
+
+
 def _gradient_check(
     x: np.ndarray, y: np.ndarray, sizes: tuple[int, ...], seed: int
 ) -> list[GradientCheckRow]:
@@ -386,10 +505,7 @@ def _gradient_check(
     net = Network(list(sizes), "sigmoid", "quadratic", "normal", seed=seed, dtype=np.float64)
     x64 = np.asarray(x, np.float64)
     classic = net.backward(x64, y)
-    model = to_sequential(net)
-    loss = nn.QuadraticCost()(model(cr.tensor(x64)), one_hot(y, sizes[-1], dtype=np.float64))
-    loss.backward()
-    linears = [m for m in model if isinstance(m, nn.Linear)]
+    _, linears = _autodiff(net, x64, one_hot(y, sizes[-1], dtype=np.float64))
     rows = []
     for l, lin in enumerate(linears, start=1):
         gw, gb = classic.grad_weights[l - 1], classic.grad_biases[l - 1]
@@ -404,6 +520,62 @@ def _gradient_check(
             )
         )
     return rows
+
+
+def _tenths(shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
+    """Uniform in [-1, 1], rounded to one decimal, so that a reader can redo every product by
+    hand; + 0.0 turns a rounded -0.0 into 0.0 (no "-0" in the tables)."""
+    return np.round(rng.uniform(-1.0, 1.0, shape), 1) + 0.0
+
+
+def _worked_example(seed: int, lr: float) -> WorkedExample:
+    """The lecture's 3-3-1 network on one sample: the forward pass, δ^L and δ^l, the
+    gradients and one update, by the classic formulas; checked against the autodiff engine."""
+    rng = np.random.default_rng(seed)
+    net = Network(list(WORKED), "sigmoid", "quadratic", _tenths, rng=rng, dtype=np.float64)
+    net.biases = [_tenths(b.shape, rng) for b in net.biases]  # a custom init leaves them 0
+    x = np.round(rng.uniform(0.0, 1.0, (1, WORKED[0])), 1)  # inputs like pixel intensities
+    y = np.full((1, WORKED[-1]), WORKED_TARGET)
+    weights = [w.copy() for w in net.weights]
+    biases = [b.copy() for b in net.biases]
+    g = net.backward(x, y)
+    fp = g.forward
+    # ∂J/∂a^l: ∇_a J = a^L - y for J = ½‖y - a^L‖²; below, (W^(l+1))^T δ^(l+1) (a row here)
+    grad_a = [fp.a[-1] - y]
+    for l in range(net.num_layers - 1, 0, -1):
+        grad_a.insert(0, g.deltas[l] @ weights[l])
+    model, linears = _autodiff(net, x, y)
+    diff_gradients = _max_abs_diff(
+        [(gw, lin.weight.grad.numpy()) for gw, lin in zip(g.grad_weights, linears, strict=True)]
+        + [(gb, lin.bias.grad.numpy()) for gb, lin in zip(g.grad_biases, linears, strict=True)]
+    )
+    net.step(g, lr)
+    optim.SGD(model.parameters(), lr=lr).step()
+    diff_update = _max_abs_diff(
+        [(w, lin.weight.numpy()) for w, lin in zip(net.weights, linears, strict=True)]
+        + [(b, lin.bias.numpy()) for b, lin in zip(net.biases, linears, strict=True)]
+    )
+    return WorkedExample(
+        sizes=WORKED,
+        lr=lr,
+        x=x[0],
+        y=y[0],
+        weights=weights,
+        biases=biases,
+        z=[z[0] for z in fp.z],
+        a=[a[0] for a in fp.a],
+        sigma_prime=[a[0] * (1.0 - a[0]) for a in fp.a[1:]],  # the logistic σ' = σ(1 - σ)
+        grad_a=[v[0] for v in grad_a],
+        deltas=[d[0] for d in g.deltas],
+        grad_weights=g.grad_weights,
+        grad_biases=g.grad_biases,
+        new_weights=[w.copy() for w in net.weights],
+        new_biases=[b.copy() for b in net.biases],
+        cost=g.cost,
+        cost_after=net.cost(x, y),
+        max_diff_gradients=diff_gradients,
+        max_diff_update=diff_update,
+    )
 
 
 Progress = Callable[[str], None]
@@ -448,6 +620,7 @@ def run_lab(settings: LabSettings | None = None, *, progress: Progress | None = 
 
     report("part 3: exploding gradients")
     exploding = _exploding(ds, settings)
+    large_lr = _large_lr(ds, settings)
     lap("exploding")
 
     return LabResult(
@@ -461,13 +634,16 @@ def run_lab(settings: LabSettings | None = None, *, progress: Progress | None = 
         remedies=runs,
         comparison=comparison,
         exploding=exploding,
+        large_lr=large_lr,
         seconds=seconds,
     )
 
 
 def _backpropagation(ds: Dataset, settings: LabSettings) -> Training:
-    """Part 2: the formulas checked on one batch, then the shallow network trained."""
+    """Part 2: the formulas worked by hand on the 3-3-1 network and checked on one batch,
+    then the shallow network trained."""
     batch = settings.batch_size
+    worked = _worked_example(settings.seed, settings.train_lr)
     check = _gradient_check(ds.x_train[:batch], ds.y_train[:batch], SHALLOW, settings.seed)
     config = TrainConfig(
         data="digits",
@@ -494,6 +670,7 @@ def _backpropagation(ds: Dataset, settings: LabSettings) -> Training:
         history=trained.history,
         check=check,
         check_batch=batch,
+        worked=worked,
     )
 
 
@@ -537,4 +714,22 @@ def _exploding(ds: Dataset, settings: LabSettings) -> Exploding:
         clipped,
         diagnose(unclipped.to_records()),
         diagnose(clipped.to_records()),
+    )
+
+
+def _large_lr(ds: Dataset, settings: LabSettings) -> LargeLearningRate:
+    """Part 3, exploding by the learning rate: ReLU with He's weights at LARGE_LR and at
+    EXPLODE_LR; same seed, so the same initial weights and batches: only α differs."""
+    common: dict[str, Any] = {
+        "cost": "cross-entropy",
+        "epochs": settings.explode_epochs,
+        "batch_size": settings.batch_size,
+        "train_size": None,
+        "seed": settings.seed,
+        "record": "step",
+    }
+    large = learning_speed_experiment(ds, DEEP, "relu", "he", lr=LARGE_LR, **common)
+    normal = learning_speed_experiment(ds, DEEP, "relu", "he", lr=EXPLODE_LR, **common)
+    return LargeLearningRate(
+        large, normal, diagnose(large.to_records()), diagnose(normal.to_records())
     )

@@ -40,7 +40,14 @@ from chainrule.report.html import (
     table,
     tag,
 )
-from chainrule.report.lab import COMPOSITE, EXPLODE_SCALE, LabResult, RemedyRun
+from chainrule.report.lab import (
+    COMPOSITE,
+    EXPLODE_SCALE,
+    LabResult,
+    LargeLearningRate,
+    RemedyRun,
+    WorkedExample,
+)
 from chainrule.serialization import atomic_write_bytes, atomic_write_text, try_writing_in
 
 
@@ -174,38 +181,42 @@ def _sup(base: str, sup: str, sub: str = "") -> Markup:
     return Markup(f"{escape(base)}{sub_html}<sup>{escape(sup)}</sup>")
 
 
+#: The lecture's four equations and the update: name, vector/matrix form, element form.
+_EQUATIONS = (
+    (
+        "output-layer error",
+        "δ^(L) = ∇_a J ⊙ σ′(z^(L))",
+        "δ_j^(L) = ∂J/∂a_j^(L) σ′(z_j^(L))",
+    ),
+    (
+        "hidden-layer error",
+        "δ^(l) = ((W^(l+1))^T δ^(l+1)) ⊙ σ′(z^(l))",
+        "δ_j^(l) = Σ_k w_kj^(l+1) δ_k^(l+1) σ′(z_j^(l))",
+    ),
+    (
+        "weight gradient",
+        "∂J/∂W^(l) = δ^(l) (a^(l−1))^T",
+        "∂J/∂w_jk^(l) = a_k^(l−1) δ_j^(l)",
+    ),
+    ("bias gradient", "∂J/∂b^(l) = δ^(l)", "∂J/∂b_j^(l) = δ_j^(l)"),
+    (
+        "update (learning rate α)",
+        "W^(l) ← W^(l) − α ∂J/∂W^(l),\u2003b^(l) ← b^(l) − α ∂J/∂b^(l)",
+        "w_jk^(l) ← w_jk^(l) − α ∂J/∂w_jk^(l),\u2003b_j^(l) ← b_j^(l) − α ∂J/∂b_j^(l)",
+    ),
+)
+
+
 def _formulas() -> Markup:
-    """The lecture's four equations and the update rule, in HTML."""
-    d = "δ"
-    lines = [
-        (
-            "output-layer error",
-            Markup(f"{_sup(d, '(L)')} = ∇<sub>a</sub>J ⊙ σ′({_sup('z', '(L)')})"),
-        ),
-        (
-            "hidden-layer error",
-            Markup(
-                f"{_sup(d, '(l)')} = (({_sup('W', '(l+1)')})<sup>T</sup> {_sup(d, '(l+1)')})"
-                f" ⊙ σ′({_sup('z', '(l)')})"
-            ),
-        ),
-        (
-            "weight gradient",
-            Markup(
-                f"∂J/∂{_sup('w', '(l)', 'jk')} = {_sup('a', '(l−1)', 'k')} {_sup(d, '(l)', 'j')}"
-            ),
-        ),
-        ("bias gradient", Markup(f"∂J/∂{_sup('b', '(l)', 'j')} = {_sup(d, '(l)', 'j')}")),
-        (
-            "update (learning rate α)",
-            Markup(
-                f"{_sup('W', '(l)')} ← {_sup('W', '(l)')} − α ∂J/∂{_sup('W', '(l)')}, "
-                f"&nbsp; {_sup('b', '(l)')} ← {_sup('b', '(l)')} − α ∂J/∂{_sup('b', '(l)')}"
-            ),
-        ),
-    ]
+    """The lecture's four equations and the update rule, each in matrix and element form."""
     body = join(
-        (Markup(f'<span class="name">{escape(name)}</span> {formula}') for name, formula in lines),
+        (
+            Markup(
+                f'<span class="name">{escape(name)}</span> {notation(matrix)}'
+                f'<span class="elem">element by element:</span>{notation(element)}'
+            )
+            for name, matrix, element in _EQUATIONS
+        ),
         "<br>",
     )
     return tag("div", body, cls="formula")
@@ -278,6 +289,7 @@ def render_lab_html(result: LabResult, files: dict[str, FigureFile] | None = Non
             *_part2(result, files),
             *_part3_vanishing(result, files),
             *_part3_exploding(result, files),
+            *_part3_large_lr(result.large_lr),
             *_files_part(result, files),
             _footer(),
         ]
@@ -343,10 +355,11 @@ _TOC = tag(
     Markup(
         "<ol>"
         '<li><a href="#part1">Composite functions</a></li>'
-        '<li><a href="#part2">Backpropagation</a></li>'
+        '<li><a href="#part2">Backpropagation</a>: <a href="#worked">a worked example</a></li>'
         '<li><a href="#part3">Vanishing and exploding gradients</a>: '
         '<a href="#why">why</a>, <a href="#experiment">the experiment</a>, '
-        '<a href="#remedies">remedies</a>, <a href="#exploding">exploding and clipping</a>'
+        '<a href="#remedies">remedies</a>, <a href="#exploding">exploding and clipping</a>, '
+        '<a href="#large-lr">a learning rate too large</a>'
         "</li>"
         '<li><a href="#files">Files and how to reproduce</a></li>'
         "</ol>"
@@ -437,7 +450,16 @@ def _part2(result: LabResult, files: dict[str, FigureFile]) -> list[Markup]:
             "applied from the output layer back to the first hidden layer:"
         ),
         _formulas(),
-        _para("⊙ is the elementwise (Hadamard) product."),
+        _para(
+            "⊙ is the elementwise (Hadamard) product. The element form of the hidden-layer "
+            "error explains the transpose: the sum runs over the neurons k of layer l + 1 with "
+            "the weights w_kj^(l+1) that leave neuron j, which are column j of W^(l+1), that is "
+            "row j of (W^(l+1))^T: the error flows back along the connections the signal came "
+            "forward on. The weight gradient δ^(l) (a^(l−1))^T is an outer product, an "
+            "N^(l) × N^(l−1) matrix of the shape of W^(l) whose entry (j, k) is "
+            "δ_j^(l) a_k^(l−1)."
+        ),
+        *_worked(t.worked),
         tag("h3", "The formulas, checked against automatic differentiation"),
         _para(
             f"One batch of {t.check_batch} images through a [{sizes}] network: the gradients "
@@ -471,6 +493,123 @@ def _part2(result: LabResult, files: dict[str, FigureFile]) -> list[Markup]:
             ["epoch", "J (training)", "accuracy (training)", "J (test)", "accuracy (test)"],
             _history_rows(t.history),
             numeric=[0, 1, 2, 3, 4],
+        ),
+    ]
+
+
+def _vec(values: Any) -> str:
+    """A row of numbers to 4 significant digits, as the worked example writes them."""
+    return "(" + ", ".join(_g(v, 4) for v in values) + ")"
+
+
+def _heads(*heads: str) -> list[Markup]:
+    return [notation(h) for h in heads]
+
+
+def _worked(w: WorkedExample) -> list[Markup]:
+    """Part 2 by hand: the lecture's 3-3-1 network on one sample, every number of one step."""
+    n_layers = len(w.weights)
+    forward = [["0", str(j + 1), "–", "–", "–", _g(v, 4), "–"] for j, v in enumerate(w.x)]
+    for l in range(1, n_layers + 1):
+        forward += [
+            [
+                str(l),
+                str(j + 1),
+                _vec(w.weights[l - 1][j]),
+                _g(w.biases[l - 1][j], 4),
+                _g(w.z[l - 1][j], 4),
+                _g(w.a[l][j], 4),
+                _g(w.sigma_prime[l - 1][j], 4),
+            ]
+            for j in range(len(w.z[l - 1]))
+        ]
+    backward = [
+        [
+            str(l),
+            str(j + 1),
+            _g(w.grad_a[l - 1][j], 4),
+            _g(w.sigma_prime[l - 1][j], 4),
+            _g(w.deltas[l - 1][j], 4),
+            _vec(w.grad_weights[l - 1][j]),
+        ]
+        for l in range(n_layers, 0, -1)
+        for j in range(len(w.deltas[l - 1]))
+    ]
+    update = [
+        [str(l), str(j + 1), _vec(w.new_weights[l - 1][j]), _g(w.new_biases[l - 1][j], 4)]
+        for l in range(1, n_layers + 1)
+        for j in range(len(w.new_biases[l - 1]))
+    ]
+    sizes = "-".join(map(str, w.sizes))
+    worst = max(w.max_diff_gradients, w.max_diff_update)
+    return [
+        tag("h3", f"A worked example: the lecture's {sizes} network, one sample", id="worked"),
+        _para(
+            "The lecture's small network, ",
+            Markup("h<sub>w,b</sub>(x) = a<sub>1</sub><sup>(3)</sup>"),
+            f": {w.sizes[0]} inputs, {w.sizes[1]} logistic hidden neurons, one logistic "
+            "output, and the quadratic cost J = 1/(2m) Σ_i ‖y^(i) − a^(L)‖² on one sample, "
+            f"m = 1: J = ½‖y − a^(2)‖² with L = {n_layers}, so ∇_a J = a^(2) − y. The "
+            "weights, biases and input are drawn from the lab's seed and rounded to one "
+            "decimal, so that every product can be redone by hand; the target is "
+            f"y = {_g(w.y[0], 4)} and α = {w.lr:g}, the training run's below. The numbers are "
+            "shown to 4 significant digits; lab.json keeps them in full.",
+        ),
+        _para(
+            "Two conventions. chainrule numbers the layers 0..L with a^(0) = x, while the "
+            "lecture's first slide numbers the input layer 1: its a^(2) is our a^(1) and its "
+            "a_1^(3) our a_1^(2) (the weights W^(1), W^(2) keep their numbers). With a batch of "
+            "m examples each row of chainrule's δ^(l) carries the 1/m of J's mean, so a "
+            "per-sample δ is m times its row of the batch δ (here m = 1 and the two agree).",
+            cls="note",
+        ),
+        table(
+            _heads(
+                "l",
+                "j",
+                "w_jk^(l), k = 1, 2, 3",
+                "b_j^(l)",
+                "z_j^(l)",
+                "a_j^(l)",
+                "σ′(z_j^(l)) = a_j^(l) (1 − a_j^(l))",
+            ),
+            forward,
+            numeric=[3, 4, 5, 6],
+            caption=notation(
+                "Forward: the parameters, z^(l) = W^(l) a^(l−1) + b^(l) and a^(l) = σ(z^(l)); "
+                "layer 0 is the input, a^(0) = x"
+            ),
+        ),
+        table(
+            _heads(
+                "l",
+                "j",
+                "∂J/∂a_j^(l)",
+                "σ′(z_j^(l))",
+                "δ_j^(l) = ∂J/∂b_j^(l)",
+                "∂J/∂w_jk^(l) = δ_j^(l) a_k^(l−1), k = 1, 2, 3",
+            ),
+            backward,
+            numeric=[2, 3, 4],
+            caption=notation(
+                "Backward, from the output: δ^(2) = (a^(2) − y) ⊙ σ′(z^(2)), then "
+                "δ^(1) = ((W^(2))^T δ^(2)) ⊙ σ′(z^(1)); ∂J/∂a^(2) = a^(2) − y and "
+                "∂J/∂a^(1) = (W^(2))^T δ^(2); the last column is row j of "
+                "∂J/∂W^(l) = δ^(l) (a^(l−1))^T"
+            ),
+        ),
+        table(
+            _heads("l", "j", "w_jk^(l) − α ∂J/∂w_jk^(l), k = 1, 2, 3", "b_j^(l) − α ∂J/∂b_j^(l)"),
+            update,
+            numeric=[3],
+            caption=notation(f"One update, W ← W − α ∂J/∂W and b ← b − α ∂J/∂b, α = {w.lr:g}"),
+        ),
+        _para(
+            f"The cost on this sample falls from J = {_g(w.cost, 4)} to {_g(w.cost_after, 4)} "
+            "with this one step. The autodiff engine, given the same weights and sample, "
+            "agrees: its backward() gives the same ∂J/∂W^(l) and ∂J/∂b^(l) (which is δ^(l) "
+            f"here), and its gradient-descent step the same new weights and biases; largest "
+            f"difference {_g(worst, 2)}."
         ),
     ]
 
@@ -512,7 +651,9 @@ def _part3_vanishing(result: LabResult, files: dict[str, FigureFile]) -> list[Ma
             f"N(0, 1/n_in) weights, quadratic cost, α = {vr.lr:g}, batches of {vr.batch_size}, "
             f"{vr.epochs} epochs. The learning speed of hidden layer l is ‖∂J/∂b^(l)‖ = "
             "‖δ^(l)‖ summed over the training set, measured before training and after every "
-            "epoch."
+            "epoch. The shape and the weights are those of the published four-hidden-layer "
+            "experiment (Nielsen, Neural Networks and Deep Learning, ch. 5), which ran on "
+            "MNIST's 28×28 images; here the inputs are the 8×8 digits."
         ),
         _img(files, "vanishing"),
         table(
@@ -635,6 +776,76 @@ def _part3_exploding(result: LabResult, files: dict[str, FigureFile]) -> list[Ma
     ]
 
 
+def _largest(values: Any) -> float:
+    """The largest of a layer's gradient norms; NaN as soon as one of them is NaN."""
+    numbers = [float(v) for v in values]
+    return math.nan if any(math.isnan(v) for v in numbers) else max(numbers)
+
+
+def _large_lr_rows(case: LargeLearningRate) -> list[list[str]]:
+    """Both runs step by step, up to the large α's first NaN/Inf (or its first 6 steps)."""
+    last = case.diverged_at if case.diverged_at is not None else 5
+    rows = []
+    for r in (case.large, case.normal):
+        rows += [
+            [
+                f"α = {r.lr:g}",
+                str(int(step)),
+                *(_g(v) for v in r.speeds[k]),
+                _g(_largest(r.grad_norms[k])),
+                _g(r.train_loss[k], 4),
+            ]
+            for k, step in enumerate(r.x)
+            if step <= last
+        ]
+    return rows
+
+
+def _part3_large_lr(case: LargeLearningRate) -> list[Markup]:
+    """Part 3, continued: the lecture's note that too large a learning rate explodes too."""
+    big, normal = case.large, case.normal
+    layer_heads = [f"layer {j}" for j in range(1, big.speeds.shape[1] + 1)]
+    overflow = (
+        f"at training step {case.diverged_at} the gradients overflow to NaN/Inf and the run stops."
+        if case.diverged_at is not None
+        else "this time the run stayed finite."
+    )
+    kinds = ", ".join(k.replace("_", " ") for k in case.diagnosis.kinds)
+    return [
+        tag("h3", "A learning rate too large", id="large-lr"),
+        _para(
+            "The lecture adds: “学习率过大也会导致梯度爆炸”, too large a learning rate makes the "
+            "gradients explode as well. The same deep network with ReLU and He's weights, "
+            "which keep the error's size from layer to layer (as in the ReLU+He remedy above), "
+            f"learns at α = {normal.lr:g}. At α = {big.lr:g} (found by a search over α on "
+            "these data) the first step is far too long: it makes the weights large, so the "
+            "next gradients are larger, since every layer multiplies the error by its weights "
+            "on the way back, and the next step longer still; " + overflow + " Both runs "
+            "start from the same weights and see the same batches, so only α differs and step "
+            f"0 is the same for both. Cross-entropy cost, batches of {big.batch_size}; the "
+            "gradients are recorded at every training step."
+        ),
+        table(
+            _heads("run", "step", *layer_heads, "largest ‖∂J/∂W^(l)‖", "J (batch)"),
+            _large_lr_rows(case),
+            numeric=list(range(1, len(layer_heads) + 4)),
+            caption=notation(
+                "Speeds ‖∂J/∂b^(l)‖ on each training batch, first hidden layer first, "
+                "up to the first NaN/Inf of the large α"
+            ),
+        ),
+        _para(
+            f"At α = {normal.lr:g} the run stays finite: final J {_g(normal.final_loss, 3)}, "
+            f"test accuracy {_acc(normal.test_accuracy)} after {normal.epochs} "
+            f"epoch{'s' if normal.epochs != 1 else ''}. The diagnosis of the α = {big.lr:g} "
+            f"run: {kinds}. The remedy is the lecture's second, a suitable learning rate; "
+            "clipping would also bound each step. The other half of the lecture's note, too "
+            "small an α lets the gradient vanish, is the larger-learning-rate row of the "
+            "remedies table."
+        ),
+    ]
+
+
 def _files_part(result: LabResult, files: dict[str, FigureFile]) -> list[Markup]:
     """The files written beside the report and the command that reproduces them."""
     s = result.settings
@@ -683,6 +894,12 @@ def render_summary(result: LabResult, paths: dict[str, Path] | None = None) -> s
         f"NaN/Inf at step {ex.diverged_at}" if ex.diverged_at is not None else "stayed finite"
     )
     clipped = "finite" if not ex.clipped.diverged else "diverged"
+    big = result.large_lr
+    big_run = (
+        f"NaN/Inf at step {big.diverged_at}" if big.diverged_at is not None else "stayed finite"
+    )
+    worked = t.worked
+    worked_diff = max(worked.max_diff_gradients, worked.max_diff_update)
     kinds = ", ".join(result.vanishing.diagnosis.kinds)
     lines = [
         f"chainrule lab ({'quick' if s.quick else 'full'} run, seed {s.seed}): the lecture's "
@@ -695,6 +912,9 @@ def render_summary(result: LabResult, paths: dict[str, Path] | None = None) -> s
         f"lr {t.lr:g}, batch {t.batch_size}, {t.epochs} epochs: test accuracy "
         f"{_acc(t.final.get('test_accuracy'))}; the four formulas match autodiff to "
         f"{_g(worst, 2)}",
+        f"   worked example: the lecture's {'-'.join(map(str, worked.sizes))} network on one "
+        f"sample: J {_g(worked.cost, 4)} -> {_g(worked.cost_after, 4)} after one step of "
+        f"lr {worked.lr:g}; δ, gradients and update match autodiff to {_g(worked_diff, 2)}",
         f"3. vanishing: [{', '.join(map(str, vr.sizes))}] {vr.activation}, N(0, 1/n_in), "
         f"lr {vr.lr:g}: speeds before training {speeds} (first/last {_g(vr.initial_ratio)}): "
         f"{kinds}; test accuracy {_acc(vr.test_accuracy)} after {vr.epochs} epochs",
@@ -702,6 +922,9 @@ def render_summary(result: LabResult, paths: dict[str, Path] | None = None) -> s
         f"   exploding: relu, weights {EXPLODE_SCALE:g}x He's scale: speeds {explode_speeds} "
         f"(growing toward the input); unclipped: {unclipped}; clipped to norm {ex.clip:g}: "
         f"{clipped}, test accuracy {_acc(ex.clipped.test_accuracy)}",
+        f"   too large a learning rate: relu, He's weights: lr {big.large.lr:g}: {big_run}; "
+        f"lr {big.normal.lr:g}: {'finite' if not big.normal.diverged else 'diverged'}, test "
+        f"accuracy {_acc(big.normal.test_accuracy)}",
     ]
     if paths:
         report = paths["report"]
