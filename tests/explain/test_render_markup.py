@@ -75,3 +75,84 @@ def test_markdown_code_spans_hold_backticks_and_html_names_its_norm_column() -> 
     w = cr.tensor([1.0, 2.0], requires_grad=True, name="w")
     page = render_html(trace((w * w).sum()))
     assert "<th>norm</th>" in page and "<th>norm of the gradient</th>" in page
+
+
+EXERCISE_2 = derive("y = (x1 + x2)**2 * x2**2 + x2", at={"x1": 1, "x2": 2})
+
+
+def test_markdown_has_the_sections_of_the_text() -> None:
+    """Local partials, per path, forward mode and the counts, as the text has them."""
+    md = render_markdown(LECTURE)
+    assert "| a → y | ∂(a \\* b)/∂a | `∂(a * b)/∂a = b` | 3 |" in md
+    assert "| ∂y/∂x2 | x2 → a → y | ∂(a \\* b)/∂a · ∂a/∂x2 | 3·1 | 3 |" in md
+    assert "|  | x2 → b → y | ∂(a \\* b)/∂b · ∂b/∂x2 | 3·1 | 3 |" in md
+    assert "|  |  | sum over 2 paths |  | 6 |" in md
+    assert "∂y/∂a is recomputed on each of the 2 paths that reach a;" in md
+    assert "Pass for x2 (x1' = 0, x2' = 1):" in md
+    assert "| y' | ∂(a \\* b)/∂a · a' + ∂(a \\* b)/∂b · b' | 3·1 + 3·1 | 6 |" in md
+    assert "∂y/∂x2 = y' = 6." in md
+    assert "| reverse accumulation | 1 | 5 | 1 | one multiplication per edge (5 edges) |" in md
+    assert "| per path | - | 6 | 1 |" in md and "| forward mode | 2 | 10 | 4 |" in md
+    # the order of the text: local partials, reverse, per path, forward, counts, result
+    order = ["Local partials", "Reverse accumulation", "Per path", "Forward mode"]
+    order += ["Operation count", "Result:"]
+    assert [md.index(title) for title in order] == sorted(md.index(title) for title in order)
+
+
+def test_markdown_per_path_sum_of_exercise_2() -> None:
+    md = render_markdown(EXERCISE_2)
+    assert "|  | x2 → y | ∂(f + x2)/∂x2 | 1 | 1 |" in md
+    assert "|  |  | sum over 3 paths |  | 61 |" in md
+    assert "∂y/∂f is recomputed on each of the 3 paths that reach f;" in md
+
+
+def test_markdown_escapes_names_in_the_new_sections() -> None:
+    v = cr.tensor(3.0, requires_grad=True, name="v_*1*")
+    md = render_markdown(trace(v * v + v))
+    assert "| v\\_\\*1\\* → a | ∂a/∂v\\_\\*1\\* | `∂(v_*1* * v_*1*)/∂v_*1* (operand 1)" in md
+    assert "|  | v\\_\\*1\\* → y | ∂(a + v\\_\\*1\\*)/∂v\\_\\*1\\* | 1 | 1 |" in md
+
+
+def test_latex_has_the_sections_of_the_text() -> None:
+    tex = render_latex(LECTURE)
+    assert (
+        r"$a \to y$ & $\frac{\partial (a \cdot b)}{\partial a}$ & "
+        r"$\frac{\partial (a \cdot b)}{\partial a} = b$ & $3$ \\"
+    ) in tex
+    assert (
+        r" & $x_{2} \to b \to y$ & $\frac{\partial (a \cdot b)}{\partial b}"
+        r"\frac{\partial b}{\partial x_{2}}$ & $3 \cdot 1$ & $3$ \\"
+    ) in tex
+    assert r" & & sum over 2 paths & & $6$ \\" in tex
+    assert r"$\frac{\partial y}{\partial a}$ is recomputed on each of the 2 paths" in tex
+    assert r"\frac{\partial y}{\partial x_{2}} &= y' = 6" in tex
+    assert r"reverse accumulation & 1 & 5 & 1 &" in tex
+    assert r"per path & - & 6 & 1 &" in tex and r"forward mode & 2 & 10 & 4 &" in tex
+    assert tex.count(r"\begin{align*}") == 3  # reverse, and one per forward pass
+    assert tex.count(r"\begin{") == tex.count(r"\end{")
+    assert tex.count("{") == tex.count("}")
+    # every align* ends its last line without a line break (an empty row otherwise)
+    assert "\\\\\n\\end{align*}" not in tex
+
+
+def test_latex_per_path_sum_of_exercise_2() -> None:
+    tex = render_latex(EXERCISE_2)
+    assert r" & & sum over 3 paths & & $61$ \\" in tex
+    assert tex.count("{") == tex.count("}")
+
+
+def test_non_scalar_markup_keeps_only_its_tables() -> None:
+    w = cr.tensor([1.0, 2.0], requires_grad=True, name="w")
+    e = trace((w * w).sum())
+    md, tex = render_markdown(e), render_latex(e)
+    for title in ["Local partials", "Per path", "Forward mode", "Operation count"]:
+        assert title not in md and title not in tex
+
+
+def test_markup_when_the_output_is_an_input() -> None:
+    e = derive("y = x1", at={"x1": 1})
+    md, tex = render_markdown(e), render_latex(e)
+    assert "(none: the output is an input)" in md and "(none: the output is an input)" in tex
+    assert "| ∂x1/∂x1 | x1 | 1 (the input is the output) |  | 1 |" in md
+    assert "(no ops)" in md
+    assert tex.count(r"\begin{") == tex.count(r"\end{")

@@ -1,7 +1,10 @@
-"""Markdown, LaTeX and HTML for the graph listing and the reverse-accumulation table.
+"""Markdown, LaTeX and HTML renderings of an explanation.
 
-These are for pasting into notes and slides: Markdown tables with ∂ notation, a LaTeX
-``tabular`` plus an ``align*`` block, and HTML (the SVG drawing and tables) for Jupyter.
+These are for pasting into notes and slides. Markdown (tables with ∂ notation) and LaTeX
+(``tabular`` and ``align*``) carry the sections of the text output: the graph, the local
+partials, reverse accumulation, the per-path sums, forward mode and the operation counts, so
+the comparison the lecture is built on survives the paste. HTML for Jupyter has the SVG
+drawing, the graph listing and the reverse table.
 """
 
 from __future__ import annotations
@@ -10,7 +13,17 @@ import html
 import re
 from typing import TYPE_CHECKING
 
-from chainrule.explain.graph import Graph, format_number, local_top
+from chainrule.explain.graph import Edge, Graph, format_number, local_top
+
+# The text's own choices (how many paths to list, which node to name as recomputed, which edges
+# need an operand number), so that every format tells the same story.
+from chainrule.explain.render_text import (
+    TEXT_PATHS_PER_INPUT,
+    most_recomputed,
+    plural,
+    repeated_edges,
+)
+from chainrule.explain.tables import Counts, PathSum
 
 if TYPE_CHECKING:
     from chainrule.explain.explanation import Explanation
@@ -18,11 +31,14 @@ if TYPE_CHECKING:
 
 # ---- Markdown -------------------------------------------------------------------------------
 def render_markdown(expl: Explanation) -> str:
-    """The graph listing and the reverse table as Markdown tables.
+    """The explanation as Markdown tables: the graph listing and the reverse table, and for
+    scalar graphs the local partials, the per-path sums, forward mode and the operation counts.
 
     >>> from chainrule.explain import derive
     >>> md = render_markdown(derive("y = (x1 + x2) * (x2 + 1)", at={"x1": 1, "x2": 2}))
     >>> "| ∂y/∂x2 | ∂y/∂a · ∂a/∂x2 + ∂y/∂b · ∂b/∂x2 | 3·1 + 3·1 | 6 |" in md
+    True
+    >>> "∂y/∂a is recomputed on each of the 2 paths that reach a" in md
     True
     """
     y = _md(expl.output)
@@ -47,7 +63,10 @@ def render_markdown(expl: Explanation) -> str:
                     format_number(n.norm),
                 ]
             )
-    parts += [_md_table(rows), "", f"Reverse accumulation (∂{y}/∂{y} = 1):", ""]
+    parts.append(_md_table(rows))
+    if g.scalar:  # as in the text; for tensors the tables after the reverse one are skipped too
+        parts += _md_locals(g)
+    parts += ["", f"Reverse accumulation (∂{y}/∂{y} = 1):", ""]
     if g.scalar:
         rows = [["partial", "sum over the nodes it feeds", "with numbers", "value"]]
     else:
@@ -69,10 +88,98 @@ def render_markdown(expl: Explanation) -> str:
             rows.append([left, symbols, _code(local), format_number(g.node(step.node).grad_norm)])
     parts.append(_md_table(rows))
     if g.scalar:
+        if expl.paths is not None:
+            parts += _md_paths(expl, expl.paths)
+        if expl.forward is not None:
+            parts += _md_forward(expl)
+        parts += _md_counts(expl.counts)
         grads = ", ".join(f"∂{y}/∂{_md(k)} = {format_number(v)}" for k, v in expl.gradients.items())
         parts += ["", f"Result: {y} = {format_number(expl.value)}; {grads}."]
     parts += [f"\n_Note: {_md(note)}_" for note in expl.notes]
     return "\n".join(parts) + "\n"
+
+
+def _md_local(g: Graph, edge: Edge) -> str:
+    """∂a/∂x1 on an edge; into the output ∂(a * b)/∂a, whose ∂y/∂a is the total partial."""
+    return f"∂{_md(local_top(g, edge.target))}/∂{_md(edge.source)}"
+
+
+def _md_locals(g: Graph) -> list[str]:
+    parts = ["", "Local partials (one per edge: ∂(node)/∂(operand), from the op's formula):", ""]
+    if not g.edges:
+        return [*parts, "(none: the output is an input)"]
+    twice = repeated_edges(g)
+    rows = [["edge", "partial", "formula", "value"]]
+    for e in g.edges:
+        # x1 * x1 has two edges x1 → y; the operand number tells them apart
+        slot = f" (operand {e.index + 1})" if (e.source, e.target) in twice else ""
+        formula = f"∂({g.node(e.target).formula})/∂{e.source}{slot} = {e.formula}"
+        edge = f"{_md(e.source)} → {_md(e.target)}"
+        rows.append([edge, _md_local(g, e), _code(formula), format_number(e.value)])
+    return [*parts, _md_table(rows)]
+
+
+def _md_paths(expl: Explanation, tables: tuple[PathSum, ...]) -> list[str]:
+    y = _md(expl.output)
+    g = expl.graph
+    title = (
+        f"Per path (the naive method: every path from an input to {y}, "
+        "the product of the local partials along it, summed):"
+    )
+    rows = [["partial", "path", "local partials, from the top", "with numbers", "value"]]
+    for t in tables:
+        label = f"∂{y}/∂{_md(t.input)}"
+        for k, path in enumerate(t.paths[:TEXT_PATHS_PER_INPUT]):
+            route = " → ".join(_md(n) for n in path.nodes)
+            top_down = path.edges[::-1]  # ∂y/∂f · ∂f/∂b · ... as the lecture writes the rule
+            if top_down:
+                factors = " · ".join(_md_local(g, e) for e in top_down)
+                values = "·".join(_num(e.value) for e in top_down)
+            else:
+                factors, values = "1 (the input is the output)", ""
+            rows.append(
+                [label if k == 0 else "", route, factors, values, format_number(path.product)]
+            )
+        more = t.count - min(len(t.paths), TEXT_PATHS_PER_INPUT)
+        if more:
+            rows.append(["", f"… and {more} more paths", "", "", ""])
+        rows.append(["", "", _path_total(t), "", format_number(t.total)])
+    parts = ["", title, "", _md_table(rows)]
+    repeated = most_recomputed(g)
+    if repeated is not None:
+        node, times = repeated
+        parts += [
+            "",
+            f"∂{y}/∂{_md(node)} is recomputed on each of the {times} paths that reach "
+            f"{_md(node)}; reverse accumulation computes it once.",
+        ]
+    return parts
+
+
+def _md_forward(expl: Explanation) -> list[str]:
+    assert expl.forward is not None
+    y = _md(expl.output)
+    g = expl.graph
+    parts = [
+        "",
+        "Forward mode (one pass per input; each node's tangent n' is the sum over its operands "
+        "of the local partial · their tangent):",
+    ]
+    for one in expl.forward:
+        seeds = ", ".join(f"{_md(n.name)}' = {1 if n.name == one.input else 0}" for n in g.inputs)
+        parts += ["", f"Pass for {_md(one.input)} ({seeds}):", ""]
+        rows = [["tangent", "sum over its operands", "with numbers", "value"]]
+        for step in one.steps:
+            symbols = " + ".join(f"{_md_local(g, t.edge)} · {_md(t.node)}'" for t in step.terms)
+            values = " + ".join(f"{_num(t.edge.value)}·{_num(t.partial)}" for t in step.terms)
+            rows.append([f"{_md(step.node)}'", symbols, values, format_number(step.value)])
+        parts.append(_md_table(rows) if one.steps else "(no ops)")
+        parts += ["", f"∂{y}/∂{_md(one.input)} = {y}' = {format_number(one.value)}."]
+    return parts
+
+
+def _md_counts(c: Counts) -> list[str]:
+    return ["", f"{_COUNTS_TITLE}:", "", _md_table(_count_rows(c)), "", _count_verdict(c)]
 
 
 def _md_table(rows: list[list[str]]) -> str:
@@ -115,17 +222,73 @@ def _title(expl: Explanation) -> str:
     return f"{expl.expression} at {point}"
 
 
+# ---- shared by Markdown and LaTeX -----------------------------------------------------------
+_COUNTS_TITLE = (
+    "Operation count (multiplications and additions of the chain rule; "
+    "computing the local partials is not counted)"
+)
+
+
+def _count_rows(c: Counts) -> list[list[str]]:
+    """The text's operation-count table (scalar graphs), header first."""
+    s = "" if c.edges == 1 else "s"
+    return [
+        ["method", "passes", "mult", "add", "how"],
+        [
+            "reverse accumulation",
+            "1",
+            str(c.reverse_mult),
+            str(c.reverse_add),
+            f"one multiplication per edge ({c.edges} edge{s})",
+        ],
+        [
+            "per path",
+            "-",
+            str(c.path_mult),
+            str(c.path_add),
+            f"one per edge of every path ({plural(c.paths, 'path')}, {c.path_edges} edges in all)",
+        ],
+        [
+            "forward mode",
+            str(c.inputs),
+            str(c.forward_mult),
+            str(c.forward_add),
+            f"every edge once in each pass, one pass per input ({c.inputs})",
+        ],
+    ]
+
+
+def _count_verdict(c: Counts) -> str:
+    if c.inputs > 1:
+        verdict = f"with {c.inputs} inputs and 1 output, reverse mode wins"
+    else:
+        verdict = "with 1 input and 1 output they tie; forward mode wins with more outputs"
+    return f"Reverse mode needs one pass per output, forward mode one per input: {verdict}."
+
+
+def _path_total(t: PathSum) -> str:
+    paths = "path" if t.count == 1 else "paths"
+    if t.complete:
+        return f"sum over {t.count} {paths}"
+    # the listing stopped at MAX_PATHS: the total is of the listed paths only, as the text says
+    return f"sum over the {len(t.paths)} listed of {t.count} {paths}"
+
+
 # ---- LaTeX ----------------------------------------------------------------------------------
 _FUNCTIONS = {"exp", "log", "sin", "cos", "tanh", "sqrt"}
 _TOKEN = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_']*|\d+\.?\d*(?:e[+-]?\d+)?|.)")
 
 
 def render_latex(expl: Explanation) -> str:
-    """The graph listing as a ``tabular`` and the reverse table as an ``align*`` block.
+    """The graph listing as a ``tabular`` and the reverse table as an ``align*`` block; for
+    scalar graphs also the local partials, the per-path sums and the operation counts as
+    ``tabular``s and forward mode as one ``align*`` per pass.
 
     >>> from chainrule.explain import derive
     >>> tex = render_latex(derive("y = (x1 + x2) * (x2 + 1)", at={"x1": 1, "x2": 2}))
     >>> r"\\frac{\\partial y}{\\partial x_{2}} &=" in tex
+    True
+    >>> r"& & sum over 2 paths & & $6$ \\\\" in tex
     True
     """
     y = expl.output
@@ -139,7 +302,10 @@ def render_latex(expl: Explanation) -> str:
         )
         formula = f"${latex_formula(n.formula)}$" if n.formula else ""
         lines.append(f"${latex_name(n.name)}$ & {_tex_text(n.op)} & {formula} & {last} \\\\")
-    lines += [r"\hline", r"\end{tabular}", "", r"\begin{align*}"]
+    lines += [r"\hline", r"\end{tabular}"]
+    if g.scalar:  # as in the text; for tensors the tables after the reverse one are skipped too
+        lines += _tex_locals(g)
+    lines += ["", r"\begin{align*}"]
     for step in expl.steps:
         left = _partial(y, step.node)
         if not step.terms:
@@ -157,7 +323,126 @@ def render_latex(expl: Explanation) -> str:
             lines.append(f"{left} &= {symbols} \\\\")
     lines[-1] = lines[-1].removesuffix(" \\\\")
     lines.append(r"\end{align*}")
+    if g.scalar:
+        if expl.paths is not None:
+            lines += _tex_paths(expl, expl.paths)
+        if expl.forward is not None:
+            lines += _tex_forward(expl)
+        lines += _tex_counts(expl.counts)
     return "\n".join(lines) + "\n"
+
+
+def _tex_locals(g: Graph) -> list[str]:
+    lines = [
+        "",
+        r"\textbf{Local partials} (one per edge: the partial of a node with respect to an operand,"
+        " from the op's formula)",
+        "",
+    ]
+    if not g.edges:
+        return [*lines, "(none: the output is an input)"]
+    twice = repeated_edges(g)
+    lines += [
+        r"\begin{tabular}{llll}",
+        r"\hline",
+        r"edge & partial & formula & value \\",
+        r"\hline",
+    ]
+    for e in g.edges:
+        x = latex_name(e.source)
+        top = latex_formula(g.node(e.target).formula)
+        formula = rf"$\frac{{\partial ({top})}}{{\partial {x}}} = {latex_formula(e.formula)}$"
+        if (e.source, e.target) in twice:  # x1 * x1 has two edges x1 -> y
+            formula += f" (operand {e.index + 1})"
+        edge = rf"${x} \to {latex_name(e.target)}$"
+        partial = f"${_local_partial(g, e.target, e.source)}$"
+        lines.append(f"{edge} & {partial} & {formula} & ${_tex_num(e.value)}$ \\\\")
+    return [*lines, r"\hline", r"\end{tabular}"]
+
+
+def _tex_paths(expl: Explanation, tables: tuple[PathSum, ...]) -> list[str]:
+    y = expl.output
+    g = expl.graph
+    lines = [
+        "",
+        rf"\textbf{{Per path}} (the naive method: every path from an input to ${latex_name(y)}$,"
+        " the product of the local partials along it, summed)",
+        "",
+        r"\begin{tabular}{lllll}",
+        r"\hline",
+        r"partial & path & local partials, from the top & with numbers & value \\",
+        r"\hline",
+    ]
+    for t in tables:
+        label = f"${_partial(y, t.input)}$"
+        for k, path in enumerate(t.paths[:TEXT_PATHS_PER_INPUT]):
+            route = "$" + r" \to ".join(latex_name(n) for n in path.nodes) + "$"
+            top_down = path.edges[::-1]  # dy/df * df/db * ... as the lecture writes the rule
+            if top_down:
+                factors = "$" + "".join(_local_partial(g, e.target, e.source) for e in top_down)
+                values = "$" + r" \cdot ".join(_tex_num(e.value) for e in top_down) + "$"
+                factors += "$"
+            else:
+                factors, values = "1 (the input is the output)", ""
+            first = label if k == 0 else ""
+            product = f"${_tex_num(path.product)}$"
+            lines.append(f"{first} & {route} & {factors} & {values} & {product} \\\\")
+        more = t.count - min(len(t.paths), TEXT_PATHS_PER_INPUT)
+        if more:
+            lines.append(f" & \\ldots{{}} and {more} more paths & & & \\\\")
+        lines.append(f" & & {_path_total(t)} & & ${_tex_num(t.total)}$ \\\\")
+        lines.append(r"\hline")
+    lines.append(r"\end{tabular}")
+    repeated = most_recomputed(g)
+    if repeated is not None:
+        node, times = repeated
+        lines += [
+            "",
+            f"${_partial(y, node)}$ is recomputed on each of the {times} paths that reach "
+            f"${latex_name(node)}$; reverse accumulation computes it once.",
+        ]
+    return lines
+
+
+def _tex_forward(expl: Explanation) -> list[str]:
+    assert expl.forward is not None
+    y = expl.output
+    g = expl.graph
+    lines = [
+        "",
+        r"\textbf{Forward mode} (one pass per input; each node's tangent $n'$ is the sum over its"
+        " operands of the local partial times their tangent)",
+    ]
+    for one in expl.forward:
+        seeds = ", ".join(
+            f"${latex_name(n.name)}' = {1 if n.name == one.input else 0}$" for n in g.inputs
+        )
+        lines += ["", f"Pass for ${latex_name(one.input)}$ ({seeds}):", r"\begin{align*}"]
+        for step in one.steps:
+            symbols = " + ".join(
+                f"{_local_partial(g, t.edge.target, t.node)} {latex_name(t.node)}'"
+                for t in step.terms
+            )
+            values = " + ".join(
+                f"{_tex_num(t.edge.value)} \\cdot {_tex_num(t.partial)}" for t in step.terms
+            )
+            left = f"{latex_name(step.node)}'"
+            lines.append(f"{left} &= {symbols} = {values} = {_tex_num(step.value)} \\\\")
+        # the output's tangent is the partial: the last line, so no line break after it
+        result = f"{_partial(y, one.input)} &= {latex_name(y)}' = {_tex_num(one.value)}"
+        lines += [result, r"\end{align*}"]
+    return lines
+
+
+def _tex_counts(c: Counts) -> list[str]:
+    title, _, rest = _COUNTS_TITLE.partition(" (")
+    lines = ["", rf"\textbf{{{title}}} ({_tex_text(rest)}", ""]
+    # the "how" column wraps: unbroken, the table is wider than a page
+    lines.append(r"\begin{tabular}{lrrrp{0.4\linewidth}}")
+    rows = _count_rows(c)
+    lines += [r"\hline", " & ".join(rows[0]) + r" \\", r"\hline"]
+    lines += [" & ".join(_tex_text(cell) for cell in row) + r" \\" for row in rows[1:]]
+    return [*lines, r"\hline", r"\end{tabular}", "", _tex_text(_count_verdict(c))]
 
 
 def latex_name(name: str) -> str:

@@ -112,7 +112,7 @@ def _locals_section(graph: Graph) -> str:
     title = "Local partials (one per edge: d(node)/d(operand), from the op's formula)"
     if not graph.edges:
         return f"{title}\n  (none: the output is an input)"
-    twice = _repeated_edges(graph)
+    twice = repeated_edges(graph)
     rows = [["edge", "partial", "formula", "value"]]
     for e in graph.edges:
         target = graph.node(e.target)
@@ -180,7 +180,7 @@ def _paths_section(expl: Explanation, tables: tuple[PathSum, ...]) -> str:
             total = f"sum over the {listed} listed of {t.count} {paths} = {format_number(t.total)}"
         rows.append(["", "", total])
     text = f"{title}\n{table(rows)}"
-    repeated = _most_recomputed(expl.graph)
+    repeated = most_recomputed(expl.graph)
     if repeated is not None:
         node, times = repeated
         text += (
@@ -221,7 +221,7 @@ def _counts_section(expl: Explanation) -> str:
         body = (
             f"reverse accumulation: one vector-Jacobian product per edge, {c.edges} in one pass;"
             " forward mode would need one pass per input element, the per-path method one"
-            f" product chain per path ({_plural(c.paths, 'path')})."
+            f" product chain per path ({plural(c.paths, 'path')})."
         )
         return "Operation count\n" + "\n".join(
             textwrap.wrap(body, 98, initial_indent="  ", subsequent_indent="  ")
@@ -245,7 +245,7 @@ def _counts_section(expl: Explanation) -> str:
             "-",
             str(c.path_mult),
             str(c.path_add),
-            f"one per edge of every path ({_plural(c.paths, 'path')}, {c.path_edges} edges in all)",
+            f"one per edge of every path ({plural(c.paths, 'path')}, {c.path_edges} edges in all)",
         ],
         [
             "forward mode",
@@ -296,11 +296,11 @@ def _result_section(expl: Explanation) -> str:
     return "\n".join(lines)
 
 
-def _plural(count: int, word: str) -> str:
+def plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
-def _repeated_edges(graph: Graph) -> set[tuple[str, str]]:
+def repeated_edges(graph: Graph) -> set[tuple[str, str]]:
     seen: set[tuple[str, str]] = set()
     twice: set[tuple[str, str]] = set()
     for e in graph.edges:
@@ -309,7 +309,7 @@ def _repeated_edges(graph: Graph) -> set[tuple[str, str]]:
     return twice
 
 
-def _most_recomputed(graph: Graph) -> tuple[str, int] | None:
+def most_recomputed(graph: Graph) -> tuple[str, int] | None:
     """The intermediate node whose upper product the per-path method recomputes most often."""
     into: dict[str, int] = {}
     for node in graph.nodes:
