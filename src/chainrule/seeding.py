@@ -20,18 +20,28 @@ def as_generator(rng: Any, what: str = "rng") -> np.random.Generator:
     >>> as_generator(-1, "seed")
     Traceback (most recent call last):
     ...
-    chainrule.errors.ConfigError: seed must be 0 or more, got -1
+    chainrule.errors.ConfigError: seed must be an integer of 0 or more, got -1
     """
     if isinstance(rng, np.random.Generator):
         return rng
     if rng is None or isinstance(rng, np.random.SeedSequence | np.random.BitGenerator):
         return np.random.default_rng(rng)
-    entropy = rng if isinstance(rng, list | tuple) else [rng]  # [seed, stream], as NumPy takes
-    if entropy and all(_is_int(n) for n in entropy):
-        if any(n < 0 for n in entropy):
-            raise ConfigError(f"{what} must be 0 or more, got {rng}")
-        return np.random.default_rng([int(n) for n in entropy] if entropy is rng else int(rng))
+    if isinstance(rng, list | tuple) and rng:  # [seed, stream], as NumPy takes
+        return np.random.default_rng([check_seed(n, what) for n in rng])
+    if _is_int(rng):
+        return np.random.default_rng(check_seed(rng, what))
     raise ConfigError(f"{what} must be a numpy.random.Generator or an integer seed, got {rng!r}")
+
+
+def check_seed(value: Any, what: str = "seed") -> int:
+    """``value`` as a seed NumPy takes, an int of 0 or more, or a ConfigError naming ``what``.
+
+    >>> check_seed(3)
+    3
+    """
+    if not _is_int(value) or value < 0:
+        raise ConfigError(f"{what} must be an integer of 0 or more, got {value!r}")
+    return int(value)
 
 
 def _is_int(value: Any) -> bool:

@@ -239,7 +239,12 @@ def _fail(path: Path, problem: str) -> ModelFileError:
     return ModelFileError(f"{path}: {problem}")
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
+    """An exception's message in one line (its first), or its type's name when it has none.
+
+    >>> first_line(ValueError("bad\\nmore"))
+    'bad'
+    """
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
@@ -257,7 +262,7 @@ def _parse_header(path: Path, data: bytes) -> tuple[dict[str, Any], dict[str, st
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         # ValueError covers JSONDecodeError and numbers too long to convert; RecursionError
         # arrays nested thousands deep: all a damaged or hostile file, never a traceback
-        raise _fail(path, f"not a safetensors file (bad JSON header: {_first_line(exc)})") from None
+        raise _fail(path, f"not a safetensors file (bad JSON header: {first_line(exc)})") from None
     if not isinstance(header, dict):
         raise _fail(path, "not a safetensors file (the header is not a JSON object)")
     meta = header.pop("__metadata__", None) or {}
@@ -305,8 +310,7 @@ def load_tensors(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], d
     try:
         loaded = _safetensors_numpy().load(data)
     except Exception as exc:  # SafetensorError and anything else the decoder trips on
-        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise _fail(path, f"cannot decode tensors ({first_line})") from None
+        raise _fail(path, f"cannot decode tensors ({first_line(exc)})") from None
     arrays = {
         name: np.array(value, dtype=value.dtype.newbyteorder("=")) for name, value in loaded.items()
     }
@@ -315,9 +319,7 @@ def load_tensors(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], d
     try:
         metadata = json.loads(raw_meta[METADATA_KEY])
     except (ValueError, RecursionError) as exc:
-        raise _fail(
-            path, f"bad JSON in the {METADATA_KEY!r} metadata: {_first_line(exc)}"
-        ) from None
+        raise _fail(path, f"bad JSON in the {METADATA_KEY!r} metadata: {first_line(exc)}") from None
     if not isinstance(metadata, dict):
         raise _fail(path, f"the {METADATA_KEY!r} metadata is not a JSON object")
     return arrays, metadata

@@ -142,7 +142,7 @@ def test_idx_folder_trains(cli, tmp_path):
         ),
         (["--train-size", "5000"], "--train-size 5000 (train_size= in Python) but only 1347"),
         (["--test-size", "0"], "test size must be at least 1, got 0"),
-        (["--seed", "-1"], "seed must be 0 or more, got -1"),
+        (["--seed", "-1"], "seed must be an integer of 0 or more, got -1"),
         (["--lr", "-1"], "argument --lr: expected a positive number"),
         (["--activation", "swish"], "argument --activation: invalid choice: 'swish'"),
         (["--layers", "64,x,10"], "argument --layers: expected comma-separated integers"),

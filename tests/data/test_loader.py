@@ -109,7 +109,7 @@ def test_bad_options():
         DataLoader(x, y, 2, shuffle=True, seed=1, rng=np.random.default_rng(1))
     with pytest.raises(ConfigError, match="Generator"):
         DataLoader(x, y, 2, rng=1)
-    with pytest.raises(ConfigError, match="seed must be 0 or more"):
+    with pytest.raises(ConfigError, match="seed must be an integer of 0 or more"):
         DataLoader(x, y, 2, shuffle=True, seed=-1)
     with pytest.raises(ConfigError, match=r"seed must be a numpy\.random\.Generator or an integer"):
         DataLoader(x, y, 2, shuffle=True, seed="a")

@@ -82,7 +82,7 @@ class _Payload:
         ("nan weights", "'model.0.weight' holds NaN or Inf"),
         ("float32 overflow", "'0.weight' does not fit in float32"),
         ("int weights", "'model.0.weight' holds int32 values, not floats"),
-        ("huge layers", "need 75000000010 weights, the file holds"),
+        ("huge layers", "need 75000000010 parameters, the file holds"),
         ("no input statistics", "standardizes its inputs but lacks input.mean"),
         ("half the statistics", "only one of input.mean and input.std"),
     ],

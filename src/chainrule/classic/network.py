@@ -54,6 +54,7 @@ from chainrule.errors import (
     NonFiniteError,
     ShapeError,
 )
+from chainrule.seeding import as_generator
 
 Array = np.ndarray
 
@@ -235,7 +236,7 @@ class Network:
         self.dtype: np.dtype = _check_dtype(dtype)
         if rng is not None and not isinstance(rng, np.random.Generator):
             raise ConfigError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-        self.rng: np.random.Generator = rng if rng is not None else np.random.default_rng(seed)
+        self.rng: np.random.Generator = rng if rng is not None else as_generator(seed, "seed")
         self.init_name, init_fn = get_initializer(init)
         self.weights: list[Array] = []
         self.biases: list[Array] = []
@@ -396,12 +397,7 @@ class Network:
             x_test = self._inputs(x_test, name="x_test")
             t_test = self._targets(y_test, len(x_test), name="y_test")
             labels_test = self._labels(y_test, len(x_test))
-        if isinstance(seed, np.random.Generator):
-            rng = seed
-        elif seed is None:
-            rng = self.rng
-        else:
-            rng = np.random.default_rng(seed)
+        rng = self.rng if seed is None else as_generator(seed, "seed")
 
         history = History()
         n = len(x)

@@ -11,6 +11,7 @@ import numpy as np
 from chainrule.cli._common import load_up_to, positive_int, print_json
 from chainrule.data import check_features
 from chainrule.errors import DataError
+from chainrule.serialization import first_line
 from chainrule.training import load_model
 from chainrule.training.loop import check_data
 
@@ -53,8 +54,7 @@ def read_examples(path: str) -> np.ndarray:
     except DataError:  # a ValueError too, but already one line naming the file
         raise
     except (ValueError, OSError, EOFError) as exc:
-        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise DataError(f"{path}: cannot read examples: {first_line}") from None
+        raise DataError(f"{path}: cannot read examples: {first_line(exc)}") from None
     try:
         x = np.atleast_2d(np.asarray(x, dtype=np.float32))
     except (TypeError, ValueError) as exc:

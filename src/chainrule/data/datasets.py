@@ -32,6 +32,7 @@ from chainrule.data import synthetic
 from chainrule.data.idx import read_idx
 from chainrule.data.preprocessing import train_test_split
 from chainrule.errors import ConfigError, DataError
+from chainrule.seeding import check_seed
 
 __all__ = ["DATASET_NAMES", "FASHION_MNIST_CLASSES", "Dataset", "load"]
 
@@ -290,8 +291,7 @@ def load(
     source = _SOURCES.get(key)
     if source is None:
         raise DataError(f"unknown data set {name!r}; known: {', '.join(DATASET_NAMES)}")
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ConfigError(f"seed must be an integer of 0 or more, got {seed!r}")
+    seed = check_seed(seed)
     x_tr, y_tr, x_te, y_te, names, text = source(
         key, int(seed), Path(root) if root is not None else None, kwargs
     )

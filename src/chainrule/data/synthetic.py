@@ -18,10 +18,6 @@ from chainrule.seeding import as_generator
 __all__ = ["make_circles", "make_moons", "make_spirals", "make_xor"]
 
 
-def _generator(rng: np.random.Generator | int) -> np.random.Generator:
-    return as_generator(rng)
-
-
 def _check(n_samples: int, noise: float, n_classes: int, maker: str) -> None:
     if isinstance(n_samples, bool) or not isinstance(n_samples, int | np.integer):
         raise ConfigError(f"{maker}: n_samples must be an integer, got {n_samples!r}")
@@ -64,7 +60,7 @@ def make_xor(
     [([0.0, 0.0], 0), ([0.0, 1.0], 1), ([1.0, 0.0], 1), ([1.0, 1.0], 0)]
     """
     _check(n_samples, noise, 4, "xor")
-    rng = _generator(rng)
+    rng = as_generator(rng)
     # the first two corners XOR to 0, the last two to 1
     corners = np.array([[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.0]])
     sizes = _class_sizes(n_samples, 4)
@@ -94,7 +90,7 @@ def make_spirals(
     _check(n_samples, noise, int(n_classes), "spirals")
     if not isinstance(turns, int | float | np.number) or not math.isfinite(turns):
         raise ConfigError(f"spirals: turns must be a finite number, got {turns!r}")
-    rng = _generator(rng)
+    rng = as_generator(rng)
     parts = []
     for c, size in enumerate(_class_sizes(n_samples, int(n_classes))):
         r = rng.uniform(0.0, 1.0, size)
@@ -113,7 +109,7 @@ def make_moons(
     (True, True)
     """
     _check(n_samples, noise, 2, "moons")
-    rng = _generator(rng)
+    rng = as_generator(rng)
     n0, n1 = _class_sizes(n_samples, 2)
     t0 = rng.uniform(0.0, np.pi, n0)
     t1 = rng.uniform(0.0, np.pi, n1)
@@ -138,7 +134,7 @@ def make_circles(
     _check(n_samples, noise, 2, "circles")
     if not 0.0 < factor < 1.0:
         raise ConfigError(f"circles: factor must be between 0 and 1, got {factor!r}")
-    rng = _generator(rng)
+    rng = as_generator(rng)
     n0, n1 = _class_sizes(n_samples, 2)
     a0 = rng.uniform(0.0, 2 * np.pi, n0)
     a1 = rng.uniform(0.0, 2 * np.pi, n1)

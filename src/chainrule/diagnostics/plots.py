@@ -70,7 +70,8 @@ def _notebook_figure() -> type:
     return NotebookFigure
 
 
-def _whole_numbers(axis: Any) -> None:
+def whole_number_ticks(axis: Any) -> None:
+    """Ticks at whole numbers only on ``axis`` (epochs and steps are counted, never halved)."""
     from matplotlib.ticker import MaxNLocator
 
     axis.set_major_locator(MaxNLocator(integer=True))
@@ -156,7 +157,7 @@ def plot_learning_speeds(
         ax.plot(x, positive(speeds[:, j]), label=label, linewidth=1.6)
     ax.set_yscale("log")
     ax.set_xlabel(xlabel)
-    _whole_numbers(ax.xaxis)  # epochs and steps are counted, never halved
+    whole_number_ticks(ax.xaxis)
     ax.set_ylabel("learning speed ‖∂J/∂b‖")
     ax.set_title(title or default_title)
     ax.grid(True, which="both", alpha=0.3)

@@ -12,6 +12,7 @@ import numpy as np
 from chainrule.engine import autograd
 from chainrule.engine.tensor import Tensor
 from chainrule.errors import ChainruleError
+from chainrule.seeding import as_generator
 
 
 class GradcheckError(ChainruleError, AssertionError):
@@ -52,7 +53,7 @@ def gradcheck(
     >>> cr.gradcheck(lambda x: (x.sin() * x).sum(), np.array([0.3, -1.2, 2.0]))
     True
     """
-    rng = np.random.default_rng(seed)
+    rng = as_generator(seed, "seed")
     leaves = [Tensor(np.array(_data(x), dtype=np.float64), requires_grad=True) for x in inputs]
     out = f(*leaves)
     weights = rng.standard_normal(out.shape) if out.data.size != 1 else None

@@ -317,13 +317,6 @@ class Tensor:
             array = backend.to_device(array, self.device)
         return Tensor._from_op(array, None)
 
-    def _operands(self, other: Any) -> tuple[Tensor, Tensor]:
-        """This tensor and the other operand lifted and promoted, in that order."""
-        other = self._lift(other)
-        if other.data.dtype is self.data.dtype:
-            return self, other
-        return promote(self, other)
-
     def __add__(self, other: Any) -> Tensor:
         return _binary(_ops.Add, self, self._lift(other))
 

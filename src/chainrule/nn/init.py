@@ -38,9 +38,10 @@ from typing import Any, TypeAlias
 
 import numpy as np
 
-from chainrule import backend, seeding
+from chainrule import backend
 from chainrule.engine.tensor import Tensor
 from chainrule.errors import ConfigError
+from chainrule.seeding import as_generator
 
 Target: TypeAlias = Tensor | tuple[int, ...] | int
 Seed: TypeAlias = np.random.Generator | int | None
@@ -61,15 +62,6 @@ __all__ = [
     "xavier_uniform",
     "zeros",
 ]
-
-
-def as_generator(rng: Seed) -> np.random.Generator:
-    """A ``Generator`` as given, or a new one from an int seed (or from OS entropy for None).
-
-    >>> as_generator(7).random() == as_generator(7).random()
-    True
-    """
-    return seeding.as_generator(rng)
 
 
 def _shape_of(target: Target) -> tuple[int, ...]:

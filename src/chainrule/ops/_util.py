@@ -24,11 +24,12 @@ def as_tensor_pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
     """Both operands as tensors of one kind: constants lifted to the tensor's dtype, an
     integer tensor meeting a float one promoted to it (PyTorch's rule, see ``promote``)."""
     if isinstance(a, Tensor):
-        return a._operands(b)
-    if isinstance(b, Tensor):
-        b, a = b._operands(a)
-        return a, b
-    return promote(Tensor(a), Tensor(b))
+        b = a._lift(b)
+    elif isinstance(b, Tensor):
+        a = b._lift(a)
+    else:
+        a, b = Tensor(a), Tensor(b)
+    return (a, b) if a.data.dtype is b.data.dtype else promote(a, b)
 
 
 def as_float_tensor(x: Any) -> Tensor:

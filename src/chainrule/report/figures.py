@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from chainrule.diagnostics.plots import new_figure, positive
+from chainrule.diagnostics.plots import new_figure, positive, whole_number_ticks
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -30,8 +30,6 @@ LAYER_COLORS = ("#1b6ca8", "#e07b00", "#2e8b57", "#c0392b", "#7d3c98", "#8c564b"
 
 def learning_curve(training: Training) -> Figure:
     """The cost J and the accuracy per epoch, training and test set (epoch 0: before)."""
-    from matplotlib.ticker import MaxNLocator
-
     history = training.history
     epochs = [h["epoch"] for h in history]
     fig = new_figure(9.5, 3.6)
@@ -52,7 +50,7 @@ def learning_curve(training: Training) -> Figure:
     for ax in (ax1, ax2):
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(loc="best", fontsize="small")
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        whole_number_ticks(ax.xaxis)
     sizes = ", ".join(map(str, training.sizes))
     fig.suptitle(
         f"[{sizes}] {training.activation}, {training.cost} cost, α = {training.lr:g}, "
@@ -65,8 +63,6 @@ def learning_curve(training: Training) -> Figure:
 def remedies_speeds(runs: Sequence[RemedyRun], columns: int = 3) -> Figure:
     """Small multiples: the per-layer speeds over training of every remedy, one shared log
     axis, so the panels compare at a glance (lines far apart = vanishing)."""
-    from matplotlib.ticker import MaxNLocator
-
     n = len(runs)
     rows = -(-n // columns)
     fig = new_figure(3.6 * columns + 0.4, 2.9 * rows + 0.6)
@@ -80,7 +76,7 @@ def remedies_speeds(runs: Sequence[RemedyRun], columns: int = 3) -> Figure:
         acc = r.test_accuracy if r.test_accuracy is not None else r.train_accuracy
         ax.set_title(f"{_wrap(run.remedy.title, 34)}\naccuracy {acc:.2f}", fontsize="small")
         ax.grid(True, which="both", alpha=0.25)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        whole_number_ticks(ax.xaxis)
     for ax in axes[n:]:
         ax.set_visible(False)
     for ax in axes[(rows - 1) * columns :]:

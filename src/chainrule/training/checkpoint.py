@@ -107,11 +107,11 @@ def load(path: str | Path) -> Checkpoint:
 def restore(checkpoint: Checkpoint, path: str | Path = "<checkpoint>") -> Learner:
     """A learner with the checkpoint's weights and optimizer state."""
     layers = checkpoint.config.layers
-    weights = sum(a * b + b for a, b in itertools.pairwise(layers))
+    parameters = sum(a * b + b for a, b in itertools.pairwise(layers))
     stored = sum(array.size for array in checkpoint.arrays.values())
-    if weights > stored:  # checked before the network is built: its size comes from the file
+    if parameters > stored:  # checked before the network is built: its size comes from the file
         raise ModelFileError(
-            f"{path}: the layers {list(layers)} need {weights} weights, the file holds "
+            f"{path}: the layers {list(layers)} need {parameters} parameters, the file holds "
             f"{stored} numbers in all"
         )
     learner = build_learner(checkpoint.config)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, fields
-from numbers import Integral
 from typing import Any
 
 from chainrule.classic.activations import ACTIVATIONS as _CLASSIC_ACTIVATIONS
 from chainrule.classic.costs import COSTS
 from chainrule.classic.initializers import INITIALIZERS
 from chainrule.errors import ConfigError
+from chainrule.seeding import check_seed
 
 ENGINES = ("classic", "autodiff")
 # the network's tables are the one list of each; the identity is an output activation only
@@ -92,10 +92,9 @@ class TrainConfig:
             raise ConfigError(f"batch size must be at least 1, got {self.batch_size}")
         if self.epochs < 0:
             raise ConfigError(f"epochs must be 0 or more, got {self.epochs}")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, Integral) or self.seed < 0:
-            # NumPy's generators take no negative seed; caught here, it is a message, not a
-            # traceback from the middle of loading the data
-            raise ConfigError(f"seed must be 0 or more, got {self.seed!r}")
+        # NumPy's generators take no negative seed: a message here, not a traceback from the
+        # middle of loading the data
+        check_seed(self.seed)
         if not 0 <= self.dropout < 1:
             raise ConfigError(f"dropout must lie in [0, 1), got {self.dropout}")
         if self.clip_norm is not None and not self.clip_norm > 0:
