@@ -18,9 +18,12 @@ from chainrule.explain.graph import Edge, Graph, format_number, local_top
 # The text's own choices (how many paths to list, which node to name as recomputed, which edges
 # need an operand number), so that every format tells the same story.
 from chainrule.explain.render_text import (
+    COUNTS_TITLE,
     TEXT_PATHS_PER_INPUT,
+    count_rows,
+    count_verdict,
     most_recomputed,
-    plural,
+    path_total,
     repeated_edges,
 )
 from chainrule.explain.tables import Counts, PathSum
@@ -143,7 +146,7 @@ def _md_paths(expl: Explanation, tables: tuple[PathSum, ...]) -> list[str]:
         more = t.count - min(len(t.paths), TEXT_PATHS_PER_INPUT)
         if more:
             rows.append(["", f"… and {more} more paths", "", "", ""])
-        rows.append(["", "", _path_total(t), "", format_number(t.total)])
+        rows.append(["", "", path_total(t), "", format_number(t.total)])
     parts = ["", title, "", _md_table(rows)]
     repeated = most_recomputed(g)
     if repeated is not None:
@@ -179,7 +182,7 @@ def _md_forward(expl: Explanation) -> list[str]:
 
 
 def _md_counts(c: Counts) -> list[str]:
-    return ["", f"{_COUNTS_TITLE}:", "", _md_table(_count_rows(c)), "", _count_verdict(c)]
+    return ["", f"{COUNTS_TITLE}:", "", _md_table(count_rows(c)), "", count_verdict(c)]
 
 
 def _md_table(rows: list[list[str]]) -> str:
@@ -223,57 +226,6 @@ def _title(expl: Explanation) -> str:
 
 
 # ---- shared by Markdown and LaTeX -----------------------------------------------------------
-_COUNTS_TITLE = (
-    "Operation count (multiplications and additions of the chain rule; "
-    "computing the local partials is not counted)"
-)
-
-
-def _count_rows(c: Counts) -> list[list[str]]:
-    """The text's operation-count table (scalar graphs), header first."""
-    s = "" if c.edges == 1 else "s"
-    return [
-        ["method", "passes", "mult", "add", "how"],
-        [
-            "reverse accumulation",
-            "1",
-            str(c.reverse_mult),
-            str(c.reverse_add),
-            f"one multiplication per edge ({c.edges} edge{s})",
-        ],
-        [
-            "per path",
-            "-",
-            str(c.path_mult),
-            str(c.path_add),
-            f"one per edge of every path ({plural(c.paths, 'path')}, {c.path_edges} edges in all)",
-        ],
-        [
-            "forward mode",
-            str(c.inputs),
-            str(c.forward_mult),
-            str(c.forward_add),
-            f"every edge once in each pass, one pass per input ({c.inputs})",
-        ],
-    ]
-
-
-def _count_verdict(c: Counts) -> str:
-    if c.inputs > 1:
-        verdict = f"with {c.inputs} inputs and 1 output, reverse mode wins"
-    else:
-        verdict = "with 1 input and 1 output they tie; forward mode wins with more outputs"
-    return f"Reverse mode needs one pass per output, forward mode one per input: {verdict}."
-
-
-def _path_total(t: PathSum) -> str:
-    paths = "path" if t.count == 1 else "paths"
-    if t.complete:
-        return f"sum over {t.count} {paths}"
-    # the listing stopped at MAX_PATHS: the total is of the listed paths only, as the text says
-    return f"sum over the {len(t.paths)} listed of {t.count} {paths}"
-
-
 # ---- LaTeX ----------------------------------------------------------------------------------
 _FUNCTIONS = {"exp", "log", "sin", "cos", "tanh", "sqrt"}
 _TOKEN = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_']*|\d+\.?\d*(?:e[+-]?\d+)?|.)")
@@ -390,7 +342,7 @@ def _tex_paths(expl: Explanation, tables: tuple[PathSum, ...]) -> list[str]:
         more = t.count - min(len(t.paths), TEXT_PATHS_PER_INPUT)
         if more:
             lines.append(f" & \\ldots{{}} and {more} more paths & & & \\\\")
-        lines.append(f" & & {_path_total(t)} & & ${_tex_num(t.total)}$ \\\\")
+        lines.append(f" & & {path_total(t)} & & ${_tex_num(t.total)}$ \\\\")
         lines.append(r"\hline")
     lines.append(r"\end{tabular}")
     repeated = most_recomputed(g)
@@ -435,14 +387,14 @@ def _tex_forward(expl: Explanation) -> list[str]:
 
 
 def _tex_counts(c: Counts) -> list[str]:
-    title, _, rest = _COUNTS_TITLE.partition(" (")
+    title, _, rest = COUNTS_TITLE.partition(" (")
     lines = ["", rf"\textbf{{{title}}} ({_tex_text(rest)}", ""]
     # the "how" column wraps: unbroken, the table is wider than a page
     lines.append(r"\begin{tabular}{lrrrp{0.4\linewidth}}")
-    rows = _count_rows(c)
+    rows = count_rows(c)
     lines += [r"\hline", " & ".join(rows[0]) + r" \\", r"\hline"]
     lines += [" & ".join(_tex_text(cell) for cell in row) + r" \\" for row in rows[1:]]
-    return [*lines, r"\hline", r"\end{tabular}", "", _tex_text(_count_verdict(c))]
+    return [*lines, r"\hline", r"\end{tabular}", "", _tex_text(count_verdict(c))]
 
 
 def latex_name(name: str) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from chainrule.explain.graph import Edge, Graph, format_number, local_top
-from chainrule.explain.tables import PathSum
+from chainrule.explain.tables import Counts, PathSum
 
 if TYPE_CHECKING:
     from chainrule.explain.explanation import Explanation
@@ -172,13 +172,7 @@ def _paths_section(expl: Explanation, tables: tuple[PathSum, ...]) -> str:
         more = t.count - min(len(t.paths), TEXT_PATHS_PER_INPUT)
         if more:
             rows.append(["", "", f"... and {more} more paths"])
-        paths = "path" if t.count == 1 else "paths"
-        if t.complete:
-            total = f"sum over {t.count} {paths} = {format_number(t.total)}"
-        else:
-            listed = len(t.paths)
-            total = f"sum over the {listed} listed of {t.count} {paths} = {format_number(t.total)}"
-        rows.append(["", "", total])
+        rows.append(["", "", f"{path_total(t)} = {format_number(t.total)}"])
     text = f"{title}\n{table(rows)}"
     repeated = most_recomputed(expl.graph)
     if repeated is not None:
@@ -226,47 +220,11 @@ def _counts_section(expl: Explanation) -> str:
         return "Operation count\n" + "\n".join(
             textwrap.wrap(body, 98, initial_indent="  ", subsequent_indent="  ")
         )
-    title = (
-        "Operation count (multiplications and additions of the chain rule; "
-        "computing the local partials is not counted)"
-    )
-    s = "" if c.edges == 1 else "s"
-    rows = [
-        ["method", "passes", "mult", "add", "how"],
-        [
-            "reverse accumulation",
-            "1",
-            str(c.reverse_mult),
-            str(c.reverse_add),
-            f"one multiplication per edge ({c.edges} edge{s})",
-        ],
-        [
-            "per path",
-            "-",
-            str(c.path_mult),
-            str(c.path_add),
-            f"one per edge of every path ({plural(c.paths, 'path')}, {c.path_edges} edges in all)",
-        ],
-        [
-            "forward mode",
-            str(c.inputs),
-            str(c.forward_mult),
-            str(c.forward_add),
-            f"every edge once in each pass, one pass per input ({c.inputs})",
-        ],
-    ]
-    if c.inputs > 1:
-        verdict = f"with {c.inputs} inputs and 1 output, reverse mode wins"
-    else:
-        verdict = "with 1 input and 1 output they tie; forward mode wins with more outputs"
     note = "\n".join(
-        textwrap.wrap(
-            f"Reverse mode needs one pass per output, forward mode one per input: {verdict}.",
-            98,
-            initial_indent="  ",
-            subsequent_indent="  ",
-        )
+        textwrap.wrap(count_verdict(c), 98, initial_indent="  ", subsequent_indent="  ")
     )
+    title = COUNTS_TITLE
+    rows = count_rows(c)
     return f"{title}\n{table(rows)}\n{note}"
 
 
@@ -294,6 +252,57 @@ def _result_section(expl: Explanation) -> str:
             lines.append(f"  |{partial_name(y, n.name)}| = {format_number(n.grad_norm)}")
     lines.extend(f"  note: {note}" for note in expl.notes)
     return "\n".join(lines)
+
+
+COUNTS_TITLE = (
+    "Operation count (multiplications and additions of the chain rule; "
+    "computing the local partials is not counted)"
+)
+
+
+def count_rows(c: Counts) -> list[list[str]]:
+    """The operation-count table of a scalar graph, header first (every format shows it)."""
+    s = "" if c.edges == 1 else "s"
+    return [
+        ["method", "passes", "mult", "add", "how"],
+        [
+            "reverse accumulation",
+            "1",
+            str(c.reverse_mult),
+            str(c.reverse_add),
+            f"one multiplication per edge ({c.edges} edge{s})",
+        ],
+        [
+            "per path",
+            "-",
+            str(c.path_mult),
+            str(c.path_add),
+            f"one per edge of every path ({plural(c.paths, 'path')}, {c.path_edges} edges in all)",
+        ],
+        [
+            "forward mode",
+            str(c.inputs),
+            str(c.forward_mult),
+            str(c.forward_add),
+            f"every edge once in each pass, one pass per input ({c.inputs})",
+        ],
+    ]
+
+
+def count_verdict(c: Counts) -> str:
+    """Which mode wins for this graph, in one sentence."""
+    if c.inputs > 1:
+        verdict = f"with {c.inputs} inputs and 1 output, reverse mode wins"
+    else:
+        verdict = "with 1 input and 1 output they tie; forward mode wins with more outputs"
+    return f"Reverse mode needs one pass per output, forward mode one per input: {verdict}."
+
+
+def path_total(t: PathSum) -> str:
+    """``sum over 3 paths``, or of the listed ones when the listing stopped short."""
+    if t.complete:
+        return f"sum over {plural(t.count, 'path')}"
+    return f"sum over the {len(t.paths)} listed of {plural(t.count, 'path')}"
 
 
 def plural(count: int, word: str) -> str:

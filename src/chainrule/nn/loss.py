@@ -118,18 +118,7 @@ class CrossEntropyLoss(_Loss):
         label_smoothing: float = 0.0,
     ) -> None:
         super().__init__(reduction)
-        if not 0.0 <= label_smoothing <= 1.0:
-            raise ConfigError(
-                f"CrossEntropyLoss: label_smoothing must lie in [0, 1], got {label_smoothing!r}"
-            )
-        if weight is not None:
-            weight = weight.data if isinstance(weight, Tensor) else np.asarray(weight)
-            if weight.ndim != 1 or weight.dtype.kind not in "iuf":
-                raise ConfigError(
-                    "CrossEntropyLoss: weight must be one number per class, got "
-                    f"{weight.dtype} of shape {weight.shape}"
-                )
-        self.weight = weight
+        self.weight = ops.cross_entropy_options(weight, label_smoothing, "CrossEntropyLoss")
         self.ignore_index = int(ignore_index)
         self.label_smoothing = float(label_smoothing)
 

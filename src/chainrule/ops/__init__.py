@@ -57,6 +57,7 @@ from chainrule.ops.linalg import linear, matmul
 from chainrule.ops.losses import (
     binary_cross_entropy_with_logits,
     cross_entropy,
+    cross_entropy_options,  # noqa: F401 - nn.CrossEntropyLoss checks its options with it
     log_softmax,
     quadratic_cost,
     softmax,

@@ -187,10 +187,7 @@ def cross_entropy(
     """
     if reduction not in ("mean", "sum", "none"):
         raise ConfigError(f"cross_entropy: reduction must be mean, sum or none, got {reduction!r}")
-    if not 0.0 <= label_smoothing <= 1.0:
-        raise ConfigError(
-            f"cross_entropy: label_smoothing must lie in [0, 1], got {label_smoothing!r}"
-        )
+    weight = cross_entropy_options(weight, label_smoothing, "cross_entropy")
     logits = as_tensor(logits)
     labels_on_host = device_of(raw(target)) == "cpu"
     target = _target_like(logits, target, "cross_entropy")
@@ -234,15 +231,29 @@ def _check_labels(labels: Any, classes: int, ignore_index: int) -> bool:
     return True
 
 
-def _class_weights(weight: Any, logits: Tensor) -> Any:
+def cross_entropy_options(weight: Any, label_smoothing: float, who: str) -> Any:
+    """Check cross-entropy's options (for ``who``, the function or the module): returns the
+    class weights as an array (or None).
+
+    >>> cross_entropy_options([1, 2], 0.1, "CrossEntropyLoss").tolist()
+    [1, 2]
+    """
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ConfigError(f"{who}: label_smoothing must lie in [0, 1], got {label_smoothing!r}")
     if weight is None:
         return None
     weight = np.asarray(raw(weight)) if device_of(raw(weight)) == "cpu" else raw(weight)
     if weight.ndim != 1 or weight.dtype.kind not in "iuf":
         raise ConfigError(
-            f"cross_entropy: weight must be one number per class, got {weight.dtype} of "
+            f"{who}: weight must be one number per class, got {weight.dtype} of "
             f"shape {weight.shape}"
         )
+    return weight
+
+
+def _class_weights(weight: Any, logits: Tensor) -> Any:
+    if weight is None:
+        return None
     if weight.shape != (logits.shape[1],):
         raise ShapeError(
             f"cross_entropy: {logits.shape[1]} classes but weight of shape {weight.shape}"
