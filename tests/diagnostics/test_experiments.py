@@ -172,5 +172,5 @@ def test_batch_norm_drops_a_last_batch_of_one(digits, record):
         digits, SIZES, {"batch_norm": [False, True]}, epochs=1, batch_size=10, train_size=11
     )
     assert [row.diverged for row in res.rows] == [False, False]
-    with pytest.raises(ConfigError, match="batch normalization needs at least 2"):
+    with pytest.raises(ConfigError, match="batch norm needs at least 2"):
         learning_speed_experiment(digits, SIZES, train_size=11, **{**kwargs, "batch_size": 1})

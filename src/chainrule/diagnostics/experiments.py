@@ -633,25 +633,20 @@ def learning_speed_experiment(
     engine = _choose_engine(engine, activation, batch_norm, clip)
     x, y = ds.x_train, ds.y_train
     n = len(x)
-    if batch_norm and (batch_size < 2 or n < 2):
-        raise ConfigError(
-            "batch normalization needs at least 2 examples per batch and in the training set, "
-            f"got batch size {batch_size} and {n} training examples"
-        )
+    min_batch = nn.BatchNorm1d.min_batch(batch_size, n) if batch_norm else 1
     net = _classic_network(sizes, activation, init, cost, seed)
     if engine == "classic":
         run: _ClassicRun | _AutodiffRun = _ClassicRun(net, lr, x, y)
     else:
         run = _AutodiffRun(net, cost, batch_norm, clip, lr, x, y, ds.n_classes)
     monitor = run.monitor() if record == "step" else None
-    # min_batch=2: BatchNorm1d cannot normalize a last batch of one example
     batches = DataLoader(
         x,
         run.targets,
         batch_size,
         shuffle=True,
         rng=np.random.default_rng([seed, 1]),
-        min_batch=2 if batch_norm else 1,
+        min_batch=min_batch,
     )
 
     trace = _Trace()

@@ -84,6 +84,22 @@ class BatchNorm1d(Module):
             self.running_var.data[...] = 1
             self.num_batches_tracked.data[...] = 0
 
+    @staticmethod
+    def min_batch(batch_size: int, n_examples: int) -> int:
+        """The smallest batch a training loop may hand this layer: 2 (one example has no
+        variance to normalize by), or a ConfigError when the batches or the training set
+        cannot reach it. Loops skip a shorter last batch (``DataLoader(min_batch=...)``).
+
+        >>> BatchNorm1d.min_batch(10, 301)
+        2
+        """
+        if batch_size < 2 or n_examples < 2:
+            raise ConfigError(
+                "batch norm needs at least 2 examples per batch and in the training set, got "
+                f"batch size {batch_size} and {n_examples} training examples"
+            )
+        return 2
+
     def forward(self, x: Tensor) -> Tensor:
         if not isinstance(x, Tensor):
             x = Tensor(x)

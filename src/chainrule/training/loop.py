@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule import nn
 from chainrule.data import DataLoader, Dataset, check_features, load, train_test_split
 from chainrule.errors import ConfigError, DataError, ModelFileError, NonFiniteError
 from chainrule.serialization import try_writing_in
@@ -204,11 +205,6 @@ def train(
     data = data if data is not None else load_data(config)
     check_data(config, data)
     splits = make_splits(config, data)
-    if config.batch_norm and (config.batch_size < 2 or len(splits.train[0]) < 2):
-        raise ConfigError(
-            "batch norm needs at least 2 examples per batch and in the training set, got "
-            f"batch size {config.batch_size} and {len(splits.train[0])} training examples"
-        )
     shuffle_rng = np.random.default_rng([config.seed, 1])
     if resume is not None:
         state = ckpt.load(resume)
@@ -272,10 +268,10 @@ def train(
 
 
 def _batches(train_split: Split, config: TrainConfig, rng: Any = None) -> DataLoader:
-    # Batch norm cannot normalize a batch of one example: such a last batch is skipped (a
-    # different example each epoch, the order being shuffled).
+    # Under batch norm a last batch of one example is skipped (a different example each
+    # epoch, the order being shuffled); too small a batch size is refused before training.
     x, y = train_split
-    min_batch = 2 if config.batch_norm else 1
+    min_batch = nn.BatchNorm1d.min_batch(config.batch_size, len(x)) if config.batch_norm else 1
     return DataLoader(
         x, y, config.batch_size, shuffle=rng is not None, rng=rng, min_batch=min_batch
     )
