@@ -24,7 +24,9 @@ from chainrule.explain.render_text import (
     count_verdict,
     most_recomputed,
     path_total,
+    recomputed_note,
     repeated_edges,
+    unlisted_paths,
 )
 from chainrule.explain.tables import Counts, PathSum
 
@@ -143,7 +145,7 @@ def _md_paths(expl: Explanation, tables: tuple[PathSum, ...]) -> list[str]:
             rows.append(
                 [label if k == 0 else "", route, factors, values, format_number(path.product)]
             )
-        more = t.count - min(len(t.paths), TEXT_PATHS_PER_INPUT)
+        more = unlisted_paths(t)
         if more:
             rows.append(["", f"… and {more} more paths", "", "", ""])
         rows.append(["", "", path_total(t), "", format_number(t.total)])
@@ -153,8 +155,7 @@ def _md_paths(expl: Explanation, tables: tuple[PathSum, ...]) -> list[str]:
         node, times = repeated
         parts += [
             "",
-            f"∂{y}/∂{_md(node)} is recomputed on each of the {times} paths that reach "
-            f"{_md(node)}; reverse accumulation computes it once.",
+            recomputed_note(f"∂{y}/∂{_md(node)}", _md(node), times),
         ]
     return parts
 
@@ -339,7 +340,7 @@ def _tex_paths(expl: Explanation, tables: tuple[PathSum, ...]) -> list[str]:
             first = label if k == 0 else ""
             product = f"${_tex_num(path.product)}$"
             lines.append(f"{first} & {route} & {factors} & {values} & {product} \\\\")
-        more = t.count - min(len(t.paths), TEXT_PATHS_PER_INPUT)
+        more = unlisted_paths(t)
         if more:
             lines.append(f" & \\ldots{{}} and {more} more paths & & & \\\\")
         lines.append(f" & & {path_total(t)} & & ${_tex_num(t.total)}$ \\\\")
@@ -350,8 +351,7 @@ def _tex_paths(expl: Explanation, tables: tuple[PathSum, ...]) -> list[str]:
         node, times = repeated
         lines += [
             "",
-            f"${_partial(y, node)}$ is recomputed on each of the {times} paths that reach "
-            f"${latex_name(node)}$; reverse accumulation computes it once.",
+            recomputed_note(f"${_partial(y, node)}$", f"${latex_name(node)}$", times),
         ]
     return lines
 

@@ -169,7 +169,7 @@ def _paths_section(expl: Explanation, tables: tuple[PathSum, ...]) -> str:
             else:
                 product = "1 (the input is the output)"
             rows.append([label if k == 0 else "", route, product])
-        more = t.count - min(len(t.paths), TEXT_PATHS_PER_INPUT)
+        more = unlisted_paths(t)
         if more:
             rows.append(["", "", f"... and {more} more paths"])
         rows.append(["", "", f"{path_total(t)} = {format_number(t.total)}"])
@@ -177,10 +177,7 @@ def _paths_section(expl: Explanation, tables: tuple[PathSum, ...]) -> str:
     repeated = most_recomputed(expl.graph)
     if repeated is not None:
         node, times = repeated
-        text += (
-            f"\n  {partial_name(y, node)} is recomputed on each of the {times} paths that reach "
-            f"{node}; reverse accumulation computes it once."
-        )
+        text += "\n  " + recomputed_note(partial_name(y, node), node, times)
     return text
 
 
@@ -296,6 +293,19 @@ def count_verdict(c: Counts) -> str:
     else:
         verdict = "with 1 input and 1 output they tie; forward mode wins with more outputs"
     return f"Reverse mode needs one pass per output, forward mode one per input: {verdict}."
+
+
+def unlisted_paths(t: PathSum) -> int:
+    """How many of an input's paths a table leaves out (it lists TEXT_PATHS_PER_INPUT)."""
+    return t.count - min(len(t.paths), TEXT_PATHS_PER_INPUT)
+
+
+def recomputed_note(partial: str, node: str, times: int) -> str:
+    """The lecture's point about the per-path method, with symbols in the caller's markup."""
+    return (
+        f"{partial} is recomputed on each of the {times} paths that reach {node}; "
+        "reverse accumulation computes it once."
+    )
 
 
 def path_total(t: PathSum) -> str:

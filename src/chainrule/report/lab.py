@@ -696,17 +696,21 @@ def _remedies(ds: Dataset, settings: LabSettings, report: Progress) -> list[Reme
     return runs
 
 
-def _exploding(ds: Dataset, settings: LabSettings) -> Exploding:
-    """Part 3, exploding: the large-weight ReLU network, without and with clipping."""
-    common: dict[str, Any] = {
+def _step_runs(settings: LabSettings) -> dict[str, Any]:
+    """The settings the exploding runs share: every step recorded, to catch the first NaN."""
+    return {
         "cost": "cross-entropy",
         "epochs": settings.explode_epochs,
         "batch_size": settings.batch_size,
-        "lr": EXPLODE_LR,
         "train_size": None,
         "seed": settings.seed,
         "record": "step",
     }
+
+
+def _exploding(ds: Dataset, settings: LabSettings) -> Exploding:
+    """Part 3, exploding: the large-weight ReLU network, without and with clipping."""
+    common = {**_step_runs(settings), "lr": EXPLODE_LR}
     unclipped = learning_speed_experiment(ds, DEEP, "relu", large_he, **common)
     clipped = learning_speed_experiment(ds, DEEP, "relu", large_he, clip=EXPLODE_CLIP, **common)
     return Exploding(
@@ -720,14 +724,7 @@ def _exploding(ds: Dataset, settings: LabSettings) -> Exploding:
 def _large_lr(ds: Dataset, settings: LabSettings) -> LargeLearningRate:
     """Part 3, exploding by the learning rate: ReLU with He's weights at LARGE_LR and at
     EXPLODE_LR; same seed, so the same initial weights and batches: only α differs."""
-    common: dict[str, Any] = {
-        "cost": "cross-entropy",
-        "epochs": settings.explode_epochs,
-        "batch_size": settings.batch_size,
-        "train_size": None,
-        "seed": settings.seed,
-        "record": "step",
-    }
+    common = _step_runs(settings)
     large = learning_speed_experiment(ds, DEEP, "relu", "he", lr=LARGE_LR, **common)
     normal = learning_speed_experiment(ds, DEEP, "relu", "he", lr=EXPLODE_LR, **common)
     return LargeLearningRate(
