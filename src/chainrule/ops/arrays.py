@@ -83,8 +83,8 @@ def sigmoid(x: Any, out: Any = None) -> Any:
     It keeps its relative precision in both tails, where 0.5 (1 + tanh(x/2)) would round
     sigmoid(-40) to 0; the classic network calls it too, so both engines saturate alike.
 
-    >>> sigmoid(np.array([-40.0, 0.0])).tolist()
-    [4.24835425529159e-18, 0.5]
+    >>> [f"{v:.10g}" for v in sigmoid(np.array([-40.0, 0.0]))]  # libm rounds the last digit
+    ['4.248354255e-18', '0.5']
     """
     if type(x) is not np.ndarray and get_array_module(x) is not np:  # the hot path: one test
         from chainrule.ops import cuda_kernels
