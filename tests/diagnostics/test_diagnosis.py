@@ -202,3 +202,41 @@ def test_the_vanishing_remedy_names_the_lectures_initialization():
     from chainrule.diagnostics.diagnosis import REMEDIES
 
     assert "N(0, 1)" in REMEDIES["vanishing"] and "learning rate" in REMEDIES["vanishing"]
+
+
+def test_a_network_at_chance_is_not_learning_and_names_the_likely_cause():
+    speeds = np.array([[0.001, 0.01, 0.1]] * 3)  # vanishing: ratio 0.01
+    rec = epoch_records(speeds, "sigmoid")
+    rec.loss = np.array([1.36, 1.1, 1.02])
+    d = diagnose(rec, accuracy=0.1, chance=0.1)
+    assert d.kinds == ["vanishing", "not_learning"]
+    finding = d.of_kind("not_learning")[0]
+    assert finding.numbers == {
+        "accuracy": 0.1,
+        "chance": 0.1,
+        "loss_first": 1.36,
+        "loss_last": 1.02,
+    }
+    assert "at chance level" in finding.message
+    assert "likely cause: vanishing" in finding.message
+    assert "standardize" in finding.remedy and "learning rate" in finding.remedy
+    # alone, the finding is the whole diagnosis, not "healthy"
+    flat = epoch_records(np.array([[0.1, 0.1, 0.1]] * 3), "tanh")
+    assert diagnose(flat, accuracy=0.12, chance=0.1).kinds == ["not_learning"]
+    assert diagnose(flat, accuracy=0.16, chance=0.1).healthy  # above chance + 0.05
+    assert diagnose(flat).healthy  # without an accuracy, the loss alone decides nothing
+
+
+def test_dead_relu_network_at_chance_is_not_learning(blobs):
+    x, y = blobs
+    net = Network([10, 16, 16, 4], "relu", "cross-entropy", "he", seed=0)
+    net.biases[0][:] = -50.0  # every first-layer unit is 0 for every input
+    rec = run_classic(net, x, y, steps=4)
+    d = diagnose(rec, accuracy=net.accuracy(x, y), chance=0.25)
+    assert d.kinds[-1] == "not_learning" and "dead_units" in d
+    assert "likely cause: dead_units" in d.findings[-1].message
+    trained = Network([10, 16, 16, 4], "relu", "cross-entropy", "he", seed=0)
+    rec = run_classic(trained, x, y, steps=30, lr=0.1)
+    accuracy = trained.accuracy(x, y)
+    assert accuracy > 0.4  # well above chance (0.25)
+    assert "not_learning" not in diagnose(rec, accuracy=accuracy, chance=0.25)
