@@ -9,7 +9,9 @@ import pytest
 
 from chainrule import nn, optim
 from chainrule.classic import Network
+from chainrule.data import load, standardize
 from chainrule.diagnostics import REMEDIES, GradientMonitor, GradientRecords, diagnose
+from chainrule.diagnostics.diagnosis import input_scale
 
 
 def run_classic(net: Network, x, y, *, steps: int = 10, lr: float = 0.05) -> GradientRecords:
@@ -240,3 +242,21 @@ def test_dead_relu_network_at_chance_is_not_learning(blobs):
     accuracy = trained.accuracy(x, y)
     assert accuracy > 0.4  # well above chance (0.25)
     assert "not_learning" not in diagnose(rec, accuracy=accuracy, chance=0.25)
+
+
+def test_inputs_far_from_unit_scale_get_a_hint_to_standardize():
+    digits = load("digits").x_train  # the loader scales the pixels 0..16 to [0, 1]
+    raw = digits * 16
+    finding = input_scale(raw)
+    assert finding is not None and finding.kind == "input_scale"
+    assert finding.numbers["max"] == 16 and finding.numbers["rms"] > 3
+    assert "standardize" in finding.message and "--standardize" in finding.remedy
+    assert input_scale(digits) is None
+    assert input_scale(standardize(raw)[0]) is None
+    assert input_scale(digits * 1e-3) is not None  # too small is far too
+    one_big_feature = np.hstack([digits, 1000 * np.ones((len(digits), 1))])
+    assert input_scale(one_big_feature) is not None
+    # through diagnose: a finding beside the others, and no longer "healthy"
+    rec = epoch_records(np.array([[0.1, 0.1, 0.1]] * 3), "tanh")
+    assert diagnose(rec, inputs=digits).healthy
+    assert diagnose(rec, inputs=raw).kinds == ["input_scale"]
