@@ -74,3 +74,26 @@ def test_bad_input_is_one_line_and_exit_2(cli, argv, names):
     assert run.code == 2
     assert names in run.error_line
     assert run.out == ""
+
+
+@pytest.mark.parametrize("expression", ["-x**2", "-x", "-(x + 1) * 3", "-2*x", "y = -x**2"])
+def test_a_leading_minus_needs_no_double_dash(cli, expression):
+    run = cli("derive", expression, "--at", "x=3", "--json")
+    assert run.code == 0, run.err
+    with_double_dash = cli("derive", "--at", "x=3", "--json", "--", expression)
+    assert json.loads(run.out) == json.loads(with_double_dash.out)
+
+
+def test_options_keep_working_beside_a_leading_minus(cli):
+    run = cli("derive", "-x**2", "--at", "x=3", "--format", "markdown")
+    assert run.code == 0, run.err
+    assert "|" in run.out and "-6" in run.out
+    assert cli("derive", "-h").code == 0  # -h is still help
+
+
+@pytest.mark.parametrize("graph", ["", "   "])
+def test_an_empty_graph_path_is_an_error(cli, graph):
+    run = cli("derive", *LECTURE, "--graph", graph)
+    assert run.code == 2
+    assert "--graph" in run.error_line and "empty" in run.error_line
+    assert run.out == ""

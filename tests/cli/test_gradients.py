@@ -128,3 +128,20 @@ def test_bad_input_is_one_line_and_exit_2(cli, argv, says):
     assert run.code == 2
     assert says in run.error_line
     assert run.out == ""
+
+
+def test_a_network_stuck_at_chance_is_diagnosed_as_not_learning(cli):
+    """The deep logistic net at a small learning rate: the loss falls, accuracy stays 0.1."""
+    run = cli("gradients", *FAST, "--lr", "0.01", "--json")
+    assert run.code == 0, run.err
+    result = json.loads(run.out)
+    assert result["train_accuracy"] <= 0.15
+    kinds = [f["kind"] for f in result["diagnosis"]["findings"]]
+    assert kinds[-1] == "not_learning" and "vanishing" in kinds
+    finding = result["diagnosis"]["findings"][-1]
+    assert finding["numbers"]["chance"] == pytest.approx(0.1)
+    assert "likely cause: vanishing" in finding["message"]
+    learning = ["--activation", "tanh", "--init", "xavier", "--json"]
+    healthy = json.loads(cli("gradients", *FAST, *learning).out)
+    assert healthy["train_accuracy"] > 0.3  # well above chance: no finding
+    assert "not_learning" not in [f["kind"] for f in healthy["diagnosis"]["findings"]]

@@ -9,7 +9,9 @@ import pytest
 
 from chainrule import nn, optim
 from chainrule.classic import Network
+from chainrule.data import load, standardize
 from chainrule.diagnostics import REMEDIES, GradientMonitor, GradientRecords, diagnose
+from chainrule.diagnostics.diagnosis import input_scale
 
 
 def run_classic(net: Network, x, y, *, steps: int = 10, lr: float = 0.05) -> GradientRecords:
@@ -202,3 +204,59 @@ def test_the_vanishing_remedy_names_the_lectures_initialization():
     from chainrule.diagnostics.diagnosis import REMEDIES
 
     assert "N(0, 1)" in REMEDIES["vanishing"] and "learning rate" in REMEDIES["vanishing"]
+
+
+def test_a_network_at_chance_is_not_learning_and_names_the_likely_cause():
+    speeds = np.array([[0.001, 0.01, 0.1]] * 3)  # vanishing: ratio 0.01
+    rec = epoch_records(speeds, "sigmoid")
+    rec.loss = np.array([1.36, 1.1, 1.02])
+    d = diagnose(rec, accuracy=0.1, chance=0.1)
+    assert d.kinds == ["vanishing", "not_learning"]
+    finding = d.of_kind("not_learning")[0]
+    assert finding.numbers == {
+        "accuracy": 0.1,
+        "chance": 0.1,
+        "loss_first": 1.36,
+        "loss_last": 1.02,
+    }
+    assert "at chance level" in finding.message
+    assert "likely cause: vanishing" in finding.message
+    assert "standardize" in finding.remedy and "learning rate" in finding.remedy
+    # alone, the finding is the whole diagnosis, not "healthy"
+    flat = epoch_records(np.array([[0.1, 0.1, 0.1]] * 3), "tanh")
+    assert diagnose(flat, accuracy=0.12, chance=0.1).kinds == ["not_learning"]
+    assert diagnose(flat, accuracy=0.16, chance=0.1).healthy  # above chance + 0.05
+    assert diagnose(flat).healthy  # without an accuracy, the loss alone decides nothing
+
+
+def test_dead_relu_network_at_chance_is_not_learning(blobs):
+    x, y = blobs
+    net = Network([10, 16, 16, 4], "relu", "cross-entropy", "he", seed=0)
+    net.biases[0][:] = -50.0  # every first-layer unit is 0 for every input
+    rec = run_classic(net, x, y, steps=4)
+    d = diagnose(rec, accuracy=net.accuracy(x, y), chance=0.25)
+    assert d.kinds[-1] == "not_learning" and "dead_units" in d
+    assert "likely cause: dead_units" in d.findings[-1].message
+    trained = Network([10, 16, 16, 4], "relu", "cross-entropy", "he", seed=0)
+    rec = run_classic(trained, x, y, steps=30, lr=0.1)
+    accuracy = trained.accuracy(x, y)
+    assert accuracy > 0.4  # well above chance (0.25)
+    assert "not_learning" not in diagnose(rec, accuracy=accuracy, chance=0.25)
+
+
+def test_inputs_far_from_unit_scale_get_a_hint_to_standardize():
+    digits = load("digits").x_train  # the loader scales the pixels 0..16 to [0, 1]
+    raw = digits * 16
+    finding = input_scale(raw)
+    assert finding is not None and finding.kind == "input_scale"
+    assert finding.numbers["max"] == 16 and finding.numbers["rms"] > 3
+    assert "standardize" in finding.message and "--standardize" in finding.remedy
+    assert input_scale(digits) is None
+    assert input_scale(standardize(raw)[0]) is None
+    assert input_scale(digits * 1e-3) is not None  # too small is far too
+    one_big_feature = np.hstack([digits, 1000 * np.ones((len(digits), 1))])
+    assert input_scale(one_big_feature) is not None
+    # through diagnose: a finding beside the others, and no longer "healthy"
+    rec = epoch_records(np.array([[0.1, 0.1, 0.1]] * 3), "tanh")
+    assert diagnose(rec, inputs=digits).healthy
+    assert diagnose(rec, inputs=raw).kinds == ["input_scale"]

@@ -10,7 +10,7 @@ import pytest
 
 from chainrule.errors import ExpressionError
 from chainrule.explain import derive, parse, parse_assignments
-from chainrule.explain.parser import MAX_CHARS, Term
+from chainrule.explain.parser import MAX_CHARS, Term, evaluate
 
 
 def test_parses_the_lecture_example() -> None:
@@ -206,3 +206,48 @@ def test_parse_assignments() -> None:
 def test_parse_assignments_rejects(items: list[str]) -> None:
     with pytest.raises(ExpressionError):
         parse_assignments(items)
+
+
+@pytest.mark.parametrize(
+    ("text", "gradient"),
+    [
+        ("+".join(f"x{i}" for i in range(101)), 1.0),  # a flat sum: 101 terms, 2 levels
+        ("*".join(f"x{i}" for i in range(101)), 0.5**100),
+        ("-".join(f"x{i}" for i in range(150)), 1.0),
+        (" + ".join(f"w{i}*x{i}" for i in range(80)), 0.5),  # each product one level deeper
+        ("+".join(["x"] * 200), 200.0),  # the longest flat sum the token limit lets through
+    ],
+    ids=["sum-101", "product-101", "difference-150", "weighted-sum-80", "sum-200"],
+)
+def test_a_long_flat_expression_is_not_deep(text: str, gradient: float) -> None:
+    expression = parse(text)
+    start = time.perf_counter()
+    explanation = derive(expression, {name: 0.5 for name in expression.variables})
+    assert time.perf_counter() - start < 5
+    assert explanation.gradients[expression.variables[0]] == pytest.approx(gradient, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "**".join(["x"] * 101),  # x**x**...: right-associative, really 101 deep
+        "-" * 101 + "x",
+        "-exp(" * 45 + "**".join(["x"] * 15) + ")" * 45,  # 45 parentheses, 105 deep
+        "x + " + "-exp(" * 40 + "x*" + "-" * 25 + "y" + ")" * 40,
+    ],
+    ids=["power-tower-101", "minus-101", "calls-and-powers", "calls-and-minus-in-a-sum"],
+)
+def test_real_deep_nesting_is_still_refused(text: str) -> None:
+    with pytest.raises(ExpressionError, match=r"nests deeper than 100|too long|parentheses"):
+        parse(text)
+
+
+@pytest.mark.parametrize("value", [10**400, -(10**309)], ids=["10**400", "-10**309"])
+def test_an_int_too_large_for_a_float_is_one_line_naming_the_variable(value: int) -> None:
+    for attempt in (
+        lambda: derive("x**2", {"x": value}),
+        lambda: evaluate(parse("y = x + z"), {"x": 1.0, "z": value}),
+    ):
+        with pytest.raises(ExpressionError, match=r"the value of [xz] is too large") as info:
+            attempt()
+        assert "\n" not in str(info.value) and len(str(info.value)) < 80

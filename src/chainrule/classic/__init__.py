@@ -2,7 +2,10 @@
 
 ``Network`` is a fully connected network whose ``backward`` computes every δ^l and the
 gradients of every W^l and b^l exactly as the lecture derives them, and whose ``train_step``
-is a float32 NumPy hot path. Activations, costs and initializers each live in one small table.
+is a float32 NumPy hot path. ``backprop`` (in :mod:`chainrule.classic.reference`) is the
+same algorithm for one batch written as the four formulas read, to study beside the lecture
+and to check the fast path against. Activations, costs and initializers each live in one
+small table.
 
 >>> import numpy as np
 >>> from chainrule.classic import Network
@@ -26,6 +29,7 @@ from chainrule.classic.costs import (
 )
 from chainrule.classic.initializers import INITIALIZERS, get_initializer
 from chainrule.classic.network import EpochStats, ForwardPass, Gradients, History, Network
+from chainrule.classic.reference import backprop
 
 __all__ = [
     "ACTIVATIONS",
@@ -40,6 +44,7 @@ __all__ = [
     "History",
     "Network",
     "QuadraticCost",
+    "backprop",
     "from_sequential",
     "get_activation",
     "get_initializer",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 
 from chainrule.cli._common import print_json, require
 from chainrule.explain import (
@@ -41,10 +42,23 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--graph",
         metavar="FILE",
+        type=_graph_path,
         help="draw the graph with values and gradients (.svg, .png or .dot)",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(run=run)
+    # argparse takes any word that starts with '-' for an option unless it looks like a
+    # negative number, so "-x**2" would need "--" before it. Here a '-' followed by anything
+    # but a second '-' is an expression: derive's options (-h and the --long ones) are
+    # matched before this test, and none of them looks like it.
+    p._negative_number_matcher = re.compile(r"-[^-]")
+
+
+def _graph_path(text: str) -> str:
+    """``--graph FILE``: an empty name would silently draw nothing, so it is an error."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("empty path; give a .svg, .png or .dot file")
+    return text
 
 
 def run(args: argparse.Namespace) -> int:

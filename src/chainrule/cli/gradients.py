@@ -223,7 +223,8 @@ def run(args: argparse.Namespace) -> int:
             record=args.record,
             on_epoch=tick,
         )
-    diagnosis = diagnose(result.to_records())
+    chance = 1 / data.n_classes  # the accuracy of guessing: below it, "not learning"
+    diagnosis = diagnose(result.to_records(), accuracy=result.train_accuracy, chance=chance)
     if args.plot:
         from chainrule.diagnostics.plots import plot_learning_speeds
 

@@ -18,6 +18,14 @@ it, δ^l = ((W^(l+1))^T δ^(l+1)) ⊙ σ'(z^l), so
   stalled layer is logistic/tanh, whose σ' underflowed to 0), also where no activations were
   recorded;
 * **non_finite**: NaN or Inf in the loss, the activations or the gradients;
+* **not_learning**: the network does no better than guessing: its accuracy, which the caller
+  gives (the records hold the loss only), is within ``chance_margin`` of ``chance``. The loss
+  alone cannot tell: a logistic network under the quadratic cost halves its loss by pulling
+  every output toward 0.1 and still predicts at chance, and a short window of a network that
+  learns can look flat. This finding names the symptom; the findings above it, if any, are
+  the likely cause;
+* **input_scale**: the training inputs, when the caller gives them, are far from unit scale
+  (root mean square above 3 or below 0.03, as digits left at 0..16): see :func:`input_scale`;
 * **healthy**: none of the above. Its message names what was checked: saturation and dead
   units only where activations were recorded, vanishing only where there was a speed ratio.
 
@@ -54,7 +62,16 @@ import numpy as np
 
 from chainrule.diagnostics.records import GradientRecords
 
-KINDS = ("vanishing", "exploding", "saturation", "dead_units", "non_finite", "healthy")
+KINDS = (
+    "vanishing",
+    "exploding",
+    "saturation",
+    "dead_units",
+    "non_finite",
+    "not_learning",
+    "input_scale",
+    "healthy",
+)
 
 #: What the lecture recommends for each problem, in plain words.
 REMEDIES: dict[str, str] = {
@@ -87,8 +104,27 @@ REMEDIES: dict[str, str] = {
         "Lower the learning rate and clip the gradient norm, restart from the last good "
         "checkpoint, and run a step in anomaly mode (GradientMonitor.guard) to find the op."
     ),
+    "not_learning": (
+        "The network predicts no better than guessing. Likely causes, in the order to check "
+        "them: a gradient that does not reach the early layers (vanishing, saturation or dead "
+        "units, when flagged above); a learning rate far too small (the loss barely moves) or "
+        "far too large (the first steps saturate or kill the units); inputs far from unit "
+        "scale (standardize each feature to mean 0 and standard deviation 1); labels that do "
+        "not belong to their inputs (shuffled or misaligned). A quick test: a network that "
+        "works drives its loss near 0 on a batch of 10 examples."
+    ),
+    "input_scale": (
+        "Standardize each input feature to mean 0 and standard deviation 1, with the "
+        "statistics of the training set: TrainConfig(standardize=True), --standardize on the "
+        "command line, or chainrule.data.standardize. Inputs far from unit scale push the first "
+        "layer's z far from 0, where σ saturates, and leave no learning rate that suits every "
+        "layer: the bundled digits train to about 0.96 scaled and 0.86 left at 0..16."
+    ),
     "healthy": "Nothing to fix: the learning speeds of the layers stay within range.",
 }
+
+#: Inputs whose root mean square lies outside this range get the ``input_scale`` finding.
+UNIT_SCALE = (0.03, 3.0)
 
 
 @dataclass(frozen=True)
@@ -192,8 +228,13 @@ def diagnose(
     growth_factor: float = 100.0,
     saturated_fraction: float = 0.5,
     dead_fraction: float = 0.5,
+    accuracy: float | None = None,
+    chance: float | None = None,
+    chance_margin: float = 0.05,
+    inputs: Any = None,
 ) -> Diagnosis:
-    """Flag vanishing/exploding gradients, saturation, dead units and NaN/Inf, by layer.
+    """Flag vanishing/exploding gradients, saturation, dead units, NaN/Inf and a network that
+    is not learning, by layer.
 
     Args:
         records: what a :class:`~chainrule.diagnostics.monitor.GradientMonitor` recorded
@@ -208,6 +249,11 @@ def diagnose(
             is above this.
         dead_fraction: flag a hidden ReLU layer whose median fraction of dead units is above
             this.
+        accuracy: the accuracy the trained network reached (e.g. on the training set), and
+        chance: the accuracy of guessing (1/classes for balanced classes): with both, flag
+            ``not_learning`` when accuracy <= chance + ``chance_margin``.
+        inputs: the training inputs (m, n): flag ``input_scale`` when they are far from unit
+            scale (see :func:`input_scale`).
 
     >>> import numpy as np
     >>> from chainrule.classic import Network
@@ -239,6 +285,13 @@ def diagnose(
     findings += _activation_findings(
         records, hidden, rows, stalled, saturated_fraction, dead_fraction
     )
+    if not bad_rows.size:  # NaN/Inf is its own, louder finding
+        finding = _not_learning(records, accuracy, chance, chance_margin, findings)
+        if finding is not None:
+            findings.append(finding)
+    scale = input_scale(inputs) if inputs is not None else None
+    if scale is not None:
+        findings.append(scale)
     if not findings:
         findings.append(_healthy(records, hidden, rows, ratio, finite_rows.size))
     return Diagnosis(findings)
@@ -423,6 +476,59 @@ def _activation_findings(
         if parts:
             findings.append(Finding(kind, tuple(layers), "; ".join(parts), numbers, REMEDIES[kind]))
     return findings
+
+
+def _not_learning(
+    records: GradientRecords,
+    accuracy: float | None,
+    chance: float | None,
+    margin: float,
+    found: list[Finding],
+) -> Finding | None:
+    """Accuracy within ``margin`` of ``chance`` (both given by the caller), with what the
+    loss did and the findings that are its likely cause."""
+    if accuracy is None or chance is None or not accuracy <= chance + margin:
+        return None
+    numbers: dict[str, Any] = {"accuracy": float(accuracy), "chance": float(chance)}
+    message = f"accuracy {_fmt(accuracy)} is at chance level ({_fmt(chance)})"
+    loss = records.loss[np.isfinite(records.loss)]
+    if loss.size >= 2:
+        numbers.update(loss_first=float(loss[0]), loss_last=float(loss[-1]))
+        message += f"; the loss went from {_fmt(loss[0])} to {_fmt(loss[-1])}"
+    if found:
+        message += f" (likely cause: {_join([f.kind for f in found])}, above)"
+    return Finding("not_learning", (), message, numbers, REMEDIES["not_learning"])
+
+
+def input_scale(x: Any, unit_scale: tuple[float, float] = UNIT_SCALE) -> Finding | None:
+    """The ``input_scale`` finding when inputs ``x`` (m, n) are far from unit scale, else None.
+
+    The measure is the root mean square of every value, √(mean x²): about 1 for standardized
+    features, 0.3 to 0.9 for pixels in [0, 1] and the bundled toy sets, 7.8 for the digits left
+    at 0..16, and large whenever one feature is in big units or far from 0.
+
+    >>> import numpy as np
+    >>> x = np.random.default_rng(0).integers(0, 17, (100, 64))  # digits-like 0..16
+    >>> print(input_scale(x).message)
+    inputs far from unit scale: root mean square 9.38 (values 0 to 16); standardize them
+    >>> input_scale(x / 16) is None
+    True
+    """
+    x = np.asarray(x, dtype=np.float64)
+    finite = x[np.isfinite(x)]
+    if not finite.size:
+        return None
+    rms = float(np.sqrt(np.mean(np.square(finite))))
+    low, high = unit_scale
+    if low <= rms <= high:
+        return None
+    lowest, highest = float(finite.min()), float(finite.max())
+    message = (
+        f"inputs far from unit scale: root mean square {_fmt(rms)} (values {_fmt(lowest)} to "
+        f"{_fmt(highest)}); standardize them"
+    )
+    numbers = {"rms": rms, "min": lowest, "max": highest, "unit_scale": list(unit_scale)}
+    return Finding("input_scale", (), message, numbers, REMEDIES["input_scale"])
 
 
 def _healthy(

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.backend import get_array_module, to_device
+from chainrule.backend import get_array_module, to_numpy
 from chainrule.engine import state
 from chainrule.errors import NonFiniteError
 
@@ -59,7 +59,7 @@ def _describe(data: Any) -> str | None:
     array = np.asarray(data) if xp is np else data  # a CuPy array is checked where it lives
     if array.dtype.kind not in "fc" or bool(xp.isfinite(array).all()):
         return None
-    array = np.asarray(to_device(array, "cpu"))  # only a failing array comes to the host
+    array = to_numpy(array)  # only a failing array comes to the host
     nan = int(np.isnan(array).sum())
     inf = int(np.isinf(array).sum())
     parts = ([f"{nan} NaN"] if nan else []) + ([f"{inf} Inf"] if inf else [])

@@ -172,7 +172,7 @@ class Tensor:
 
     def numpy(self) -> np.ndarray:
         """The data as a NumPy array (copied to the host if it lives on the GPU)."""
-        return np.asarray(backend.to_device(self.data, "cpu"))
+        return backend.to_numpy(self.data)
 
     def item(self) -> float | int | bool:
         if self.data.size != 1:

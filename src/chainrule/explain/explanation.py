@@ -20,7 +20,7 @@ from chainrule.engine.autograd import grad as engine_grad
 from chainrule.engine.tensor import Tensor
 from chainrule.errors import ExpressionError
 from chainrule.explain.graph import Graph, build_graph, format_number
-from chainrule.explain.parser import Expression, Term, evaluate, parse
+from chainrule.explain.parser import Expression, Term, evaluate, number_value, parse
 from chainrule.explain.tables import (
     Counts,
     ForwardPass,
@@ -338,13 +338,7 @@ def _point(expression: Expression, at: dict[str, Any]) -> dict[str, float]:
         raise ExpressionError(f"a value is given for {listed}, which the expression does not use")
     values = {}
     for name in expression.variables:
-        try:
-            value = float(at[name])
-        except (TypeError, ValueError):
-            raise ExpressionError(f"the value of {name} is not a number: {at[name]!r}") from None
-        if not math.isfinite(value):
-            raise ExpressionError(f"the value of {name} must be finite, got {at[name]!r}")
-        values[name] = value
+        values[name] = number_value(at[name], name)
     return values
 
 

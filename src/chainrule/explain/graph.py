@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.backend import to_device
+from chainrule.backend import to_numpy
 from chainrule.engine.autograd import topological_order
 from chainrule.engine.function import Function
 from chainrule.engine.tensor import Tensor
@@ -249,7 +249,7 @@ def format_number(value: float | None) -> str:
 
 # ---- helpers --------------------------------------------------------------------------------
 def _host(data: Any) -> np.ndarray:
-    return np.asarray(to_device(data, "cpu"))
+    return to_numpy(data)
 
 
 def _node(

@@ -9,7 +9,8 @@ is turned into :class:`Term` objects that build chainrule tensors.
 Limits, checked before :func:`ast.parse` sees the text (it can itself blow up on megabytes or
 on thousands of nested parentheses): at most :data:`MAX_CHARS` characters, :data:`MAX_TOKENS`
 tokens and :data:`MAX_NESTING` nested parentheses. After parsing: at most :data:`MAX_NODES`
-expression nodes, and a constant exponent of at most :data:`MAX_EXPONENT` in size.
+expression nodes, nested at most :data:`MAX_DEPTH` deep (a flat sum of any length is not deep),
+and a constant exponent of at most :data:`MAX_EXPONENT` in size.
 
 Constant sub-expressions are folded into one number (``x**(1/2)`` is ``x^0.5``). Equal
 sub-expressions are equal terms (``Term`` compares by structure, not by position), so the
@@ -34,7 +35,7 @@ from chainrule.errors import ExpressionError
 MAX_CHARS = 2000
 MAX_TOKENS = 400
 MAX_NESTING = 50
-MAX_NODES = 200
+MAX_NODES = MAX_TOKENS  # every part is at least one token
 MAX_DEPTH = 100
 MAX_EXPONENT = 1000
 
@@ -158,15 +159,27 @@ def parse_assignments(items: Iterable[str] | str) -> dict[str, float]:
         _check_name(name, start)
         if name in values:
             raise ExpressionError(f"{name} is given twice", start)
-        values[name] = _number(raw, name, start + len(name) + 1)
+        values[name] = number_value(raw, name, start + len(name) + 1)
     return values
 
 
-def _number(raw: Any, name: str, position: int | None = None) -> float:
+def number_value(raw: Any, name: str, position: int | None = None) -> float:
+    """The value given for variable ``name`` as a finite float, or one line saying why not.
+
+    >>> number_value("2.5", "x")
+    2.5
+    >>> number_value(10**400, "x")
+    Traceback (most recent call last):
+    ...
+    chainrule.errors.ExpressionError: the value of x is too large for a float (1000000000000000…)
+    """
     try:
         value = float(raw)
     except (TypeError, ValueError):
         raise ExpressionError(f"the value of {name} is not a number: {raw!r}", position) from None
+    except OverflowError:  # an int beyond float64's range, as 10**400
+        message = f"the value of {name} is too large for a float ({str(raw)[:16]}…)"
+        raise ExpressionError(message, position) from None
     if not math.isfinite(value):
         raise ExpressionError(f"the value of {name} must be finite, got {raw!r}", position)
     return value
@@ -199,7 +212,15 @@ def _check_text(text: str) -> None:
 
 
 def _check_size(tree: ast.AST, lines: list[int]) -> None:
-    """At most MAX_NODES expression nodes, at most MAX_DEPTH deep (walked without recursion)."""
+    """At most MAX_NODES expression nodes, nested at most MAX_DEPTH deep (walked without
+    recursion).
+
+    Nesting is what the text shows, not the height of the tree: Python reads a + b + c as
+    (a + b) + c, a tree as tall as the sum is long, so the left operand of an operator, when
+    it is written without parentheses, stays at its parent's depth. A flat sum or product of
+    any length is two levels deep; each parenthesis, call, unary minus or right operand (the
+    tower x**x**x included) is one level more.
+    """
     count = 0
     stack: list[tuple[ast.AST, int]] = [(tree, 1)]
     while stack:
@@ -213,7 +234,18 @@ def _check_size(tree: ast.AST, lines: list[int]) -> None:
             )
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.expr):
-                stack.append((child, depth + 1))
+                stack.append((child, depth if _continues_chain(node, child) else depth + 1))
+
+
+def _continues_chain(parent: ast.AST, child: ast.AST) -> bool:
+    """``child`` is the unparenthesized left operand of ``parent``, as a + b in a + b + c
+    (a parenthesized operand starts after its '(', so later than its parent)."""
+    return (
+        isinstance(parent, ast.BinOp)
+        and child is parent.left
+        and isinstance(child, ast.BinOp)
+        and (child.lineno, child.col_offset) == (parent.lineno, parent.col_offset)
+    )
 
 
 def _check_name(name: str, position: int | None) -> str:
@@ -431,7 +463,7 @@ def evaluate(
     9.0
     """
     inputs = {
-        name: Tensor(np.float64(values[name]), requires_grad=True, name=name)
+        name: Tensor(np.float64(number_value(values[name], name)), requires_grad=True, name=name)
         for name in expression.variables
     }
     made: dict[Term, Tensor] = {}

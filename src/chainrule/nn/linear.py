@@ -106,7 +106,7 @@ def _drawn(fn: Initializer, param: Parameter, rng: np.random.Generator, what: st
     if any(fn is known for known in init_module.INITIALIZERS.values()):
         values = fn(tuple(param.shape), rng, dtype=np.float64)  # cast once, below
     else:
-        values = np.asarray(backend.to_device(fn(tuple(param.shape), rng), "cpu"))
+        values = backend.to_numpy(fn(tuple(param.shape), rng))
     if values.shape != param.shape:
         raise ConfigError(
             f"Linear: {what} returned shape {values.shape}, the parameter is {param.shape}"

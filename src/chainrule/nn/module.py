@@ -449,7 +449,7 @@ def _host_array(value: Any) -> np.ndarray:
         return value.numpy()
     if hasattr(value, "detach") and hasattr(value, "cpu"):  # e.g. a torch.Tensor
         value = value.detach().cpu()
-    return np.asarray(backend.to_device(value, "cpu"))
+    return backend.to_numpy(value)
 
 
 def _copy_into(tensor: Tensor, value: np.ndarray) -> None:

@@ -30,7 +30,7 @@ from numpy import (  # noqa: F401 - re-exported as the namespace
     where,
 )
 
-from chainrule.backend import get_array_module, to_device  # noqa: F401
+from chainrule.backend import ONE, get_array_module, to_device  # noqa: F401
 
 
 def scatter(shape: tuple[int, ...], index: Any, values: Any) -> Any:
@@ -99,19 +99,8 @@ def sigmoid(x: Any, out: Any = None) -> Any:
     e = np.negative(x, out)
     with np.errstate(over="ignore"):
         np.exp(e, e)
-    np.add(e, _ones[e.dtype.char], e)
+    np.add(e, ONE[e.dtype.char], e)  # a typed 1: the add stays in e's dtype
     return np.reciprocal(e, e)
-
-
-class _Ones(dict):
-    # A typed 0-d one keeps the in-place add in the array's dtype and costs less per call
-    # than a Python 1, which NumPy must convert every time: it shows on small batches.
-    def __missing__(self, char: str) -> Any:
-        one = self[char] = np.array(1, char)
-        return one
-
-
-_ones = _Ones()
 
 
 def erf(x: Any) -> Any:

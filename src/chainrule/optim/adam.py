@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any
 
-from chainrule.backend import get_array_module
+from chainrule.engine.tensor import Tensor
 from chainrule.errors import ConfigError
 from chainrule.optim.optimizer import Optimizer, ParamsT
 
@@ -60,60 +59,52 @@ class Adam(Optimizer):
         group["betas"] = (pair["beta1"], pair["beta2"])
         group["amsgrad"] = bool(group["amsgrad"])
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """One update of every parameter that has a gradient (the others are skipped)."""
-        loss = self._evaluate(closure)
-        for group in self.param_groups:
-            lr = float(group["lr"])
-            beta1, beta2 = (float(b) for b in group["betas"])
-            eps = float(group["eps"])
-            weight_decay = float(group["weight_decay"])
-            amsgrad = group["amsgrad"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                g = p.grad.data
-                data = p.data
-                xp = get_array_module(data)
-                state = self.state.get(p)
-                if state is None:
-                    state = self.state[p] = {
-                        "step": 0,
-                        "exp_avg": xp.zeros_like(data),
-                        "exp_avg_sq": xp.zeros_like(data),
-                    }
-                    if amsgrad:
-                        state["max_exp_avg_sq"] = xp.zeros_like(data)
-                state["step"] += 1
-                t = state["step"]
-                m, v = state["exp_avg"], state["exp_avg_sq"]
-                tmp = self._temp(p)
-                if weight_decay:
-                    if self._decoupled:
-                        data *= 1.0 - lr * weight_decay
-                    else:
-                        g = g + data * weight_decay  # the one new array, as in PyTorch
-                # m ← m + (1 - β1)(g - m): PyTorch's lerp, the same as β1 m + (1 - β1) g
-                xp.subtract(g, m, out=tmp)
-                tmp *= 1.0 - beta1
-                m += tmp
-                # v ← β2 v + (1 - β2) g²
-                v *= beta2
-                xp.multiply(g, g, out=tmp)
-                tmp *= 1.0 - beta2
-                v += tmp
-                if amsgrad:
-                    v_max = state["max_exp_avg_sq"]
-                    xp.maximum(v_max, v, out=v_max)
-                    v = v_max
-                step_size = lr / (1.0 - beta1**t)
-                xp.sqrt(v, out=tmp)
-                tmp /= math.sqrt(1.0 - beta2**t)
-                tmp += eps
-                xp.divide(m, tmp, out=tmp)
-                tmp *= step_size
-                data -= tmp
-        return loss
+    def _update(self, p: Tensor, g: Any, xp: Any, group: dict[str, Any]) -> None:
+        """One Adam step of ``p`` in place (the rule is in the class docstring)."""
+        lr = float(group["lr"])
+        beta1, beta2 = (float(b) for b in group["betas"])
+        eps = float(group["eps"])
+        weight_decay = float(group["weight_decay"])
+        amsgrad = group["amsgrad"]
+        data = p.data
+        state = self.state.get(p)
+        if state is None:
+            state = self.state[p] = {
+                "step": 0,
+                "exp_avg": xp.zeros_like(data),
+                "exp_avg_sq": xp.zeros_like(data),
+            }
+            if amsgrad:
+                state["max_exp_avg_sq"] = xp.zeros_like(data)
+        state["step"] += 1
+        t = state["step"]
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        tmp = self._temp(p)
+        if weight_decay:
+            if self._decoupled:
+                data *= 1.0 - lr * weight_decay
+            else:
+                g = g + data * weight_decay  # the one new array, as in PyTorch
+        # m ← m + (1 - β1)(g - m): PyTorch's lerp, the same as β1 m + (1 - β1) g
+        xp.subtract(g, m, out=tmp)
+        tmp *= 1.0 - beta1
+        m += tmp
+        # v ← β2 v + (1 - β2) g²
+        v *= beta2
+        xp.multiply(g, g, out=tmp)
+        tmp *= 1.0 - beta2
+        v += tmp
+        if amsgrad:
+            v_max = state["max_exp_avg_sq"]
+            xp.maximum(v_max, v, out=v_max)
+            v = v_max
+        step_size = lr / (1.0 - beta1**t)
+        xp.sqrt(v, out=tmp)
+        tmp /= math.sqrt(1.0 - beta2**t)
+        tmp += eps
+        xp.divide(m, tmp, out=tmp)
+        tmp *= step_size
+        data -= tmp
 
 
 class AdamW(Adam):

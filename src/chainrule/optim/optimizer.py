@@ -1,8 +1,10 @@
 """``Optimizer``: parameter groups, per-parameter state and checkpoints, as in PyTorch.
 
-Subclasses write ``step()``. Updates change ``p.data`` in place with NumPy ufuncs (CuPy's for
-device arrays) and ``out=``, so a step allocates (almost) nothing. Hyperparameters are read as
-Python floats, because NumPy 2 turns float32 · np.float64 into float64.
+Subclasses write ``_update(p, g, xp, group)``, one parameter's step; ``step()`` here walks
+the groups and skips parameters without a gradient. Updates change ``p.data`` in place with
+NumPy ufuncs (CuPy's for device arrays) and ``out=``, so a step allocates (almost) nothing.
+Hyperparameters are read as Python floats, because NumPy 2 turns float32 · np.float64 into
+float64.
 
 Gradients are only read: a ``.grad`` may share memory with other gradients of the same pass.
 """
@@ -137,8 +139,23 @@ class Optimizer:
                 else:
                     p.grad = Tensor(backend.get_array_module(p.data).zeros_like(p.data))
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:  # pragma: no cover
-        raise NotImplementedError
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """One update of every parameter that has a gradient (the others are skipped).
+
+        ``closure``, when given, recomputes and returns the loss (with gradients enabled) first;
+        ``step`` returns what it returned.
+        """
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    self._update(p, p.grad.data, backend.get_array_module(p.data), group)
+        return loss
+
+    def _update(self, p: Tensor, g: Any, xp: Any, group: dict[str, Any]) -> None:
+        """Change ``p.data`` in place by one step, given its gradient ``g`` (an array), the
+        array module ``xp`` of ``p.data`` and the settings of its ``group``."""
+        raise NotImplementedError  # pragma: no cover - every optimizer writes its own
 
     @staticmethod
     def _evaluate(closure: Callable[[], Any] | None) -> Any:
@@ -227,7 +244,7 @@ class Optimizer:
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, np.ndarray) or backend.device_of(value) == "cuda":
-        return np.array(backend.to_device(value, "cpu"), copy=True)
+        return backend.to_numpy(value, copy=True)
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, tuple):

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from chainrule.backend import get_array_module
+from chainrule.engine.tensor import Tensor
 from chainrule.optim.optimizer import Optimizer, ParamsT
 
 
@@ -51,56 +50,48 @@ class RMSprop(Optimizer):
         self._check(group, "alpha", 0.0, 1.0)
         group["centered"] = bool(group["centered"])
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """One update of every parameter that has a gradient (the others are skipped)."""
-        loss = self._evaluate(closure)
-        for group in self.param_groups:
-            lr = float(group["lr"])
-            alpha = float(group["alpha"])
-            eps = float(group["eps"])
-            weight_decay = float(group["weight_decay"])
-            momentum = float(group["momentum"])
-            centered = group["centered"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                g = p.grad.data
-                data = p.data
-                xp = get_array_module(data)
-                state = self.state.get(p)
-                if state is None:
-                    state = self.state[p] = {"step": 0, "square_avg": xp.zeros_like(data)}
-                if momentum and "momentum_buffer" not in state:
-                    state["momentum_buffer"] = xp.zeros_like(data)
-                if centered and "grad_avg" not in state:
-                    state["grad_avg"] = xp.zeros_like(data)
-                state["step"] += 1
-                tmp = self._temp(p)
-                if weight_decay:
-                    g = g + data * weight_decay
-                square_avg = state["square_avg"]
-                square_avg *= alpha
-                xp.multiply(g, g, out=tmp)
-                tmp *= 1.0 - alpha
-                square_avg += tmp
-                if centered:
-                    grad_avg = state["grad_avg"]
-                    xp.subtract(g, grad_avg, out=tmp)  # lerp toward g by 1 - α
-                    tmp *= 1.0 - alpha
-                    grad_avg += tmp
-                    xp.multiply(grad_avg, grad_avg, out=tmp)
-                    xp.subtract(square_avg, tmp, out=tmp)
-                    xp.sqrt(tmp, out=tmp)
-                else:
-                    xp.sqrt(square_avg, out=tmp)
-                tmp += eps
-                xp.divide(g, tmp, out=tmp)
-                if momentum:
-                    buf = state["momentum_buffer"]
-                    buf *= momentum
-                    buf += tmp
-                    xp.multiply(buf, lr, out=tmp)
-                else:
-                    tmp *= lr
-                data -= tmp
-        return loss
+    def _update(self, p: Tensor, g: Any, xp: Any, group: dict[str, Any]) -> None:
+        """One RMSprop step of ``p`` in place (the rule is in the class docstring)."""
+        lr = float(group["lr"])
+        alpha = float(group["alpha"])
+        eps = float(group["eps"])
+        weight_decay = float(group["weight_decay"])
+        momentum = float(group["momentum"])
+        centered = group["centered"]
+        data = p.data
+        state = self.state.get(p)
+        if state is None:
+            state = self.state[p] = {"step": 0, "square_avg": xp.zeros_like(data)}
+        if momentum and "momentum_buffer" not in state:
+            state["momentum_buffer"] = xp.zeros_like(data)
+        if centered and "grad_avg" not in state:
+            state["grad_avg"] = xp.zeros_like(data)
+        state["step"] += 1
+        tmp = self._temp(p)
+        if weight_decay:
+            g = g + data * weight_decay
+        square_avg = state["square_avg"]
+        square_avg *= alpha
+        xp.multiply(g, g, out=tmp)
+        tmp *= 1.0 - alpha
+        square_avg += tmp
+        if centered:
+            grad_avg = state["grad_avg"]
+            xp.subtract(g, grad_avg, out=tmp)  # lerp toward g by 1 - α
+            tmp *= 1.0 - alpha
+            grad_avg += tmp
+            xp.multiply(grad_avg, grad_avg, out=tmp)
+            xp.subtract(square_avg, tmp, out=tmp)
+            xp.sqrt(tmp, out=tmp)
+        else:
+            xp.sqrt(square_avg, out=tmp)
+        tmp += eps
+        xp.divide(g, tmp, out=tmp)
+        if momentum:
+            buf = state["momentum_buffer"]
+            buf *= momentum
+            buf += tmp
+            xp.multiply(buf, lr, out=tmp)
+        else:
+            tmp *= lr
+        data -= tmp

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from chainrule.backend import get_array_module
+from chainrule.engine.tensor import Tensor
 from chainrule.errors import ConfigError
 from chainrule.ops import cuda_kernels
 from chainrule.optim.optimizer import Optimizer, ParamsT
@@ -60,48 +59,40 @@ class SGD(Optimizer):
                 f"momentum={group['momentum']!r} and dampening={group['dampening']!r}"
             )
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """One update of every parameter that has a gradient (the others are skipped)."""
-        loss = self._evaluate(closure)
-        for group in self.param_groups:
-            lr = float(group["lr"])
-            momentum = float(group["momentum"])
-            dampening = float(group["dampening"])
-            weight_decay = float(group["weight_decay"])
-            nesterov = group["nesterov"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                g = p.grad.data
-                data = p.data
-                xp = get_array_module(data)
-                tmp = self._temp(p)
-                if weight_decay:
-                    xp.multiply(data, weight_decay, out=tmp)  # g + λ p, into the scratch
+    def _update(self, p: Tensor, g: Any, xp: Any, group: dict[str, Any]) -> None:
+        """One SGD step of ``p`` in place (the rule is in the class docstring)."""
+        lr = float(group["lr"])
+        momentum = float(group["momentum"])
+        dampening = float(group["dampening"])
+        weight_decay = float(group["weight_decay"])
+        nesterov = group["nesterov"]
+        data = p.data
+        tmp = self._temp(p)
+        if weight_decay:
+            xp.multiply(data, weight_decay, out=tmp)  # g + λ p, into the scratch
+            tmp += g
+            g = tmp
+        if momentum:
+            state = self.state.get(p)
+            if state is None:
+                state = self.state[p] = {}
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = xp.array(g, copy=True)
+            else:
+                buf *= momentum
+                buf += g if dampening == 0.0 else g * (1.0 - dampening)
+            if nesterov:  # g + μ b
+                if g is tmp:
+                    g = g + buf * momentum
+                else:
+                    xp.multiply(buf, momentum, out=tmp)
                     tmp += g
                     g = tmp
-                if momentum:
-                    state = self.state.get(p)
-                    if state is None:
-                        state = self.state[p] = {}
-                    buf = state.get("momentum_buffer")
-                    if buf is None:
-                        buf = state["momentum_buffer"] = xp.array(g, copy=True)
-                    else:
-                        buf *= momentum
-                        buf += g if dampening == 0.0 else g * (1.0 - dampening)
-                    if nesterov:  # g + μ b
-                        if g is tmp:
-                            g = g + buf * momentum
-                        else:
-                            xp.multiply(buf, momentum, out=tmp)
-                            tmp += g
-                            g = tmp
-                    else:
-                        g = buf
-                if xp is np:
-                    xp.multiply(g, lr, out=tmp)
-                    data -= tmp
-                else:  # one fused launch on a GPU
-                    cuda_kernels.subtract_scaled(data, g, lr)
-        return loss
+            else:
+                g = buf
+        if xp is np:
+            xp.multiply(g, lr, out=tmp)
+            data -= tmp
+        else:  # one fused launch on a GPU
+            cuda_kernels.subtract_scaled(data, g, lr)
