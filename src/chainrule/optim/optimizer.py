@@ -83,10 +83,10 @@ class Optimizer:
                     f"{type(self).__name__}: params[{i}] is not a leaf tensor (it has "
                     f"grad_fn {p.grad_fn.name}); optimize the tensor it was computed from"
                 )
-            if isinstance(p.data, np.generic) or (
-                isinstance(p.data, np.ndarray) and not p.data.flags.writeable
+            if isinstance(p.array, np.generic) or (
+                isinstance(p.array, np.ndarray) and not p.array.flags.writeable
             ):
-                p.data = np.array(p.data)  # a writable array, so steps can work in place
+                p.array = np.array(p.array)  # a writable array, so steps can work in place
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         if len({id(p) for p in params}) != len(params) or any(id(p) in seen for p in params):
             raise ConfigError(
@@ -135,7 +135,7 @@ class Optimizer:
                 if set_to_none or p.grad is None:
                     p.grad = None
                 else:
-                    p.grad = Tensor(backend.get_array_module(p.data).zeros_like(p.data))
+                    p.grad = Tensor(backend.get_array_module(p.array).zeros_like(p.array))
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:  # pragma: no cover
         raise NotImplementedError
@@ -149,7 +149,7 @@ class Optimizer:
 
     def _temp(self, p: Tensor) -> Any:
         """A scratch array like ``p.data``, kept between steps (recreated if ``p`` changed)."""
-        data = p.data
+        data = p.array
         scratch = self._scratch.get(p)
         if (
             scratch is None

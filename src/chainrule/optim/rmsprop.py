@@ -64,8 +64,8 @@ class RMSprop(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                g = p.grad.data
-                data = p.data
+                g = p.grad.array
+                data = p.array
                 xp = get_array_module(data)
                 state = self.state.get(p)
                 if state is None:

@@ -72,8 +72,8 @@ class SGD(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                g = p.grad.data
-                data = p.data
+                g = p.grad.array
+                data = p.array
                 xp = get_array_module(data)
                 tmp = self._temp(p)
                 if weight_decay:
