@@ -41,8 +41,8 @@ def to_sequential(
     rng = np.random.default_rng([seed, 2])
     for l, (w, b) in enumerate(zip(network.weights, network.biases, strict=True)):
         linear = nn.Linear(w.shape[1], w.shape[0], init="zeros", dtype=w.dtype)
-        linear.weight.data[...] = w
-        linear.bias.data[...] = b
+        linear.weight.array[...] = w
+        linear.bias.array[...] = b
         layers.append(linear)
         if l < last:
             if batch_norm:

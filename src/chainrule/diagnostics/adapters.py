@@ -43,7 +43,7 @@ def activation_name(module: Any) -> str | None:
 
 def host(array: Any) -> Array:
     """A NumPy view of a tensor's data or an array (copied from the GPU if needed)."""
-    data = getattr(array, "data", array)
+    data = getattr(array, "array", array)
     if type(data) is not np.ndarray:
         data = np.asarray(backend.to_device(data, "cpu"))
     return data

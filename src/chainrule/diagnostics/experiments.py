@@ -479,7 +479,7 @@ class _AutodiffRun:
         activations, caught by forward hooks on the same pass.
         """
         model = self.model
-        saved = {name: b.data.copy() for name, b in model.named_buffers() if b is not None}
+        saved = {name: b.array.copy() for name, b in model.named_buffers() if b is not None}
         model.zero_grad()
         hidden_acts: list[np.ndarray] = [np.zeros((0, 0))] * len(self.hidden_outputs)
 
@@ -502,12 +502,12 @@ class _AutodiffRun:
         model.zero_grad()
         for name, b in model.named_buffers():
             if b is not None:
-                b.data[...] = saved[name]
+                b.array[...] = saved[name]
         return speeds, norms, float(loss.item()), acts
 
     def weight_norms(self) -> np.ndarray:
         """‖W^l‖ of the hidden layers, current weights."""
-        return np.array([np.linalg.norm(lin.weight.data) for lin in self.linears[:-1]])
+        return np.array([np.linalg.norm(lin.weight.array) for lin in self.linears[:-1]])
 
     def step(self, xb: np.ndarray, tb: Any, monitor: Any) -> float:
         self.opt.zero_grad()

@@ -82,7 +82,7 @@ def check_forward(fn: Any, out: Any, inputs: tuple[Any, ...]) -> None:
 def check_backward(fn: Any, grad: Any, parent: Any) -> None:
     """Under ``detect_anomaly()``: raise NonFiniteError naming ``fn`` and where it was called
     if the gradient it passes to ``parent`` holds a NaN or Inf."""
-    problem = _describe(grad.data if hasattr(grad, "grad_fn") else grad)
+    problem = _describe(grad.array if hasattr(grad, "grad_fn") else grad)
     if problem is not None:
         site = getattr(fn, "site", "<unknown>")
         raise NonFiniteError(

@@ -55,7 +55,7 @@ def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
     """Sum a gradient over the axes that broadcasting added or stretched, back to ``shape``."""
     extra = grad.ndim - len(shape)
     if extra < 0:  # fewer dims than the input, e.g. a scalar gradient from a constant
-        data = grad.data if isinstance(grad, Tensor) else grad
+        data = grad.array if isinstance(grad, Tensor) else grad
         return grad * get_array_module(data).ones(shape, dtype=grad.dtype)
     if extra > 0:
         grad = grad.sum(axis=tuple(range(extra)))
@@ -104,7 +104,7 @@ def _run(root: Tensor, grad: Any, create_graph: bool, targets: dict[int, Any] | 
 
 
 def _seed_gradient(root: Tensor, grad: Any, create_graph: bool) -> Any:
-    data = root.data
+    data = root.array
     if grad is None:
         if data.size != 1:
             raise GraphError(
@@ -153,7 +153,7 @@ def _accumulate(
             _store_leaf_grad(node, g, raw)
         inputs = fn.inputs
         if raw:
-            input_grads = fn.backward(xp, g, node.data, *[t.data for t in inputs])
+            input_grads = fn.backward(xp, g, node.array, *[t.array for t in inputs])
         else:
             input_grads = fn.backward(xp, g, node, *inputs)
         if len(inputs) == 1:
@@ -161,7 +161,7 @@ def _accumulate(
         for parent, needs, pg in zip(inputs, fn.needs_input_grad, input_grads):
             if not needs or pg is None:
                 continue
-            data = parent.data
+            data = parent.array
             if pg.shape != data.shape:
                 pg = unbroadcast(pg, data.shape)
             dtype = pg.dtype
@@ -181,7 +181,7 @@ def _run_hooks(node: Tensor, g: Any, raw: bool) -> Any:
     for hook in list(node._hooks or ()):
         result = hook(Tensor._from_op(g, None) if raw else g)
         if result is not None:
-            g = result.data if raw and isinstance(result, Tensor) else result
+            g = result.array if raw and isinstance(result, Tensor) else result
     return g
 
 
@@ -190,6 +190,6 @@ def _store_leaf_grad(node: Tensor, g: Any, raw: bool) -> None:
         if node.grad is None:
             node.grad = Tensor._from_op(g, None)
         else:
-            node.grad = Tensor._from_op(node.grad.data + g, None)
+            node.grad = Tensor._from_op(node.grad.array + g, None)
     else:
         node.grad = g if node.grad is None else node.grad + g

@@ -54,7 +54,7 @@ class Function:
         """Run the op on tensors and record it when any input needs a gradient."""
         fn = cls(**params) if params else cls()
         try:
-            out = fn.forward(*[t.data for t in inputs])
+            out = fn.forward(*[t.array for t in inputs])
         except ValueError:
             _check_broadcastable(fn, inputs)  # a ShapeError naming the op, if shapes are at fault
             raise

@@ -27,7 +27,7 @@ def _leaves(args: Sequence[Any], argnums: Sequence[int]) -> tuple[list[Any], boo
         if isinstance(a, Tensor) and a.requires_grad and state.grad_enabled:
             outer = True
         else:
-            args[i] = Tensor(a.data if isinstance(a, Tensor) else a, requires_grad=True)
+            args[i] = Tensor(a.array if isinstance(a, Tensor) else a, requires_grad=True)
     return args, outer
 
 
@@ -37,7 +37,7 @@ def _zeros(data: Any) -> Any:
 
 
 def _zeros_for(t: Tensor) -> Tensor:
-    return Tensor(_zeros(t.data))
+    return Tensor(_zeros(t.array))
 
 
 def value_and_grad(
@@ -56,7 +56,7 @@ def value_and_grad(
         inputs, outer = _leaves(args, nums)
         with state.enable_grad():
             out = f(*inputs)
-        if not isinstance(out, Tensor) or out.data.size != 1:
+        if not isinstance(out, Tensor) or out.array.size != 1:
             shape = getattr(out, "shape", type(out).__name__)
             raise GraphError(f"grad needs f to return a one-element tensor, got {shape}")
         wrt = [inputs[i] for i in nums]
@@ -130,13 +130,13 @@ def jvp(
         out = f(*inputs)
         if not out.requires_grad:
             return out.detach(), _zeros_for(out)
-        u = Tensor(_zeros(out.data), requires_grad=True)
+        u = Tensor(_zeros(out.array), requires_grad=True)
         cotangents = autograd.grad(out, inputs, u, create_graph=True)
         total = None
         for c, t in zip(cotangents, tangents, strict=True):
             if c is None:
                 continue
-            term = (c * Tensor(t.data if isinstance(t, Tensor) else t, dtype=c.dtype)).sum()
+            term = (c * Tensor(t.array if isinstance(t, Tensor) else t, dtype=c.dtype)).sum()
             total = term if total is None else total + term
         if total is None or not total.requires_grad:
             return out.detach(), _zeros_for(out)

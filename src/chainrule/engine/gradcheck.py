@@ -56,23 +56,23 @@ def gradcheck(
     rng = as_generator(seed, "seed")
     leaves = [Tensor(np.array(_data(x), dtype=np.float64), requires_grad=True) for x in inputs]
     out = f(*leaves)
-    weights = rng.standard_normal(out.shape) if out.data.size != 1 else None
+    weights = rng.standard_normal(out.shape) if out.array.size != 1 else None
 
     def scalar(arrays: list[np.ndarray]) -> float:
-        value = f(*[Tensor(a) for a in arrays]).data
+        value = f(*[Tensor(a) for a in arrays]).array
         # np.sum also turns a one-element output of any shape, e.g. (1, 1), into a scalar
         return float(np.sum(value * weights)) if weights is not None else float(np.sum(value))
 
     seed_grad = weights if weights is not None else None
     if not out.requires_grad:
-        analytic = [np.zeros_like(t.data) for t in leaves]
+        analytic = [np.zeros_like(t.array) for t in leaves]
     else:
         grads = autograd.grad(out, leaves, seed_grad)
         analytic = [
-            g.data if g is not None else np.zeros_like(t.data)
+            g.array if g is not None else np.zeros_like(t.array)
             for g, t in zip(grads, leaves, strict=True)
         ]
-    base = [t.data.copy() for t in leaves]
+    base = [t.array.copy() for t in leaves]
     worst: Mismatch | None = None
     worst_excess = 0.0
     for i, point in enumerate(base):
@@ -119,4 +119,4 @@ def _compare_input(i, point, base, analytic, scalar, eps, max_elements, directio
 
 
 def _data(x: Any) -> Any:
-    return x.data if isinstance(x, Tensor) else x
+    return x.array if isinstance(x, Tensor) else x

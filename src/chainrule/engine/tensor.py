@@ -41,7 +41,7 @@ def as_array(data: Any, dtype: Any = None) -> Any:
     arrays keep their own dtype unless ``dtype`` is given.
     """
     if isinstance(data, Tensor):
-        data = data.data
+        data = data.array
     if dtype is not None and not isinstance(dtype, np.dtype):
         try:
             dtype = np.dtype(dtype)
@@ -68,17 +68,17 @@ def promote(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
     >>> promote(Tensor([1, 2]), Tensor([0.5]))[0].dtype
     dtype('float32')
     """
-    kind_a, kind_b = a.data.dtype.kind, b.data.dtype.kind
+    kind_a, kind_b = a.array.dtype.kind, b.array.dtype.kind
     if kind_a == "f" and kind_b in "iub":
-        return a, b.as_float(a.data.dtype)
+        return a, b.as_float(a.array.dtype)
     if kind_b == "f" and kind_a in "iub":
-        return a.as_float(b.data.dtype), b
+        return a.as_float(b.array.dtype), b
     return a, b
 
 
 def _binary(op: Any, a: Tensor, b: Tensor) -> Tensor:
     # The operators' hot path: one identity test when the dtypes agree, as they nearly always do.
-    if a.data.dtype is not b.data.dtype:
+    if a.array.dtype is not b.array.dtype:
         a, b = promote(a, b)
     return op.apply(a, b)
 
@@ -101,7 +101,7 @@ class Tensor:
         "_hooks",
         "_retains_grad",
         "_seq",
-        "data",
+        "array",
         "grad",
         "grad_fn",
         "name",
@@ -122,7 +122,7 @@ class Tensor:
                 array = array.astype(backend.get_default_dtype())
             else:
                 raise DTypeError(f"only float tensors can require gradients, got {array.dtype}")
-        self.data = array
+        self.array = array
         self.grad: Tensor | None = None
         self.requires_grad = bool(requires_grad)
         self.grad_fn: Function | None = None
@@ -135,7 +135,7 @@ class Tensor:
     def _from_op(cls, data: Any, grad_fn: Function | None) -> Tensor:
         # The hot path of every op: skip __init__'s conversions, the op made a proper array.
         t = object.__new__(cls)
-        t.data = data
+        t.array = data
         t.grad = None
         t.requires_grad = grad_fn is not None
         t.grad_fn = grad_fn
@@ -147,24 +147,32 @@ class Tensor:
 
     # ---- NumPy interop -------------------------------------------------------------------
     @property
+    def data(self) -> Any:
+        return self.array
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        self.array = value
+
+    @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return self.array.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self.array.ndim
 
     @property
     def size(self) -> int:
-        return self.data.size
+        return self.array.size
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self.array.dtype
 
     @property
     def device(self) -> str:
-        return backend.device_of(self.data)
+        return backend.device_of(self.array)
 
     @property
     def is_leaf(self) -> bool:
@@ -172,12 +180,12 @@ class Tensor:
 
     def numpy(self) -> np.ndarray:
         """The data as a NumPy array (copied to the host if it lives on the GPU)."""
-        return backend.to_numpy(self.data)
+        return backend.to_numpy(self.array)
 
     def item(self) -> float | int | bool:
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise GraphError(f"item() needs a one-element tensor, this one has shape {self.shape}")
-        return self.data.item()
+        return self.array.item()
 
     def tolist(self) -> Any:
         return self.numpy().tolist()
@@ -236,7 +244,7 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """The same data, cut from the graph."""
-        return Tensor._from_op(self.data, None)
+        return Tensor._from_op(self.array, None)
 
     def retain_grad(self) -> Tensor:
         """Keep this intermediate tensor's gradient in ``.grad`` after ``backward``."""
@@ -277,7 +285,7 @@ class Tensor:
         out = self
         if dtype is not None and np.dtype(dtype) != self.dtype:
             out = out.astype(dtype)
-        if device is not None and backend.device_of(out.data) != str(device).split(":")[0]:
+        if device is not None and backend.device_of(out.array) != str(device).split(":")[0]:
             out = _ops.to_device(out, device)
         return out
 
@@ -293,9 +301,9 @@ class Tensor:
     def as_float(self, dtype: Any = None) -> Tensor:
         """This tensor if it is float; else its values as ``dtype`` (the default float dtype),
         a constant: integer tensors never carry gradients."""
-        if self.data.dtype.kind == "f":
+        if self.array.dtype.kind == "f":
             return self
-        return Tensor._from_op(self.data.astype(dtype or backend.get_default_dtype()), None)
+        return Tensor._from_op(self.array.astype(dtype or backend.get_default_dtype()), None)
 
     def float(self) -> Tensor:
         return self.astype(np.float32)
@@ -308,12 +316,12 @@ class Tensor:
         """A constant operand as a tensor of this tensor's dtype (no silent float32 -> 64)."""
         if isinstance(other, Tensor):
             return other
-        if isinstance(other, (int, float)) and self.data.dtype.kind == "f":
-            return Tensor._from_op(self.data.dtype.type(other), None)
+        if isinstance(other, (int, float)) and self.array.dtype.kind == "f":
+            return Tensor._from_op(self.array.dtype.type(other), None)
         array = as_array(other)
-        if array.dtype.kind in "fiub" and self.data.dtype.kind == "f":
-            array = array.astype(self.data.dtype, copy=False)
-        if backend.device_of(self.data) != backend.device_of(array):
+        if array.dtype.kind in "fiub" and self.array.dtype.kind == "f":
+            array = array.astype(self.array.dtype, copy=False)
+        if backend.device_of(self.array) != backend.device_of(array):
             array = backend.to_device(array, self.device)
         return Tensor._from_op(array, None)
 
@@ -367,8 +375,8 @@ class Tensor:
 
     # Comparisons give boolean tensors outside the graph, as in NumPy and PyTorch.
     def _compare(self, other: Any, compare: Callable[[Any, Any], Any]) -> Tensor:
-        other = other.data if isinstance(other, Tensor) else other
-        return Tensor._from_op(compare(self.data, other), None)
+        other = other.array if isinstance(other, Tensor) else other
+        return Tensor._from_op(compare(self.array, other), None)
 
     def __lt__(self, other: Any) -> Tensor:
         return self._compare(other, np.less)
@@ -440,7 +448,7 @@ class Tensor:
         return _ops.logsumexp(self, axis, keepdims)
 
     def argmax(self, axis: int | None = None) -> Tensor:
-        return Tensor._from_op(self.data.argmax(axis=axis), None)
+        return Tensor._from_op(self.array.argmax(axis=axis), None)
 
     def exp(self) -> Tensor:
         return _ops.exp(self)

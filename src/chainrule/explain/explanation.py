@@ -255,13 +255,13 @@ def _engine_gradients(
     out: Tensor, tensors: list[Tensor], names: list[str]
 ) -> dict[str, float | None]:
     """d(out)/d(input) from the engine's own reverse pass, for scalar inputs (touches no .grad)."""
-    if out.data.size != 1:
+    if out.array.size != 1:
         return {n: None for n in names}
     with np.errstate(all="ignore"):
         grads = engine_grad(out, tensors)
     result: dict[str, float | None] = {}
     for name, g in zip(names, grads):
-        if g is None or g.data.size != 1:
+        if g is None or g.array.size != 1:
             result[name] = None
         else:
             result[name] = float(np.asarray(g.numpy()).reshape(-1)[0])
@@ -270,7 +270,7 @@ def _engine_gradients(
 
 def _engine_gradient_norms(out: Tensor, tensors: dict[str, Tensor]) -> dict[str, float]:
     """The 2-norm of d(out)/d(node) for every node, one engine pass per node."""
-    if out.data.size != 1:
+    if out.array.size != 1:
         return {}
     norms = {}
     with np.errstate(all="ignore"):

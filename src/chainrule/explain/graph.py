@@ -144,14 +144,14 @@ def build_graph(
     ordered = [t for t in ordered if t.grad_fn is None] + [t for t in ordered if t.grad_fn]
     labels = _name_tensors(ordered, output, names or {}, output_name)
     constant_labels = {id(t): n for n, t in (names or {}).items() if isinstance(t, Tensor)}
-    scalar = all(t.data.size == 1 for t in ordered)
+    scalar = all(t.array.size == 1 for t in ordered)
 
     nodes: list[Node] = []
     edges: list[Edge] = []
     depth: dict[int, int] = {}
     for t in ordered:
         name = labels[id(t)]
-        data = _host(t.data)
+        data = _host(t.array)
         fn = t.grad_fn
         if fn is None:
             depth[id(t)] = 0
@@ -265,7 +265,7 @@ def _node(
 def _constant_text(t: Tensor) -> str:
     if t.name:
         return t.name
-    data = _host(t.data)
+    data = _host(t.array)
     if data.size == 1:
         return format_number(float(data.reshape(-1)[0]))
     return f"const{tuple(data.shape)}"
@@ -273,10 +273,10 @@ def _constant_text(t: Tensor) -> str:
 
 def _local_partials(fn: Function, t: Tensor) -> list[float | None]:
     """d(t)/d(operand) for each operand of a scalar node, from the op's own backward."""
-    out = t.data
+    out = t.array
     seed = np.ones_like(out) if isinstance(out, np.ndarray) else out * 0 + 1
     with np.errstate(all="ignore"):
-        grads = fn.backward(arrays, seed, out, *[x.data for x in fn.inputs])
+        grads = fn.backward(arrays, seed, out, *[x.array for x in fn.inputs])
     if len(fn.inputs) == 1:
         grads = (grads,)
     return [None if g is None else float(np.sum(_host(g))) for g in grads]

@@ -505,10 +505,10 @@ def _apply(term: Term, args: list[Tensor]) -> Tensor:
 
 
 def _check_finite(term: Term, result: Tensor, args: list[Tensor]) -> None:
-    value = float(result.data)
+    value = float(result.array)
     if math.isfinite(value):
         return
-    x = [float(a.data) for a in args]
+    x = [float(a.array) for a in args]
     detail = "overflows float64" if math.isinf(value) else "is not a number"
     if term.op == "log" and x[0] <= 0:
         detail = f"log needs a positive argument, got {x[0]:g}"

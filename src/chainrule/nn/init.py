@@ -74,7 +74,7 @@ def _fill(target: Target, values: np.ndarray, dtype: Any) -> Any:
     if isinstance(target, Tensor):
         dtype = target.dtype
         values = backend.to_device(np.asarray(values).astype(dtype), target.device)
-        target.data = values
+        target.array = values
         return target
     dtype = backend.get_default_dtype() if dtype is None else np.dtype(dtype)
     return np.asarray(values).astype(dtype)

@@ -73,7 +73,7 @@ class Linear(Module):
         bound = 1.0 / math.sqrt(self.in_features)
         is_default = isinstance(init, str) and init.lower() == "default"
         weight_init = _uniform_init(bound) if is_default else init_module.get_initializer(init)
-        self.weight.data = _drawn(weight_init, self.weight, rng, "init")
+        self.weight.array = _drawn(weight_init, self.weight, rng, "init")
         if self.bias is None:
             return
         if bias_init is None:
@@ -83,7 +83,8 @@ class Linear(Module):
                 bias_init = init_module.normal
             else:
                 bias_init = init_module.zeros
-        self.bias.data = _drawn(init_module.get_initializer(bias_init), self.bias, rng, "bias_init")
+        bias_initializer = init_module.get_initializer(bias_init)
+        self.bias.array = _drawn(bias_initializer, self.bias, rng, "bias_init")
 
     def forward(self, x: Tensor) -> Tensor:
         return ops.linear(x, self.weight, self.bias)

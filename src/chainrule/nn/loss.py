@@ -158,7 +158,7 @@ class BCEWithLogitsLoss(_Loss):
         if self.reduction == "mean" or (self.reduction == "sum" and logits.size):
             loss = ops.binary_cross_entropy_with_logits(logits, target)
             return loss if self.reduction == "mean" else loss * float(logits.size)
-        target = logits._lift(target.data if isinstance(target, Tensor) else np.asarray(target))
+        target = logits._lift(target.array if isinstance(target, Tensor) else np.asarray(target))
         if target.shape != logits.shape:
             raise ShapeError(f"BCEWithLogitsLoss: logits {logits.shape} but targets {target.shape}")
         # -[y log σ(x) + (1 - y) log(1 - σ(x))] = softplus(x) - x y

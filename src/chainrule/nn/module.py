@@ -320,7 +320,7 @@ class Module:
             if set_to_none or p.grad is None:
                 p.grad = None
             else:
-                p.grad = Tensor(backend.get_array_module(p.data).zeros_like(p.data))
+                p.grad = Tensor(backend.get_array_module(p.array).zeros_like(p.array))
 
     # ---- devices and dtypes --------------------------------------------------------------
     def to(self, device: str | None = None, dtype: Any = None) -> Module:
@@ -332,9 +332,9 @@ class Module:
             device, dtype = None, device
         dtype = None if dtype is None else np.dtype(dtype)
         for tensor in itertools.chain(self.parameters(), self.buffers()):
-            tensor.data = _converted(tensor.data, device, dtype)
+            tensor.array = _converted(tensor.array, device, dtype)
             if tensor.grad is not None:
-                tensor.grad = Tensor(_converted(tensor.grad.data, device, dtype))
+                tensor.grad = Tensor(_converted(tensor.grad.array, device, dtype))
         return self
 
     def double(self) -> Module:
@@ -454,10 +454,10 @@ def _host_array(value: Any) -> np.ndarray:
 
 def _copy_into(tensor: Tensor, value: np.ndarray) -> None:
     """Write ``value`` into ``tensor``'s array in place when possible (keeps dtype and device)."""
-    data = tensor.data
+    data = tensor.array
     if isinstance(data, np.ndarray) and data.flags.writeable:
         data[...] = value
     elif backend.device_of(data) == "cuda":
         data[...] = backend.to_device(value.astype(data.dtype, copy=False), "cuda")
     else:
-        tensor.data = np.array(value, dtype=data.dtype)
+        tensor.array = np.array(value, dtype=data.dtype)

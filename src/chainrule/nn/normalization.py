@@ -80,9 +80,9 @@ class BatchNorm1d(Module):
 
     def reset_running_stats(self) -> None:
         if self.track_running_stats:
-            self.running_mean.data[...] = 0
-            self.running_var.data[...] = 1
-            self.num_batches_tracked.data[...] = 0
+            self.running_mean.array[...] = 0
+            self.running_var.array[...] = 1
+            self.num_batches_tracked.array[...] = 0
 
     @staticmethod
     def min_batch(batch_size: int, n_examples: int) -> int:
@@ -125,24 +125,24 @@ class BatchNorm1d(Module):
                 self._update_running_stats(mean.reshape(c), var.reshape(c), n)
             return out
         # Evaluation: a fixed per-feature scale and shift, folded before touching x.
-        xp = backend.get_array_module(self.running_var.data)
-        inv_std = 1.0 / xp.sqrt(self.running_var.data + self.eps)
+        xp = backend.get_array_module(self.running_var.array)
+        inv_std = 1.0 / xp.sqrt(self.running_var.array + self.eps)
         if self.affine:
             scale = self.weight * Tensor._from_op(inv_std.astype(self.weight.dtype), None)
-            mean = Tensor._from_op(self.running_mean.data.astype(self.bias.dtype), None)
+            mean = Tensor._from_op(self.running_mean.array.astype(self.bias.dtype), None)
             shift = self.bias - scale * mean
         else:
             scale = Tensor._from_op(inv_std, None)
-            shift = Tensor._from_op(-self.running_mean.data * inv_std, None)
+            shift = Tensor._from_op(-self.running_mean.array * inv_std, None)
         return x * scale.reshape(feature_shape) + shift.reshape(feature_shape)
 
     def _update_running_stats(self, mean: Any, var: Any, n: int) -> None:
-        self.num_batches_tracked.data += 1
+        self.num_batches_tracked.array += 1
         if self.momentum is None:
-            momentum = 1.0 / float(self.num_batches_tracked.data)
+            momentum = 1.0 / float(self.num_batches_tracked.array)
         else:
             momentum = self.momentum
-        running_mean, running_var = self.running_mean.data, self.running_var.data
+        running_mean, running_var = self.running_mean.array, self.running_var.array
         running_mean *= 1.0 - momentum
         running_mean += momentum * mean
         running_var *= 1.0 - momentum

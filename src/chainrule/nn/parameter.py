@@ -31,13 +31,13 @@ class Parameter(Tensor):
         if data is None:
             data = np.empty(0, dtype=backend.get_default_dtype())
         elif isinstance(data, Tensor):
-            data = data.data
+            data = data.array
         super().__init__(data, requires_grad=requires_grad)
-        array = self.data
+        array = self.array
         if isinstance(array, np.generic) or (
             isinstance(array, np.ndarray) and not array.flags.writeable
         ):
-            self.data = np.array(array)
+            self.array = np.array(array)
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()

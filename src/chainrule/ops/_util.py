@@ -29,7 +29,7 @@ def as_tensor_pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
         a = b._lift(a)
     else:
         a, b = Tensor(a), Tensor(b)
-    return (a, b) if a.data.dtype is b.data.dtype else promote(a, b)
+    return (a, b) if a.array.dtype is b.array.dtype else promote(a, b)
 
 
 def as_float_tensor(x: Any) -> Tensor:
@@ -48,7 +48,7 @@ def index_to_cuda(index: Any) -> Any:
 
 def raw(value: Any) -> Any:
     """The array behind a value that may be a tensor (for masks and other constants)."""
-    return value.data if isinstance(value, Tensor) else value
+    return value.array if isinstance(value, Tensor) else value
 
 
 def int_tuple(value: Any, op: str) -> tuple[int, ...]:

@@ -317,7 +317,7 @@ def _bound(value: Any, x: Tensor) -> Any:
     value = raw(value)
     if np.ndim(value) == 0:
         return float(value)
-    return x._lift(value).data
+    return x._lift(value).array
 
 
 def where(condition: Any, a: Any, b: Any) -> Tensor:

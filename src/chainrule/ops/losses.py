@@ -271,7 +271,7 @@ def _cross_entropy_rows(
 ) -> Tensor:
     """The general form, from tensor ops: one loss per example, weighted, then reduced."""
     m, classes = logits.shape
-    xp = get_array_module(logits.data)
+    xp = get_array_module(logits.array)
     log_probs = log_softmax(logits, -1)
     if target.dtype.kind == "f":
         y = target * (1 - smoothing) + smoothing / classes if smoothing else target

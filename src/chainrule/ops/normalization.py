@@ -78,7 +78,7 @@ def batch_norm(
     x = as_tensor(x)
     if (weight is None) != (bias is None):
         raise ConfigError("batch_norm: give both weight and bias (affine) or neither")
-    data = x.data
+    data = x.array
     mean = data.mean(axis=axes, keepdims=True)
     var = data.var(axis=axes, keepdims=True)
     params = () if weight is None else (weight, bias)

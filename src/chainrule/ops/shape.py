@@ -259,9 +259,9 @@ def getitem(x: Tensor, index: Any) -> Tensor:
     tensor([30., 10.])
     """
     if isinstance(index, Tensor):
-        index = index.data
+        index = index.array
     elif isinstance(index, tuple):
-        index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
+        index = tuple(i.array if isinstance(i, Tensor) else i for i in index)
     elif isinstance(index, list):
         index = np.asarray(index)
     if x.device == "cuda":  # integer-array indices must live where the data lives

@@ -66,7 +66,7 @@ class Adam(Optimizer):
         eps = float(group["eps"])
         weight_decay = float(group["weight_decay"])
         amsgrad = group["amsgrad"]
-        data = p.data
+        data = p.array
         state = self.state.get(p)
         if state is None:
             state = self.state[p] = {

@@ -64,7 +64,7 @@ def clip_grad_norm_(
     params = _with_grads(parameters)
     if not params:
         return 0.0
-    norms = [_norm(p.grad.data, norm_type) for p in params]
+    norms = [_norm(p.grad.array, norm_type) for p in params]
     if norm_type == math.inf:
         total = max(norms)
     elif norm_type == 0.0:  # the 0-"norm" of the per-parameter counts, as PyTorch
@@ -80,7 +80,7 @@ def clip_grad_norm_(
     coef = float(max_norm) / (total + 1e-6)
     if coef < 1.0:
         for p in params:
-            p.grad = Tensor._from_op(p.grad.data * coef, None)
+            p.grad = Tensor._from_op(p.grad.array * coef, None)
     return total
 
 
@@ -98,5 +98,5 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -
     if not clip_value >= 0:
         raise ConfigError(f"clip_grad_value_: clip_value must be >= 0, got {clip_value!r}")
     for p in _with_grads(parameters):
-        g = p.grad.data
+        g = p.grad.array
         p.grad = Tensor._from_op(get_array_module(g).clip(g, -clip_value, clip_value), None)

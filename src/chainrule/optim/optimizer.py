@@ -1,7 +1,7 @@
 """``Optimizer``: parameter groups, per-parameter state and checkpoints, as in PyTorch.
 
 Subclasses write ``_update(p, g, xp, group)``, one parameter's step; ``step()`` here walks
-the groups and skips parameters without a gradient. Updates change ``p.data`` in place with
+the groups and skips parameters without a gradient. Updates change ``p.array`` in place with
 NumPy ufuncs (CuPy's for device arrays) and ``out=``, so a step allocates (almost) nothing.
 Hyperparameters are read as Python floats, because NumPy 2 turns float32 · np.float64 into
 float64.
@@ -85,10 +85,10 @@ class Optimizer:
                     f"{type(self).__name__}: params[{i}] is not a leaf tensor (it has "
                     f"grad_fn {p.grad_fn.name}); optimize the tensor it was computed from"
                 )
-            if isinstance(p.data, np.generic) or (
-                isinstance(p.data, np.ndarray) and not p.data.flags.writeable
+            if isinstance(p.array, np.generic) or (
+                isinstance(p.array, np.ndarray) and not p.array.flags.writeable
             ):
-                p.data = np.array(p.data)  # a writable array, so steps can work in place
+                p.array = np.array(p.array)  # a writable array, so steps can work in place
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         if len({id(p) for p in params}) != len(params) or any(id(p) in seen for p in params):
             raise ConfigError(
@@ -137,7 +137,7 @@ class Optimizer:
                 if set_to_none or p.grad is None:
                     p.grad = None
                 else:
-                    p.grad = Tensor(backend.get_array_module(p.data).zeros_like(p.data))
+                    p.grad = Tensor(backend.get_array_module(p.array).zeros_like(p.array))
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One update of every parameter that has a gradient (the others are skipped).
@@ -149,12 +149,12 @@ class Optimizer:
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None:
-                    self._update(p, p.grad.data, backend.get_array_module(p.data), group)
+                    self._update(p, p.grad.array, backend.get_array_module(p.array), group)
         return loss
 
     def _update(self, p: Tensor, g: Any, xp: Any, group: dict[str, Any]) -> None:
-        """Change ``p.data`` in place by one step, given its gradient ``g`` (an array), the
-        array module ``xp`` of ``p.data`` and the settings of its ``group``."""
+        """Change ``p.array`` in place by one step, given its gradient ``g`` (an array), the
+        array module ``xp`` of ``p.array`` and the settings of its ``group``."""
         raise NotImplementedError  # pragma: no cover - every optimizer writes its own
 
     @staticmethod
@@ -165,8 +165,8 @@ class Optimizer:
             return closure()
 
     def _temp(self, p: Tensor) -> Any:
-        """A scratch array like ``p.data``, kept between steps (recreated if ``p`` changed)."""
-        data = p.data
+        """A scratch array like ``p.array``, kept between steps (recreated if ``p`` changed)."""
+        data = p.array
         scratch = self._scratch.get(p)
         if (
             scratch is None

@@ -58,7 +58,7 @@ class RMSprop(Optimizer):
         weight_decay = float(group["weight_decay"])
         momentum = float(group["momentum"])
         centered = group["centered"]
-        data = p.data
+        data = p.array
         state = self.state.get(p)
         if state is None:
             state = self.state[p] = {"step": 0, "square_avg": xp.zeros_like(data)}

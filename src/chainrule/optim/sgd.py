@@ -66,7 +66,7 @@ class SGD(Optimizer):
         dampening = float(group["dampening"])
         weight_decay = float(group["weight_decay"])
         nesterov = group["nesterov"]
-        data = p.data
+        data = p.array
         tmp = self._temp(p)
         if weight_decay:
             xp.multiply(data, weight_decay, out=tmp)  # g + λ p, into the scratch
