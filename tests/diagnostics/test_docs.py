@@ -15,7 +15,7 @@ MODULES = [
     "classic_monitor",
     "module_monitor",
     "diagnosis",
-    "experiments",
+    "results",
     "plots",
 ]
 

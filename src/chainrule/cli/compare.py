@@ -120,7 +120,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from chainrule.diagnostics import compare_remedies, diagnose
+    from chainrule.diagnostics import diagnose
+    from chainrule.training import compare_remedies
 
     check_common(args)
     data = load_data(args)

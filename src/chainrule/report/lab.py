@@ -48,12 +48,11 @@ from chainrule.diagnostics import (
     Diagnosis,
     SpeedResult,
     diagnose,
-    learning_speed_experiment,
 )
 from chainrule.errors import ConfigError
 from chainrule.explain import Explanation, derive
 from chainrule.serialization import finite_json
-from chainrule.training import TrainConfig, train
+from chainrule.training import TrainConfig, learning_speed_experiment, train
 
 #: The lecture's composite-function example and the point it is evaluated at.
 COMPOSITE = "y = (x1 + x2) * (x2 + 1)"
