@@ -262,6 +262,18 @@ class Exploding:
         """The first training step whose gradients were NaN/Inf (None if none were)."""
         return first_nonfinite_step(self.unclipped)
 
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "init": large_he.__name__,
+            "lr": self.lr,
+            "clip": self.clip,
+            "diverged_at_step": self.diverged_at,
+            "unclipped": _speed_dict(self.unclipped),
+            "clipped": _speed_dict(self.clipped),
+            "diagnosis": self.diagnosis.to_dict(),
+            "clipped_diagnosis": self.clipped_diagnosis.kinds,
+        }
+
 
 @dataclass
 class LargeLearningRate:
@@ -277,6 +289,19 @@ class LargeLearningRate:
     def diverged_at(self) -> int | None:
         """The first step of the large-α run whose gradients were NaN/Inf (None if none)."""
         return first_nonfinite_step(self.large)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "activation": self.large.activation,
+            "init": self.large.init,
+            "lr": self.large.lr,
+            "normal_lr": self.normal.lr,
+            "diverged_at_step": self.diverged_at,
+            "large": _speed_dict(self.large),
+            "normal": _speed_dict(self.normal),
+            "diagnosis": self.diagnosis.to_dict(),
+            "normal_diagnosis": self.normal_diagnosis.kinds,
+        }
 
 
 def first_nonfinite_step(result: SpeedResult) -> int | None:
@@ -362,27 +387,8 @@ class LabResult:
                 }
                 for run in self.remedies
             ],
-            "exploding": {
-                "init": large_he.__name__,
-                "lr": self.exploding.lr,
-                "clip": self.exploding.clip,
-                "diverged_at_step": self.exploding.diverged_at,
-                "unclipped": _speed_dict(self.exploding.unclipped),
-                "clipped": _speed_dict(self.exploding.clipped),
-                "diagnosis": self.exploding.diagnosis.to_dict(),
-                "clipped_diagnosis": self.exploding.clipped_diagnosis.kinds,
-            },
-            "large_lr": {
-                "activation": self.large_lr.large.activation,
-                "init": self.large_lr.large.init,
-                "lr": self.large_lr.large.lr,
-                "normal_lr": self.large_lr.normal.lr,
-                "diverged_at_step": self.large_lr.diverged_at,
-                "large": _speed_dict(self.large_lr.large),
-                "normal": _speed_dict(self.large_lr.normal),
-                "diagnosis": self.large_lr.diagnosis.to_dict(),
-                "normal_diagnosis": self.large_lr.normal_diagnosis.kinds,
-            },
+            "exploding": self.exploding.to_dict(),
+            "large_lr": self.large_lr.to_dict(),
         }
         return finite_json(out)
 

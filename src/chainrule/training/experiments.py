@@ -25,6 +25,33 @@ same cost (the quadratic cost has a logistic output layer; cross-entropy a softm
 the same speed: ‖∂J/∂b^l‖, or ‖∂J/∂β^l‖ of the BatchNorm shift when one follows the Linear
 layer (the Linear's own bias gradient is then 0: normalization removes its effect).
 
+Settings of :func:`learning_speed_experiment` (and, but for the grid's, of
+:func:`compare_remedies`):
+
+    dataset: a name for :func:`chainrule.data.load` (``"fashion-mnist"``, ``"digits"``,
+        ...) or a loaded :class:`~chainrule.data.Dataset`.
+    sizes: neurons per layer, input first: ``[784, 30, 30, 30, 30, 10]`` is the
+        published four-hidden-layer network.
+    activation: hidden-layer σ: ``"sigmoid"``, ``"tanh"``, ``"relu"``.
+    init: ``"normal"`` (N(0, 1)), ``"normal-scaled"`` (N(0, 1/n_in)), ``"xavier"`` or
+        ``"he"``, as in :mod:`chainrule.classic.initializers` (biases 0, except N(0, 1)
+        for ``"normal"``), or a callable ``init(shape, rng) -> array``.
+    cost: ``"quadratic"`` (logistic output layer) or ``"cross-entropy"`` (softmax).
+    epochs, batch_size, lr: plain mini-batch gradient descent, shuffled by ``seed``.
+        With ``batch_norm`` a last batch of a single example is left out of the epoch
+        (PyTorch's ``DataLoader(drop_last=True)`` for that one case): BatchNorm1d cannot
+        normalize one value per feature.
+    train_size, test_size: keep the first n examples of each split.
+    seed: draws the weights and the batch order (same for both engines).
+    engine: ``"classic"``, ``"autodiff"``, or ``"auto"`` (classic unless batch_norm or
+        clip is asked for).
+    batch_norm: a BatchNorm1d between every hidden Linear layer and its σ (autodiff).
+    clip: clip the gradient norm to this value before each step (autodiff).
+    record: ``"epoch"``: speeds over the whole training set before training and after
+        each epoch (Nielsen's measure); ``"step"``: speeds on each training mini-batch.
+    on_epoch: called with the epoch number (1, 2, ...) after each epoch, e.g. to move
+        a progress bar.
+
 >>> r = learning_speed_experiment("digits", [64, 16, 16, 10], "sigmoid", "normal-scaled",
 ...                               epochs=2, batch_size=10, lr=0.5, train_size=200)
 >>> r.speeds.shape, r.engine, list(r.to_dict()["epochs"])
@@ -200,30 +227,9 @@ def learning_speed_experiment(
 ) -> SpeedResult:
     """Train a network and record the learning speed of each hidden layer.
 
-    Args:
-        dataset: a name for :func:`chainrule.data.load` (``"fashion-mnist"``, ``"digits"``,
-            ...) or a loaded :class:`~chainrule.data.Dataset`.
-        sizes: neurons per layer, input first: ``[784, 30, 30, 30, 30, 10]`` is the
-            published four-hidden-layer network.
-        activation: hidden-layer σ: ``"sigmoid"``, ``"tanh"``, ``"relu"``.
-        init: ``"normal"`` (N(0, 1)), ``"normal-scaled"`` (N(0, 1/n_in)), ``"xavier"`` or
-            ``"he"``, as in :mod:`chainrule.classic.initializers` (biases 0, except N(0, 1)
-            for ``"normal"``), or a callable ``init(shape, rng) -> array``.
-        cost: ``"quadratic"`` (logistic output layer) or ``"cross-entropy"`` (softmax).
-        epochs, batch_size, lr: plain mini-batch gradient descent, shuffled by ``seed``.
-            With ``batch_norm`` a last batch of a single example is left out of the epoch
-            (PyTorch's ``DataLoader(drop_last=True)`` for that one case): BatchNorm1d cannot
-            normalize one value per feature.
-        train_size, test_size: keep the first n examples of each split.
-        seed: draws the weights and the batch order (same for both engines).
-        engine: ``"classic"``, ``"autodiff"``, or ``"auto"`` (classic unless batch_norm or
-            clip is asked for).
-        batch_norm: a BatchNorm1d between every hidden Linear layer and its σ (autodiff).
-        clip: clip the gradient norm to this value before each step (autodiff).
-        record: ``"epoch"``: speeds over the whole training set before training and after
-            each epoch (Nielsen's measure); ``"step"``: speeds on each training mini-batch.
-        on_epoch: called with the epoch number (1, 2, ...) after each epoch, e.g. to move
-            a progress bar.
+    The settings are described in the module docstring (*Settings*); ``record="epoch"``
+    measures over the whole training set before training and after each epoch, ``"step"``
+    records every training step with the learner's gradient monitor.
 
     >>> r = learning_speed_experiment("digits", [64, 16, 16, 10], "relu", "he",
     ...                               cost="cross-entropy", epochs=1, lr=0.1, train_size=100)
@@ -235,19 +241,8 @@ def learning_speed_experiment(
     _check_settings(sizes, ds, engine, record, batch_norm, clip)
     engine = _choose_engine(engine, activation, batch_norm, clip)
     net = _classic_network(sizes, activation, init, cost, seed)
-    # The run's schedule, engine and cost; the network (activation, init) is ``net``, which
-    # may use what TrainConfig does not offer (a callable init, the identity activation).
-    config = TrainConfig(
-        data=ds.name,
-        layers=tuple(sizes),
-        cost=cost,
-        lr=float(lr),
-        batch_size=batch_size,
-        epochs=epochs,
-        seed=seed,
-        engine=engine,
-        batch_norm=bool(batch_norm),
-        clip_norm=clip,
+    config = _run_config(
+        ds.name, sizes, cost, lr, batch_size, epochs, seed, engine, batch_norm, clip
     )
     run = Run(
         config, ds, learner=build_learner(config, net), evaluate=False, stop_on_divergence=True
@@ -257,19 +252,12 @@ def learning_speed_experiment(
         train_acc = _accuracy(run.learner, ds.x_train, ds.y_train)
         test_acc = _accuracy(run.learner, ds.x_test, ds.y_test) if len(ds.x_test) else None
     return SpeedResult(
+        **_config_fields(config),
         dataset=ds.name,
         sizes=sizes,
         activation=activation,
         init=init_name(init),
-        cost=cost,
-        engine=engine,
-        batch_norm=bool(batch_norm),
-        clip=None if clip is None else float(clip),
-        lr=float(lr),
-        batch_size=int(batch_size),
-        epochs=int(epochs),
         train_size=len(ds.x_train),
-        seed=int(seed),
         record=record,
         train_accuracy=train_acc,
         test_accuracy=test_acc,
@@ -277,6 +265,48 @@ def learning_speed_experiment(
         records=records,
         **trace.arrays(len(sizes) - 2),
     )
+
+
+def _run_config(
+    name: str,
+    sizes: list[int],
+    cost: str,
+    lr: float,
+    batch_size: int,
+    epochs: int,
+    seed: int,
+    engine: str,
+    batch_norm: bool,
+    clip: float | None,
+) -> TrainConfig:
+    """The run's schedule, engine and cost. The network (its activation and init) is built
+    apart, since it may use what TrainConfig does not offer: a callable init, the identity."""
+    return TrainConfig(
+        data=name,
+        layers=tuple(sizes),
+        cost=cost,
+        lr=float(lr),
+        batch_size=int(batch_size),
+        epochs=int(epochs),
+        seed=int(seed),
+        engine=engine,
+        batch_norm=bool(batch_norm),
+        clip_norm=None if clip is None else float(clip),
+    )
+
+
+def _config_fields(config: TrainConfig) -> dict[str, Any]:
+    """The fields of a SpeedResult that restate the run's config."""
+    return {
+        "cost": config.cost,
+        "engine": config.engine,
+        "batch_norm": config.batch_norm,
+        "clip": config.clip_norm,
+        "lr": config.lr,
+        "batch_size": config.batch_size,
+        "epochs": config.epochs,
+        "seed": config.seed,
+    }
 
 
 def _train_and_measure(
@@ -332,23 +362,7 @@ def compare_remedies(
     >>> len(res.rows), res.rows[1].settings["lr"]
     (2, 1.0)
     """
-    grid = dict(grid or {})
-    unknown = sorted(set(grid) - set(GRID_KEYS))
-    if unknown:
-        raise ConfigError(f"unknown grid key(s) {unknown}: use {list(GRID_KEYS)}")
-    defaults: dict[str, list[Any]] = {
-        "activation": ["sigmoid"],
-        "init": ["normal-scaled"],
-        "lr": [lr],
-        "clip": [None],
-        "batch_norm": [False],
-    }
-    axes = []
-    for key in GRID_KEYS:
-        values = list(grid.get(key, defaults[key]))
-        if not values:
-            raise ConfigError(f"grid[{key!r}] is empty")
-        axes.append(values)
+    axes = _grid_axes(grid, lr)
     ds = _load(dataset, train_size, test_size, seed)
     rows: list[ComparisonRow] = []
     results: list[SpeedResult] = []
@@ -372,3 +386,25 @@ def compare_remedies(
         results.append(result)
         rows.append(ComparisonRow.from_result(result, settings))
     return ComparisonResult(ds.name, [int(s) for s in sizes], rows, results)
+
+
+def _grid_axes(grid: Mapping[str, Sequence[Any]] | None, lr: float) -> list[list[Any]]:
+    """The values of each of GRID_KEYS, in that order: ``grid``'s or the single default."""
+    grid = dict(grid or {})
+    unknown = sorted(set(grid) - set(GRID_KEYS))
+    if unknown:
+        raise ConfigError(f"unknown grid key(s) {unknown}: use {list(GRID_KEYS)}")
+    defaults: dict[str, list[Any]] = {
+        "activation": ["sigmoid"],
+        "init": ["normal-scaled"],
+        "lr": [lr],
+        "clip": [None],
+        "batch_norm": [False],
+    }
+    axes = []
+    for key in GRID_KEYS:
+        values = list(grid.get(key, defaults[key]))
+        if not values:
+            raise ConfigError(f"grid[{key!r}] is empty")
+        axes.append(values)
+    return axes

@@ -122,14 +122,8 @@ def train(
     total = max(config.epochs - run.epoch, 0) * len(run.loader)
     try:
         with _progress_bar(total, progress) as bar:
-            while run.epoch < config.epochs:
-                stats = run.run_epoch(_step_callback(learner, bar, on_batch))
-                assert stats is not None  # the run raises when it diverges
-                snapshot = ckpt.capture(learner, config, run.epoch, run.history, run.shuffle_rng)
-                if bar is not None:
-                    bar.set_postfix(_progress_numbers(stats), refresh=False)
-                if on_epoch is not None:
-                    on_epoch(stats, learner)
+            for snapshot in _epochs(run, bar, on_batch, on_epoch):  # noqa: B007 (kept below)
+                pass
     except NonFiniteError as exc:
         # Diverged: stop, and keep the last finished epoch where the user asked for a model.
         if save is not None:
@@ -163,6 +157,21 @@ def _resumed(config: TrainConfig, data: Dataset, resume: str | Path) -> Run:
     except (TypeError, ValueError, KeyError):
         raise ModelFileError(f"{resume}: bad shuffling state in the model file") from None
     return run
+
+
+def _epochs(
+    run: Run, bar: Any, on_batch: BatchCallback | None, on_epoch: EpochCallback | None
+) -> Iterator[ckpt.Checkpoint]:
+    """Run the remaining epochs; after each, yield the snapshot of the run as it stands."""
+    config, learner = run.config, run.learner
+    while run.epoch < config.epochs:
+        stats = run.run_epoch(_step_callback(learner, bar, on_batch))
+        assert stats is not None  # a run that raises on divergence never returns None
+        yield ckpt.capture(learner, config, run.epoch, run.history, run.shuffle_rng)
+        if bar is not None:
+            bar.set_postfix(_progress_numbers(stats), refresh=False)
+        if on_epoch is not None:
+            on_epoch(stats, learner)
 
 
 def _step_callback(
