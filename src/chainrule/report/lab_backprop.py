@@ -1,5 +1,6 @@
 """Part 2 of the lab by hand: the lecture's small network worked through on one sample, and
-one batch's gradients by the four formulas, both checked against the autodiff engine.
+one batch's gradients by the four formulas, both checked against the autodiff engine (the
+learner the training loop drives: its per-layer records and its training step).
 
 :func:`worked_example` returns every number of one step of backpropagation and gradient
 descent on the 3-3-1 logistic network (weights in tenths, so a reader can redo each product);
@@ -18,11 +19,9 @@ from typing import Any
 
 import numpy as np
 
-import chainrule as cr
-from chainrule import nn, optim
+from chainrule import nn
 from chainrule.classic import Network
-from chainrule.classic.convert import to_sequential
-from chainrule.data import one_hot
+from chainrule.training import AutodiffLearner, TrainConfig
 
 #: The lecture's small network, h_{w,b}(x) = a_1^(3): 3 inputs, 3 hidden neurons, 1 output;
 #: part 2 works it through by hand on one sample with this target.
@@ -100,13 +99,10 @@ class WorkedExample:
         }
 
 
-def _autodiff(net: Network, x: np.ndarray, targets: np.ndarray) -> tuple[nn.Module, list[Any]]:
-    """The same network on the autodiff engine, after backward() of the quadratic cost on
-    (x, targets): the model and its Linear layers, whose .grad hold ∂J/∂W^l and ∂J/∂b^l."""
-    model = to_sequential(net)
-    loss = nn.QuadraticCost()(model(cr.tensor(x)), targets)
-    loss.backward()
-    return model, [m for m in model if isinstance(m, nn.Linear)]
+def _autodiff(net: Network, lr: float = 1.0) -> AutodiffLearner:
+    """The same network (its weights copied) on the autodiff engine: the learner the training
+    loop uses, with the quadratic cost and plain SGD at ``lr``."""
+    return AutodiffLearner(TrainConfig(layers=tuple(net.sizes), engine="autodiff", lr=lr), net)
 
 
 def _max_abs_diff(pairs: Any) -> float:
@@ -121,9 +117,10 @@ def gradient_check(
     net = Network(list(sizes), "sigmoid", "quadratic", "normal", seed=seed, dtype=np.float64)
     x64 = np.asarray(x, np.float64)
     classic = net.backward(x64, y)
-    _, linears = _autodiff(net, x64, one_hot(y, sizes[-1], dtype=np.float64))
+    engine = _autodiff(net).layer_pass(x64, y)
     rows = []
-    for l, lin in enumerate(linears, start=1):
+    pairs = zip(engine.grad_weights, engine.grad_biases, strict=True)
+    for l, (engine_gw, engine_gb) in enumerate(pairs, start=1):
         gw, gb = classic.grad_weights[l - 1], classic.grad_biases[l - 1]
         rows.append(
             GradientCheckRow(
@@ -131,8 +128,8 @@ def gradient_check(
                 shape=tuple(int(n) for n in gw.shape),
                 grad_w_norm=float(np.linalg.norm(gw)),
                 grad_b_norm=float(np.linalg.norm(gb)),
-                max_diff_w=float(np.max(np.abs(gw - lin.weight.grad.numpy()))),
-                max_diff_b=float(np.max(np.abs(gb - lin.bias.grad.numpy()))),
+                max_diff_w=float(np.max(np.abs(gw - engine_gw))),
+                max_diff_b=float(np.max(np.abs(gb - engine_gb))),
             )
         )
     return rows
@@ -160,13 +157,15 @@ def worked_example(seed: int, lr: float) -> WorkedExample:
     grad_a = [fp.a[-1] - y]
     for l in range(net.num_layers - 1, 0, -1):
         grad_a.insert(0, g.deltas[l] @ weights[l])
-    model, linears = _autodiff(net, x, y)
+    engine = _autodiff(net, lr)
+    checked = engine.layer_pass(x, y)
     diff_gradients = _max_abs_diff(
-        [(gw, lin.weight.grad.numpy()) for gw, lin in zip(g.grad_weights, linears, strict=True)]
-        + [(gb, lin.bias.grad.numpy()) for gb, lin in zip(g.grad_biases, linears, strict=True)]
+        list(zip(g.grad_weights, checked.grad_weights, strict=True))
+        + list(zip(g.grad_biases, checked.grad_biases, strict=True))
     )
     net.step(g, lr)
-    optim.SGD(model.parameters(), lr=lr).step()
+    engine.train_batch(x, y)  # the same gradient again, then the SGD step
+    linears = [m for m in engine.model if isinstance(m, nn.Linear)]
     diff_update = _max_abs_diff(
         [(w, lin.weight.numpy()) for w, lin in zip(net.weights, linears, strict=True)]
         + [(b, lin.bias.numpy()) for b, lin in zip(net.biases, linears, strict=True)]
