@@ -128,3 +128,20 @@ def test_clipping_refuses_a_non_finite_gradient(digits):
     with np.errstate(all="ignore"):
         assert np.isnan(learner.train_batch(x, digits.y_train[:10]))
     np.testing.assert_array_equal(learner.state()[0]["model.0.weight"], before)
+
+
+@pytest.mark.parametrize("engine", ["classic", "autodiff"])
+def test_records_are_not_overwritten_by_later_steps(digits, engine):
+    """A front end keeps the records of step k while the run goes on to step k + 1."""
+    run = Run(TrainConfig(engine=engine, **SMALL), digits)
+    run.step()
+    records = run.records("batch")
+    kept = {name: [a.copy() for a in getattr(records, name)] for name in ("z", "a", "deltas")}
+    kept["grads"] = [g.copy() for g in records.grad_weights + records.grad_biases]
+    run.step()
+    run.records("batch")
+    for name in ("z", "a", "deltas"):
+        for old, now in zip(kept[name], getattr(records, name), strict=True):
+            np.testing.assert_array_equal(now, old, err_msg=name)
+    for old, now in zip(kept["grads"], records.grad_weights + records.grad_biases, strict=True):
+        np.testing.assert_array_equal(now, old)
