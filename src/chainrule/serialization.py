@@ -121,7 +121,10 @@ def _fsync_dir(directory: Path) -> None:
 def _interrupts_held() -> Iterator[None]:
     """Hold SIGINT back for the duration (main thread only) and raise it once it is over, so
     Ctrl-C never stops a write half-way: the file is whole, then the interrupt comes."""
-    if threading.current_thread() is not threading.main_thread():
+    # Only the main thread may set handlers, and one not set from Python cannot be put back.
+    if threading.current_thread() is not threading.main_thread() or (
+        signal.getsignal(signal.SIGINT) is None
+    ):
         yield
         return
     received: list[int] = []
