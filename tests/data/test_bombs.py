@@ -50,3 +50,12 @@ def test_a_fifo_is_not_a_data_file(tmp_path):
     os.mkfifo(path)
     with pytest.raises(DataError, match="not a regular file"):
         read_idx(path)
+
+
+def test_a_fifo_in_the_data_folder_is_named_as_such(tmp_path):
+    from chainrule.data import load
+
+    for base in ("train-images", "train-labels", "t10k-images", "t10k-labels"):
+        os.mkfifo(tmp_path / f"{base}-idx{1 if 'labels' in base else 3}-ubyte")
+    with pytest.raises(DataError, match="train-images-idx3-ubyte: is a FIFO, not a regular file"):
+        load("mnist", root=tmp_path)
