@@ -83,6 +83,7 @@ def test_dict_round_trip_and_unknown_keys():
         ({"layers": (64, 100_000_000_000, 10)}, "parameters"),
         ({"layers": (64, 3_000_000, 10)}, "parameters"),
         ({"epochs": 99999999999999999999999}, "epochs"),
+        ({"layers": (64, *[2] * 20_000, 10)}, "20002 sizes, more than the 1000"),
         ({"layers": (64, 1e400, 10)}, "layers"),
         ({"layers": (64, 3.5, 10)}, "layers"),
         ({"epochs": 3.5}, "epochs"),

@@ -22,9 +22,10 @@ OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop")
 SCHEDULES = ("constant", "cosine", "step")
 # Sizes past these are refused before any work. 20 million parameters are 160 MB per copy in
 # float64, and a run holds several (weights, gradients, optimizer state); 10,000 epochs keep
-# a model file's history under 4 MB.
+# a model file's history under 4 MB; 1,000 sizes is a far deeper network than any run needs.
 MAX_PARAMETERS = 20_000_000
 MAX_EPOCHS = 10_000
+MAX_LAYERS = 1_000
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,10 @@ class TrainConfig:
         _choice("schedule", self.schedule, SCHEDULES)
         if len(self.layers) < 2 or min(self.layers) < 1:
             raise ConfigError(f"layers must be at least two positive sizes, got {self.layers}")
+        if len(self.layers) > MAX_LAYERS:
+            raise ConfigError(
+                f"layers: {len(self.layers)} sizes, more than the {MAX_LAYERS} chainrule trains"
+            )
         parameters = sum(a * b + b for a, b in itertools.pairwise(self.layers))
         if parameters > MAX_PARAMETERS:
             raise ConfigError(
