@@ -67,6 +67,11 @@ HOSTILE = {
         lambda m: m["values"]["optimizer"]["param_groups"][0].update(amsgrad="yes"),
         "amsgrad",
     ),
+    "amsgrad true without its buffer": (
+        lambda m: m["values"]["optimizer"]["param_groups"][0].update(amsgrad=True),
+        "max_exp_avg_sq",
+    ),
+    "Adam state {}": (lambda m: m["values"]["optimizer"]["state"].update({"0": {}}), "step"),
     "no epoch": (lambda m: m.pop("epoch"), "epoch"),
     "epoch beyond the history": (lambda m: m.update(epoch=7), "epoch"),
 }

@@ -118,11 +118,27 @@ def check_optimizer_state(saved: Any, fresh: dict[str, Any]) -> None:
     state = saved.get("state", {})
     if not isinstance(state, dict):
         raise MetadataError(f"{where}: state is not an object)")
+    group_of = {index: group for group in groups for index in group["params"]}
     for index, buffers in state.items():
         if not (index.isdigit() and int(index) < n_params and isinstance(buffers, dict)):
             raise MetadataError(f"{where}: state {index!r:.20} names no parameter)")
         for key, value in buffers.items():
             _check_buffer(f"{where}: state[{index}].{key}", key, value)
+        missing = sorted(_required_buffers(group_of.get(int(index), {})) - set(buffers))
+        if missing:
+            raise MetadataError(f"{where}: state[{index}] lacks {', '.join(missing)})")
+
+
+def _required_buffers(group: dict[str, Any]) -> set[str]:
+    """The buffers a step reads without creating them: Adam's (and AMSGrad's maximum) and
+    RMSprop's; SGD creates its momentum buffer when missing."""
+    if "betas" in group:
+        return {"step", "exp_avg", "exp_avg_sq"} | (
+            {"max_exp_avg_sq"} if group["amsgrad"] else set()
+        )
+    if "alpha" in group:
+        return {"step", "square_avg"}
+    return set()
 
 
 def _check_buffer(where: str, key: str, value: Any) -> None:
@@ -155,6 +171,8 @@ def check_array_ranges(arrays: dict[str, np.ndarray]) -> None:
 def _same_kind(value: Any, like: Any) -> bool:
     if isinstance(like, bool):
         return isinstance(value, bool)
+    if isinstance(like, int):  # a parameter's index
+        return _is_whole(value)
     if isinstance(like, numbers.Real):
         return _is_number_or_none(value) and value is not None and math.isfinite(value)
     if isinstance(like, list | tuple):
