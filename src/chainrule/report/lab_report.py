@@ -961,9 +961,14 @@ def write_lab(result: LabResult, out: str | os.PathLike[str]) -> dict[str, Path]
     folder = prepare_out(out)
     files = lab_figures(result)
     paths: dict[str, Path] = {}
+    # The folder is the program's to fill: a link planted in it is replaced, never followed.
     for key, f in files.items():
-        paths[key] = atomic_write_bytes(folder / f.name, f.png)
+        paths[key] = atomic_write_bytes(folder / f.name, f.png, follow_symlinks=False)
     numbers = json.dumps(result.to_dict(), indent=1, allow_nan=False)
-    paths["numbers"] = atomic_write_text(folder / NUMBERS_NAME, numbers + "\n")
-    paths["report"] = atomic_write_text(folder / REPORT_NAME, render_lab_html(result, files))
+    paths["numbers"] = atomic_write_text(
+        folder / NUMBERS_NAME, numbers + "\n", follow_symlinks=False
+    )
+    paths["report"] = atomic_write_text(
+        folder / REPORT_NAME, render_lab_html(result, files), follow_symlinks=False
+    )
     return paths

@@ -234,7 +234,7 @@ class AutodiffLearner(_Inputs):
         """In training mode (batch statistics under batch norm), as a step sees the batch;
         the running statistics and the dropout generators are left as they were."""
         model = self.model
-        buffers = {name: b.data.copy() for name, b in model.named_buffers() if b is not None}
+        buffers = {name: b.array.copy() for name, b in model.named_buffers() if b is not None}
         rngs = self.model_rng_states()
         adapter = ModuleAdapter(model)
         caught: dict[str, list[Any]] = {k: [None] * len(adapter.groups) for k in "zad"}
@@ -263,7 +263,7 @@ class AutodiffLearner(_Inputs):
         model.zero_grad()
         for name, b in model.named_buffers():
             if b is not None:
-                b.data[...] = buffers[name]
+                b.array[...] = buffers[name]
         self._set_rng_states(rngs)
         return result
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from chainrule.data import Dataset
 from chainrule.errors import ConfigError, ModelFileError, NonFiniteError
-from chainrule.serialization import try_writing_in
+from chainrule.serialization import try_writing_in, writable_target, write_lock
 from chainrule.training import checkpoint as ckpt
 from chainrule.training.config import TrainConfig
 from chainrule.training.learners import Learner
@@ -110,8 +110,23 @@ def train(
     >>> 0 <= result.test_accuracy <= 1
     True
     """
-    if save is not None:
-        _check_writable(Path(save))
+    if save is None:
+        return _train(config, data, on_epoch, progress, save, resume, on_batch)
+    _check_writable(Path(save))
+    # held from start to save: a second run saving to the same file is refused, not raced
+    with write_lock(save):
+        return _train(config, data, on_epoch, progress, save, resume, on_batch)
+
+
+def _train(
+    config: TrainConfig,
+    data: Dataset | None,
+    on_epoch: EpochCallback | None,
+    progress: bool,
+    save: str | Path | None,
+    resume: str | Path | None,
+    on_batch: BatchCallback | None,
+) -> TrainResult:
     data = data if data is not None else load_data(config)
     check_data(config, data)  # bad data is named before a bad checkpoint
     run = _resumed(config, data, resume) if resume is not None else Run(config, data)
@@ -218,6 +233,7 @@ def _check_writable(path: Path) -> None:
     where = f"save={str(path)!r} (--save)"
     if path.is_dir():
         raise ConfigError(f"{where}: is a directory; name a file such as model.safetensors")
+    writable_target(path)  # a FIFO or a device is refused now, not after training
     folder = path.parent
     if not folder.is_dir():
         raise ConfigError(f"{where}: no folder {folder}")
