@@ -6,7 +6,7 @@ import re
 
 import chainrule as cr
 from chainrule.explain import derive, render_html, render_latex, render_markdown, trace
-from chainrule.explain.render_markup import latex_formula, latex_name
+from chainrule.explain.render_latex import latex_formula, latex_name
 
 LECTURE = derive("y = (x1 + x2) * (x2 + 1)", at={"x1": 1, "x2": 2})
 
@@ -47,7 +47,8 @@ def test_html_for_jupyter() -> None:
     page = render_html(LECTURE)
     assert page == LECTURE._repr_html_()
     assert "<svg" in page and "</svg>" in page and "<table>" in page
-    assert "<td>∂y/∂x2</td>" in page
+    # one HTML renderer for the notebook and the report: names carry their index as a subscript
+    assert "<td>∂y/∂x<sub>2</sub></td>" in page
 
 
 def test_non_scalar_markup() -> None:
@@ -156,3 +157,52 @@ def test_markup_when_the_output_is_an_input() -> None:
     assert "| ∂x1/∂x1 | x1 | 1 (the input is the output) |  | 1 |" in md
     assert "(no ops)" in md
     assert tex.count(r"\begin{") == tex.count(r"\end{")
+
+
+def test_latex_has_the_headings_and_the_result_line_of_markdown() -> None:
+    """Issue 17: --format latex lacked the headings and the Result line Markdown has."""
+    tex = render_latex(LECTURE)
+    md = render_markdown(LECTURE)
+    titles = ["Graph", "Local partials", "Reverse accumulation", "Per path", "Forward mode"]
+    titles += ["Operation count", "Result"]
+    for title in titles:
+        assert rf"\textbf{{{title}}}" in tex, title
+        assert f"{title} (" in md or f"{title}:" in md, title
+    assert [tex.index(rf"\textbf{{{t}}}") for t in titles] == sorted(
+        tex.index(rf"\textbf{{{t}}}") for t in titles
+    )
+    result = (
+        r"$y = 9$; $\frac{\partial y}{\partial x_{1}} = 3$, "
+        r"$\frac{\partial y}{\partial x_{2}} = 6$."
+    )
+    assert result in tex
+    assert "Check: reverse accumulation, the per-path sums, forward mode" in tex
+    assert tex.count("{") == tex.count("}") and tex.count("$") % 2 == 0
+
+
+def test_latex_shows_the_notes() -> None:
+    w = cr.tensor([1.0, 2.0], requires_grad=True, name="w")
+    tex = render_latex(trace((w * w).sum()))
+    assert r"\textbf{Result}" in tex and "norm" in tex
+    assert "per-path and forward-mode tables are skipped" in tex
+
+
+def test_jupyter_html_shows_the_whole_explanation() -> None:
+    """Issue 17: in Jupyter (which prefers HTML) derive showed only part of the explanation."""
+    page = LECTURE._repr_html_()
+    for title in ["Graph", "Local partials", "Reverse accumulation", "Per path", "Forward mode"]:
+        assert f"<caption>{title}. " in page, title
+    assert "<caption>Operation count. What each method costs" in page
+    assert "Result: y = 9; <b>∂y/∂x<sub>1</sub> = 3</b>, <b>∂y/∂x<sub>2</sub> = 6</b>." in page
+    assert "is recomputed on each of the 2 paths that reach a" in page
+    assert "reverse mode wins" in page and "engine&#39;s backward() agree" in page
+
+
+def test_every_format_names_the_same_recomputed_node() -> None:
+    """One decision: the node the per-path method recomputes most, in text, Markdown, LaTeX
+    and HTML alike (the report's own HTML used to count only the listed paths)."""
+    e = EXERCISE_2
+    assert "dy/df is recomputed on each of the 3 paths that reach f" in e.to_text()
+    assert "∂y/∂f is recomputed on each of the 3 paths that reach f" in e.to_markdown()
+    assert "is recomputed on each of the 3 paths that reach $f$" in e.to_latex()
+    assert "∂y/∂f is recomputed on each of the 3 paths that reach f" in e._repr_html_()

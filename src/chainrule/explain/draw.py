@@ -17,14 +17,18 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
-from xml.sax.saxutils import escape
 
 from chainrule.errors import ConfigError
-from chainrule.explain.graph import Edge, Node, format_number
+from chainrule.explain import escape
+from chainrule.explain.graph import Edge, Graph, Node, format_number
 from chainrule.serialization import atomic_write_bytes, atomic_write_text
 
 if TYPE_CHECKING:
     from chainrule.explain.explanation import Explanation
+
+    #: What a drawing needs: the graph, with each node's value and gradient (an explanation
+    #: is accepted for its graph).
+    Drawable = Graph | Explanation
 
 FONT_SIZE = 11.0  # layout units are points (1/72 in) in the PNG, pixels in the SVG
 LABEL_SIZE = 9.5
@@ -82,7 +86,12 @@ class Layout:
 
 
 # ---- public ---------------------------------------------------------------------------------
-def to_dot(expl: Explanation) -> str:
+def graph_of(what: Drawable) -> Graph:
+    """The graph to draw: ``what`` itself, or an explanation's graph."""
+    return what if isinstance(what, Graph) else what.graph
+
+
+def to_dot(expl: Drawable) -> str:
     """The graph as Graphviz DOT text (inputs at the bottom, edges labelled by local partials).
 
     >>> from chainrule.explain import derive
@@ -90,7 +99,7 @@ def to_dot(expl: Explanation) -> str:
     >>> '"x1" -> "y" [label="3"];' in dot
     True
     """
-    g = expl.graph
+    g = graph_of(expl)
     lines = [
         "digraph chainrule {",
         "  rankdir=BT;",
@@ -98,17 +107,17 @@ def to_dot(expl: Explanation) -> str:
         '  edge [fontname="monospace", fontsize=10];',
     ]
     for node in g.nodes:
-        label = "\\n".join(_dot_escape(s) for s in _box_lines(node, g.scalar))
+        label = "\\n".join(escape.dot(s) for s in _box_lines(node, g.scalar))
         fill = _FILL[_kind(node, g.output)]
-        lines.append(f'  "{_dot_escape(node.name)}" [label="{label}", fillcolor="{fill}"];')
+        lines.append(f'  "{escape.dot(node.name)}" [label="{label}", fillcolor="{fill}"];')
     for e in g.edges:
-        label = _dot_escape(_edge_label(e))
-        lines.append(f'  "{_dot_escape(e.source)}" -> "{_dot_escape(e.target)}" [label="{label}"];')
+        label = escape.dot(_edge_label(e))
+        lines.append(f'  "{escape.dot(e.source)}" -> "{escape.dot(e.target)}" [label="{label}"];')
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
-def to_svg(expl: Explanation) -> str:
+def to_svg(expl: Drawable) -> str:
     """The graph as a standalone SVG document (no external program needed).
 
     >>> from chainrule.explain import derive
@@ -143,10 +152,11 @@ def to_svg(expl: Explanation) -> str:
         )
         out.append(
             f'<text x="{x + bw / 2:.1f}" y="{y + bh / 2:.1f}" font-size="{LABEL_SIZE}" '
-            f'fill="#a33" text-anchor="middle" dominant-baseline="central">{escape(r.label)}</text>'
+            'fill="#a33" text-anchor="middle" dominant-baseline="central">'
+            f"{escape.xml(r.label)}</text>"
         )
     for b in lay.boxes.values():
-        out.append(f"<g><title>{escape(b.name)}</title>")
+        out.append(f"<g><title>{escape.xml(b.name)}</title>")
         out.append(
             f'<rect x="{b.x:.1f}" y="{b.y:.1f}" width="{b.width:.1f}" height="{b.height:.1f}" '
             f'rx="5" fill="{_FILL[b.kind]}" stroke="#555" stroke-width="1"/>'
@@ -156,14 +166,14 @@ def to_svg(expl: Explanation) -> str:
             y = b.y + PADDING + LINE_HEIGHT * (i + 0.5)
             out.append(
                 f'<text x="{b.x + PADDING:.1f}" y="{y:.1f}" dominant-baseline="central"'
-                f"{weight}>{escape(line)}</text>"
+                f"{weight}>{escape.xml(line)}</text>"
             )
         out.append("</g>")
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
 
-def to_png(expl: Explanation, dpi: float = 144.0) -> bytes:
+def to_png(expl: Drawable, dpi: float = 144.0) -> bytes:
     """The graph as PNG bytes, drawn with matplotlib's Agg canvas (no window, no pyplot)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -208,7 +218,7 @@ def to_png(expl: Explanation, dpi: float = 144.0) -> bytes:
         ax.text(
             x + bw / 2,
             y + bh / 2,
-            r.label,
+            escape.mathtext(r.label),
             fontsize=LABEL_SIZE,
             family=family,
             color="#a33",
@@ -231,7 +241,7 @@ def to_png(expl: Explanation, dpi: float = 144.0) -> bytes:
             ax.text(
                 b.x + PADDING,
                 b.y + PADDING + LINE_HEIGHT * (i + 0.5),
-                line,
+                escape.mathtext(line),
                 fontsize=FONT_SIZE,
                 family=family,
                 va="center",
@@ -243,7 +253,7 @@ def to_png(expl: Explanation, dpi: float = 144.0) -> bytes:
     return buffer.getvalue()
 
 
-def write_graph(expl: Explanation, path: str | os.PathLike[str]) -> Path:
+def write_graph(expl: Drawable, path: str | os.PathLike[str]) -> Path:
     """Write the drawing to ``path``; the extension picks the format: .svg, .png or .dot.
 
     >>> import tempfile, pathlib
@@ -267,9 +277,9 @@ def write_graph(expl: Explanation, path: str | os.PathLike[str]) -> Path:
 
 
 # ---- layout ---------------------------------------------------------------------------------
-def layout(expl: Explanation) -> Layout:
+def layout(expl: Drawable) -> Layout:
     """Boxes and edge routes for the graph; no two boxes overlap."""
-    g = expl.graph
+    g = graph_of(expl)
     nodes = {n.name: n for n in g.nodes}
     sizes = {n.name: _box_size(_box_lines(n, g.scalar)) for n in g.nodes}
     labels = {id(e): _edge_label(e) for e in g.edges}
@@ -590,10 +600,6 @@ def _overlap_area(a: tuple[float, ...], b: tuple[float, ...]) -> float:
     dx = min(ax + aw, bx + bw) - max(ax, bx)
     dy = min(ay + ah, by + bh) - max(ay, by)
     return dx * dy if dx > 0 and dy > 0 else 0.0
-
-
-def _dot_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
 def _ceil(value: float) -> int:

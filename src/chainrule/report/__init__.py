@@ -6,13 +6,14 @@
   SVG, nothing outside the file), the same figures as PNG files and ``lab.json``;
 * :func:`render_summary` is the short text ``chainrule lab`` prints;
 * :mod:`chainrule.report.html` holds the small HTML building blocks, and
-  :func:`explanation_html` renders a :class:`~chainrule.explain.Explanation`.
+  :func:`explanation_html` (``chainrule.explain.render_html``) renders an
+  :class:`~chainrule.explain.Explanation`, as it does in a notebook.
 
 The layer sits on top: it reads explain, diagnostics, training and data; nothing below
 imports it.
 """
 
-from chainrule.report.explain_html import explanation_html
+from chainrule.explain.render_html import render_html as explanation_html
 from chainrule.report.lab import LabResult, LabSettings, run_lab
 from chainrule.report.lab_report import (
     lab_figures,

@@ -26,8 +26,8 @@ from chainrule.diagnostics.plots import (
 from chainrule.errors import ConfigError
 from chainrule.explain import to_png
 from chainrule.explain.graph import format_number
+from chainrule.explain.render_html import render_html, title
 from chainrule.report import figures as figs
-from chainrule.report.explain_html import explanation_html, title
 from chainrule.report.html import (
     Markup,
     escape,
@@ -394,7 +394,7 @@ def _part1(result: LabResult) -> list[Markup]:
             ),
         ),
         tag("h3", Markup(f"The example: {title(comp)}")),
-        explanation_html(comp),
+        render_html(comp, show_title=False),
         _para(
             Markup(
                 f"Reverse accumulation needs {comp.counts.reverse_mult} multiplications for both "
@@ -412,7 +412,7 @@ def _part1(result: LabResult) -> list[Markup]:
         ),
     ]
     for expl in result.exercises:
-        part1 += [tag("h4", Markup(title(expl))), explanation_html(expl, full=False)]
+        part1 += [tag("h4", Markup(title(expl))), render_html(expl, full=False, show_title=False)]
     part1.append(
         _para(
             "The graph is also how automatic differentiation works: chainrule's engine records "
