@@ -132,7 +132,7 @@ def _intersect(a, b) -> bool:
 
 @pytest.mark.parametrize("make", [scalar_network, vector_network, lambda: LECTURE])
 def test_edges_do_not_run_through_other_boxes(make) -> None:
-    from chainrule.explain.draw import _segment_hits_rect
+    from chainrule.explain.layout import _segment_hits_rect
 
     lay = layout(make())
     for route in lay.routes:
