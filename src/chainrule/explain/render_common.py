@@ -17,7 +17,7 @@ spells them in ASCII with :func:`ascii_symbols`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from chainrule.explain.graph import Graph, format_number
@@ -229,3 +229,8 @@ def signed(value: float | None) -> str:
     """A factor in a product: negative numbers in parentheses."""
     text = format_number(value)
     return f"({text})" if text.startswith("-") else text
+
+
+def products(pairs: Iterable[tuple[float | None, float | None]], times: str) -> str:
+    """``3·1 + 3·1``: a sum of two-factor products with numbers, ``times`` between factors."""
+    return " + ".join(f"{signed(a)}{times}{signed(b)}" for a, b in pairs)

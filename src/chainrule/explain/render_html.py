@@ -20,25 +20,9 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 
 from chainrule.explain import escape
+from chainrule.explain import render_common as common
 from chainrule.explain.draw import to_svg
 from chainrule.explain.graph import Graph, format_number
-from chainrule.explain.render_common import (
-    PATHS_LISTED,
-    check_label,
-    check_sentence,
-    count_rows,
-    count_verdict,
-    heading,
-    most_recomputed,
-    operand_slot,
-    path_total,
-    point,
-    recomputed_note,
-    signed,
-    subject,
-    tensor_counts,
-    unlisted_paths,
-)
 from chainrule.explain.tables import PathSum
 from chainrule.templating import environment
 
@@ -68,14 +52,27 @@ def render_html(expl: Explanation, *, full: bool = True, show_title: bool = True
         "locals": _locals_table(g) if full and g.scalar else None,
         "tables": [t for t in tables if t is not None],
         "result": _result(expl),
-        "check": Markup(f"{check_label(expl).capitalize()}: {escape.html(check_sentence(expl))}.")
+        "check": Markup(
+            f"{common.check_label(expl).capitalize()}: {escape.html(common.check_sentence(expl))}."
+        )
         if g.scalar
-        else Markup(f"{heading('counts')[0]}: {escape.html(tensor_counts(expl.counts))}"),
+        else Markup(
+            f"{common.heading('counts')[0]}: {escape.html(common.tensor_counts(expl.counts))}"
+        ),
         "notes": expl.notes,
         "y": y,
     }
     template = environment("chainrule.explain").get_template("explanation.html.j2")
     return Markup(template.render(e=view))
+
+
+def _check(expl: Explanation) -> Markup:
+    """Whether the methods agree (the operation count, for a graph of tensors)."""
+    if expl.graph.scalar:
+        label, sentence = common.check_label(expl).capitalize(), common.check_sentence(expl)
+    else:
+        label, sentence = common.heading("counts")[0], common.tensor_counts(expl.counts)
+    return Markup("{}: {}").format(label, sentence + ("." if expl.graph.scalar else ""))
 
 
 # ---- names and formulas ---------------------------------------------------------------------
@@ -126,14 +123,14 @@ def _names(text: str) -> Markup:
 
 def title(expl: Explanation) -> Markup:
     """``y = (x1 + x2) * (x2 + 1) at x1 = 1, x2 = 2``, names subscripted."""
-    what = formula(subject(expl))
-    where = Markup(", ").join(Markup("{} = {}").format(sym(k), v) for k, v in point(expl))
+    what = formula(common.subject(expl))
+    where = Markup(", ").join(Markup("{} = {}").format(sym(k), v) for k, v in common.point(expl))
     return Markup("{} at {}").format(what, where) if where else what
 
 
 def _caption(key: str, y: str) -> Markup:
     """``Title. Detail``: the shared section title, the output's symbols marked up."""
-    name, detail = heading(key, escape.html, y=sym(y), dy=partial(y, y))
+    name, detail = common.heading(key, escape.html, y=sym(y), dy=partial(y, y))
     if not detail:
         return Markup(name)
     return Markup("{}. ").format(Markup(name)) + Markup(detail[:1].upper() + detail[1:])
@@ -166,7 +163,7 @@ def _graph_table(g: Graph) -> dict:
 def _locals_table(g: Graph) -> dict:
     rows = []
     for e in g.edges:
-        slot = operand_slot(g, e.source, e.target, e.index)
+        slot = common.operand_slot(g, e.source, e.target, e.index)
         rule = Markup("∂({})/∂{}{} = {}").format(
             formula(g.node(e.target).formula), sym(e.source), slot, formula(e.formula)
         )
@@ -190,7 +187,7 @@ def _reverse_table(expl: Explanation) -> dict:
             for t in step.terms
         )
         if g.scalar:
-            numbers = " + ".join(f"{signed(t.partial)}·{signed(t.edge.value)}" for t in step.terms)
+            numbers = common.products(((t.partial, t.edge.value) for t in step.terms), "·")
             value = format_number(step.value)
         else:
             numbers = "; ".join(t.edge.formula for t in step.terms)
@@ -207,31 +204,33 @@ def _paths_table(expl: Explanation) -> dict | None:
     g, y = expl.graph, expl.output
     rows = [row for t in expl.paths for row in _path_rows(g, y, t)]
     note = None
-    repeated = most_recomputed(g)
+    repeated = common.most_recomputed(g)
     if repeated is not None:
         node, times = repeated
-        note = Markup(recomputed_note("{0}", "{1}", times)).format(partial(y, node), sym(node))
+        note = Markup(common.recomputed_note("{0}", "{1}", times)).format(
+            partial(y, node), sym(node)
+        )
     head = ["partial", "path", "product of the local partials", "value"]
     return _table("paths", y, head, rows, numeric=[3], note=note)
 
 
 def _path_rows(g: Graph, y: str, t: PathSum) -> list[list[Any]]:
     rows: list[list[Any]] = []
-    for k, path in enumerate(t.paths[:PATHS_LISTED]):
+    for k, path in enumerate(t.paths[: common.PATHS_LISTED]):
         route = _join((sym(n) for n in path.nodes), " → ")
         top_down = path.edges[::-1]  # ∂y/∂a · ∂a/∂x1, as the lecture writes the rule
         if top_down:
             factors = _join((local(g, e.target, e.source) for e in top_down), " · ")
-            values = "·".join(signed(e.value) for e in top_down)
+            values = "·".join(common.signed(e.value) for e in top_down)
             product = Markup("{} = {}").format(factors, values)
         else:
             product = "1 (the input is the output)"
         label = partial(y, t.input) if k == 0 else ""
         rows.append([label, route, product, format_number(path.product)])
-    more = unlisted_paths(t)
+    more = common.unlisted_paths(t)
     if more:
         rows.append(["", f"… and {more} more paths", "", ""])
-    rows.append(["", "", path_total(t), format_number(t.total)])
+    rows.append(["", "", common.path_total(t), format_number(t.total)])
     return rows
 
 
@@ -251,7 +250,7 @@ def _forward_table(expl: Explanation) -> dict | None:
                 Markup("{} · {}′").format(local(g, step.node, t.node), sym(t.node))
                 for t in step.terms
             )
-            numbers = " + ".join(f"{signed(t.edge.value)}·{signed(t.partial)}" for t in step.terms)
+            numbers = common.products(((t.edge.value, t.partial) for t in step.terms), "·")
             tangent = Markup("{}′ = {}").format(sym(step.node), _join(terms, " + "))
             rows.append([label if k == 0 else "", tangent, numbers, format_number(step.value)])
         result = Markup("{} = {}′").format(partial(y, one.input), sym(y))
@@ -261,7 +260,7 @@ def _forward_table(expl: Explanation) -> dict | None:
 
 
 def _counts_table(expl: Explanation) -> dict:
-    head, *rows = count_rows(expl.counts)
+    head, *rows = common.count_rows(expl.counts)
     return _table(
         "counts",
         expl.output,
@@ -269,7 +268,7 @@ def _counts_table(expl: Explanation) -> dict:
         rows,
         cls=None,
         numeric=[1, 2, 3],
-        note=count_verdict(expl.counts),
+        note=common.count_verdict(expl.counts),
     )
 
 

@@ -11,23 +11,8 @@ import re
 from typing import TYPE_CHECKING
 
 from chainrule.explain import escape
+from chainrule.explain import render_common as common
 from chainrule.explain.graph import Graph, format_number
-from chainrule.explain.render_common import (
-    PATHS_LISTED,
-    check_label,
-    check_sentence,
-    count_rows,
-    count_verdict,
-    heading,
-    most_recomputed,
-    operand_slot,
-    path_total,
-    point,
-    recomputed_note,
-    scalar_sections,
-    subject,
-    unlisted_paths,
-)
 from chainrule.explain.tables import PathSum
 
 if TYPE_CHECKING:
@@ -56,7 +41,7 @@ def render_latex(expl: Explanation) -> str:
     if g.scalar:  # as in the text; for tensors the tables after the reverse one are skipped too
         lines += _tex_locals(g)
     lines += _reverse(expl)
-    for key in scalar_sections(expl):
+    for key in common.scalar_sections(expl):
         lines += _SECTIONS[key](expl)
     lines += _result(expl)
     return "\n".join(lines) + "\n"
@@ -64,8 +49,8 @@ def render_latex(expl: Explanation) -> str:
 
 def title(expl: Explanation) -> str:
     """``y = x1 * x2 at x1 = 2, x2 = 3`` (plain text: the caller escapes)."""
-    where = ", ".join(f"{k} = {v}" for k, v in point(expl))
-    return f"{subject(expl)} at {where}" if where else subject(expl)
+    where = ", ".join(f"{k} = {v}" for k, v in common.point(expl))
+    return f"{common.subject(expl)} at {where}" if where else common.subject(expl)
 
 
 def _prose(text: str) -> str:
@@ -74,7 +59,7 @@ def _prose(text: str) -> str:
 
 def _section(key: str, y: str = "y") -> list[str]:
     """``\\textbf{Title} (detail)``, the output's symbols in math."""
-    name, detail = heading(key, _prose, y=f"${latex_name(y)}$", dy=f"${_partial(y, y)}$")
+    name, detail = common.heading(key, _prose, y=f"${latex_name(y)}$", dy=f"${_partial(y, y)}$")
     return ["", rf"\textbf{{{name}}}" + (f" ({detail})" if detail else ""), ""]
 
 
@@ -120,7 +105,9 @@ def _result(expl: Explanation) -> list[str]:
     if g.scalar:
         grads = ", ".join(f"${_partial(y, k)} = {_tex_num(v)}$" for k, v in expl.gradients.items())
         line = f"${latex_name(y)} = {_tex_num(expl.value)}$; {grads}."
-        check = f"{check_label(expl).capitalize()}: {_tex_text(check_sentence(expl))}."
+        check = (
+            f"{common.check_label(expl).capitalize()}: {_tex_text(common.check_sentence(expl))}."
+        )
     else:
         out = g.node(y)
         norms = ", ".join(
@@ -149,7 +136,7 @@ def _tex_locals(g: Graph) -> list[str]:
         x = latex_name(e.source)
         top = latex_formula(g.node(e.target).formula)
         formula = rf"$\frac{{\partial ({top})}}{{\partial {x}}} = {latex_formula(e.formula)}$"
-        formula += operand_slot(g, e.source, e.target, e.index)  # x1 * x1: two edges x1 -> y
+        formula += common.operand_slot(g, e.source, e.target, e.index)  # x1 * x1: two edges x1 -> y
         edge = rf"${x} \to {latex_name(e.target)}$"
         partial = f"${_local_partial(g, e.target, e.source)}$"
         lines.append(f"{edge} & {partial} & {formula} & ${_tex_num(e.value)}$ \\\\")
@@ -169,10 +156,10 @@ def _tex_paths(expl: Explanation) -> list[str]:
     for t in expl.paths or ():
         lines += _path_rows(g, y, t)
     lines.append(r"\end{tabular}")
-    repeated = most_recomputed(g)
+    repeated = common.most_recomputed(g)
     if repeated is not None:
         node, times = repeated
-        note = recomputed_note(f"${_partial(y, node)}$", f"${latex_name(node)}$", times)
+        note = common.recomputed_note(f"${_partial(y, node)}$", f"${latex_name(node)}$", times)
         lines += ["", note]
     return lines
 
@@ -180,7 +167,7 @@ def _tex_paths(expl: Explanation) -> list[str]:
 def _path_rows(g: Graph, y: str, t: PathSum) -> list[str]:
     lines = []
     label = f"${_partial(y, t.input)}$"
-    for k, path in enumerate(t.paths[:PATHS_LISTED]):
+    for k, path in enumerate(t.paths[: common.PATHS_LISTED]):
         route = "$" + r" \to ".join(latex_name(n) for n in path.nodes) + "$"
         top_down = path.edges[::-1]  # dy/df * df/db * ... as the lecture writes the rule
         if top_down:
@@ -192,10 +179,10 @@ def _path_rows(g: Graph, y: str, t: PathSum) -> list[str]:
         first = label if k == 0 else ""
         product = f"${_tex_num(path.product)}$"
         lines.append(f"{first} & {route} & {factors} & {values} & {product} \\\\")
-    more = unlisted_paths(t)
+    more = common.unlisted_paths(t)
     if more:
         lines.append(f" & \\ldots{{}} and {more} more paths & & & \\\\")
-    lines.append(f" & & {path_total(t)} & & ${_tex_num(t.total)}$ \\\\")
+    lines.append(f" & & {common.path_total(t)} & & ${_tex_num(t.total)}$ \\\\")
     return [*lines, r"\hline"]
 
 
@@ -230,10 +217,10 @@ def _tex_counts(expl: Explanation) -> list[str]:
     lines = _section("counts")
     # the "how" column wraps: unbroken, the table is wider than a page
     lines.append(r"\begin{tabular}{lrrrp{0.4\linewidth}}")
-    rows = count_rows(c)
+    rows = common.count_rows(c)
     lines += [r"\hline", " & ".join(rows[0]) + r" \\", r"\hline"]
     lines += [" & ".join(_tex_text(cell) for cell in row) + r" \\" for row in rows[1:]]
-    return [*lines, r"\hline", r"\end{tabular}", "", _tex_text(count_verdict(c))]
+    return [*lines, r"\hline", r"\end{tabular}", "", _tex_text(common.count_verdict(c))]
 
 
 def latex_name(name: str) -> str:

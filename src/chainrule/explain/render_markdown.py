@@ -10,24 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from chainrule.explain import escape
+from chainrule.explain import render_common as common
 from chainrule.explain.graph import Edge, Graph, format_number, local_top
-from chainrule.explain.render_common import (
-    PATHS_LISTED,
-    check_label,
-    check_sentence,
-    count_rows,
-    count_verdict,
-    heading,
-    most_recomputed,
-    operand_slot,
-    path_total,
-    point,
-    recomputed_note,
-    scalar_sections,
-    signed,
-    subject,
-    unlisted_paths,
-)
 from chainrule.explain.tables import PathSum
 
 if TYPE_CHECKING:
@@ -53,7 +37,7 @@ def render_markdown(expl: Explanation) -> str:
     if g.scalar:  # as in the text; for tensors the tables after the reverse one are skipped too
         parts += _locals(g)
     parts += [*_section("reverse", _md(expl.output)), _reverse_table(expl)]
-    for key in scalar_sections(expl):
+    for key in common.scalar_sections(expl):
         parts += _SECTIONS[key](expl)
     parts += _result(expl)
     return "\n".join(parts) + "\n"
@@ -61,12 +45,12 @@ def render_markdown(expl: Explanation) -> str:
 
 def title(expl: Explanation) -> str:
     """``y = x1 * x2 at x1 = 2, x2 = 3`` (plain text: the caller escapes)."""
-    where = ", ".join(f"{k} = {v}" for k, v in point(expl))
-    return f"{subject(expl)} at {where}" if where else subject(expl)
+    where = ", ".join(f"{k} = {v}" for k, v in common.point(expl))
+    return f"{common.subject(expl)} at {where}" if where else common.subject(expl)
 
 
 def _section(key: str, y: str = "y") -> list[str]:
-    name, detail = heading(key, y=y, dy=f"∂{y}/∂{y}")
+    name, detail = common.heading(key, y=y, dy=f"∂{y}/∂{y}")
     return ["", f"{name} ({detail}):" if detail else f"{name}:", ""]
 
 
@@ -102,7 +86,7 @@ def _reverse_table(expl: Explanation) -> str:
             f"∂{y}/∂{_md(t.node)} · ∂{_md(local_top(g, t.node))}/∂{node}" for t in step.terms
         )
         if g.scalar:
-            numbers = " + ".join(f"{signed(t.partial)}·{signed(t.edge.value)}" for t in step.terms)
+            numbers = common.products(((t.partial, t.edge.value) for t in step.terms), "·")
             rows.append([left, symbols, numbers, format_number(step.value)])
         else:
             local = "; ".join(f"∂{t.node}/∂{step.node} = {t.edge.formula}" for t in step.terms)
@@ -122,7 +106,7 @@ def _locals(g: Graph) -> list[str]:
     rows = [["edge", "partial", "formula", "value"]]
     for e in g.edges:
         # x1 * x1 has two edges x1 → y; the operand number tells them apart
-        slot = operand_slot(g, e.source, e.target, e.index)
+        slot = common.operand_slot(g, e.source, e.target, e.index)
         formula = f"∂({g.node(e.target).formula})/∂{e.source}{slot} = {e.formula}"
         edge = f"{_md(e.source)} → {_md(e.target)}"
         rows.append([edge, _local(g, e), _code(formula), format_number(e.value)])
@@ -136,29 +120,29 @@ def _paths(expl: Explanation) -> list[str]:
     for t in expl.paths or ():
         rows += _path_rows(g, y, t)
     parts = [*_section("paths", y), _md_table(rows)]
-    repeated = most_recomputed(g)
+    repeated = common.most_recomputed(g)
     if repeated is not None:
         node, times = repeated
-        parts += ["", recomputed_note(f"∂{y}/∂{_md(node)}", _md(node), times)]
+        parts += ["", common.recomputed_note(f"∂{y}/∂{_md(node)}", _md(node), times)]
     return parts
 
 
 def _path_rows(g: Graph, y: str, t: PathSum) -> list[list[str]]:
     label = f"∂{y}/∂{_md(t.input)}"
     rows = []
-    for k, path in enumerate(t.paths[:PATHS_LISTED]):
+    for k, path in enumerate(t.paths[: common.PATHS_LISTED]):
         route = " → ".join(_md(n) for n in path.nodes)
         top_down = path.edges[::-1]  # ∂y/∂f · ∂f/∂b · ... as the lecture writes the rule
         if top_down:
             factors = " · ".join(_local(g, e) for e in top_down)
-            values = "·".join(signed(e.value) for e in top_down)
+            values = "·".join(common.signed(e.value) for e in top_down)
         else:
             factors, values = "1 (the input is the output)", ""
         rows.append([label if k == 0 else "", route, factors, values, format_number(path.product)])
-    more = unlisted_paths(t)
+    more = common.unlisted_paths(t)
     if more:
         rows.append(["", f"… and {more} more paths", "", "", ""])
-    rows.append(["", "", path_total(t), "", format_number(t.total)])
+    rows.append(["", "", common.path_total(t), "", format_number(t.total)])
     return rows
 
 
@@ -172,7 +156,7 @@ def _forward(expl: Explanation) -> list[str]:
         rows = [["tangent", "sum over its operands", "with numbers", "value"]]
         for step in one.steps:
             symbols = " + ".join(f"{_local(g, t.edge)} · {_md(t.node)}'" for t in step.terms)
-            values = " + ".join(f"{signed(t.edge.value)}·{signed(t.partial)}" for t in step.terms)
+            values = common.products(((t.edge.value, t.partial) for t in step.terms), "·")
             rows.append([f"{_md(step.node)}'", symbols, values, format_number(step.value)])
         parts.append(_md_table(rows) if one.steps else "(no ops)")
         parts += ["", f"∂{y}/∂{_md(one.input)} = {y}' = {format_number(one.value)}."]
@@ -181,7 +165,7 @@ def _forward(expl: Explanation) -> list[str]:
 
 def _counts(expl: Explanation) -> list[str]:
     c = expl.counts
-    return [*_section("counts"), _md_table(count_rows(c)), "", count_verdict(c)]
+    return [*_section("counts"), _md_table(common.count_rows(c)), "", common.count_verdict(c)]
 
 
 _SECTIONS = {"paths": _paths, "forward": _forward, "counts": _counts}
@@ -192,7 +176,7 @@ def _result(expl: Explanation) -> list[str]:
     if expl.graph.scalar:
         grads = ", ".join(f"∂{y}/∂{_md(k)} = {format_number(v)}" for k, v in expl.gradients.items())
         lines = ["", f"Result: {y} = {format_number(expl.value)}; {grads}."]
-        lines += ["", f"{check_label(expl).capitalize()}: {check_sentence(expl)}."]
+        lines += ["", f"{common.check_label(expl).capitalize()}: {common.check_sentence(expl)}."]
     else:
         out = expl.graph.node(expl.output)
         norms = ", ".join(

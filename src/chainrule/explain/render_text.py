@@ -11,32 +11,15 @@ import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from chainrule.explain import render_common as common
 from chainrule.explain.graph import Edge, Graph, format_number, local_top
-from chainrule.explain.render_common import (
-    PATHS_LISTED,
-    ascii_symbols,
-    check_label,
-    check_sentence,
-    count_rows,
-    count_verdict,
-    heading,
-    most_recomputed,
-    operand_slot,
-    path_total,
-    point,
-    recomputed_note,
-    signed,
-    subject,
-    tensor_counts,
-    unlisted_paths,
-)
 from chainrule.explain.tables import PathSum
 
 if TYPE_CHECKING:
     from chainrule.explain.explanation import Explanation
 
 #: Paths listed per input (the same in every format: see ``render_common``).
-TEXT_PATHS_PER_INPUT = PATHS_LISTED
+TEXT_PATHS_PER_INPUT = common.PATHS_LISTED
 
 
 def render_text(expl: Explanation) -> str:
@@ -69,7 +52,7 @@ def _wrap_title(section: str) -> str:
 
 def _title(key: str, y: str = "y") -> str:
     """``Title (detail)`` of a section, in ASCII."""
-    title, detail = heading(key, ascii_symbols, y=y, dy=partial_name(y, y))
+    title, detail = common.heading(key, common.ascii_symbols, y=y, dy=partial_name(y, y))
     return f"{title} ({detail})" if detail else title
 
 
@@ -101,15 +84,15 @@ def equations(rows: Sequence[Sequence[str]], indent: str = "  ") -> str:
 
 
 #: A factor in a product: negative numbers in parentheses.
-number = signed
+number = common.signed
 
 
 def _header(expl: Explanation) -> str:
     if expl.expression is not None:
-        where = ", ".join(f"{k} = {v}" for k, v in point(expl))
-        return f"{subject(expl)}   at {where}"
+        where = ", ".join(f"{k} = {v}" for k, v in common.point(expl))
+        return f"{common.subject(expl)}   at {where}"
     g = expl.graph
-    return f"{subject(expl)}: {len(g.nodes)} nodes, {len(g.edges)} edges"
+    return f"{common.subject(expl)}: {len(g.nodes)} nodes, {len(g.edges)} edges"
 
 
 def _graph_section(graph: Graph) -> str:
@@ -136,7 +119,7 @@ def _locals_section(graph: Graph) -> str:
     rows = [["edge", "partial", "formula", "value"]]
     for e in graph.edges:
         target = graph.node(e.target)
-        slot = operand_slot(graph, e.source, e.target, e.index)
+        slot = common.operand_slot(graph, e.source, e.target, e.index)
         formula = f"d({target.formula})/d{e.source}{slot} = {e.formula}"
         rows.append(
             [f"{e.source} -> {e.target}", local_name(e, graph), formula, format_number(e.value)]
@@ -158,7 +141,7 @@ def _reverse_section(expl: Explanation) -> str:
             f"{partial_name(y, t.node)} * {local_name(t.edge, expl.graph)}" for t in step.terms
         )
         if expl.graph.scalar:
-            numbers = " + ".join(f"{number(t.partial)}*{number(t.edge.value)}" for t in step.terms)
+            numbers = common.products(((t.partial, t.edge.value) for t in step.terms), "*")
             rows.append([left, f"= {symbols} = {numbers} = {format_number(step.value)}"])
         else:
             norm = expl.graph.node(step.node).grad_norm
@@ -171,7 +154,7 @@ def _paths_section(expl: Explanation, tables: tuple[PathSum, ...]) -> str:
     rows: list[list[str]] = []
     for t in tables:
         label = f"{partial_name(y, t.input)}:"
-        for k, path in enumerate(t.paths[:PATHS_LISTED]):
+        for k, path in enumerate(t.paths[: common.PATHS_LISTED]):
             route = " -> ".join(path.nodes)
             if path.edges:
                 top_down = path.edges[::-1]  # dy/df * df/db * ... as the lecture writes the rule
@@ -181,15 +164,15 @@ def _paths_section(expl: Explanation, tables: tuple[PathSum, ...]) -> str:
             else:
                 product = "1 (the input is the output)"
             rows.append([label if k == 0 else "", route, product])
-        more = unlisted_paths(t)
+        more = common.unlisted_paths(t)
         if more:
             rows.append(["", "", f"... and {more} more paths"])
-        rows.append(["", "", f"{path_total(t)} = {format_number(t.total)}"])
+        rows.append(["", "", f"{common.path_total(t)} = {format_number(t.total)}"])
     text = f"{_title('paths', y)}\n{table(rows)}"
-    repeated = most_recomputed(expl.graph)
+    repeated = common.most_recomputed(expl.graph)
     if repeated is not None:
         node, times = repeated
-        text += "\n  " + recomputed_note(partial_name(y, node), node, times)
+        text += "\n  " + common.recomputed_note(partial_name(y, node), node, times)
     return text
 
 
@@ -206,7 +189,7 @@ def _forward_section(expl: Explanation) -> str:
             symbols = " + ".join(
                 f"{local_name(t.edge, expl.graph)} * {t.node}'" for t in step.terms
             )
-            values = " + ".join(f"{number(t.edge.value)}*{number(t.partial)}" for t in step.terms)
+            values = common.products(((t.edge.value, t.partial) for t in step.terms), "*")
             rows.append([f"{step.node}'", f"= {symbols} = {values} = {format_number(step.value)}"])
         result = f"{partial_name(y, one.input)} = {y}' = {format_number(one.value)}"
         body = equations(rows, "    ") if rows else "    (no ops)"
@@ -217,12 +200,14 @@ def _forward_section(expl: Explanation) -> str:
 def _counts_section(expl: Explanation) -> str:
     c = expl.counts
     if not expl.graph.scalar:
-        lines = textwrap.wrap(tensor_counts(c), 98, initial_indent="  ", subsequent_indent="  ")
-        return heading("counts")[0] + "\n" + "\n".join(lines)
+        lines = textwrap.wrap(
+            common.tensor_counts(c), 98, initial_indent="  ", subsequent_indent="  "
+        )
+        return common.heading("counts")[0] + "\n" + "\n".join(lines)
     note = "\n".join(
-        textwrap.wrap(count_verdict(c), 98, initial_indent="  ", subsequent_indent="  ")
+        textwrap.wrap(common.count_verdict(c), 98, initial_indent="  ", subsequent_indent="  ")
     )
-    return f"{_title('counts')}\n{table(count_rows(c))}\n{note}"
+    return f"{_title('counts')}\n{table(common.count_rows(c))}\n{note}"
 
 
 def _result_section(expl: Explanation) -> str:
@@ -234,7 +219,7 @@ def _result_section(expl: Explanation) -> str:
         lines.append(f"  {y} = {format_number(out.value)}")
         for name, value in expl.gradients.items():
             lines.append(f"  {partial_name(y, name)} = {format_number(value)}")
-        lines.append(f"  {check_label(expl)}: {check_sentence(expl)}")
+        lines.append(f"  {common.check_label(expl)}: {common.check_sentence(expl)}")
     else:
         lines.append(f"  {y}: shape {out.shape}, norm {format_number(out.norm)}")
         for n in g.inputs:
