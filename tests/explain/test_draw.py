@@ -160,3 +160,12 @@ def test_long_names_keep_both_ends_in_their_boxes() -> None:
     texts = [t.text for t in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}text")]
     titles = [t for t in texts if t and t.startswith("activation_of")]
     assert len(titles) == 2 and len(set(titles)) == 2 and all("~" in t for t in titles)
+
+
+def test_drawing_needs_the_graph_alone() -> None:
+    """Every drawing works from the graph (an explanation is accepted for its graph)."""
+    g = LECTURE.graph
+    assert to_dot(g) == to_dot(LECTURE)
+    assert to_svg(g) == to_svg(LECTURE)
+    assert layout(g) == layout(LECTURE)
+    assert to_png(g)[:8] == b"\x89PNG\r\n\x1a\n"

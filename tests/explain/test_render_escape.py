@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 import chainrule as cr
-from chainrule.explain import trace
+from chainrule.explain import to_png, trace
 
 HOSTILE = [
     "a``<img src=x onerror=alert(1)>``",
@@ -91,3 +91,10 @@ def test_svg_is_well_formed_and_dot_labels_are_quoted(name) -> None:
         # each statement is one line: quoted strings with escaped quotes, ending in ];
         assert line.rstrip().endswith("];"), line
         assert re.fullmatch(r'\s*("([^"\\]|\\.)*"( -> )?)+ \[[^\n]*\];', line), line
+
+
+def test_png_labels_are_text_not_mathtext() -> None:
+    """matplotlib reads ``$...$`` as mathtext: a name holding dollars is drawn as written."""
+    e = _scalar(r"a$\frac{$b")
+    assert e.graph.nodes[0].name == r"a$\frac{$b"
+    assert to_png(e.graph)[:8] == b"\x89PNG\r\n\x1a\n"
