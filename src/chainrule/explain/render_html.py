@@ -40,7 +40,6 @@ def render_html(expl: Explanation, *, full: bool = True, show_title: bool = True
     the operation counts; then the result and the notes. ``full=False`` keeps the drawing, the
     listing, the reverse table and the result (the lab's exercises)."""
     g = expl.graph
-    y = expl.output
     tables = [_reverse_table(expl)]
     if full and g.scalar:
         tables += [_paths_table(expl), _forward_table(expl), _counts_table(expl)]
@@ -52,15 +51,8 @@ def render_html(expl: Explanation, *, full: bool = True, show_title: bool = True
         "locals": _locals_table(g) if full and g.scalar else None,
         "tables": [t for t in tables if t is not None],
         "result": _result(expl),
-        "check": Markup(
-            f"{common.check_label(expl).capitalize()}: {escape.html(common.check_sentence(expl))}."
-        )
-        if g.scalar
-        else Markup(
-            f"{common.heading('counts')[0]}: {escape.html(common.tensor_counts(expl.counts))}"
-        ),
+        "check": _check(expl),
         "notes": expl.notes,
-        "y": y,
     }
     template = environment("chainrule.explain").get_template("explanation.html.j2")
     return Markup(template.render(e=view))
