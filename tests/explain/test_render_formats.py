@@ -56,7 +56,8 @@ def test_jupyter_html_shows_the_whole_explanation() -> None:
     page = LECTURE._repr_html_()
     for title in ["Graph", "Local partials", "Reverse accumulation", "Per path", "Forward mode"]:
         assert f"<caption>{title}. " in page, title
-    assert "<caption>Operation count. What each method costs" in page
+    assert "<caption>Operation count. Multiplications and additions of the chain rule" in page
+    assert "What each method costs depends on how many inputs and outputs" in page
     assert "Result: y = 9; <b>∂y/∂x<sub>1</sub> = 3</b>, <b>∂y/∂x<sub>2</sub> = 6</b>." in page
     assert "is recomputed on each of the 2 paths that reach a" in page
     assert "reverse mode wins" in page and "engine&#39;s backward() agree" in page

@@ -32,7 +32,7 @@ PATHS_LISTED = 20
 #: Each section's title and what it shows, in the order every format gives them. ``{y}`` is
 #: the output's name and ``{dy}`` its partial with respect to itself, written by the format.
 SECTIONS = {
-    "graph": ("Graph", "forward values in topological order, inputs first; constants inline"),
+    "graph": ("Graph", "topological order, inputs first; constants are written inline"),
     "locals": ("Local partials", "one per edge: ∂(node)/∂(operand), from the op's formula"),
     "reverse": (
         "Reverse accumulation",
@@ -51,8 +51,8 @@ SECTIONS = {
     ),
     "counts": (
         "Operation count",
-        "what each method costs in multiplications and additions of the chain rule; computing "
-        "the local partials is not counted",
+        "multiplications and additions of the chain rule; computing the local partials is not "
+        "counted",
     ),
     "result": ("Result", ""),
 }

@@ -134,7 +134,8 @@ def _join(parts: Any, sep: str) -> Markup:
 
 # ---- the tables -----------------------------------------------------------------------------
 def _table(key: str, y: str, head: list[str], rows: list[list[Any]], **extra: Any) -> dict:
-    view = {"caption": _caption(key, y), "head": head, "rows": rows, "cls": "eq", "note": None}
+    view = {"key": key, "caption": _caption(key, y), "head": head, "rows": rows, "cls": "eq"}
+    view["note"] = None
     return {**view, **extra}
 
 
