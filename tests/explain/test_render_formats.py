@@ -60,7 +60,7 @@ def test_jupyter_html_shows_the_whole_explanation() -> None:
     assert "What each method costs depends on how many inputs and outputs" in page
     assert "Result: y = 9; <b>∂y/∂x<sub>1</sub> = 3</b>, <b>∂y/∂x<sub>2</sub> = 6</b>." in page
     assert "is recomputed on each of the 2 paths that reach a" in page
-    assert "reverse mode wins" in page and "engine&#39;s backward() agree" in page
+    assert "reverse mode wins" in page and "engine&#x27;s backward() agree" in page
 
 
 def test_every_format_names_the_same_recomputed_node() -> None:

@@ -12,11 +12,11 @@ and XML, which has no way to write most control characters, stays well formed).
 
 from __future__ import annotations
 
+import html as _stdlib_html
 import re
 from typing import Any
 
 from markupsafe import Markup
-from markupsafe import escape as _html_escape
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LINE_BREAK = re.compile(r"\r\n|[\r\n\t\u2028\u2029\x85]")
@@ -86,17 +86,22 @@ def latex(text: Any) -> str:
 
 
 def html(text: Any) -> Markup:
-    """Text in HTML (the same rule Jinja's autoescaping applies): ``& < > " '`` as entities.
+    """Text in HTML, in an element or a quoted attribute: ``& < > " '`` as entities; Markup
+    (already HTML) passes through. Every HTML page's values go through this rule (the
+    templates' too: see ``templating``).
 
-    >>> str(html("<b>x</b>"))
-    '&lt;b&gt;x&lt;/b&gt;'
+    >>> str(html('<b class="x">'))
+    '&lt;b class=&quot;x&quot;&gt;'
     """
-    return _html_escape(text if isinstance(text, Markup) else plain(text))
+    if isinstance(text, Markup):
+        return text
+    return Markup(_stdlib_html.escape(plain(text), quote=True))
 
 
 def xml(text: Any) -> str:
-    """Text or an attribute value in an SVG (XML) document."""
-    return str(_html_escape(plain(text)))
+    """Text or an attribute value in an SVG (XML) document (HTML's rule: XML has the same five
+    characters to escape)."""
+    return str(html(text))
 
 
 def dot(text: Any) -> str:

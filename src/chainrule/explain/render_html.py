@@ -24,7 +24,7 @@ from chainrule.explain import render_common as common
 from chainrule.explain.draw import to_svg
 from chainrule.explain.graph import Graph, format_number
 from chainrule.explain.tables import PathSum
-from chainrule.templating import environment
+from chainrule.explain.templating import environment
 
 if TYPE_CHECKING:
     from chainrule.explain.explanation import Explanation
@@ -64,7 +64,8 @@ def _check(expl: Explanation) -> Markup:
         label, sentence = common.check_label(expl).capitalize(), common.check_sentence(expl)
     else:
         label, sentence = common.heading("counts")[0], common.tensor_counts(expl.counts)
-    return Markup("{}: {}").format(label, sentence + ("." if expl.graph.scalar else ""))
+    end = "." if expl.graph.scalar else ""
+    return Markup("{}: {}{}").format(escape.html(label), escape.html(sentence), end)
 
 
 # ---- names and formulas ---------------------------------------------------------------------

@@ -13,7 +13,6 @@ plain text (``Markup`` marks a string that already is HTML).
 from __future__ import annotations
 
 import base64
-import html
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -25,15 +24,15 @@ from jinja2 import Environment
 #: A string that is already HTML: inserted as it is, never escaped again (Jinja's own).
 from markupsafe import Markup
 
-from chainrule import templating
+from chainrule.explain import escape as escape_rules
+from chainrule.explain import templating
 from chainrule.explain.graph import format_number
 
 
 def escape(text: Any) -> Markup:
-    """``text`` as HTML: escaped unless it is :class:`Markup` already."""
-    if isinstance(text, Markup):
-        return text
-    return Markup(html.escape(str(text), quote=True))
+    """``text`` as HTML: escaped unless it is :class:`Markup` already (the one HTML rule,
+    :func:`chainrule.explain.escape.html`)."""
+    return escape_rules.html(text)
 
 
 def join(parts: Iterable[Any], sep: str = "\n") -> Markup:
@@ -162,10 +161,11 @@ def figure(body: Any, caption: Any = None, *, cls: str | None = None) -> Markup:
 STYLE = (resources.files("chainrule.report") / "templates" / "report.css").read_text("utf-8")
 
 
-def environment() -> Environment:
-    """The report's Jinja2 environment (its templates, then the explanation's), with the
-    report's filters: ``notation``, ``prose``, ``g``, ``acc`` and ``num``."""
-    env = templating.environment("chainrule.report", "chainrule.explain")
+def environment(*, text: bool = False) -> Environment:
+    """The report's Jinja2 environment (its templates, then the explanation's; plain text
+    with ``text=True``), with the report's filters: ``notation``, ``prose``, ``g``, ``acc``
+    and ``num``."""
+    env = templating.environment("chainrule.report", "chainrule.explain", text=text)
     env.filters.update(
         notation=notation_filter, prose=prose, g=significant, acc=accuracy, num=format_number
     )

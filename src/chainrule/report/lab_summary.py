@@ -39,5 +39,5 @@ def render_summary(result: LabResult, paths: dict[str, Path] | None = None) -> s
         "big_run": stopped(big.diverged_at),
         "n_png": sum(1 for k in paths or () if k not in ("report", "numbers")),
     }
-    template = environment().get_template("summary.txt.j2")
+    template = environment(text=True).get_template("summary.txt.j2")
     return template.render(r=result, v=numbers, paths=paths).rstrip("\n")
