@@ -106,6 +106,16 @@ def test_values_that_make_no_sense_are_refused(good, tmp_path, name, value, fiel
         load_model(path)
 
 
+@pytest.mark.parametrize("shape", [(63,), (0,), (64, 1)])
+def test_input_statistics_of_the_wrong_shape_are_refused(good, tmp_path, shape):
+    arrays, meta = load_tensors(good[0])
+    arrays["input.std"] = np.ones(shape, np.float32)
+    path = tmp_path / "bad.safetensors"
+    save_tensors(path, arrays, meta)
+    with pytest.raises(ModelFileError, match=r"'input.std' has shape"):
+        load_model(path)
+
+
 def test_single_bit_flips_never_load_silently(good, tmp_path):
     data = bytearray(good[0].read_bytes())
     rng = np.random.default_rng(17)

@@ -93,6 +93,7 @@ def load(path: str | Path) -> Checkpoint:
             raise MetadataError(f"bad training config in the model file: {exc}") from None
         schema.check_training_state(meta)
         schema.check_array_ranges(arrays)
+        schema.check_input_stats(arrays, config.n_features)
     except MetadataError as exc:
         raise ModelFileError(f"{path}: {exc}") from None
     return Checkpoint(

@@ -81,18 +81,7 @@ class TrainConfig:
         _choice("init", self.init, INITS)
         _choice("optimizer", self.optimizer, OPTIMIZERS)
         _choice("schedule", self.schedule, SCHEDULES)
-        if len(self.layers) < 2 or min(self.layers) < 1:
-            raise ConfigError(f"layers must be at least two positive sizes, got {self.layers}")
-        if len(self.layers) > MAX_LAYERS:
-            raise ConfigError(
-                f"layers: {len(self.layers)} sizes, more than the {MAX_LAYERS} chainrule trains"
-            )
-        parameters = sum(a * b + b for a, b in itertools.pairwise(self.layers))
-        if parameters > MAX_PARAMETERS:
-            raise ConfigError(
-                f"layers {list(self.layers)} make {parameters:,} parameters, more than the "
-                f"{MAX_PARAMETERS:,} chainrule trains; use narrower layers"
-            )
+        _check_sizes(self)
         if not (self.lr > 0 and math.isfinite(self.lr)):
             raise ConfigError(f"lr must be positive, got {self.lr}")
         if not 0 <= self.lr_min < self.lr:
@@ -108,10 +97,6 @@ class TrainConfig:
             raise ConfigError(f"validation size must be 0 or more, got {self.val_size}")
         if self.batch_size < 1:
             raise ConfigError(f"batch size must be at least 1, got {self.batch_size}")
-        if self.epochs < 0:
-            raise ConfigError(f"epochs must be 0 or more, got {self.epochs}")
-        if self.epochs > MAX_EPOCHS:
-            raise ConfigError(f"epochs must be at most {MAX_EPOCHS}, got {self.epochs}")
         # NumPy's generators take no negative seed: a message here, not a traceback from the
         # middle of loading the data
         check_seed(self.seed)
@@ -186,6 +171,26 @@ class TrainConfig:
 def _choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
         raise ConfigError(f"unknown {name} {value!r}; choose from {', '.join(allowed)}")
+
+
+def _check_sizes(config: TrainConfig) -> None:
+    """The network's and the run's sizes: positive, and within the limits above."""
+    if len(config.layers) < 2 or min(config.layers) < 1:
+        raise ConfigError(f"layers must be at least two positive sizes, got {config.layers}")
+    if len(config.layers) > MAX_LAYERS:
+        raise ConfigError(
+            f"layers: {len(config.layers)} sizes, more than the {MAX_LAYERS} chainrule trains"
+        )
+    parameters = sum(a * b + b for a, b in itertools.pairwise(config.layers))
+    if parameters > MAX_PARAMETERS:
+        raise ConfigError(
+            f"layers {list(config.layers)} make {parameters:,} parameters, more than the "
+            f"{MAX_PARAMETERS:,} chainrule trains; use narrower layers"
+        )
+    if config.epochs < 0:
+        raise ConfigError(f"epochs must be 0 or more, got {config.epochs}")
+    if config.epochs > MAX_EPOCHS:
+        raise ConfigError(f"epochs must be at most {MAX_EPOCHS}, got {config.epochs}")
 
 
 def _check_types(config: TrainConfig) -> None:

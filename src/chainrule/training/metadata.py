@@ -168,6 +168,16 @@ def check_array_ranges(arrays: dict[str, np.ndarray]) -> None:
             raise MetadataError("'input.std' holds values of 0 or less (it divides the inputs)")
 
 
+def check_input_stats(arrays: dict[str, np.ndarray], n_features: int) -> None:
+    """``input.mean`` and ``input.std``, where present: one number per input feature."""
+    for name in ("input.mean", "input.std"):
+        if name in arrays and arrays[name].shape != (n_features,):
+            raise MetadataError(
+                f"{name!r} has shape {arrays[name].shape}, the first layer takes "
+                f"{n_features} features"
+            )
+
+
 def _same_kind(value: Any, like: Any) -> bool:
     if isinstance(like, bool):
         return isinstance(value, bool)
