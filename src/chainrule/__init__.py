@@ -13,14 +13,17 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from chainrule.backend import get_default_dtype, set_default_dtype
 from chainrule.engine import Function, Tensor, detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from chainrule.engine.autograd import grad as autograd_grad
 from chainrule.engine.functional import grad, jvp, value_and_grad, vjp
 from chainrule.engine.gradcheck import GradcheckError, gradcheck
-from chainrule.errors import ChainruleError
+from chainrule.errors import ChainruleError, DTypeError
 from chainrule.ops import *  # noqa: F403 - the op functions are the top-level API
 from chainrule.ops import __all__ as _ops_all
+from chainrule.seeding import manual_seed
 
 __version__ = "0.1.0"
 
@@ -28,13 +31,31 @@ __version__ = "0.1.0"
 def tensor(
     data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None
 ) -> Tensor:
-    """Make a tensor. Python floats and lists take the default dtype (float32 unless changed).
+    """Make a tensor from a copy of ``data``. Python floats and lists take the default dtype
+    (float32 unless changed); arrays keep theirs. ``from_numpy`` shares an array instead.
 
     >>> import chainrule as cr
     >>> cr.tensor([1, 2.5]).dtype
     dtype('float32')
     """
+    if isinstance(data, Tensor):
+        data = data.array
+    if hasattr(data, "__array_interface__") or hasattr(data, "__cuda_array_interface__"):
+        data = data.copy()  # a NumPy or CuPy array, or a NumPy scalar: never shared
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor on the memory of a NumPy array, as ``torch.from_numpy``: changing one in
+    place changes the other. The array keeps its dtype.
+
+    >>> import numpy as np, chainrule as cr
+    >>> a = np.zeros(2); t = cr.from_numpy(a); a[0] = 5.0; t
+    tensor([5., 0.], dtype=float64)
+    """
+    if not isinstance(array, np.ndarray):
+        raise DTypeError(f"from_numpy() expects a numpy.ndarray, got {type(array).__name__}")
+    return Tensor(array)
 
 
 __all__ = [
@@ -45,11 +66,13 @@ __all__ = [
     "autograd_grad",
     "detect_anomaly",
     "enable_grad",
+    "from_numpy",
     "get_default_dtype",
     "grad",
     "gradcheck",
     "is_grad_enabled",
     "jvp",
+    "manual_seed",
     "no_grad",
     "set_default_dtype",
     "tensor",

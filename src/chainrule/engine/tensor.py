@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from chainrule import backend
+from chainrule import backend, seeding
 from chainrule.errors import DTypeError, GraphError
 
 if TYPE_CHECKING:
@@ -99,8 +99,10 @@ class Tensor:
 
     __slots__ = (
         "_hooks",
+        "_previous",
         "_retains_grad",
         "_seq",
+        "_version",
         "array",
         "grad",
         "grad_fn",
@@ -130,6 +132,8 @@ class Tensor:
         self._retains_grad = False
         self._hooks: list[Callable[[Any], Any]] | None = None
         self._seq = next(_creation_order)
+        # Bumped by every in-place change; shared by the tensors that share this memory.
+        self._version = [0]
 
     @classmethod
     def _from_op(cls, data: Any, grad_fn: Function | None) -> Tensor:
@@ -143,16 +147,42 @@ class Tensor:
         t._retains_grad = False
         t._hooks = None
         t._seq = next(_creation_order)
+        t._version = [0]
+        return t
+
+    def _alias(self) -> Tensor:
+        """A detached tensor on the same memory, sharing the version counter."""
+        t = Tensor._from_op(inplace.own_array(self), None)
+        t._version = self._version
         return t
 
     # ---- NumPy interop -------------------------------------------------------------------
     @property
-    def data(self) -> Any:
-        return self.array
+    def data(self) -> Tensor:
+        """This tensor's values, detached from the graph, sharing its memory (as PyTorch's).
+
+        Assigning a tensor or an array replaces the values (and the memory) of this tensor.
+        Unlike PyTorch's, it shares the version counter too: changing ``x.data`` in place
+        while a graph still needs ``x`` makes that ``backward()`` fail instead of using the
+        new values.
+
+        >>> import chainrule as cr
+        >>> w = cr.tensor([1.0, 2.0], requires_grad=True)
+        >>> w.data -= 1.0; w
+        tensor([0., 1.], requires_grad=True)
+        """
+        return self._alias()
 
     @data.setter
     def data(self, value: Any) -> None:
-        self.array = value
+        array = value.array if isinstance(value, Tensor) else as_array(value)
+        if array is self.array:  # `x.data -= 1` assigns back the array it changed in place
+            return
+        if self.requires_grad and array.dtype.kind != "f":
+            raise DTypeError(f"only float tensors can require gradients, got {array.dtype}")
+        self.array = np.array(array) if isinstance(array, np.generic) else array
+        # A new counter one ahead: a graph that read the old values refuses to use these.
+        self._version = [self._version[0] + 1]
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -243,8 +273,8 @@ class Tensor:
         autograd.backward(self, grad, create_graph=create_graph)
 
     def detach(self) -> Tensor:
-        """The same data, cut from the graph."""
-        return Tensor._from_op(self.array, None)
+        """The same data, cut from the graph (changing one in place changes the other)."""
+        return self._alias()
 
     def retain_grad(self) -> Tensor:
         """Keep this intermediate tensor's gradient in ``.grad`` after ``backward``."""
@@ -373,6 +403,59 @@ class Tensor:
     def __getitem__(self, index: Any) -> Tensor:
         return _ops.getitem(self, index)
 
+    def __setitem__(self, index: Any, value: Any) -> None:
+        inplace.set_items(self, index, value, _ops)
+
+    # ---- in-place operations (see chainrule.engine.inplace) ------------------------------
+    def __iadd__(self, other: Any) -> Tensor:
+        return inplace.update(self, lambda t: t + other)
+
+    def __isub__(self, other: Any) -> Tensor:
+        return inplace.update(self, lambda t: t - other)
+
+    def __imul__(self, other: Any) -> Tensor:
+        return inplace.update(self, lambda t: t * other)
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return inplace.update(self, lambda t: t / other)
+
+    def add_(self, other: Any, *, alpha: float = 1) -> Tensor:
+        return inplace.update(self, lambda t: t + (other if alpha == 1 else other * alpha))
+
+    def sub_(self, other: Any, *, alpha: float = 1) -> Tensor:
+        return inplace.update(self, lambda t: t - (other if alpha == 1 else other * alpha))
+
+    def mul_(self, other: Any) -> Tensor:
+        return inplace.update(self, lambda t: t * other)
+
+    def div_(self, other: Any) -> Tensor:
+        return inplace.update(self, lambda t: t / other)
+
+    def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:
+        return inplace.update(self, lambda t: _ops.clip(t, min, max))
+
+    def copy_(self, source: Any) -> Tensor:
+        """Copy ``source``'s values (broadcast to this shape) into this tensor."""
+        if isinstance(source, Tensor) and source.requires_grad:
+            return inplace.update(self, lambda t: _ops.where(False, t, source).astype(t.dtype))
+        return inplace.assign(self, as_array(source), _ops)
+
+    def fill_(self, value: float) -> Tensor:
+        return inplace.assign(self, self._lift(value).array, _ops)
+
+    def zero_(self) -> Tensor:
+        return self.fill_(0)
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0) -> Tensor:
+        """Fill with normal draws from the library's default generator (``manual_seed``)."""
+        values = seeding.default_generator().normal(mean, std, self.shape)
+        return inplace.assign(self, values, _ops)
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0) -> Tensor:
+        """Fill with uniform draws in [a, b) from the library's default generator."""
+        values = seeding.default_generator().uniform(a, b, self.shape)
+        return inplace.assign(self, values, _ops)
+
     # Comparisons give boolean tensors outside the graph, as in NumPy and PyTorch.
     def _compare(self, other: Any, compare: Callable[[Any, Any], Any]) -> Tensor:
         other = other.array if isinstance(other, Tensor) else other
@@ -490,5 +573,6 @@ class Tensor:
         return _ops.clip(self, min, max)
 
 
-# The traversal lives in its own module, which needs Tensor: import it once Tensor exists.
-from chainrule.engine import autograd  # noqa: E402
+# The traversal and the in-place operations live in their own modules, which need Tensor:
+# import them once Tensor exists.
+from chainrule.engine import autograd, inplace  # noqa: E402

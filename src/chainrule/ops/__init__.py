@@ -70,6 +70,7 @@ from chainrule.ops.shape import (
     expand_dims,
     flatten,
     getitem,
+    index_put,  # noqa: F401 - not public: what x[index] = value records on a graph
     reshape,
     scatter,  # noqa: F401 - not public: the derivative of getitem under create_graph
     squeeze,

@@ -29,8 +29,8 @@ class Sum(_Reduction):
     def forward(self, x: Any) -> Any:
         return x.sum(axis=self.axes, keepdims=self.keepdims)
 
-    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
-        return xp.broadcast_to(expand_reduced(xp, g, self.axes, self.keepdims), x.shape)
+    def backward(self, ops: Any, g: Any, out: Any, x: Any) -> Any:
+        return ops.broadcast_to(expand_reduced(ops, g, self.axes, self.keepdims), x.shape)
 
 
 class Mean(_Reduction):
@@ -41,10 +41,10 @@ class Mean(_Reduction):
     def forward(self, x: Any) -> Any:
         return x.mean(axis=self.axes, keepdims=self.keepdims)
 
-    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
+    def backward(self, ops: Any, g: Any, out: Any, x: Any) -> Any:
         count = x.size // builtins.max(out.size, 1) if x.size else 1
-        g = expand_reduced(xp, g, self.axes, self.keepdims) / count
-        return xp.broadcast_to(g, x.shape)
+        g = expand_reduced(ops, g, self.axes, self.keepdims) / count
+        return ops.broadcast_to(g, x.shape)
 
 
 class Max(_Reduction):
@@ -58,14 +58,14 @@ class Max(_Reduction):
     def forward(self, x: Any) -> Any:
         return self._reduce(x, axis=self.axes, keepdims=self.keepdims)
 
-    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
+    def backward(self, ops: Any, g: Any, out: Any, x: Any) -> Any:
         kept = expand_reduced(np, raw(out), self.axes, self.keepdims)
         winners = raw(x) == kept
         # In the input's dtype throughout: bool / int would make a float64 array of x's size.
         # The tie counts stay integers, so a float16 share is still 1/count rounded once.
         share = winners.astype(x.dtype)
         share /= winners.sum(axis=self.axes, keepdims=True)
-        return expand_reduced(xp, g, self.axes, self.keepdims) * share
+        return expand_reduced(ops, g, self.axes, self.keepdims) * share
 
 
 class Min(Max):
@@ -85,10 +85,10 @@ class Var(_Reduction):
     def forward(self, x: Any) -> Any:
         return x.var(axis=self.axes, keepdims=self.keepdims)
 
-    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
+    def backward(self, ops: Any, g: Any, out: Any, x: Any) -> Any:
         count = x.size // builtins.max(out.size, 1) if x.size else 1
         centered = x - x.mean(axis=self.axes, keepdims=True)
-        return expand_reduced(xp, g, self.axes, self.keepdims) * centered * (2 / count)
+        return expand_reduced(ops, g, self.axes, self.keepdims) * centered * (2 / count)
 
 
 class LogSumExp(_Reduction):
@@ -103,9 +103,9 @@ class LogSumExp(_Reduction):
             out = np.log(np.exp(x - peak).sum(axis=self.axes, keepdims=True)) + peak
         return out if self.keepdims else _drop_axes(out, self.axes)
 
-    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
-        kept = expand_reduced(xp, out, self.axes, self.keepdims)
-        return expand_reduced(xp, g, self.axes, self.keepdims) * xp.exp(x - kept)
+    def backward(self, ops: Any, g: Any, out: Any, x: Any) -> Any:
+        kept = expand_reduced(ops, out, self.axes, self.keepdims)
+        return expand_reduced(ops, g, self.axes, self.keepdims) * ops.exp(x - kept)
 
 
 def _drop_axes(x: Any, axes: tuple[int, ...] | None) -> Any:

@@ -7,14 +7,14 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.engine.function import Function
+from chainrule.engine.function import Function, ViewFunction
 from chainrule.engine.tensor import Tensor
 from chainrule.errors import ShapeError
 from chainrule.ops import arrays
 from chainrule.ops._util import as_tensor, index_to_cuda, int_tuple, normalize_axes, raw
 
 
-class Reshape(Function):
+class Reshape(ViewFunction):
     __slots__ = ("shape",)
     symbol = "reshape({0})"
     partials = ("1",)
@@ -25,11 +25,11 @@ class Reshape(Function):
     def forward(self, x: Any) -> Any:
         return x.reshape(self.shape)
 
-    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
+    def backward(self, ops: Any, g: Any, out: Any, x: Any) -> Any:
         return g.reshape(x.shape)
 
 
-class Transpose(Function):
+class Transpose(ViewFunction):
     __slots__ = ("axes",)
     symbol = "{0}^T"
     partials = ("1",)
@@ -40,13 +40,13 @@ class Transpose(Function):
     def forward(self, x: Any) -> Any:
         return x.transpose(self.axes)
 
-    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
+    def backward(self, ops: Any, g: Any, out: Any, x: Any) -> Any:
         if self.axes is None:
-            return xp.transpose(g)
-        return xp.transpose(g, tuple(np.argsort(self.axes)))
+            return ops.transpose(g)
+        return ops.transpose(g, tuple(np.argsort(self.axes)))
 
 
-class GetItem(Function):
+class GetItem(ViewFunction):
     __slots__ = ("index",)
     symbol = "{0}[i]"
     partials = ("1 at i",)
@@ -57,8 +57,32 @@ class GetItem(Function):
     def forward(self, x: Any) -> Any:
         return x[self.index]
 
-    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
-        return xp.scatter(x.shape, self.index, g)
+    def backward(self, ops: Any, g: Any, out: Any, x: Any) -> Any:
+        return ops.scatter(x.shape, self.index, g)
+
+
+class IndexPut(Function):
+    """``x`` with ``x[index] = value``: what ``x[index] = value`` records on a graph."""
+
+    __slots__ = ("index", "mask")
+    symbol = "{0} with [i] = {1}"
+    partials = ("1 except at i", "1 at i")
+    saved = ()
+
+    def __init__(self, index: Any) -> None:
+        self.index = index
+
+    def forward(self, x: Any, value: Any) -> Any:
+        out = x.copy()
+        out[self.index] = value
+        self.mask = arrays.get_array_module(x).zeros(x.shape, dtype=bool)
+        self.mask[self.index] = True
+        return out
+
+    def backward(self, ops: Any, g: Any, out: Any, x: Any, value: Any) -> Any:
+        needs_x, needs_value = self.needs_input_grad
+        gx = ops.where(self.mask, 0, g) if needs_x else None
+        return gx, (g[self.index] if needs_value else None)
 
 
 class Scatter(Function):
@@ -74,7 +98,7 @@ class Scatter(Function):
     def forward(self, values: Any) -> Any:
         return arrays.scatter(self.shape, self.index, values)
 
-    def backward(self, xp: Any, g: Any, out: Any, values: Any) -> Any:
+    def backward(self, ops: Any, g: Any, out: Any, values: Any) -> Any:
         return g[self.index]
 
 
@@ -89,7 +113,7 @@ class Concatenate(Function):
     def forward(self, *arrays: Any) -> Any:
         return np.concatenate(arrays, axis=self.axis)
 
-    def backward(self, xp: Any, g: Any, out: Any, *inputs: Any) -> Any:
+    def backward(self, ops: Any, g: Any, out: Any, *inputs: Any) -> Any:
         grads, start = [], 0
         lead = (slice(None),) * (self.axis % g.ndim)
         for x in inputs:
@@ -110,13 +134,13 @@ class Stack(Function):
     def forward(self, *arrays: Any) -> Any:
         return np.stack(arrays, axis=self.axis)
 
-    def backward(self, xp: Any, g: Any, out: Any, *inputs: Any) -> Any:
+    def backward(self, ops: Any, g: Any, out: Any, *inputs: Any) -> Any:
         lead = (slice(None),) * (self.axis % g.ndim)
         grads = tuple(g[(*lead, i)] for i in range(len(inputs)))
         return grads if len(grads) > 1 else grads[0]
 
 
-class BroadcastTo(Function):
+class BroadcastTo(ViewFunction):
     """Broadcast to a shape; the engine sums the gradient back, as for any broadcast."""
 
     __slots__ = ("shape",)
@@ -129,7 +153,7 @@ class BroadcastTo(Function):
     def forward(self, x: Any) -> Any:
         return np.broadcast_to(x, self.shape)
 
-    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
+    def backward(self, ops: Any, g: Any, out: Any, x: Any) -> Any:
         return g
 
 
@@ -258,6 +282,27 @@ def getitem(x: Tensor, index: Any) -> Tensor:
     >>> getitem(Tensor([10.0, 20.0, 30.0]), [2, 0])
     tensor([30., 10.])
     """
+    try:
+        return GetItem.apply(x, index=_array_index(x, index))
+    except IndexError as exc:
+        raise ShapeError(f"indexing a tensor of shape {x.shape}: {exc}") from None
+
+
+def index_put(x: Tensor, index: Any, value: Any) -> Tensor:
+    """A copy of ``x`` with ``value`` written at ``index`` (what ``x[index] = value`` records).
+
+    >>> index_put(Tensor([1.0, 2.0, 3.0]), 1, 9.0)
+    tensor([1., 9., 3.])
+    """
+    value = as_tensor(value, like=x)
+    try:
+        return IndexPut.apply(x, value, index=_array_index(x, index))
+    except IndexError as exc:
+        raise ShapeError(f"indexing a tensor of shape {x.shape}: {exc}") from None
+
+
+def _array_index(x: Tensor, index: Any) -> Any:
+    """``index`` with its tensors as arrays, on the device where ``x`` lives."""
     if isinstance(index, Tensor):
         index = index.array
     elif isinstance(index, tuple):
@@ -266,10 +311,7 @@ def getitem(x: Tensor, index: Any) -> Tensor:
         index = np.asarray(index)
     if x.device == "cuda":  # integer-array indices must live where the data lives
         index = index_to_cuda(index)
-    try:
-        return GetItem.apply(x, index=index)
-    except IndexError as exc:
-        raise ShapeError(f"indexing a tensor of shape {x.shape}: {exc}") from None
+    return index
 
 
 def scatter(shape: tuple[int, ...], index: Any, values: Tensor) -> Tensor:
