@@ -15,9 +15,12 @@ from typing import Any
 
 import numpy as np
 
+from chainrule import autograd  # torch.autograd's names: cr.autograd.grad
 from chainrule.backend import get_default_dtype, set_default_dtype
 from chainrule.engine import Function, Tensor, detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from chainrule.engine.autograd import grad as autograd_grad
+from chainrule.engine.factories import *  # noqa: F403 - PyTorch's tensor factories
+from chainrule.engine.factories import FACTORIES
 from chainrule.engine.functional import grad, jvp, value_and_grad, vjp
 from chainrule.engine.gradcheck import GradcheckError, gradcheck
 from chainrule.errors import ChainruleError, DTypeError
@@ -63,6 +66,7 @@ __all__ = [
     "Function",
     "GradcheckError",
     "Tensor",
+    "autograd",
     "autograd_grad",
     "detect_anomaly",
     "enable_grad",
@@ -78,5 +82,35 @@ __all__ = [
     "tensor",
     "value_and_grad",
     "vjp",
+    *FACTORIES,
     *_ops_all,
 ]
+
+
+# Dtypes as attributes, as PyTorch's (``cr.float32``, ``dtype=cr.long``): NumPy dtypes, so
+# ``x.dtype == cr.float32`` holds.
+DTYPES = {
+    "float16": np.dtype("float16"),
+    "half": np.dtype("float16"),
+    "float32": np.dtype("float32"),
+    "float64": np.dtype("float64"),
+    "double": np.dtype("float64"),
+    "int8": np.dtype("int8"),
+    "uint8": np.dtype("uint8"),
+    "int16": np.dtype("int16"),
+    "short": np.dtype("int16"),
+    "int32": np.dtype("int32"),
+    "int64": np.dtype("int64"),
+    "long": np.dtype("int64"),
+}
+globals().update(DTYPES)
+__all__ += list(DTYPES)
+# cr.float, cr.int and cr.bool too, but only as attributes (PEP 562): as globals they would
+# shadow the builtins in this module, and `from chainrule import *` must not bring them.
+_BUILTIN_NAMED = {"float": np.dtype("float32"), "int": np.dtype("int32"), "bool": np.dtype("bool")}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _BUILTIN_NAMED:
+        return _BUILTIN_NAMED[name]
+    raise AttributeError(f"module 'chainrule' has no attribute {name!r}")

@@ -85,6 +85,7 @@ SCALAR = {
     "Transpose": ({"axes": None}, 1),
     "BroadcastTo": ({"shape": ()}, 1),
     "AsType": ({"dtype": np.float64}, 1),
+    "Clone": ({}, 1),
 }
 # Ops with a second form whose partial reads differently.
 OTHER_FORMS = [("GELU", {"approximate": "tanh"})]

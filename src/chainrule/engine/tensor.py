@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from chainrule import backend, seeding
+from chainrule.engine.methods import TensorMethods
 from chainrule.errors import DTypeError, GraphError
 
 if TYPE_CHECKING:
@@ -83,7 +84,7 @@ def _binary(op: Any, a: Tensor, b: Tensor) -> Tensor:
     return op.apply(a, b)
 
 
-class Tensor:
+class Tensor(TensorMethods):
     """An n-dimensional array that records the ops applied to it, for reverse-mode autodiff.
 
     ``grad`` accumulates across ``backward()`` calls until you reset it (``t.grad = None`` or
@@ -193,10 +194,6 @@ class Tensor:
         return self.array.ndim
 
     @property
-    def size(self) -> int:
-        return self.array.size
-
-    @property
     def dtype(self) -> np.dtype:
         return self.array.dtype
 
@@ -275,6 +272,12 @@ class Tensor:
     def detach(self) -> Tensor:
         """The same data, cut from the graph (changing one in place changes the other)."""
         return self._alias()
+
+    def detach_(self) -> Tensor:
+        """Cut this tensor from the graph, in place: it becomes a leaf that needs no grad."""
+        self.grad_fn = None
+        self.requires_grad = False
+        return self
 
     def retain_grad(self) -> Tensor:
         """Keep this intermediate tensor's gradient in ``.grad`` after ``backward``."""
@@ -478,99 +481,6 @@ class Tensor:
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
         return self._compare(other, np.not_equal)
-
-    # ---- methods (NumPy/PyTorch names) ---------------------------------------------------
-    @property
-    def T(self) -> Tensor:
-        return _ops.transpose(self)
-
-    @property
-    def mT(self) -> Tensor:
-        return _ops.swapaxes(self, -1, -2)
-
-    def reshape(self, *shape: Any) -> Tensor:
-        return _ops.reshape(self, shape[0] if len(shape) == 1 else shape)
-
-    def view(self, *shape: Any) -> Tensor:
-        return self.reshape(*shape)
-
-    def transpose(self, *axes: Any) -> Tensor:
-        return _ops.transpose(self, axes[0] if len(axes) == 1 else (axes or None))
-
-    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
-        return _ops.swapaxes(self, axis1, axis2)
-
-    def flatten(self, start_dim: int = 0) -> Tensor:
-        return _ops.flatten(self, start_dim)
-
-    def squeeze(self, axis: int | tuple[int, ...] | None = None) -> Tensor:
-        return _ops.squeeze(self, axis)
-
-    def unsqueeze(self, axis: int) -> Tensor:
-        return _ops.expand_dims(self, axis)
-
-    def broadcast_to(self, shape: tuple[int, ...]) -> Tensor:
-        return _ops.broadcast_to(self, shape)
-
-    def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return _ops.sum(self, axis, keepdims)
-
-    def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return _ops.mean(self, axis, keepdims)
-
-    def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return _ops.max(self, axis, keepdims)
-
-    def min(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return _ops.min(self, axis, keepdims)
-
-    def var(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return _ops.var(self, axis, keepdims)
-
-    def logsumexp(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return _ops.logsumexp(self, axis, keepdims)
-
-    def argmax(self, axis: int | None = None) -> Tensor:
-        return Tensor._from_op(self.array.argmax(axis=axis), None)
-
-    def exp(self) -> Tensor:
-        return _ops.exp(self)
-
-    def log(self) -> Tensor:
-        return _ops.log(self)
-
-    def sqrt(self) -> Tensor:
-        return _ops.sqrt(self)
-
-    def abs(self) -> Tensor:
-        return _ops.Abs.apply(self)
-
-    def erf(self) -> Tensor:
-        return _ops.erf(self)
-
-    def sin(self) -> Tensor:
-        return _ops.sin(self)
-
-    def cos(self) -> Tensor:
-        return _ops.cos(self)
-
-    def tanh(self) -> Tensor:
-        return _ops.tanh(self)
-
-    def sigmoid(self) -> Tensor:
-        return _ops.sigmoid(self)
-
-    def relu(self) -> Tensor:
-        return _ops.ReLU.apply(self)
-
-    def softmax(self, axis: int = -1) -> Tensor:
-        return _ops.softmax(self, axis)
-
-    def log_softmax(self, axis: int = -1) -> Tensor:
-        return _ops.log_softmax(self, axis)
-
-    def clip(self, min: float | None = None, max: float | None = None) -> Tensor:
-        return _ops.clip(self, min, max)
 
 
 # The traversal and the in-place operations live in their own modules, which need Tensor:

@@ -66,6 +66,8 @@ from chainrule.ops.normalization import batch_norm
 from chainrule.ops.reductions import logsumexp, max, mean, min, sum, var
 from chainrule.ops.shape import (
     broadcast_to,
+    cat,
+    clone,
     concatenate,
     expand_dims,
     flatten,
@@ -86,7 +88,9 @@ __all__ = [
     "batch_norm",
     "binary_cross_entropy_with_logits",
     "broadcast_to",
+    "cat",
     "clip",
+    "clone",
     "concatenate",
     "cos",
     "cross_entropy",

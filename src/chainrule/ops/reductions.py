@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.engine.function import Function
+from chainrule.engine.methods import axis_of
 from chainrule.engine.tensor import Tensor
 from chainrule.errors import ShapeError
 from chainrule.ops import arrays
@@ -115,45 +116,59 @@ def _drop_axes(x: Any, axes: tuple[int, ...] | None) -> Any:
 
 
 # ---- public functions: they check their operands, so the op classes above can trust them ----
-def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+def sum(
+    x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None
+) -> Tensor:
     """Sum over ``axis`` (all axes by default).
 
     >>> sum(Tensor([[1.0, 2.0], [3.0, 4.0]]), axis=0)
     tensor([4., 6.])
     """
+    axis, keepdims = axis_of(axis, keepdims, dim, keepdim)
     x = as_tensor(x)
     return Sum.apply(x, axes=normalize_axes(axis, x.ndim, "sum"), keepdims=keepdims)
 
 
-def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+def mean(
+    x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None
+) -> Tensor:
     """Mean over ``axis`` (all axes by default).
 
     >>> mean(Tensor([1.0, 2.0, 6.0]))
     tensor(3.)
     """
+    axis, keepdims = axis_of(axis, keepdims, dim, keepdim)
     x = as_float_tensor(x)
     return Mean.apply(x, axes=normalize_axes(axis, x.ndim, "mean"), keepdims=keepdims)
 
 
-def max(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+def max(
+    x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None
+) -> Any:
     """Maximum over ``axis``; tied maxima share the gradient.
 
     >>> x = Tensor([1.0, 3.0, 3.0], requires_grad=True)
     >>> max(x).backward(); x.grad
     tensor([0. , 0.5, 0.5])
     """
+    if dim is not None:  # PyTorch's form: (values, indices)
+        return as_tensor(x).max(axis, keepdims, dim=dim, keepdim=keepdim)
     x = as_tensor(x)
     axes = normalize_axes(axis, x.ndim, "max")
     _check_not_empty(x, axes, "max")
     return Max.apply(x, axes=axes, keepdims=keepdims)
 
 
-def min(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+def min(
+    x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None
+) -> Any:
     """Minimum over ``axis``; tied minima share the gradient.
 
     >>> min(Tensor([[1.0, 4.0], [3.0, 2.0]]), axis=1)
     tensor([1., 2.])
     """
+    if dim is not None:  # PyTorch's form: (values, indices)
+        return as_tensor(x).min(axis, keepdims, dim=dim, keepdim=keepdim)
     x = as_tensor(x)
     axes = normalize_axes(axis, x.ndim, "min")
     _check_not_empty(x, axes, "min")
@@ -170,12 +185,15 @@ def var(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     return Var.apply(x, axes=normalize_axes(axis, x.ndim, "var"), keepdims=keepdims)
 
 
-def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+def logsumexp(
+    x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None
+) -> Tensor:
     """log(sum(exp(x))) over ``axis``, without overflow.
 
     >>> logsumexp(Tensor([1000.0, 1000.0]))
     tensor(1000.6932)
     """
+    axis, keepdims = axis_of(axis, keepdims, dim, keepdim)
     x = as_float_tensor(x)
     return LogSumExp.apply(x, axes=normalize_axes(axis, x.ndim, "logsumexp"), keepdims=keepdims)
 

@@ -85,6 +85,21 @@ class IndexPut(Function):
         return gx, (g[self.index] if needs_value else None)
 
 
+class Clone(Function):
+    """A copy with its own memory; the gradient passes through unchanged."""
+
+    __slots__ = ()
+    symbol = "clone({0})"
+    partials = ("1",)
+    saved = ()
+
+    def forward(self, x: Any) -> Any:
+        return x.copy()
+
+    def backward(self, ops: Any, g: Any, out: Any, x: Any) -> Any:
+        return g
+
+
 class Scatter(Function):
     """Zeros with the input added at ``index``: the adjoint of indexing (for higher orders)."""
 
@@ -288,6 +303,15 @@ def getitem(x: Tensor, index: Any) -> Tensor:
         raise ShapeError(f"indexing a tensor of shape {x.shape}: {exc}") from None
 
 
+def clone(x: Any) -> Tensor:
+    """A copy of ``x`` with its own memory, in the graph (PyTorch's ``clone``).
+
+    >>> a = Tensor([1.0, 2.0]); b = clone(a); b += 1; a
+    tensor([1., 2.])
+    """
+    return Clone.apply(as_tensor(x))
+
+
 def index_put(x: Tensor, index: Any, value: Any) -> Tensor:
     """A copy of ``x`` with ``value`` written at ``index`` (what ``x[index] = value`` records).
 
@@ -323,12 +347,13 @@ def scatter(shape: tuple[int, ...], index: Any, values: Tensor) -> Tensor:
     return Scatter.apply(as_tensor(values), shape=tuple(shape), index=index)
 
 
-def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+def concatenate(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
     """Join tensors along an existing axis (arrays and lists take the tensors' dtype).
 
     >>> concatenate([Tensor([1.0]), [2.0, 3.0]])
     tensor([1., 2., 3.])
     """
+    axis = axis if dim is None else dim
     ts = _join_operands(tensors)
     if not ts:
         raise ShapeError("concatenate needs at least one tensor")
@@ -336,12 +361,13 @@ def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     return Concatenate.apply(*ts, axis=axis)
 
 
-def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+def stack(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
     """Join tensors of one shape along a new axis (arrays and lists take the tensors' dtype).
 
     >>> stack([Tensor([1.0, 2.0]), Tensor([3.0, 4.0])], axis=1).shape
     (2, 2)
     """
+    axis = axis if dim is None else dim
     ts = _join_operands(tensors)
     if not ts:
         raise ShapeError("stack needs at least one tensor")
@@ -350,6 +376,15 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
         raise ShapeError(f"stack needs tensors of one shape, got {sorted(shapes)}")
     normalize_axes(axis, ts[0].ndim + 1, "stack")  # the new axis: raises when out of range
     return Stack.apply(*ts, axis=axis)
+
+
+def cat(tensors: Sequence[Any], dim: int = 0) -> Tensor:
+    """PyTorch's name for ``concatenate``.
+
+    >>> cat([Tensor([[1.0]]), Tensor([[2.0]])], dim=1)
+    tensor([[1., 2.]])
+    """
+    return concatenate(tensors, dim)
 
 
 def _join_operands(items: Sequence[Any]) -> list[Tensor]:
