@@ -25,15 +25,17 @@ def leaf(lib: Any, values: list[float]) -> Any:
 
 
 def sgd_with_no_grad(lib: Any) -> Any:
-    """The hand-written SGD step: micrograd's and PyTorch's first loop."""
-    p = leaf(lib, [1.0, -2.0, 3.0])
+    """The hand-written SGD step over a model's parameters: micrograd's and PyTorch's first
+    loop. ``q -= ...`` must change the parameter the list holds, not rebind ``q``."""
+    params = [leaf(lib, [1.0, -2.0, 3.0])]
     for _ in range(3):
-        loss = (p * p).sum()
+        loss = (params[0] * params[0]).sum()
         loss.backward()
         with lib.no_grad():
-            p -= 0.1 * p.grad
-        p.grad = None
-    return p, p._version
+            for q in params:
+                q -= 0.1 * q.grad
+                q.grad = None
+    return params[0], params[0]._version
 
 
 def sgd_through_data(lib: Any) -> Any:
