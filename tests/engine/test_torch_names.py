@@ -162,6 +162,11 @@ def test_size_dim_numel_tolist_view_and_t():
             x.view(3, 2),
             x.view(-1),
             x.T,
+            x.transpose(0, 1),
+            x.transpose(1, 0),
+            x.reshape(1, 2, 3).transpose(0, 2),
+            x.reshape(1, 2, 3).permute(2, 0, 1),
+            x.reshape(1, 2, 3).permute((1, 2, 0)),
         )
 
     same_as_torch(case)

@@ -88,7 +88,20 @@ class TensorMethods:
         return self.reshape(*shape)
 
     def transpose(self, *axes: Any) -> Tensor:
+        """Two dims swap them, as PyTorch's ``transpose(0, 1)``; a permutation (a tuple, or
+        three or more dims) reorders them, as NumPy's; none reverses them.
+
+        >>> from chainrule import zeros
+        >>> zeros(2, 3).transpose(0, 1).shape, zeros(2, 3, 4).transpose(2, 0, 1).shape
+        ((3, 2), (4, 2, 3))
+        """
+        if len(axes) == 2:
+            return _tensor._ops.swapaxes(self, *axes)
         return _tensor._ops.transpose(self, axes[0] if len(axes) == 1 else (axes or None))
+
+    def permute(self, *dims: Any) -> Tensor:
+        """The dims in a new order, as PyTorch's ``permute``."""
+        return _tensor._ops.transpose(self, dims[0] if len(dims) == 1 else dims)
 
     def swapaxes(self, axis1: int, axis2: int) -> Tensor:
         return _tensor._ops.swapaxes(self, axis1, axis2)

@@ -88,8 +88,8 @@ class Tensor(TensorMethods):
     """An n-dimensional array that records the ops applied to it, for reverse-mode autodiff.
 
     ``grad`` accumulates across ``backward()`` calls until you reset it (``t.grad = None`` or
-    an optimizer's ``zero_grad()``), as in PyTorch. Treat ``grad`` as read-only: it may share
-    memory with other gradients of the same pass.
+    an optimizer's ``zero_grad()``), as in PyTorch. No two tensors' ``grad`` share memory, so
+    ``x.grad.zero_()`` changes ``x``'s alone.
 
     >>> import chainrule as cr
     >>> x = cr.tensor([1.0, 2.0, 3.0], requires_grad=True)
