@@ -232,3 +232,27 @@ def test_autograd_backward_and_no_grad():
         return x.grad, float(y.requires_grad)
 
     same_as_torch(case)
+
+
+def test_arithmetic_and_conversions_by_name():
+    def case(lib):
+        x = lib.tensor([1.5, -2.0, 0.0], requires_grad=True)
+        y = x.add(1, alpha=2).mul(x).sub(x, alpha=3).div(2).pow(2).neg()
+        z = x.reshape(1, 3).matmul(lib.ones(3, 1))
+        (y.sum() + z.sum()).backward()
+        flags = [float(t.requires_grad) for t in (x.long(), x.int(), x.bool())]
+        return y, z, x.grad, x.long(), x.int(), x.bool(), x.half(), x.to(lib.float64), *flags
+
+    same_as_torch(case)
+
+
+def test_backward_takes_pytorchs_gradient_keyword():
+    def case(lib):
+        a = lib.tensor([2.0, 3.0], requires_grad=True)
+        b = lib.tensor([6.0, 4.0], requires_grad=True)
+        q = 3 * a**3 - b**2
+        q.backward(gradient=lib.tensor([1.0, 1.0]))
+        checks = (9 * a**2 == a.grad).all(), (b.grad > 0).any(), (a > 2).all(dim=0)
+        return a.grad, b.grad, *checks
+
+    same_as_torch(case)

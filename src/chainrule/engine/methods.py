@@ -69,6 +69,52 @@ class TensorMethods:
     def dim(self) -> int:
         return self.array.ndim
 
+    def all(self, axis: Any = None, *, dim: Any = None, keepdim: Any = None) -> Tensor:
+        """Whether every element is true (along ``axis``/``dim``), a boolean tensor."""
+        axis, keepdims = axis_of(axis, False, dim, keepdim)
+        return _constant(self.array.astype(bool).all(axis=axis, keepdims=keepdims))
+
+    def any(self, axis: Any = None, *, dim: Any = None, keepdim: Any = None) -> Tensor:
+        """Whether any element is true (along ``axis``/``dim``), a boolean tensor."""
+        axis, keepdims = axis_of(axis, False, dim, keepdim)
+        return _constant(self.array.astype(bool).any(axis=axis, keepdims=keepdims))
+
+    # Out-of-place arithmetic by name, as PyTorch's x.add(y), x.mul(y)...
+    def add(self, other: Any, *, alpha: float = 1) -> Tensor:
+        return self + (other if alpha == 1 else other * alpha)
+
+    def sub(self, other: Any, *, alpha: float = 1) -> Tensor:
+        return self - (other if alpha == 1 else other * alpha)
+
+    def mul(self, other: Any) -> Tensor:
+        return self * other
+
+    def div(self, other: Any) -> Tensor:
+        return self / other
+
+    def pow(self, exponent: Any) -> Tensor:
+        return self**exponent
+
+    def matmul(self, other: Any) -> Tensor:
+        return self @ other
+
+    def neg(self) -> Tensor:
+        return -self
+
+    # Dtype conversions by name (float() and double() live in tensor.py); integers and
+    # booleans carry no gradient, as in PyTorch.
+    def long(self) -> Tensor:
+        return _constant(self.array.astype("int64"))
+
+    def int(self) -> Tensor:
+        return _constant(self.array.astype("int32"))
+
+    def bool(self) -> Tensor:
+        return _constant(self.array.astype("bool"))
+
+    def half(self) -> Tensor:
+        return self.astype("float16")
+
     def clone(self) -> Tensor:
         """A copy with its own memory, still in the graph (the gradient flows back)."""
         return _tensor._ops.clone(self)

@@ -258,15 +258,25 @@ class Tensor(TensorMethods):
 
     # ---- autodiff ------------------------------------------------------------------------
     def backward(
-        self, grad: Any = None, *, retain_graph: bool | None = None, create_graph: bool = False
+        self,
+        grad: Any = None,
+        *,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+        gradient: Any = None,
     ) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` that requires one.
 
-        A scalar needs no ``grad``; a non-scalar needs the upstream gradient of its shape.
+        A scalar needs no ``grad``; a non-scalar needs the upstream gradient of its shape
+        (``gradient=`` is PyTorch's name for it).
         With ``create_graph=True`` the gradients are tensors with a graph of their own, so they
         can be differentiated again. ``retain_graph`` is accepted for PyTorch's sake: the graph
         is never freed by ``backward``, only when nothing refers to it any more.
         """
+        if gradient is not None:
+            if grad is not None:
+                raise GraphError("backward(): give grad or gradient, not both")
+            grad = gradient
         autograd.backward(self, grad, create_graph=create_graph)
 
     def detach(self) -> Tensor:
@@ -313,8 +323,11 @@ class Tensor(TensorMethods):
         self.grad = None
 
     # ---- devices and dtypes -------------------------------------------------------------
-    def to(self, device: str | None = None, dtype: Any = None) -> Tensor:
-        """A copy on ``"cpu"`` or ``"cuda"`` and/or in another dtype (graph-connected)."""
+    def to(self, device: Any = None, dtype: Any = None) -> Tensor:
+        """A copy on ``"cpu"`` or ``"cuda"`` and/or in another dtype (graph-connected);
+        ``x.to(cr.float64)`` takes the dtype in the device's place, as PyTorch does."""
+        if device is not None and not isinstance(device, str) and dtype is None:
+            device, dtype = None, device
         out = self
         if dtype is not None and np.dtype(dtype) != self.dtype:
             out = out.astype(dtype)
