@@ -46,3 +46,24 @@ def check_seed(value: Any, what: str = "seed") -> int:
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
+# The generator behind functions that take no ``rng`` (``Tensor.normal_``...), as PyTorch's
+# default generator; ``manual_seed`` replaces it.
+_default_generator = np.random.default_rng()
+
+
+def default_generator() -> np.random.Generator:
+    """The library's default generator (fresh entropy until ``manual_seed`` is called)."""
+    return _default_generator
+
+
+def manual_seed(seed: int) -> np.random.Generator:
+    """Seed the library's default generator, as ``torch.manual_seed``; returns it.
+
+    >>> a = manual_seed(3).random(); b = manual_seed(3).random(); a == b
+    True
+    """
+    global _default_generator
+    _default_generator = np.random.default_rng(check_seed(seed))
+    return _default_generator

@@ -66,10 +66,13 @@ from chainrule.ops.normalization import batch_norm
 from chainrule.ops.reductions import logsumexp, max, mean, min, sum, var
 from chainrule.ops.shape import (
     broadcast_to,
+    cat,
+    clone,
     concatenate,
     expand_dims,
     flatten,
     getitem,
+    index_put,  # noqa: F401 - not public: what x[index] = value records on a graph
     reshape,
     scatter,  # noqa: F401 - not public: the derivative of getitem under create_graph
     squeeze,
@@ -85,7 +88,9 @@ __all__ = [
     "batch_norm",
     "binary_cross_entropy_with_logits",
     "broadcast_to",
+    "cat",
     "clip",
+    "clone",
     "concatenate",
     "cos",
     "cross_entropy",

@@ -82,8 +82,8 @@ def normalize_axes(axis: Any, ndim: int, op: str) -> tuple[int, ...] | None:
     return tuple(sorted(out))
 
 
-def expand_reduced(xp: Any, g: Any, axes: tuple[int, ...] | None, keepdims: bool) -> Any:
+def expand_reduced(ops: Any, g: Any, axes: tuple[int, ...] | None, keepdims: bool) -> Any:
     """Put back the axes a reduction removed, so ``g`` broadcasts against its input."""
     if keepdims or axes is None:
         return g
-    return xp.expand_dims(g, axes)
+    return ops.expand_dims(g, axes)

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.engine.function import Function
+from chainrule.engine.methods import axis_of
 from chainrule.engine.tensor import Tensor
 from chainrule.errors import ShapeError
 from chainrule.ops import arrays
@@ -29,8 +30,8 @@ class Sum(_Reduction):
     def forward(self, x: Any) -> Any:
         return x.sum(axis=self.axes, keepdims=self.keepdims)
 
-    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
-        return xp.broadcast_to(expand_reduced(xp, g, self.axes, self.keepdims), x.shape)
+    def backward(self, ops: Any, g: Any, out: Any, x: Any) -> Any:
+        return ops.broadcast_to(expand_reduced(ops, g, self.axes, self.keepdims), x.shape)
 
 
 class Mean(_Reduction):
@@ -41,10 +42,10 @@ class Mean(_Reduction):
     def forward(self, x: Any) -> Any:
         return x.mean(axis=self.axes, keepdims=self.keepdims)
 
-    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
+    def backward(self, ops: Any, g: Any, out: Any, x: Any) -> Any:
         count = x.size // builtins.max(out.size, 1) if x.size else 1
-        g = expand_reduced(xp, g, self.axes, self.keepdims) / count
-        return xp.broadcast_to(g, x.shape)
+        g = expand_reduced(ops, g, self.axes, self.keepdims) / count
+        return ops.broadcast_to(g, x.shape)
 
 
 class Max(_Reduction):
@@ -58,14 +59,14 @@ class Max(_Reduction):
     def forward(self, x: Any) -> Any:
         return self._reduce(x, axis=self.axes, keepdims=self.keepdims)
 
-    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
+    def backward(self, ops: Any, g: Any, out: Any, x: Any) -> Any:
         kept = expand_reduced(np, raw(out), self.axes, self.keepdims)
         winners = raw(x) == kept
         # In the input's dtype throughout: bool / int would make a float64 array of x's size.
         # The tie counts stay integers, so a float16 share is still 1/count rounded once.
         share = winners.astype(x.dtype)
         share /= winners.sum(axis=self.axes, keepdims=True)
-        return expand_reduced(xp, g, self.axes, self.keepdims) * share
+        return expand_reduced(ops, g, self.axes, self.keepdims) * share
 
 
 class Min(Max):
@@ -85,10 +86,10 @@ class Var(_Reduction):
     def forward(self, x: Any) -> Any:
         return x.var(axis=self.axes, keepdims=self.keepdims)
 
-    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
+    def backward(self, ops: Any, g: Any, out: Any, x: Any) -> Any:
         count = x.size // builtins.max(out.size, 1) if x.size else 1
         centered = x - x.mean(axis=self.axes, keepdims=True)
-        return expand_reduced(xp, g, self.axes, self.keepdims) * centered * (2 / count)
+        return expand_reduced(ops, g, self.axes, self.keepdims) * centered * (2 / count)
 
 
 class LogSumExp(_Reduction):
@@ -103,9 +104,9 @@ class LogSumExp(_Reduction):
             out = np.log(np.exp(x - peak).sum(axis=self.axes, keepdims=True)) + peak
         return out if self.keepdims else _drop_axes(out, self.axes)
 
-    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
-        kept = expand_reduced(xp, out, self.axes, self.keepdims)
-        return expand_reduced(xp, g, self.axes, self.keepdims) * xp.exp(x - kept)
+    def backward(self, ops: Any, g: Any, out: Any, x: Any) -> Any:
+        kept = expand_reduced(ops, out, self.axes, self.keepdims)
+        return expand_reduced(ops, g, self.axes, self.keepdims) * ops.exp(x - kept)
 
 
 def _drop_axes(x: Any, axes: tuple[int, ...] | None) -> Any:
@@ -115,45 +116,59 @@ def _drop_axes(x: Any, axes: tuple[int, ...] | None) -> Any:
 
 
 # ---- public functions: they check their operands, so the op classes above can trust them ----
-def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+def sum(
+    x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None
+) -> Tensor:
     """Sum over ``axis`` (all axes by default).
 
     >>> sum(Tensor([[1.0, 2.0], [3.0, 4.0]]), axis=0)
     tensor([4., 6.])
     """
+    axis, keepdims = axis_of(axis, keepdims, dim, keepdim)
     x = as_tensor(x)
     return Sum.apply(x, axes=normalize_axes(axis, x.ndim, "sum"), keepdims=keepdims)
 
 
-def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+def mean(
+    x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None
+) -> Tensor:
     """Mean over ``axis`` (all axes by default).
 
     >>> mean(Tensor([1.0, 2.0, 6.0]))
     tensor(3.)
     """
+    axis, keepdims = axis_of(axis, keepdims, dim, keepdim)
     x = as_float_tensor(x)
     return Mean.apply(x, axes=normalize_axes(axis, x.ndim, "mean"), keepdims=keepdims)
 
 
-def max(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+def max(
+    x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None
+) -> Any:
     """Maximum over ``axis``; tied maxima share the gradient.
 
     >>> x = Tensor([1.0, 3.0, 3.0], requires_grad=True)
     >>> max(x).backward(); x.grad
     tensor([0. , 0.5, 0.5])
     """
+    if dim is not None:  # PyTorch's form: (values, indices)
+        return as_tensor(x).max(axis, keepdims, dim=dim, keepdim=keepdim)
     x = as_tensor(x)
     axes = normalize_axes(axis, x.ndim, "max")
     _check_not_empty(x, axes, "max")
     return Max.apply(x, axes=axes, keepdims=keepdims)
 
 
-def min(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+def min(
+    x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None
+) -> Any:
     """Minimum over ``axis``; tied minima share the gradient.
 
     >>> min(Tensor([[1.0, 4.0], [3.0, 2.0]]), axis=1)
     tensor([1., 2.])
     """
+    if dim is not None:  # PyTorch's form: (values, indices)
+        return as_tensor(x).min(axis, keepdims, dim=dim, keepdim=keepdim)
     x = as_tensor(x)
     axes = normalize_axes(axis, x.ndim, "min")
     _check_not_empty(x, axes, "min")
@@ -170,12 +185,15 @@ def var(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     return Var.apply(x, axes=normalize_axes(axis, x.ndim, "var"), keepdims=keepdims)
 
 
-def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+def logsumexp(
+    x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None
+) -> Tensor:
     """log(sum(exp(x))) over ``axis``, without overflow.
 
     >>> logsumexp(Tensor([1000.0, 1000.0]))
     tensor(1000.6932)
     """
+    axis, keepdims = axis_of(axis, keepdims, dim, keepdim)
     x = as_float_tensor(x)
     return LogSumExp.apply(x, axes=normalize_axes(axis, x.ndim, "logsumexp"), keepdims=keepdims)
 
