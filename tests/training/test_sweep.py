@@ -166,7 +166,7 @@ def test_local_processes_give_identical_numbers(serial):
 def test_a_dask_cluster_gives_identical_numbers(serial):
     distributed = pytest.importorskip("distributed", reason="Dask is the optional [dask] extra")
     with distributed.LocalCluster(
-        processes=True, n_workers=2, threads_per_worker=1, dashboard_address=None
+        processes=True, n_workers=2, threads_per_worker=1, dashboard_address=":0"
     ) as cluster:
         result = sweep(GRID, 2, base=BASE, backend="dask", scheduler=cluster.scheduler_address)
     assert numbers(result) == numbers(serial)

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.diagnostics.plots import new_figure, save_figure
+from chainrule.diagnostics.plots import new_figure, save_figure, whole_number_ticks
 from chainrule.serialization import atomic_write_text
 from chainrule.training.sweep import SweepResult
 
@@ -78,7 +78,7 @@ def plot_ratio_by_depth(summary: list[dict[str, Any]], axes: Sequence[str], path
     lines: dict[str, list[dict[str, Any]]] = {}
     for row in summary:
         lines.setdefault(_label(row, others), []).append(row)
-    fig = new_figure(7.5, 4.8)
+    fig = new_figure(9.0, 4.8)
     ax = fig.add_subplot(1, 1, 1)
     for label, rows in lines.items():
         rows = sorted(rows, key=lambda r: r["depth"])
@@ -96,7 +96,8 @@ def plot_ratio_by_depth(summary: list[dict[str, Any]], axes: Sequence[str], path
     ax.axhline(1.0, color="black", linewidth=0.8, linestyle=":")
     ax.set_xlabel("hidden layers")
     ax.set_ylabel("first / last hidden-layer speed before training")
-    ax.legend(fontsize="small")
+    whole_number_ticks(ax.xaxis)
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0))
     ax.grid(True, which="both", alpha=0.3)
     save_figure(fig, path)
     return path

@@ -31,7 +31,7 @@ import json
 import math
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -43,10 +43,10 @@ from chainrule.data import Dataset
 from chainrule.errors import ConfigError
 from chainrule.serialization import finite_json
 from chainrule.training.config import TrainConfig
+from chainrule.training.parallel import Outcome, check_backend, run_tasks
 from chainrule.training.run import Run
 from chainrule.training.splits import load_data
 
-BACKENDS = ("loky", "dask")
 RESULTS_FILE = "runs.jsonl"
 #: the per-run numbers, in the tables' column order
 QUANTITIES = (
@@ -135,15 +135,14 @@ def _ratio(speeds: list[float]) -> float:
         return float(np.float64(speeds[0]) / np.float64(speeds[-1]))
 
 
-def _attempt(run_fn: RunFunction, key: str, config: dict[str, Any]) -> tuple[str, Any, Any]:
-    """One try of one run, in whichever process the backend chose: (key, results, error)."""
-    from threadpoolctl import threadpool_limits
+@dataclass(frozen=True)
+class _Measured:
+    """``run_fn`` of a task: the run's settings as a dict (they pickle small) -> its results."""
 
-    try:
-        with threadpool_limits(limits=1):  # one BLAS thread: the same sums in any process
-            return key, run_fn(TrainConfig.from_dict(config)), None
-    except Exception as exc:  # any failure costs this run only; the sweep goes on
-        return key, None, f"{type(exc).__name__}: {exc}"
+    run_fn: RunFunction
+
+    def __call__(self, task: dict[str, Any]) -> dict[str, Any]:
+        return self.run_fn(TrainConfig.from_dict(task))
 
 
 # --------------------------------------------------------------------------- the grid
@@ -311,26 +310,32 @@ def sweep(
     """
     started = time.perf_counter()
     seed_list = _seed_list(seeds)
-    _check_execution(jobs, backend, scheduler, retries)
+    check_backend(jobs, backend, scheduler, retries)
     points = grid_points(grid, base, random=random, search_seed=search_seed)
-    tasks = {run_key(p, s): (p, s) for p in points for s in seed_list}
+    tasks = {run_key(p, s): {**p, "seed": s} for p in points for s in seed_list}
     store = Path(out) / RESULTS_FILE if out is not None else None
     if store is not None:
         store.parent.mkdir(parents=True, exist_ok=True)
     done = _finished_runs(store, tasks) if store is not None else {}
     resumed = len(done)
     pending = [key for key in tasks if key not in done]
-    with (
-        _progress(len(tasks), resumed, progress) as moved,
-        _backend(jobs, backend, scheduler) as map_,
-    ):
-        for record in _tries(pending, tasks, run_fn, map_, retries):
-            done[record["key"]] = record
+    outcomes = run_tasks(
+        _Measured(run_fn),
+        {key: tasks[key] for key in pending},
+        jobs=jobs,
+        backend=backend,
+        scheduler=scheduler,
+        retries=retries,
+    )
+    with _progress(len(tasks), resumed, progress) as moved:
+        for outcome in outcomes:
+            record = _record(outcome, tasks[outcome.key])
+            done[outcome.key] = record
             if store is not None:
                 _append(store, record)
             moved(record)
     runs = [done[key] for key in tasks]
-    varied = [name for name in grid if _varies(points, name)]
+    varied = [name for name in grid if len(grid[name]) > 1 and _varies(points, name)]
     return SweepResult(runs, varied, time.perf_counter() - started, resumed)
 
 
@@ -348,113 +353,20 @@ def _seed_list(seeds: int | Sequence[int]) -> list[int]:
     return seed_list
 
 
-def _check_execution(jobs: int, backend: str, scheduler: str | None, retries: int) -> None:
-    if backend not in BACKENDS:
-        raise ConfigError(f"unknown backend {backend!r}; choose from {', '.join(BACKENDS)}")
-    if jobs < 1:
-        raise ConfigError(f"jobs must be at least 1, got {jobs}")
-    if retries < 0:
-        raise ConfigError(f"retries must be 0 or more, got {retries}")
-    if scheduler is not None and backend != "dask":
-        raise ConfigError("a scheduler address needs backend 'dask' (--backend dask)")
-    if backend == "dask":
-        try:
-            import distributed  # noqa: F401
-        except ImportError:
-            raise ConfigError("backend 'dask' needs Dask: pip install 'chainrule[dask]'") from None
-
-
-def _record(key: str, task: tuple[dict[str, Any], int], attempts: int, results: Any, error: Any):
-    settings, seed = task
+def _record(outcome: Outcome, task: dict[str, Any]) -> dict[str, Any]:
+    """A run as the results file and runs.json keep it (NaN/Inf as null)."""
+    settings = {k: v for k, v in task.items() if k != "seed"}
     return finite_json(
         {
-            "key": key,
+            "key": outcome.key,
             "settings": settings,
-            "seed": seed,
-            "status": "ok" if error is None else "failed",
-            "attempts": attempts,
-            "error": error,
-            "results": results,
+            "seed": task["seed"],
+            "status": "ok" if outcome.ok else "failed",
+            "attempts": outcome.attempts,
+            "error": outcome.error_line(),
+            "results": outcome.value,
         }
     )
-
-
-def _tries(
-    pending: list[str],
-    tasks: Mapping[str, tuple[dict[str, Any], int]],
-    run_fn: RunFunction,
-    map_: Callable[..., Iterable[tuple[str, Any, Any]]],
-    retries: int,
-) -> Iterator[dict[str, Any]]:
-    """The record of every pending run as it finishes or fails for good, in rounds: each round
-    sends the runs still pending; one that raised goes again in the next round. A worker that
-    dies ends the round (joblib cannot say which run it held): each run of the round not back
-    yet is charged one try."""
-    attempts = dict.fromkeys(pending, 0)
-    while pending:
-        returned: set[str] = set()
-        finished: set[str] = set()
-        batch = [(key, {**tasks[key][0], "seed": tasks[key][1]}) for key in pending]
-        try:
-            for key, results, error in map_(batch, run_fn):
-                returned.add(key)
-                attempts[key] += 1
-                if error is None or attempts[key] > retries:
-                    finished.add(key)
-                    yield _record(key, tasks[key], attempts[key], results, error)
-        except Exception as exc:  # a lost worker (loky: TerminatedWorkerError), not a run's error
-            lost = f"worker lost: {type(exc).__name__}: {exc}".splitlines()[0]
-            for key in pending:
-                if key not in returned:
-                    attempts[key] += 1
-                    if attempts[key] > retries:
-                        finished.add(key)
-                        yield _record(key, tasks[key], attempts[key], None, lost)
-        pending = [key for key in pending if key not in finished]
-
-
-@contextmanager
-def _backend(jobs: int, backend: str, scheduler: str | None) -> Iterator[Callable[..., Any]]:
-    """A function that runs ``_attempt`` on each task and yields the results as they finish."""
-    from joblib import Parallel, delayed, parallel_config
-
-    def serial(batch: list[tuple[str, dict[str, Any]]], run_fn: RunFunction) -> Iterator[Any]:
-        return (_attempt(run_fn, key, config) for key, config in batch)
-
-    def parallel(batch: list[tuple[str, dict[str, Any]]], run_fn: RunFunction) -> Iterator[Any]:
-        calls = (delayed(_attempt)(run_fn, key, config) for key, config in batch)
-        return Parallel(return_as="generator_unordered", batch_size=1)(calls)
-
-    if backend == "loky" and jobs == 1:
-        yield serial
-    elif backend == "loky":
-        with parallel_config(backend="loky", n_jobs=jobs):
-            yield parallel
-    else:
-        with (
-            _dask_client(scheduler, jobs) as client,
-            parallel_config(backend="dask", n_jobs=-1, wait_for_workers_timeout=60),
-        ):
-            del client  # joblib's dask backend finds the current client
-            yield parallel
-
-
-@contextmanager
-def _dask_client(scheduler: str | None, jobs: int) -> Iterator[Any]:
-    """A client of the cluster at ``scheduler``, or of a local cluster of ``jobs`` processes."""
-    from distributed import Client, LocalCluster
-
-    if scheduler is not None:
-        with Client(scheduler) as client:
-            yield client
-        return
-    with (
-        LocalCluster(
-            n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
-        Client(cluster) as client,
-    ):
-        yield client
 
 
 # --------------------------------------------------------------------------- files, progress
