@@ -56,3 +56,20 @@ def test_local_processes_run_the_tasks_and_retry_a_failure(tmp_path):
 def test_bad_settings_are_named_before_anything_runs(options, match):
     with pytest.raises(ConfigError, match=match):
         list(run_tasks(abs, {"a": 1}, **options))
+
+
+def test_compare_remedies_on_local_processes_gives_the_serial_numbers():
+    import json
+
+    from chainrule.training import compare_remedies
+
+    grid = {"activation": ["sigmoid", "relu"], "batch_norm": [False, True]}
+    options = {"epochs": 1, "train_size": 60, "test_size": 30}
+    ticks: list[int] = []
+    serial = compare_remedies("digits", [64, 8, 8, 10], grid, **options)
+    spread = compare_remedies(
+        "digits", [64, 8, 8, 10], grid, **options, jobs=2, on_epoch=ticks.append
+    )
+    assert len(spread.rows) == 4 and ticks == [1] * 4  # one epoch of each run, counted
+    as_text = [json.dumps(r.to_dict(), sort_keys=True, default=str) for r in (serial, spread)]
+    assert as_text[0] == as_text[1]

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import fields
 from typing import Any
 
+from chainrule.cli._backend import add_backend_options
 from chainrule.cli._common import int_list, positive_int, show_progress
 from chainrule.cli.compare import _choice, _values, clip_list, switch_list
 from chainrule.cli.train import add_training_options
@@ -103,20 +104,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--search-seed", type=int, default=0, help="the draw of --random (default 0)")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the results")
-    p.add_argument(
-        "--jobs",
-        type=positive_int,
-        default=1,
-        help="worker processes (default: 1, this process); with --backend dask and no "
-        "--scheduler, the workers of the local cluster",
-    )
-    p.add_argument(
-        "--backend",
-        choices=("loky", "dask"),
-        default="loky",
-        help="loky: local processes (default); dask: a Dask cluster",
-    )
-    p.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler, tcp://host:8786")
+    add_backend_options(p)
     p.add_argument(
         "--retries",
         type=int,
