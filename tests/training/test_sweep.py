@@ -278,3 +278,21 @@ def test_a_run_that_always_fails_is_recorded_not_fatal(tmp_path):
     calls: list[int] = []
     sweep({"activation": ["sigmoid", "relu"]}, 1, base=BASE, out=tmp_path, run_fn=_counting(calls))
     assert calls == [0]
+
+
+def test_the_progress_bar_counts_runs_and_failures(capsys):
+    def broken_for_relu(config):
+        if config.activation == "relu":
+            raise ValueError("no relu today")
+        return measure_run(config)
+
+    sweep(
+        {"activation": ["sigmoid", "relu"]},
+        1,
+        base=BASE,
+        run_fn=broken_for_relu,
+        retries=0,
+        progress=True,
+    )
+    bar = capsys.readouterr().err
+    assert "2/2" in bar and "failed=1" in bar
