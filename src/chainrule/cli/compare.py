@@ -13,6 +13,7 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
+from chainrule.cli._backend import add_backend_options
 from chainrule.cli._common import print_json
 from chainrule.cli.gradients import (
     add_data_options,
@@ -116,6 +117,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--batch-norm", type=switch_list, default=[False], help="e.g. off,on (default: off)"
     )
+    add_backend_options(p)
     p.set_defaults(run=run)
 
 
@@ -147,6 +149,9 @@ def run(args: argparse.Namespace) -> int:
             train_size=None,
             seed=args.seed,
             on_epoch=tick,
+            jobs=args.jobs,
+            backend=args.backend,
+            scheduler=args.scheduler,
         )
     diagnoses = [diagnose(r.to_records()) for r in result.results]
     if args.plot:

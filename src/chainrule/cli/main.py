@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from chainrule import __version__
 from chainrule.errors import ChainruleError
 
-COMMANDS = ("derive", "train", "evaluate", "predict", "gradients", "compare", "lab")
+COMMANDS = ("derive", "train", "evaluate", "predict", "gradients", "compare", "lab", "sweep")
 
 
 class _Parser(argparse.ArgumentParser):

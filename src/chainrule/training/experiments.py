@@ -60,9 +60,11 @@ Settings of :func:`learning_speed_experiment` (and, but for the grid's, of
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -82,6 +84,7 @@ from chainrule.diagnostics.stats import activation_stats
 from chainrule.errors import ConfigError
 from chainrule.training.config import TrainConfig
 from chainrule.training.learners import Learner, build_learner
+from chainrule.training.parallel import check_backend, run_tasks
 from chainrule.training.run import Run
 
 ENGINES = ("auto", "classic", "autodiff")
@@ -347,6 +350,9 @@ def compare_remedies(
     test_size: int | None = None,
     seed: int = 0,
     on_epoch: Callable[[int], None] | None = None,
+    jobs: int = 1,
+    backend: str = "loky",
+    scheduler: str | None = None,
 ) -> ComparisonResult:
     """Run :func:`learning_speed_experiment` for every combination of the remedies in ``grid``.
 
@@ -356,6 +362,8 @@ def compare_remedies(
     (so the same initial weights where the init is the same) and the same batch order; each
     runs on the classic engine unless it needs batch normalization or clipping. ``on_epoch``
     is called after every epoch of every run (see :func:`learning_speed_experiment`).
+    ``jobs``, ``backend``, ``scheduler``: run the rows on joblib's workers as
+    :func:`chainrule.training.parallel.run_tasks` does, with the same numbers.
 
     >>> res = compare_remedies("digits", [64, 8, 8, 10], {"lr": [0.1, 1.0]}, epochs=1,
     ...                        train_size=50)
@@ -363,29 +371,61 @@ def compare_remedies(
     (2, 1.0)
     """
     axes = _grid_axes(grid, lr)
+    check_backend(jobs, backend, scheduler)
     ds = _load(dataset, train_size, test_size, seed)
-    rows: list[ComparisonRow] = []
-    results: list[SpeedResult] = []
-    for combo in itertools.product(*axes):
-        settings = dict(zip(GRID_KEYS, combo, strict=True))
-        result = learning_speed_experiment(
-            ds,
-            sizes,
-            settings["activation"],
-            settings["init"],
-            cost=cost,
-            epochs=epochs,
-            batch_size=batch_size,
-            lr=settings["lr"],
-            train_size=None,
-            seed=seed,
-            batch_norm=bool(settings["batch_norm"]),
-            clip=settings["clip"],
-            on_epoch=on_epoch,
-        )
-        results.append(result)
-        rows.append(ComparisonRow.from_result(result, settings))
+    combos = [dict(zip(GRID_KEYS, combo, strict=True)) for combo in itertools.product(*axes)]
+    shared = {"cost": cost, "epochs": epochs, "batch_size": batch_size, "seed": seed}
+    one = functools.partial(_remedy_run, ds, tuple(sizes), shared)
+    if jobs == 1 and backend == "loky":
+        results = [one(settings, on_epoch) for settings in combos]
+    else:
+        where = {"jobs": jobs, "backend": backend, "scheduler": scheduler}
+        results = _runs_on_workers(one, combos, epochs, on_epoch, where)
+    rows = [ComparisonRow.from_result(r, s) for r, s in zip(results, combos, strict=True)]
     return ComparisonResult(ds.name, [int(s) for s in sizes], rows, results)
+
+
+def _runs_on_workers(
+    one: Callable[..., SpeedResult],
+    combos: list[dict[str, Any]],
+    epochs: int,
+    on_epoch: Callable[[int], None] | None,
+    where: dict[str, Any],
+) -> list[SpeedResult]:
+    """``one(settings)`` of every combination on joblib's workers, in the grid's order; the
+    first error a run raised is raised here (as the serial loop would)."""
+    tasks = {str(i): settings for i, settings in enumerate(combos)}
+    done: dict[str, SpeedResult] = {}
+    with closing(run_tasks(one, tasks, **where)) as outcomes:
+        for outcome in outcomes:
+            if outcome.error is not None:
+                raise outcome.error
+            done[outcome.key] = outcome.value
+            for epoch in range(1, epochs + 1) if on_epoch is not None else ():
+                on_epoch(epoch)  # a worker's epochs, counted when its run is back
+    return [done[key] for key in tasks]
+
+
+def _remedy_run(
+    ds: Any,
+    sizes: Sequence[int],
+    shared: dict[str, Any],
+    settings: dict[str, Any],
+    on_epoch: Callable[[int], None] | None = None,
+) -> SpeedResult:
+    """One row of :func:`compare_remedies` (a module-level function: workers unpickle it)."""
+    return learning_speed_experiment(
+        ds,
+        sizes,
+        settings["activation"],
+        settings["init"],
+        lr=settings["lr"],
+        train_size=None,
+        batch_norm=bool(settings["batch_norm"]),
+        clip=settings["clip"],
+        on_epoch=on_epoch,
+        **shared,
+    )
 
 
 def _grid_axes(grid: Mapping[str, Sequence[Any]] | None, lr: float) -> list[list[Any]]:

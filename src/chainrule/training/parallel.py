@@ -1,0 +1,171 @@
+"""Independent tasks through joblib's backends, as scikit-learn runs its fits.
+
+:func:`run_tasks` calls ``fn(task)`` for every task and yields each :class:`Outcome` as it
+finishes: in this process (``jobs=1``), on ``jobs`` local processes (joblib's ``loky``), or on
+a Dask cluster (``backend="dask"``: the scheduler at ``scheduler``, or a local cluster of
+``jobs`` worker processes). Each call holds BLAS to one thread, so a task's numbers do not
+depend on where it ran. A task that raises, or whose worker process dies, is tried again up
+to ``retries`` times; then its outcome carries the error and the other tasks go on.
+
+>>> sorted(o.value for o in run_tasks(abs, {"a": -2, "b": 3}))
+[2, 3]
+>>> [o.error for o in run_tasks(int, {"x": "seven"})]
+[ValueError("invalid literal for int() with base 10: 'seven'")]
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from chainrule.errors import ConfigError
+
+BACKENDS = ("loky", "dask")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a task ended: its ``value``, or the ``error`` of its last try (value None)."""
+
+    key: str
+    attempts: int
+    value: Any = None
+    error: BaseException | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def error_line(self) -> str | None:
+        """The error as one line, ``"ValueError: ..."``; None when the task succeeded."""
+        if self.error is None:
+            return None
+        return f"{type(self.error).__name__}: {self.error}".splitlines()[0]
+
+
+def check_backend(jobs: int, backend: str, scheduler: str | None, retries: int = 0) -> None:
+    """Raise ConfigError naming the fault in these settings (before anything runs)."""
+    if backend not in BACKENDS:
+        raise ConfigError(f"unknown backend {backend!r}; choose from {', '.join(BACKENDS)}")
+    if jobs < 1:
+        raise ConfigError(f"jobs must be at least 1, got {jobs}")
+    if retries < 0:
+        raise ConfigError(f"retries must be 0 or more, got {retries}")
+    if scheduler is not None and backend != "dask":
+        raise ConfigError("a scheduler address needs backend 'dask' (--backend dask)")
+    if backend == "dask":
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise ConfigError("backend 'dask' needs Dask: pip install 'chainrule[dask]'") from None
+
+
+def run_tasks(
+    fn: Callable[[Any], Any],
+    tasks: Mapping[str, Any],
+    *,
+    jobs: int = 1,
+    backend: str = "loky",
+    scheduler: str | None = None,
+    retries: int = 0,
+) -> Iterator[Outcome]:
+    """``fn(task)`` for every task of ``tasks`` (key -> task); outcomes in the order they
+    finish. ``fn`` and the tasks must pickle when another process runs them."""
+    check_backend(jobs, backend, scheduler, retries)
+    if not tasks:
+        return
+    with _backend(jobs, backend, scheduler) as map_:
+        yield from _tries(fn, tasks, map_, retries)
+
+
+def _attempt(fn: Callable[[Any], Any], key: str, task: Any) -> tuple[str, Any, Any]:
+    """One try of one task, in whichever process the backend chose: (key, value, error)."""
+    from threadpoolctl import threadpool_limits
+
+    try:
+        with threadpool_limits(limits=1):  # one BLAS thread: the same sums in any process
+            return key, fn(task), None
+    except Exception as exc:  # any failure costs this task only
+        try:
+            pickle.dumps(exc)
+        except Exception:  # the error must travel back to the parent process
+            exc = RuntimeError(f"{type(exc).__name__}: {exc}")
+        return key, None, exc
+
+
+def _tries(
+    fn: Callable[[Any], Any],
+    tasks: Mapping[str, Any],
+    map_: Callable[..., Iterable[tuple[str, Any, Any]]],
+    retries: int,
+) -> Iterator[Outcome]:
+    """Every task's outcome as it finishes or fails for good, in rounds: each round sends the
+    tasks still pending; one that raised goes again in the next round. A worker that dies ends
+    the round (joblib cannot say which task it held): each task of the round not back yet is
+    charged one try."""
+    pending = list(tasks)
+    attempts = dict.fromkeys(pending, 0)
+    while pending:
+        returned: set[str] = set()
+        finished: set[str] = set()
+        try:
+            for key, value, error in map_(fn, [(key, tasks[key]) for key in pending]):
+                returned.add(key)
+                attempts[key] += 1
+                if error is None or attempts[key] > retries:
+                    finished.add(key)
+                    yield Outcome(key, attempts[key], value, error)
+        except Exception as lost:  # a lost worker (loky: TerminatedWorkerError), not a task's
+            for key in pending:
+                if key not in returned:
+                    attempts[key] += 1
+                    if attempts[key] > retries:
+                        finished.add(key)
+                        yield Outcome(key, attempts[key], None, lost)
+        pending = [key for key in pending if key not in finished]
+
+
+@contextmanager
+def _backend(jobs: int, backend: str, scheduler: str | None) -> Iterator[Callable[..., Any]]:
+    """A function that runs ``_attempt`` on each task and yields the results as they finish."""
+    from joblib import Parallel, delayed, parallel_config
+
+    def serial(fn: Callable[[Any], Any], batch: list[tuple[str, Any]]) -> Iterator[Any]:
+        return (_attempt(fn, key, task) for key, task in batch)
+
+    def parallel(fn: Callable[[Any], Any], batch: list[tuple[str, Any]]) -> Iterator[Any]:
+        calls = (delayed(_attempt)(fn, key, task) for key, task in batch)
+        return Parallel(return_as="generator_unordered", batch_size=1)(calls)
+
+    if backend == "loky" and jobs == 1:
+        yield serial
+    elif backend == "loky":
+        with parallel_config(backend="loky", n_jobs=jobs):
+            yield parallel
+    else:
+        with (
+            _dask_client(scheduler, jobs),
+            parallel_config(backend="dask", n_jobs=-1, wait_for_workers_timeout=60),
+        ):
+            yield parallel  # joblib's dask backend uses the client just made current
+
+
+@contextmanager
+def _dask_client(scheduler: str | None, jobs: int) -> Iterator[Any]:
+    """A client of the cluster at ``scheduler``, or of a local cluster of ``jobs`` processes."""
+    from distributed import Client, LocalCluster
+
+    if scheduler is not None:
+        with Client(scheduler) as client:
+            yield client
+        return
+    with (
+        LocalCluster(
+            n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
