@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -14,7 +16,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from chainrule.errors import ConfigError
+from chainrule.data import Dataset
+from chainrule.errors import ConfigError, DataError
 from chainrule.sklearn import MLPClassifier, MLPRegressor
 
 # small networks and few epochs: sklearn's checks fit each estimator about 60 times
@@ -177,3 +180,30 @@ def test_grid_search_over_two_learning_rates_in_a_pipeline(iris) -> None:
     assert search.best_params_ == {"mlpclassifier__lr": 0.1}
     scores = search.cv_results_["mean_test_score"]
     assert scores[1] > 0.9 > scores[0]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_defaults_learn_without_diverging(iris, engine) -> None:
+    """What sklearn's checks fit with unscaled data: the default rate must not blow up (at
+    lr=0.1 the quadratic cost of a 100-unit ReLU layer did)."""
+    X, y = iris
+    reg = quiet_fit(MLPRegressor(**engine, random_state=0), X * 10, y * 100.0)
+    assert reg.score(X * 10, y * 100.0) > 0.9
+    clf = quiet_fit(MLPClassifier(**engine, random_state=0), X * 10, y)
+    assert clf.score(X * 10, y) > 0.9
+
+
+def test_a_dataset_takes_regression_targets_by_rows() -> None:
+    x = np.zeros((5, 2), np.float32)
+    data = Dataset("arrays", x, np.zeros((5, 3)), x[:0], np.zeros((0, 3)), 2, 3, ("a", "b", "c"))
+    assert data.y_train.shape == (5, 3)
+    with pytest.raises(DataError, match=r"y_train has shape \(4, 3\) for 5 examples"):
+        Dataset("arrays", x, np.zeros((4, 3)), x[:0], np.zeros((0, 3)), 2, 3, ("a", "b", "c"))
+    with pytest.raises(DataError, match="y_train has shape"):
+        Dataset("arrays", x, np.zeros((5, 3, 1)), x[:0], np.zeros((0, 3)), 2, 3, ("a", "b", "c"))
+
+
+def test_importing_chainrule_does_not_import_sklearn() -> None:
+    code = "import sys, chainrule, chainrule.training; print('sklearn' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
