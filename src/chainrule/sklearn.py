@@ -167,6 +167,10 @@ class _MLP(BaseEstimator):
                 stacklevel=3,
             )
 
+    def __sklearn_is_fitted__(self) -> bool:
+        # a network, not n_features_in_ alone: fit sets that before it checks the settings
+        return hasattr(self, "learner_")
+
     def _outputs(self, X: Any) -> np.ndarray:
         """The network's outputs for ``X`` (class probabilities, or the regression values)."""
         check_is_fitted(self)
@@ -207,7 +211,7 @@ class MLPClassifier(ClassifierMixin, _MLP):
     def partial_fit(self, X: Any, y: Any, classes: Any = None) -> MLPClassifier:
         """One epoch over (X, y), continuing from the network as it is. The first call
         (before any fit) needs ``classes``, every label the estimator will ever see."""
-        first = not hasattr(self, "classes_")
+        first = not hasattr(self, "learner_")
         if first:
             if classes is None:
                 raise DataError("classes must be passed on the first call to partial_fit")
@@ -219,9 +223,10 @@ class MLPClassifier(ClassifierMixin, _MLP):
         x, y = validate_data(self, X, y, reset=first, dtype=np.float64)
         check_classification_targets(y)
         if first:
-            self.classes_ = np.unique(classes)
-            _need_two_classes(self.classes_)
-            self._start(x, len(self.classes_))
+            classes = np.unique(classes)
+            _need_two_classes(classes)
+            self._start(x, len(classes))
+            self.classes_ = classes  # last: a refused first call leaves the next one first
         unknown = ~np.isin(y, self.classes_)
         if unknown.any():
             raise DataError(
