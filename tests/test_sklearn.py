@@ -149,6 +149,8 @@ def test_partial_fit_trains_an_epoch_per_call(iris) -> None:
     before = fitted.n_iter_
     fitted.partial_fit(X, X[:, 0])
     assert fitted.n_iter_ == before + 1
+    with pytest.raises(ValueError, match="y has 2 targets per example but the network was"):
+        fitted.partial_fit(X, X[:, :2])
 
 
 def test_params_and_errors(iris) -> None:
