@@ -63,6 +63,9 @@ EVAL_CHUNK = 4096
 
 STATE_FORMAT = "chainrule.classic.Network/1"
 
+#: ``fit``'s learning rate by cost for ``lr="auto"``: Nielsen's η for each (chapters 1 and 3).
+DEFAULT_LR = {"quadratic": 3.0, "cross-entropy": 0.5}
+
 
 @dataclass(slots=True)
 class ForwardPass:
@@ -358,15 +361,20 @@ class Network:
         x: Any,
         y: Any,
         *,
-        epochs: int,
-        batch_size: int,
-        lr: float,
+        epochs: int = 30,
+        batch_size: int = 10,
+        lr: float | str = "auto",
         seed: int | np.random.Generator | None = None,
         x_test: Any = None,
         y_test: Any = None,
         callback: Callable[[int, Network, EpochStats], Any] | None = None,
     ) -> History:
         """Mini-batch stochastic gradient descent for ``epochs`` passes over (x, y).
+
+        The defaults are the lecture's (Nielsen's) settings: 30 epochs of batches of 10, at
+        rate ``lr="auto"``: 3.0 for the quadratic cost, 0.5 for cross-entropy, whose
+        gradient lacks the σ' factor that keeps the quadratic cost's steps small
+        (``DEFAULT_LR``).
 
         Each epoch shuffles the samples with a Generator seeded by ``seed`` (the network's own
         ``rng`` when None), takes ``train_step``s on batches of ``batch_size`` (the last one may
@@ -385,7 +393,7 @@ class Network:
         >>> h.train_accuracy[-1]
         1.0
         """  # noqa: E501
-        lr = _check_lr(lr)
+        lr = _check_lr(DEFAULT_LR[self.cost_function.name] if lr == "auto" else lr)
         epochs = _check_count(epochs, "epochs", minimum=0)
         batch_size = _check_count(batch_size, "batch_size", minimum=1)
         x = self._inputs(x)

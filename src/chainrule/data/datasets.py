@@ -68,7 +68,9 @@ class Dataset:
     """A train/test split ready for a classifier.
 
     ``x_*`` are float32 arrays of shape (m, n_features); ``y_*`` int64 class labels in
-    ``0..n_classes-1``; ``class_names[k]`` names class ``k``.
+    ``0..n_classes-1``; ``class_names[k]`` names class ``k``. For regression (the
+    scikit-learn estimator's in-memory data) ``y_*`` are float targets of shape
+    (m, n_classes), one column per output.
 
     >>> ds = load("xor", n_samples=40)
     >>> ds
@@ -93,7 +95,7 @@ class Dataset:
                 raise DataError(
                     f"{self.name}: x_{part} has shape {x.shape}, expected (m, {self.n_features})"
                 )
-            if y.shape != (x.shape[0],):
+            if y.shape[:1] != (x.shape[0],) or y.ndim > 2:
                 raise DataError(
                     f"{self.name}: y_{part} has shape {y.shape} for {x.shape[0]} examples"
                 )
