@@ -171,7 +171,8 @@ def _epochs(
         if bar is not None:
             bar.set_postfix(_progress_numbers(stats), refresh=False)
         if on_epoch is not None:
-            on_epoch(stats, learner)
+            with _beside(bar):
+                on_epoch(stats, learner)
 
 
 def _step_callback(
@@ -203,6 +204,21 @@ def _progress_bar(total: int, enabled: bool) -> Iterator[Any]:
         yield bar
     finally:
         bar.close()
+
+
+@contextmanager
+def _beside(bar: Any) -> Iterator[None]:
+    """Let a callback print whole lines while ``bar`` is on screen.
+
+    stdout and stderr share one terminal line with the bar: a line printed as it stands would
+    be glued after the bar's text. tqdm clears the bar, lets the print through on a line of
+    its own, and redraws the bar below it (``tqdm.write`` does the same for one string).
+    """
+    if bar is None:
+        yield
+        return
+    with bar.external_write_mode():
+        yield
 
 
 def _progress_numbers(stats: dict[str, Any]) -> dict[str, str]:
