@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from chainrule.cli._common import print_json, require
+from chainrule.cli._common import counted, print_json, require
 from chainrule.data import load
 from chainrule.training import load_model
 from chainrule.training.loop import Splits, check_data, make_splits
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     print(
         f"{args.model}: {config.engine} engine, layers {list(config.layers)}, "
-        f"{checkpoint.epoch} epochs trained"
+        f"{counted(checkpoint.epoch, 'epoch')} trained"
     )
     for split, r in results.items():
         print(

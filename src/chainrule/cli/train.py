@@ -6,7 +6,13 @@ import argparse
 from dataclasses import fields
 from typing import Any
 
-from chainrule.cli._common import int_list, positive_float, print_json, show_progress
+from chainrule.cli._common import (
+    counted,
+    int_list,
+    positive_float,
+    print_json,
+    show_progress,
+)
 from chainrule.training import TrainConfig, train
 from chainrule.training import checkpoint as ckpt
 from chainrule.training.config import (
@@ -168,7 +174,8 @@ def run(args: argparse.Namespace) -> int:
         return 130
     final = result.history[-1]
     print(
-        f"done: {config.engine} engine, {final['epoch']} epochs in {result.seconds:.1f} s; "
+        f"done: {config.engine} engine, {counted(final['epoch'], 'epoch')} in "
+        f"{result.seconds:.1f} s; "
         f"test accuracy {final['test_accuracy']:.4f}, "
         f"train loss {final['train_loss']:.4f}"
     )

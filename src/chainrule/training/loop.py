@@ -62,7 +62,8 @@ class TrainResult:
         shown = "" if accuracy is None else f", test accuracy {accuracy:.4f}"
         stopped = ", interrupted" if self.interrupted else ""
         return (
-            f"TrainResult({self.config.engine}, {list(self.config.layers)}, {epochs} epochs"
+            f"TrainResult({self.config.engine}, {list(self.config.layers)}, {epochs} epoch"
+            f"{'' if epochs == 1 else 's'}"
             f"{shown}, {self.seconds:.2f} s{stopped})"
         )
 
