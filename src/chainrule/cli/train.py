@@ -172,6 +172,8 @@ def run(args: argparse.Namespace) -> int:
             f"continue with --resume {result.checkpoint_path}"
         )
         return 130
+    for hint in result.hints:
+        print(f"hint: {hint}")
     final = result.history[-1]
     print(
         f"done: {config.engine} engine, {counted(final['epoch'], 'epoch')} in "
