@@ -49,3 +49,12 @@ def test_one_epoch_is_singular(cli, tmp_path):
     assert "done: 1 epoch on" in speeds.out
     for run in (trained, evaluated, speeds):
         assert "1 epochs" not in run.out
+
+
+def test_gradients_names_findings_in_words(cli, monkeypatch):
+    findings = [Finding("dead_units", (1,), "most units are 0", {}, "lower the learning rate")]
+    monkeypatch.setattr(diagnostics, "diagnose", lambda *a, **k: Diagnosis(findings))
+    run = cli("gradients", *SMALL, "--layers", "64,8,8,10")
+    assert run.code == 0, run.err
+    assert "- dead units: most units are 0" in run.out
+    assert "dead_units" not in run.out

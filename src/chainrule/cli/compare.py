@@ -251,7 +251,7 @@ def _diagnosis_table(labels: list[str], rows: list[Any], diagnoses: list[Any]) -
     lines = [head, "-" * len(head)]
     indent = " " * (width + 12)
     for label, row, diagnosis in zip(labels, rows, diagnoses, strict=True):
-        kinds = ", ".join(kind.replace("_", " ") for kind in diagnosis.kinds)
+        kinds = ", ".join(finding.title for finding in diagnosis.findings)
         kinds += " (diverged)" if row.diverged else ""
         line = f"{label:<{width}}  {row.engine:<8}  {kinds}"
         lines.append(textwrap.fill(line, WIDTH, subsequent_indent=indent))
