@@ -43,9 +43,10 @@ def test_text_table_and_plot(cli, tmp_path):
     )
     assert run.code == 0, run.err
     lines = run.out.splitlines()
-    header = next(k for k, line in enumerate(lines) if line.startswith("setting"))
+    # the numbers, then the engine and diagnosis: two tables, each headed "setting ..."
+    header, second = (k for k, line in enumerate(lines) if line.startswith("setting"))
     for word in ("first", "last", "ratio", "loss", "accuracy", "diagnosis"):
-        assert word in lines[header]
+        assert word in lines[header] + lines[second]
     table = lines[header + 2 : header + 2 + 6]
     assert [line.split()[0] for line in table] == [
         "sigmoid/normal-scaled",

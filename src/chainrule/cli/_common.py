@@ -50,6 +50,12 @@ def positive_int(text: str) -> int:
     return value
 
 
+def counted(n: int, noun: str) -> str:
+    """The count and the noun agreeing: ``counted(1, "epoch")`` -> "1 epoch", ``counted(3,
+    "epoch")`` -> "3 epochs"."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def print_json(payload: Any) -> None:
     """``payload`` as strict JSON on stdout; NaN and Inf (a diverged run) become null."""
     # finite_json has turned NumPy values into Python ones; anything else (a Path) as text

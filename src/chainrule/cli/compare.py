@@ -10,11 +10,12 @@ accuracy, plus each run's diagnosis.
 from __future__ import annotations
 
 import argparse
+import textwrap
 from collections.abc import Callable
 from typing import Any
 
 from chainrule.cli._backend import add_backend_options
-from chainrule.cli._common import print_json
+from chainrule.cli._common import counted, print_json
 from chainrule.cli.gradients import (
     add_data_options,
     check_common,
@@ -25,6 +26,8 @@ from chainrule.cli.gradients import (
     write_plot,
 )
 from chainrule.training.config import ACTIVATIONS, INITS
+
+WIDTH = 100  # columns of the report: a terminal split in two still shows it whole
 
 _ON = ("on", "true", "yes", "1")
 _OFF = ("off", "false", "no", "0")
@@ -192,45 +195,78 @@ def _print_report(
     n_runs: int,
 ) -> None:
     first = result.results[0]
+    lrs = {row.settings["lr"] for row in result.rows}
+    same_lr = f"lr {lrs.pop():g}, " if len(lrs) == 1 else ""
     print(
-        f"{n_runs} run{'s' if n_runs != 1 else ''} of [{', '.join(map(str, sizes))}] on "
-        f"{data_name} ({first.train_size} training images), {args.cost} cost, batch "
-        f"{args.batch_size}, {args.epochs} epoch{'s' if args.epochs != 1 else ''}, "
-        f"seed {args.seed}"
+        wrap(
+            f"{counted(n_runs, 'run')} of [{', '.join(map(str, sizes))}] on {data_name} "
+            f"({first.train_size} training images), {args.cost} cost, {same_lr}batch "
+            f"{args.batch_size}, {counted(args.epochs, 'epoch')}, seed {args.seed}"
+        )
     )
-    print(
-        "speeds ‖∂J/∂b‖ of the first and last hidden layer before training, their ratio "
-        "before and after training (dW ratio: of ‖∂J/∂W‖), final cost J and "
-        + ("test" if first.test_accuracy is not None else "training")
-        + " accuracy"
-    )
+    accuracy = "test" if first.test_accuracy is not None else "training"
+    print(wrap(LEGEND.format(accuracy=accuracy)))
     print()
-    print(_table(result, diagnoses))
+    print(_table(result, diagnoses, with_lr=not same_lr))
     if args.plot:
         print(f"plot written to {args.plot}")
 
 
-def _table(result: Any, diagnoses: list[Any]) -> str:
-    """One line per run, the setting column as wide as the longest label."""
-    labels = [row.label() for row in result.rows]
-    width = max(len("setting"), *map(len, labels))
-    heads = ("first", "last", "ratio", "final ratio", "dW ratio", "loss", "accuracy")
-    head = f"{'setting':<{width}}  {'engine':<8}" + "".join(f"{h:>12}" for h in heads)
-    lines = [head + "  diagnosis"]
-    lines.append("-" * (len(lines[0]) + 10))
-    for label, row, diagnosis in zip(labels, result.rows, diagnoses, strict=True):
-        numbers = (
-            row.first_speed,
-            row.last_speed,
-            row.ratio,
-            row.final_ratio,
-            row.weight_ratio,
-            row.final_loss,
-        )
-        kinds = ", ".join(diagnosis.kinds) + (" (diverged)" if row.diverged else "")
-        lines.append(
-            f"{label:<{width}}  {row.engine:<8}"
-            + "".join(fmt(float(v), 12) for v in numbers)
-            + f"{row.accuracy:>12.3f}  {kinds}"
-        )
+#: What the table's columns mean, under the heading line.
+LEGEND = (
+    "first, last: learning speeds ‖∂J/∂b‖ of the first and last hidden layer before training; "
+    "ratio: first/last before training, final: after it; dW ratio: first/last of ‖∂J/∂W‖ "
+    "before training; loss: the final cost J; accuracy: {accuracy} accuracy. Runs with batch "
+    "normalization (+BN) or clipping use the autodiff engine, the others the classic one."
+)
+NUMBER_WIDTH = 10  # 3 significant digits take 8 characters at most ("0.000597", "1.23e-05")
+NUMBER_HEADS = ("first", "last", "ratio", "final", "dW ratio", "loss", "accuracy")
+
+
+def wrap(text: str) -> str:
+    """A paragraph folded to the width every table here keeps to."""
+    return textwrap.fill(text, WIDTH)
+
+
+def _table(result: Any, diagnoses: list[Any], *, with_lr: bool = True) -> str:
+    """Two tables within ``WIDTH`` columns, a row per run in each: the numbers, then the
+    engine and the diagnosis. A setting too long to sit beside the numbers gets a line of
+    its own above them."""
+    labels = [_label(row, with_lr) for row in result.rows]
+    room = WIDTH - NUMBER_WIDTH * len(NUMBER_HEADS) - 2
+    width = min(max(len("setting"), *map(len, labels)), room)
+    head = f"{'setting':<{width}}  " + "".join(f"{h:>{NUMBER_WIDTH}}" for h in NUMBER_HEADS)
+    lines = [head, "-" * len(head)]
+    for label, row in zip(labels, result.rows, strict=True):
+        numbers = (row.first_speed, row.last_speed, row.ratio, row.final_ratio)
+        numbers += (row.weight_ratio, row.final_loss)
+        cells = "".join(fmt(float(v), NUMBER_WIDTH) for v in numbers)
+        cells += f"{row.accuracy:>{NUMBER_WIDTH}.3f}"
+        if len(label) > width:
+            lines.append(label)
+            label = ""
+        lines.append(f"{label:<{width}}  {cells}")
+    lines += ["", *_diagnosis_table(labels, result.rows, diagnoses)]
     return "\n".join(lines)
+
+
+def _diagnosis_table(labels: list[str], rows: list[Any], diagnoses: list[Any]) -> list[str]:
+    width = max(len("setting"), *map(len, labels))
+    head = f"{'setting':<{width}}  {'engine':<8}  diagnosis"
+    lines = [head, "-" * len(head)]
+    indent = " " * (width + 12)
+    for label, row, diagnosis in zip(labels, rows, diagnoses, strict=True):
+        kinds = ", ".join(finding.title for finding in diagnosis.findings)
+        kinds += " (diverged)" if row.diverged else ""
+        line = f"{label:<{width}}  {row.engine:<8}  {kinds}"
+        lines.append(textwrap.fill(line, WIDTH, subsequent_indent=indent))
+    return lines
+
+
+def _label(row: Any, with_lr: bool) -> str:
+    """The row's setting; without the learning rate when every run shares it (the heading
+    names it then)."""
+    label = row.label()
+    if not with_lr:
+        label = label.replace(f" lr={row.settings['lr']:g}", "", 1)
+    return label

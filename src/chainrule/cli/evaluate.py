@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from chainrule.cli._common import print_json, require
+from chainrule.cli._common import counted, print_json, require
 from chainrule.data import load
 from chainrule.errors import ModelFileError
 from chainrule.training import load_model
@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     print(
         f"{args.model}: {config.engine} engine, layers {list(config.layers)}, "
-        f"{checkpoint.epoch} epochs trained"
+        f"{counted(checkpoint.epoch, 'epoch')} trained"
     )
     for split, r in results.items():
         print(

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from chainrule.cli._common import (
+    counted,
     int_list,
     load_up_to,
     positive_float,
@@ -247,7 +248,8 @@ def run(args: argparse.Namespace) -> int:
     test = f", test accuracy {result.test_accuracy:.4f}" if result.test_accuracy is not None else ""
     stopped = "  (diverged: the cost or the gradients became NaN/Inf)" if result.diverged else ""
     print(
-        f"done: {result.epochs} epochs on {result.train_size} images, {result.engine} engine; "
+        f"done: {counted(result.epochs, 'epoch')} on {result.train_size} images, "
+        f"{result.engine} engine; "
         f"final J {result.final_loss:.4g}, train accuracy {result.train_accuracy:.4f}{test}"
         f"{stopped}"
     )

@@ -6,7 +6,13 @@ import argparse
 from dataclasses import fields
 from typing import Any
 
-from chainrule.cli._common import int_list, positive_float, print_json, show_progress
+from chainrule.cli._common import (
+    counted,
+    int_list,
+    positive_float,
+    print_json,
+    show_progress,
+)
 from chainrule.training import TrainConfig, train
 from chainrule.training import checkpoint as ckpt
 from chainrule.training.config import (
@@ -166,9 +172,12 @@ def run(args: argparse.Namespace) -> int:
             f"continue with --resume {result.checkpoint_path}"
         )
         return 130
+    for hint in result.hints:
+        print(f"hint: {hint}")
     final = result.history[-1]
     print(
-        f"done: {config.engine} engine, {final['epoch']} epochs in {result.seconds:.1f} s; "
+        f"done: {config.engine} engine, {counted(final['epoch'], 'epoch')} in "
+        f"{result.seconds:.1f} s; "
         f"test accuracy {final['test_accuracy']:.4f}, "
         f"train loss {final['train_loss']:.4f}"
     )

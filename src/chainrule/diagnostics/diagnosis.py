@@ -142,8 +142,13 @@ class Finding:
     numbers: dict[str, Any]
     remedy: str
 
+    @property
+    def title(self) -> str:
+        """The kind in words, as text for people shows it: ``dead_units`` -> "dead units"."""
+        return self.kind.replace("_", " ")
+
     def __str__(self) -> str:
-        return f"{self.kind}: {self.message}"
+        return f"{self.title}: {self.message}"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -194,7 +199,7 @@ class Diagnosis:
     def _repr_markdown_(self) -> str:
         """Jupyter shows the report: each finding in bold with its remedy."""
         return "\n".join(
-            f"- **{f.kind}**: {_markdown(f.message)}  \n  *Remedy:* {_markdown(f.remedy)}"
+            f"- **{f.title}**: {_markdown(f.message)}  \n  *Remedy:* {_markdown(f.remedy)}"
             for f in self.findings
         )
 

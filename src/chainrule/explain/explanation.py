@@ -18,7 +18,7 @@ import numpy as np
 
 from chainrule.engine.autograd import grad as engine_grad
 from chainrule.engine.tensor import Tensor
-from chainrule.errors import ExpressionError
+from chainrule.errors import ExpressionError, GraphError
 from chainrule.explain.graph import Graph, build_graph, format_number
 from chainrule.explain.parser import Expression, Term, evaluate, number_value, parse
 from chainrule.explain.tables import (
@@ -31,6 +31,7 @@ from chainrule.explain.tables import (
     path_table,
     reverse_table,
 )
+from chainrule.nn import Module
 
 #: Relative tolerance within which the methods and the engine must agree, for float64 graphs;
 #: a graph in a narrower dtype gets ``AGREEMENT_EPS_FACTOR`` times its machine epsilon.
@@ -175,12 +176,14 @@ def derive(text: str | Expression, at: Mapping[str, Any] | None = None) -> Expla
     return explanation
 
 
-def trace(output: Tensor, names: Mapping[str, Tensor] | None = None) -> Explanation:
+def trace(output: Tensor, names: Mapping[str, Tensor] | Module | None = None) -> Explanation:
     """Explain any chainrule computation that ends in ``output``.
 
     ``names`` maps a name to a tensor (``names=dict(W1=W1, b1=b1)``); otherwise ``.name`` is
-    used when set. For an ``nn`` model, ``names=dict(model.named_parameters())`` labels the
-    weights ``0.weight``, ``0.bias``... instead of x1, x2... For a graph with non-scalar nodes
+    used when set. An ``nn`` model's parameters are labelled as the model names them
+    (``0.weight``, ``layer1.bias``); ``names=module`` takes that module's names instead (the
+    ones its ``named_parameters()`` gives). An unnamed scalar cost of arrays is called J (y
+    being the targets' name), any other output y. For a graph with non-scalar nodes
     the explanation shows shapes and norms, and local partials as formulas; the per-path and
     forward-mode tables are skipped.
     Nothing is written to any tensor's ``.grad``.
@@ -191,8 +194,20 @@ def trace(output: Tensor, names: Mapping[str, Tensor] | None = None) -> Explanat
     >>> [n.shape for n in e.graph.nodes], e.forward is None
     ([(2,), (2,), ()], True)
     """
-    graph, tensors = build_graph(output, names)
+    graph, tensors = build_graph(output, _tensor_names(names))
     return _explain(graph, tensors, None, {})
+
+
+def _tensor_names(names: Mapping[str, Tensor] | Module | None) -> Mapping[str, Tensor] | None:
+    """``names`` as trace takes it (a mapping, a module or None) -> name -> tensor."""
+    if names is None or isinstance(names, Mapping):
+        return names
+    if isinstance(names, Module):
+        return dict(names.named_parameters())
+    raise GraphError(
+        f"trace(names=...) takes a dict of name -> tensor or an nn.Module, "
+        f"got {type(names).__name__}"
+    )
 
 
 # ---- the shared part ----------------------------------------------------------------------

@@ -124,9 +124,11 @@ def build_graph(
 ) -> tuple[Graph, dict[str, Tensor]]:
     """The graph behind ``output`` and the tensor of each node, by name.
 
-    Names come from ``names`` (name -> tensor), then ``tensor.name``; unnamed inputs become
-    x1, x2, ..., unnamed intermediates a, b, c, ... (skipping names in use) and an unnamed
-    output ``y``.
+    Names come from ``names`` (name -> tensor), then ``tensor.name``, then an nn parameter's
+    name in its model (``0.weight``); unnamed inputs become x1, x2, ..., unnamed
+    intermediates a, b, c, ... (skipping names in use), an unnamed output ``y``, or ``J`` when
+    it is a scalar reduced from arrays (a cost). A constant array is written by its shape
+    (``[4x3]``).
 
     >>> import chainrule as cr
     >>> x = cr.tensor(3.0, requires_grad=True, name="x")
@@ -255,7 +257,8 @@ def _constant_text(t: Tensor) -> str:
     data = _host(t.array)
     if data.size == 1:
         return format_number(float(data.reshape(-1)[0]))
-    return f"const{tuple(data.shape)}"
+    # the shape alone, as the tables write shapes: short enough for an edge label
+    return f"[{'x'.join(map(str, data.shape))}]"
 
 
 def _local_partials(fn: Function, t: Tensor) -> list[float | None]:
@@ -289,11 +292,12 @@ def _name_tensors(
         labels[id(t)] = name
 
     for t in ordered:  # chosen names first, so generated ones avoid them
-        name = given.get(id(t)) or t.name
+        # an nn parameter's name in its model ("0.weight") when none was given or set
+        name = given.get(id(t)) or t.name or getattr(t, "module_name", None)
         if name:
             claim(t, str(name))
     if id(output) not in labels:
-        claim(output, "y" if "y" not in used else "out")
+        claim(output, next(n for n in _output_names(ordered, output) if n not in used))
     inputs = (f"x{i}" for i in range(1, 10**6))
     letters = _letters()
     for t in ordered:
@@ -305,6 +309,13 @@ def _name_tensors(
             name = next(pool)
         claim(t, name)
     return labels
+
+
+def _output_names(ordered: list[Tensor], output: Tensor) -> tuple[str, ...]:
+    """Names for an unnamed output, best first: a scalar reduced from arrays is a cost, J in
+    the lecture (whose y names the targets); anything else is y, as in an expression."""
+    cost = output.array.size == 1 and any(t.array.size != 1 for t in ordered)
+    return ("J", "loss", "out") if cost else ("y", "out")
 
 
 def _letters() -> Any:

@@ -144,9 +144,11 @@ class Module:
         if isinstance(value, Parameter):
             self._forget(name, keep=params)  # a reassigned name keeps its place
             params[name] = value
+            value.module_name = name
         elif isinstance(value, Module):
             self._forget(name, keep=modules)
             modules[name] = value
+            _name_parameters(value, name)
         elif name in params:
             if value is not None:
                 raise TypeError(
@@ -201,6 +203,8 @@ class Module:
         self._forget(name)
         self.__dict__["_parameters"][name] = param
         self.__dict__[name] = param
+        if param is not None:
+            param.module_name = name
 
     def register_buffer(self, name: str, value: Any, persistent: bool = True) -> None:
         """Add a tensor that is state but not trained (e.g. BatchNorm's running mean).
@@ -224,6 +228,8 @@ class Module:
         self._forget(name)
         self.__dict__["_modules"][name] = module
         self.__dict__[name] = module
+        if module is not None:
+            _name_parameters(module, name)
 
     # ---- traversal -----------------------------------------------------------------------
     def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
@@ -461,3 +467,11 @@ def _copy_into(tensor: Tensor, value: np.ndarray) -> None:
         data[...] = backend.to_device(value.astype(data.dtype, copy=False), "cuda")
     else:
         tensor.array = np.array(value, dtype=data.dtype)
+
+
+def _name_parameters(module: Module, prefix: str) -> None:
+    """Give each parameter of ``module`` the name it has in the parent that registers
+    ``module`` as ``prefix`` (``0.weight``). Modules are registered inside out, so the names
+    end as the outermost module's ``named_parameters()`` gives them; ``trace`` shows them."""
+    for name, param in module.named_parameters():
+        param.module_name = f"{prefix}.{name}"

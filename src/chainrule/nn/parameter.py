@@ -25,7 +25,9 @@ class Parameter(Tensor):
     (True, (2, 3))
     """
 
-    __slots__ = ()
+    # module_name: the dotted name the module that registered it last gives it ("0.weight",
+    # "layer1.bias"), what ``explain.trace`` labels it with; None until a module registers it.
+    __slots__ = ("module_name",)
 
     def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
         if data is None:
@@ -33,6 +35,7 @@ class Parameter(Tensor):
         elif isinstance(data, Tensor):
             data = data.array
         super().__init__(data, requires_grad=requires_grad)
+        self.module_name: str | None = None
         array = self.array
         if isinstance(array, np.generic) or (
             isinstance(array, np.ndarray) and not array.flags.writeable

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from chainrule.data import Dataset
+from chainrule.diagnostics.diagnosis import input_scale
 from chainrule.errors import ConfigError, ModelFileError, NonFiniteError
 from chainrule.serialization import try_writing_in, writable_target, write_lock
 from chainrule.training import checkpoint as ckpt
@@ -31,7 +32,8 @@ __all__ = ["Splits", "TrainResult", "check_data", "load_data", "make_splits", "t
 
 @dataclass
 class TrainResult:
-    """What a run produced. ``history`` has one dict per epoch (epoch 0 = before training)."""
+    """What a run produced. ``history`` has one dict per epoch (epoch 0 = before training);
+    ``hints`` are lines of advice about the setup (e.g. inputs far from unit scale)."""
 
     config: TrainConfig
     learner: Learner
@@ -39,6 +41,7 @@ class TrainResult:
     seconds: float = 0.0
     interrupted: bool = False
     checkpoint_path: Path | None = None
+    hints: list[str] = field(default_factory=list)
 
     @property
     def test_accuracy(self) -> float | None:
@@ -62,7 +65,8 @@ class TrainResult:
         shown = "" if accuracy is None else f", test accuracy {accuracy:.4f}"
         stopped = ", interrupted" if self.interrupted else ""
         return (
-            f"TrainResult({self.config.engine}, {list(self.config.layers)}, {epochs} epochs"
+            f"TrainResult({self.config.engine}, {list(self.config.layers)}, {epochs} epoch"
+            f"{'' if epochs == 1 else 's'}"
             f"{shown}, {self.seconds:.2f} s{stopped})"
         )
 
@@ -78,6 +82,7 @@ class TrainResult:
             "seconds": self.seconds,
             "interrupted": self.interrupted,
             "checkpoint": str(self.checkpoint_path) if self.checkpoint_path else None,
+            "hints": self.hints,
             "config": self.config.to_dict(),
         }
 
@@ -131,7 +136,7 @@ def _train(
     check_data(config, data)  # bad data is named before a bad checkpoint
     run = _resumed(config, data, resume) if resume is not None else Run(config, data)
     learner = run.learner
-    result = TrainResult(config=config, learner=learner, history=run.history)
+    result = TrainResult(config=config, learner=learner, history=run.history, hints=_hints(run))
     snapshot = ckpt.capture(learner, config, run.epoch, run.history, run.shuffle_rng)
     started = time.perf_counter()
     total = max(config.epochs - run.epoch, 0) * len(run.loader)
@@ -157,6 +162,15 @@ def _train(
             result.checkpoint_path = ckpt.save(save, snapshot)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _hints(run: Run) -> list[str]:
+    """Advice worth one line before training: raw inputs (pixels 0..255, digits 0..16) train
+    far worse than standardized ones, and nothing else would tell the user why."""
+    if run.config.standardize:
+        return []
+    finding = input_scale(run.splits.train[0])
+    return [] if finding is None else [f"{finding.message} (standardize=True, --standardize)"]
 
 
 def _resumed(config: TrainConfig, data: Dataset, resume: str | Path) -> Run:
@@ -186,7 +200,8 @@ def _epochs(
         if bar is not None:
             bar.set_postfix(_progress_numbers(stats), refresh=False)
         if on_epoch is not None:
-            on_epoch(stats, learner)
+            with _beside(bar):
+                on_epoch(stats, learner)
 
 
 def _step_callback(
@@ -218,6 +233,21 @@ def _progress_bar(total: int, enabled: bool) -> Iterator[Any]:
         yield bar
     finally:
         bar.close()
+
+
+@contextmanager
+def _beside(bar: Any) -> Iterator[None]:
+    """Let a callback print whole lines while ``bar`` is on screen.
+
+    stdout and stderr share one terminal line with the bar: a line printed as it stands would
+    be glued after the bar's text. tqdm clears the bar, lets the print through on a line of
+    its own, and redraws the bar below it (``tqdm.write`` does the same for one string).
+    """
+    if bar is None:
+        yield
+        return
+    with bar.external_write_mode():
+        yield
 
 
 def _progress_numbers(stats: dict[str, Any]) -> dict[str, str]:
