@@ -46,3 +46,25 @@ def check_seed(value: Any, what: str = "seed") -> int:
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
+# The library's default generator, as PyTorch's global one: what factories such as
+# ``chainrule.randn``, the ``nn.init.*_`` functions and a shuffling ``utils.data.DataLoader``
+# draw from when given no generator. Seeded from fresh entropy until ``manual_seed``.
+_default_generator = np.random.default_rng()
+
+
+def default_generator() -> np.random.Generator:
+    """The generator draws come from when no ``generator=`` is given (see ``manual_seed``)."""
+    return _default_generator
+
+
+def manual_seed(seed: int) -> np.random.Generator:
+    """Reseed the library's default generator, as ``torch.manual_seed``; returns it.
+
+    >>> a = manual_seed(0).random(); b = manual_seed(0).random(); a == b
+    True
+    """
+    # In place, so that anyone holding the generator sees the new seed.
+    _default_generator.bit_generator.state = np.random.PCG64(check_seed(seed)).state
+    return _default_generator

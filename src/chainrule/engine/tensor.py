@@ -83,6 +83,23 @@ def _binary(op: Any, a: Tensor, b: Tensor) -> Tensor:
     return op.apply(a, b)
 
 
+class ElementCount(int):
+    """An int (NumPy's ``a.size``) that, called, answers PyTorch's ``t.size()`` / ``t.size(d)``,
+    so both libraries' code reads a tensor's size.
+
+    >>> n = ElementCount(6, (2, 3)); n == 6, n(), n(-1)
+    (True, (2, 3), 3)
+    """
+
+    def __new__(cls, count: int, shape: tuple[int, ...]) -> ElementCount:
+        out = super().__new__(cls, count)
+        out.shape = shape
+        return out
+
+    def __call__(self, dim: int | None = None) -> Any:
+        return self.shape if dim is None else self.shape[dim]
+
+
 class Tensor:
     """An n-dimensional array that records the ops applied to it, for reverse-mode autodiff.
 
@@ -163,8 +180,9 @@ class Tensor:
         return self.array.ndim
 
     @property
-    def size(self) -> int:
-        return self.array.size
+    def size(self) -> ElementCount:
+        """NumPy's element count; called, PyTorch's ``size()`` (the shape) or ``size(dim)``."""
+        return ElementCount(self.array.size, self.array.shape)
 
     @property
     def dtype(self) -> np.dtype:
@@ -231,16 +249,22 @@ class Tensor:
 
     # ---- autodiff ------------------------------------------------------------------------
     def backward(
-        self, grad: Any = None, *, retain_graph: bool | None = None, create_graph: bool = False
+        self,
+        grad: Any = None,
+        *,
+        gradient: Any = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
     ) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` that requires one.
 
         A scalar needs no ``grad``; a non-scalar needs the upstream gradient of its shape.
         With ``create_graph=True`` the gradients are tensors with a graph of their own, so they
         can be differentiated again. ``retain_graph`` is accepted for PyTorch's sake: the graph
-        is never freed by ``backward``, only when nothing refers to it any more.
+        is never freed by ``backward``, only when nothing refers to it any more. ``gradient=``
+        is PyTorch's name for ``grad``.
         """
-        autograd.backward(self, grad, create_graph=create_graph)
+        autograd.backward(self, grad if gradient is None else gradient, create_graph=create_graph)
 
     def detach(self) -> Tensor:
         """The same data, cut from the graph."""
@@ -281,7 +305,10 @@ class Tensor:
 
     # ---- devices and dtypes -------------------------------------------------------------
     def to(self, device: str | None = None, dtype: Any = None) -> Tensor:
-        """A copy on ``"cpu"`` or ``"cuda"`` and/or in another dtype (graph-connected)."""
+        """A copy on ``"cpu"`` or ``"cuda"`` and/or in another dtype (graph-connected);
+        ``x.to(chainrule.float64)`` converts the dtype, as in PyTorch."""
+        if dtype is None and device is not None and not isinstance(device, str):
+            device, dtype = None, device  # PyTorch's x.to(dtype)
         out = self
         if dtype is not None and np.dtype(dtype) != self.dtype:
             out = out.astype(dtype)
@@ -412,6 +439,10 @@ class Tensor:
         return self.reshape(*shape)
 
     def transpose(self, *axes: Any) -> Tensor:
+        """NumPy's permutation (``x.transpose()``, ``x.transpose((2, 0, 1))``); two dims,
+        ``x.transpose(0, 1)``, swap those two, as PyTorch's ``transpose(dim0, dim1)``."""
+        if len(axes) == 2 and all(isinstance(a, int | np.integer) for a in axes):
+            return _ops.swapaxes(self, *axes)
         return _ops.transpose(self, axes[0] if len(axes) == 1 else (axes or None))
 
     def swapaxes(self, axis1: int, axis2: int) -> Tensor:
@@ -420,35 +451,35 @@ class Tensor:
     def flatten(self, start_dim: int = 0) -> Tensor:
         return _ops.flatten(self, start_dim)
 
-    def squeeze(self, axis: int | tuple[int, ...] | None = None) -> Tensor:
-        return _ops.squeeze(self, axis)
+    def squeeze(self, axis: int | tuple[int, ...] | None = None, *, dim: Any = None) -> Tensor:
+        return _ops.squeeze(self, axis, dim=dim)
 
-    def unsqueeze(self, axis: int) -> Tensor:
-        return _ops.expand_dims(self, axis)
+    def unsqueeze(self, dim: int) -> Tensor:
+        return _ops.expand_dims(self, dim)
 
     def broadcast_to(self, shape: tuple[int, ...]) -> Tensor:
         return _ops.broadcast_to(self, shape)
 
-    def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return _ops.sum(self, axis, keepdims)
+    def sum(self, axis: Any = None, keepdims: bool = False, **torch_names: Any) -> Tensor:
+        return _ops.sum(self, axis, keepdims, **torch_names)  # dim=, keepdim= (PyTorch)
 
-    def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return _ops.mean(self, axis, keepdims)
+    def mean(self, axis: Any = None, keepdims: bool = False, **torch_names: Any) -> Tensor:
+        return _ops.mean(self, axis, keepdims, **torch_names)  # dim=, keepdim= (PyTorch)
 
-    def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return _ops.max(self, axis, keepdims)
+    def max(self, axis: Any = None, keepdims: bool = False, **torch_names: Any) -> Tensor:
+        return _ops.max(self, axis, keepdims, **torch_names)  # dim=, keepdim= (PyTorch)
 
-    def min(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return _ops.min(self, axis, keepdims)
+    def min(self, axis: Any = None, keepdims: bool = False, **torch_names: Any) -> Tensor:
+        return _ops.min(self, axis, keepdims, **torch_names)  # dim=, keepdim= (PyTorch)
 
-    def var(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return _ops.var(self, axis, keepdims)
+    def var(self, axis: Any = None, keepdims: bool = False, **torch_names: Any) -> Tensor:
+        return _ops.var(self, axis, keepdims, **torch_names)  # dim=, keepdim= (PyTorch)
 
-    def logsumexp(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return _ops.logsumexp(self, axis, keepdims)
+    def logsumexp(self, axis: Any = None, keepdims: bool = False, **torch_names: Any) -> Tensor:
+        return _ops.logsumexp(self, axis, keepdims, **torch_names)  # dim=, keepdim= (PyTorch)
 
-    def argmax(self, axis: int | None = None) -> Tensor:
-        return Tensor._from_op(self.array.argmax(axis=axis), None)
+    def argmax(self, axis: int | None = None, **torch_names: Any) -> Tensor:
+        return _ops.argmax(self, axis, **torch_names)
 
     def exp(self) -> Tensor:
         return _ops.exp(self)
@@ -480,14 +511,70 @@ class Tensor:
     def relu(self) -> Tensor:
         return _ops.ReLU.apply(self)
 
-    def softmax(self, axis: int = -1) -> Tensor:
-        return _ops.softmax(self, axis)
+    def softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
+        return _ops.softmax(self, axis, dim=dim)
 
-    def log_softmax(self, axis: int = -1) -> Tensor:
-        return _ops.log_softmax(self, axis)
+    def log_softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
+        return _ops.log_softmax(self, axis, dim=dim)
 
     def clip(self, min: float | None = None, max: float | None = None) -> Tensor:
         return _ops.clip(self, min, max)
+
+    # ---- PyTorch names (for code written for torch: x.dim(), x.numel(), x.t(), ...) ------
+    def dim(self) -> int:
+        return self.array.ndim
+
+    def numel(self) -> int:
+        return int(self.array.size)
+
+    def t(self) -> Tensor:
+        """The transpose of a tensor of at most 2 dimensions, as ``torch.Tensor.t``."""
+        if self.ndim > 2:
+            raise GraphError(f"t() needs a tensor of at most 2 dimensions, got shape {self.shape}")
+        return _ops.transpose(self)
+
+    def type(self, dtype: Any) -> Tensor:
+        return self.astype(dtype)
+
+    def long(self) -> Tensor:
+        return self.astype(np.int64)
+
+    def add(self, other: Any) -> Tensor:
+        return self + other
+
+    def sub(self, other: Any) -> Tensor:
+        return self - other
+
+    def mul(self, other: Any) -> Tensor:
+        return self * other
+
+    def div(self, other: Any) -> Tensor:
+        return self / other
+
+    def pow(self, exponent: Any) -> Tensor:
+        return self**exponent
+
+    def matmul(self, other: Any) -> Tensor:
+        return self @ other
+
+    def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:
+        return _ops.clip(self, min, max)
+
+    # Logical operators on boolean tensors (masks): outside the graph, like the comparisons.
+    def __and__(self, other: Any) -> Tensor:
+        return self._compare(other, np.logical_and)
+
+    def __or__(self, other: Any) -> Tensor:
+        return self._compare(other, np.logical_or)
+
+    def __invert__(self) -> Tensor:
+        return Tensor._from_op(~self.array, None)
+
+    def all(self) -> Tensor:
+        return Tensor._from_op(np.asarray(self.numpy().all()), None)
+
+    def any(self) -> Tensor:
+        return Tensor._from_op(np.asarray(self.numpy().any()), None)
 
 
 # The traversal lives in its own module, which needs Tensor: import it once Tensor exists.

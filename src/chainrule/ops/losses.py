@@ -131,12 +131,13 @@ def _one_hot(labels: Any, classes: int, dtype: Any) -> Any:
 
 
 # ---- public functions: they check their operands, so the op classes above can trust them ----
-def softmax(x: Any, axis: int = -1) -> Tensor:
+def softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
     """exp(x) / sum(exp(x)) along ``axis``, stable for large inputs.
 
     >>> softmax(Tensor([1000.0, 1000.0]))
     tensor([0.5, 0.5])
     """
+    axis = axis if dim is None else dim  # PyTorch's name
     x = as_float_tensor(x)
     normalize_axes(axis, x.ndim, "softmax")
     if x.ndim == 0:  # a scalar is its own only class: softmax 1, as PyTorch
@@ -144,12 +145,13 @@ def softmax(x: Any, axis: int = -1) -> Tensor:
     return Softmax.apply(x, axis=axis)
 
 
-def log_softmax(x: Any, axis: int = -1) -> Tensor:
+def log_softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
     """log(softmax(x)) along ``axis``, computed without forming softmax.
 
     >>> log_softmax(Tensor([0.0, 1000.0]))
     tensor([-1000.,     0.])
     """
+    axis = axis if dim is None else dim  # PyTorch's name
     x = as_float_tensor(x)
     normalize_axes(axis, x.ndim, "log_softmax")
     if x.ndim == 0:

@@ -11,7 +11,15 @@ from chainrule.engine.function import Function
 from chainrule.engine.tensor import Tensor
 from chainrule.errors import ShapeError
 from chainrule.ops import arrays
-from chainrule.ops._util import as_float_tensor, as_tensor, expand_reduced, normalize_axes, raw
+from chainrule.ops._util import (
+    as_float_tensor,
+    as_tensor,
+    expand_reduced,
+    normalize_axes,
+    raw,
+    torch_axis,
+    torch_keepdims,
+)
 
 
 class _Reduction(Function):
@@ -115,67 +123,115 @@ def _drop_axes(x: Any, axes: tuple[int, ...] | None) -> Any:
 
 
 # ---- public functions: they check their operands, so the op classes above can trust them ----
-def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+def sum(
+    x: Any,
+    axis: Any = None,
+    keepdims: bool = False,
+    *,
+    dim: Any = None,
+    keepdim: bool | None = None,
+) -> Tensor:
     """Sum over ``axis`` (all axes by default).
 
     >>> sum(Tensor([[1.0, 2.0], [3.0, 4.0]]), axis=0)
     tensor([4., 6.])
     """
+    axis, keepdims = torch_axis(axis, dim, "sum"), torch_keepdims(keepdims, keepdim)
     x = as_tensor(x)
     return Sum.apply(x, axes=normalize_axes(axis, x.ndim, "sum"), keepdims=keepdims)
 
 
-def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+def mean(
+    x: Any,
+    axis: Any = None,
+    keepdims: bool = False,
+    *,
+    dim: Any = None,
+    keepdim: bool | None = None,
+) -> Tensor:
     """Mean over ``axis`` (all axes by default).
 
     >>> mean(Tensor([1.0, 2.0, 6.0]))
     tensor(3.)
     """
+    axis, keepdims = torch_axis(axis, dim, "mean"), torch_keepdims(keepdims, keepdim)
     x = as_float_tensor(x)
     return Mean.apply(x, axes=normalize_axes(axis, x.ndim, "mean"), keepdims=keepdims)
 
 
-def max(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+def max(
+    x: Any,
+    axis: Any = None,
+    keepdims: bool = False,
+    *,
+    dim: Any = None,
+    keepdim: bool | None = None,
+) -> Tensor:
     """Maximum over ``axis``; tied maxima share the gradient.
 
     >>> x = Tensor([1.0, 3.0, 3.0], requires_grad=True)
     >>> max(x).backward(); x.grad
     tensor([0. , 0.5, 0.5])
     """
+    axis, keepdims = torch_axis(axis, dim, "max"), torch_keepdims(keepdims, keepdim)
     x = as_tensor(x)
     axes = normalize_axes(axis, x.ndim, "max")
     _check_not_empty(x, axes, "max")
     return Max.apply(x, axes=axes, keepdims=keepdims)
 
 
-def min(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+def min(
+    x: Any,
+    axis: Any = None,
+    keepdims: bool = False,
+    *,
+    dim: Any = None,
+    keepdim: bool | None = None,
+) -> Tensor:
     """Minimum over ``axis``; tied minima share the gradient.
 
     >>> min(Tensor([[1.0, 4.0], [3.0, 2.0]]), axis=1)
     tensor([1., 2.])
     """
+    axis, keepdims = torch_axis(axis, dim, "min"), torch_keepdims(keepdims, keepdim)
     x = as_tensor(x)
     axes = normalize_axes(axis, x.ndim, "min")
     _check_not_empty(x, axes, "min")
     return Min.apply(x, axes=axes, keepdims=keepdims)
 
 
-def var(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+def var(
+    x: Any,
+    axis: Any = None,
+    keepdims: bool = False,
+    *,
+    dim: Any = None,
+    keepdim: bool | None = None,
+) -> Tensor:
     """Population variance (ddof=0) over ``axis``.
 
     >>> var(Tensor([1.0, 3.0]))
     tensor(1.)
     """
+    axis, keepdims = torch_axis(axis, dim, "var"), torch_keepdims(keepdims, keepdim)
     x = as_float_tensor(x)
     return Var.apply(x, axes=normalize_axes(axis, x.ndim, "var"), keepdims=keepdims)
 
 
-def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+def logsumexp(
+    x: Any,
+    axis: Any = None,
+    keepdims: bool = False,
+    *,
+    dim: Any = None,
+    keepdim: bool | None = None,
+) -> Tensor:
     """log(sum(exp(x))) over ``axis``, without overflow.
 
     >>> logsumexp(Tensor([1000.0, 1000.0]))
     tensor(1000.6932)
     """
+    axis, keepdims = torch_axis(axis, dim, "logsumexp"), torch_keepdims(keepdims, keepdim)
     x = as_float_tensor(x)
     return LogSumExp.apply(x, axes=normalize_axes(axis, x.ndim, "logsumexp"), keepdims=keepdims)
 
@@ -184,3 +240,25 @@ def _check_not_empty(x: Tensor, axes: tuple[int, ...] | None, op: str) -> None:
     """A max or min over an axis of length 0 has no value (an empty result is fine)."""
     if x.size == 0 and (axes is None or any(x.shape[a] == 0 for a in axes)):
         raise ShapeError(f"{op} over an empty axis of a tensor of shape {x.shape}")
+
+
+def argmax(
+    x: Any,
+    axis: int | None = None,
+    keepdims: bool = False,
+    *,
+    dim: int | None = None,
+    keepdim: bool | None = None,
+) -> Tensor:
+    """Index of the largest element along ``axis`` (of the flattened tensor by default), an
+    int64 constant: an index has no gradient.
+
+    >>> argmax(Tensor([[1.0, 5.0], [7.0, 2.0]]), dim=1)
+    tensor([1, 0])
+    """
+    axis, keepdims = torch_axis(axis, dim, "argmax"), torch_keepdims(keepdims, keepdim)
+    x = as_tensor(x)
+    if axis is not None:
+        normalize_axes(axis, x.ndim, "argmax")  # raises when out of range
+    out = x.array.argmax(axis=axis, keepdims=keepdims)
+    return Tensor._from_op(out.astype(np.int64, copy=False), None)

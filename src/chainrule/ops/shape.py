@@ -11,7 +11,14 @@ from chainrule.engine.function import Function
 from chainrule.engine.tensor import Tensor
 from chainrule.errors import ShapeError
 from chainrule.ops import arrays
-from chainrule.ops._util import as_tensor, index_to_cuda, int_tuple, normalize_axes, raw
+from chainrule.ops._util import (
+    as_tensor,
+    index_to_cuda,
+    int_tuple,
+    normalize_axes,
+    raw,
+    torch_axis,
+)
 
 
 class Reshape(Function):
@@ -178,12 +185,13 @@ def flatten(x: Any, start_dim: int = 0) -> Tensor:
     return reshape(x, (*x.shape[:start], -1))
 
 
-def squeeze(x: Any, axis: Any = None) -> Tensor:
-    """Drop axes of length 1.
+def squeeze(x: Any, axis: Any = None, *, dim: Any = None) -> Tensor:
+    """Drop axes of length 1 (``dim=`` is PyTorch's name for ``axis=``).
 
     >>> squeeze(Tensor(np.zeros((1, 3, 1)))).shape
     (3,)
     """
+    axis = torch_axis(axis, dim, "squeeze")
     x = as_tensor(x)
     axes = normalize_axes(axis, x.ndim, "squeeze")
     if axes is None:
@@ -281,12 +289,13 @@ def scatter(shape: tuple[int, ...], index: Any, values: Tensor) -> Tensor:
     return Scatter.apply(as_tensor(values), shape=tuple(shape), index=index)
 
 
-def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+def concatenate(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
     """Join tensors along an existing axis (arrays and lists take the tensors' dtype).
 
     >>> concatenate([Tensor([1.0]), [2.0, 3.0]])
     tensor([1., 2., 3.])
     """
+    axis = axis if dim is None else dim  # PyTorch's name
     ts = _join_operands(tensors)
     if not ts:
         raise ShapeError("concatenate needs at least one tensor")
@@ -294,12 +303,13 @@ def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     return Concatenate.apply(*ts, axis=axis)
 
 
-def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+def stack(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
     """Join tensors of one shape along a new axis (arrays and lists take the tensors' dtype).
 
     >>> stack([Tensor([1.0, 2.0]), Tensor([3.0, 4.0])], axis=1).shape
     (2, 2)
     """
+    axis = axis if dim is None else dim  # PyTorch's name
     ts = _join_operands(tensors)
     if not ts:
         raise ShapeError("stack needs at least one tensor")
@@ -308,6 +318,15 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
         raise ShapeError(f"stack needs tensors of one shape, got {sorted(shapes)}")
     normalize_axes(axis, ts[0].ndim + 1, "stack")  # the new axis: raises when out of range
     return Stack.apply(*ts, axis=axis)
+
+
+def cat(tensors: Sequence[Any], dim: int = 0) -> Tensor:
+    """PyTorch's name for ``concatenate``.
+
+    >>> cat([Tensor([[1.0]]), Tensor([[2.0]])], dim=1)
+    tensor([[1., 2.]])
+    """
+    return concatenate(tensors, dim)
 
 
 def _join_operands(items: Sequence[Any]) -> list[Tensor]:
