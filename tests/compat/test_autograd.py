@@ -149,6 +149,16 @@ y = torch.sigmoid(torch.tanh(x) * 2) + torch.relu(x) ** 2
 y.sum().backward()
 out = (y, x.grad)
 """,
+    # Agrees today although .data holds the raw array; the engine branch makes .data a tensor.
+    "data_assignment_update": """
+import torch
+p = torch.tensor([1.0, 2.0], requires_grad=True)
+(p * p).sum().backward()
+p.data = p.data - 0.1 * p.grad
+p.grad = None
+(p * p).sum().backward()
+out = (p, p.grad, p.requires_grad, p.is_leaf)
+""",
 }
 
 

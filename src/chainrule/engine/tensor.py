@@ -570,6 +570,9 @@ class Tensor:
     def __invert__(self) -> Tensor:
         return Tensor._from_op(~self.array, None)
 
+    def std(self, dim: Any = None, *, correction: int = 1, keepdim: bool = False) -> Tensor:
+        return _ops.std(self, dim, correction=correction, keepdim=keepdim)
+
     def all(self) -> Tensor:
         return Tensor._from_op(np.asarray(self.numpy().all()), None)
 

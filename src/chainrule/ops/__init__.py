@@ -83,7 +83,7 @@ from chainrule.ops.losses import (
     softmax,
 )
 from chainrule.ops.normalization import batch_norm
-from chainrule.ops.reductions import argmax, logsumexp, max, mean, min, sum, var
+from chainrule.ops.reductions import argmax, logsumexp, max, mean, min, std, sum, var
 from chainrule.ops.shape import (
     broadcast_to,
     cat,
@@ -160,6 +160,7 @@ __all__ = [
     "sqrt",
     "squeeze",
     "stack",
+    "std",
     "subtract",
     "sum",
     "swapaxes",

@@ -262,3 +262,24 @@ def argmax(
         normalize_axes(axis, x.ndim, "argmax")  # raises when out of range
     out = x.array.argmax(axis=axis, keepdims=keepdims)
     return Tensor._from_op(out.astype(np.int64, copy=False), None)
+
+
+def std(
+    x: Any,
+    dim: Any = None,
+    *,
+    correction: int = 1,
+    keepdim: bool = False,
+) -> Tensor:
+    """Standard deviation over ``dim``, as PyTorch's ``std``: with Bessel's correction (divide
+    by n - 1) unless ``correction=0``. A composition of ``var`` and ``sqrt``, so the graph
+    shows both. (``var`` itself is the population variance, as batch normalization uses it.)
+
+    >>> std(Tensor([1.0, 3.0]))
+    tensor(1.4142135)
+    """
+    x = as_float_tensor(x)
+    axes = normalize_axes(dim, x.ndim, "std")
+    count = x.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
+    scale = count / (count - correction) if count > correction else float("nan")
+    return (var(x, dim, keepdim) * scale) ** 0.5
