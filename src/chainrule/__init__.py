@@ -35,29 +35,38 @@ from chainrule.engine import Function, Tensor, detect_anomaly, enable_grad, is_g
 from chainrule.engine.autograd import grad as autograd_grad
 from chainrule.engine.functional import grad, jvp, value_and_grad, vjp
 from chainrule.engine.gradcheck import GradcheckError, gradcheck
+from chainrule.engine.tensor import as_array
 from chainrule.errors import ChainruleError
 from chainrule.ops import *  # noqa: F403 - the op functions are the top-level API
 from chainrule.ops import __all__ as _ops_all
+from chainrule.ops.creation import place
 from chainrule.seeding import manual_seed
 
 __version__ = "0.1.0"
 
 
 def tensor(
-    data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None
+    data: Any,
+    requires_grad: bool = False,
+    dtype: Any = None,
+    name: str | None = None,
+    device: Any = None,
 ) -> Tensor:
     """Make a tensor. Python floats and lists take the default dtype (float32 unless changed).
+    ``device`` (``"cpu"`` or ``"cuda"``) places it, as in PyTorch.
 
     >>> import chainrule as cr
     >>> cr.tensor([1, 2.5]).dtype
     dtype('float32')
     """
+    if device is not None:
+        data = place(as_array(data, dtype), device)
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
 
 
 # Subpackages (and save/load) are imported on first use, as PyTorch code reaches them as
 # attributes (``cr.nn.Linear``, ``cr.utils.data``): ``import chainrule`` stays fast.
-_LAZY_MODULES = ("autograd", "data", "nn", "optim", "utils")
+_LAZY_MODULES = ("accelerator", "autograd", "cuda", "data", "nn", "optim", "utils")
 _LAZY_NAMES = {"save": "chainrule.io", "load": "chainrule.io"}
 
 

@@ -165,3 +165,15 @@ def test_import_chainrule_leaves_subpackages_for_later():
         "assert not lazy, lazy; assert cr.nn.Linear and cr.optim.SGD and cr.utils.data.DataLoader"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_factories_refuse_an_unknown_device():
+    with pytest.raises(ConfigError, match="device must be"):
+        cr.zeros(2, device="tpu")
+    with pytest.raises(ConfigError, match="device must be"):
+        cr.tensor([1.0], device="mps")
+
+
+def test_device_checks_answer_without_a_gpu():
+    assert isinstance(cr.cuda.is_available(), bool)
+    assert (cr.accelerator.current_accelerator() is None) == (not cr.accelerator.is_available())

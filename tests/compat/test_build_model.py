@@ -191,6 +191,21 @@ out = (isinstance(p, torch.Tensor), p.requires_grad, p * 2)
     + """
 out = [name for name, _ in model.named_children()]
 """,
+    "device_agnostic_setup": NETWORK
+    + """
+device = torch.accelerator.current_accelerator().type if torch.accelerator.is_available() else "cpu"
+model = model.to(device)
+X = torch.rand(1, 4, 4, device=device)
+logits = model(X)
+out = (device, logits.shape, str(X.device), str(logits.device))
+""",
+    "cuda_check_and_device_argument": """
+import torch
+device = "cuda" if torch.cuda.is_available() else "cpu"
+x = torch.tensor([[1.0, 2.0]], device=device)
+y = torch.zeros(2, 3, device=device)
+out = (device, x, y, torch.ones_like(x, device=device))
+""",
 }
 
 

@@ -1,7 +1,8 @@
 """Tensor factories under PyTorch's names and signatures: ``zeros(2, 3)``, ``randn((2, 3))``,
 ``arange(5)``, ``full_like(x, 7.0)``, ``from_numpy(array)``...
 
-Sizes are given as PyTorch takes them, as separate ints or one tuple. Floats take the default
+Sizes are given as PyTorch takes them, as separate ints or one tuple; ``device="cuda"`` makes
+the tensor on the GPU. Floats take the default
 float dtype (float32 unless changed), integer ranges int64, as in PyTorch. Random factories draw
 from ``generator`` (a ``numpy.random.Generator``) or else from the library's default generator,
 which ``chainrule.manual_seed`` reseeds; values are drawn in float64 and then cast, so one seed
@@ -32,39 +33,62 @@ def _size(size: tuple[Any, ...], op: str) -> tuple[int, ...]:
     return shape
 
 
-def _made(array: np.ndarray, dtype: Any, requires_grad: bool) -> Tensor:
+def place(data: Any, device: Any) -> Any:
+    """``data`` moved to ``device`` (``"cpu"``, ``"cuda"``, ``"cuda:0"``, or a device object
+    whose ``str`` is one of those); ``None`` leaves it where it is."""
+    if device is None:
+        return data
+    device = str(device).split(":")[0]
+    if device not in ("cpu", "cuda"):
+        raise ConfigError(f"device must be 'cpu' or 'cuda', got {device!r}")
+    if isinstance(data, Tensor):
+        data = data.array
+    elif not isinstance(data, np.ndarray) and backend.device_of(data) == "cpu":
+        data = np.asarray(data)
+    return backend.to_device(data, device)
+
+
+def _made(array: np.ndarray, dtype: Any, requires_grad: bool, device: Any = None) -> Tensor:
     float_dtype = backend.get_default_dtype() if array.dtype.kind == "f" else array.dtype
-    return Tensor(array, requires_grad=requires_grad, dtype=float_dtype if dtype is None else dtype)
+    dtype = float_dtype if dtype is None else dtype
+    return Tensor(place(array, device), requires_grad=requires_grad, dtype=dtype)
 
 
 def _draws(generator: np.random.Generator | None) -> np.random.Generator:
     return default_generator() if generator is None else generator
 
 
-def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
     """A tensor of zeros.
 
     >>> zeros(2, 3).shape, zeros((2,)).dtype
     ((2, 3), dtype('float32'))
     """
-    return _made(np.zeros(_size(size, "zeros")), dtype, requires_grad)
+    return _made(np.zeros(_size(size, "zeros")), dtype, requires_grad, device)
 
 
-def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def ones(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
     """A tensor of ones.
 
     >>> ones(2)
     tensor([1., 1.])
     """
-    return _made(np.ones(_size(size, "ones")), dtype, requires_grad)
+    return _made(np.ones(_size(size, "ones")), dtype, requires_grad, device)
 
 
-def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def empty(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
     """A tensor to be filled (zeros here: never uninitialized memory, so never a surprise)."""
-    return _made(np.zeros(_size(size, "empty")), dtype, requires_grad)
+    return _made(np.zeros(_size(size, "empty")), dtype, requires_grad, device)
 
 
-def full(size: Any, fill_value: Any, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def full(
+    size: Any,
+    fill_value: Any,
+    *,
+    dtype: Any = None,
+    requires_grad: bool = False,
+    device: Any = None,
+) -> Tensor:
     """A tensor of ``fill_value``; an int fill gives int64 and a bool fill bool, as in PyTorch.
 
     >>> full((2,), 7).dtype, full((2,), 0.5)
@@ -72,10 +96,17 @@ def full(size: Any, fill_value: Any, *, dtype: Any = None, requires_grad: bool =
     """
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
-    return _made(np.full(_size((size,), "full"), fill_value), dtype, requires_grad)
+    return _made(np.full(_size((size,), "full"), fill_value), dtype, requires_grad, device)
 
 
-def eye(n: int, m: int | None = None, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def eye(
+    n: int,
+    m: int | None = None,
+    *,
+    dtype: Any = None,
+    requires_grad: bool = False,
+    device: Any = None,
+) -> Tensor:
     """The n x m identity (n x n by default).
 
     >>> eye(2)
@@ -84,7 +115,7 @@ def eye(n: int, m: int | None = None, *, dtype: Any = None, requires_grad: bool 
     """
     rows = operator.index(n)
     columns = rows if m is None else operator.index(m)
-    return _made(np.eye(rows, columns), dtype, requires_grad)
+    return _made(np.eye(rows, columns), dtype, requires_grad, device)
 
 
 def arange(
@@ -94,6 +125,7 @@ def arange(
     *,
     dtype: Any = None,
     requires_grad: bool = False,
+    device: Any = None,
 ) -> Tensor:
     """Values from ``start`` up to (not including) ``end``; int64 when all bounds are ints.
 
@@ -104,11 +136,17 @@ def arange(
         start, end = 0, start
     if step == 0:
         raise ConfigError("arange: step must not be 0")
-    return _made(np.arange(start, end, step), dtype, requires_grad)
+    return _made(np.arange(start, end, step), dtype, requires_grad, device)
 
 
 def linspace(
-    start: float, end: float, steps: int, *, dtype: Any = None, requires_grad: bool = False
+    start: float,
+    end: float,
+    steps: int,
+    *,
+    dtype: Any = None,
+    requires_grad: bool = False,
+    device: Any = None,
 ) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end``, both included.
 
@@ -116,7 +154,7 @@ def linspace(
     tensor([0. , 0.5, 1. ])
     """
     values = np.linspace(float(start), float(end), operator.index(steps))
-    return _made(values, dtype, requires_grad)
+    return _made(values, dtype, requires_grad, device)
 
 
 def rand(
@@ -124,6 +162,7 @@ def rand(
     generator: np.random.Generator | None = None,
     dtype: Any = None,
     requires_grad: bool = False,
+    device: Any = None,
 ) -> Tensor:
     """Uniform draws from [0, 1).
 
@@ -132,7 +171,7 @@ def rand(
     True
     """
     values = _draws(generator).random(_size(size, "rand"))
-    return _made(values, dtype, requires_grad)
+    return _made(values, dtype, requires_grad, device)
 
 
 def randn(
@@ -140,6 +179,7 @@ def randn(
     generator: np.random.Generator | None = None,
     dtype: Any = None,
     requires_grad: bool = False,
+    device: Any = None,
 ) -> Tensor:
     """Standard normal draws.
 
@@ -147,11 +187,14 @@ def randn(
     (3,)
     """
     values = _draws(generator).standard_normal(_size(size, "randn"))
-    return _made(values, dtype, requires_grad)
+    return _made(values, dtype, requires_grad, device)
 
 
 def randint(
-    *bounds_and_size: Any, generator: np.random.Generator | None = None, dtype: Any = None
+    *bounds_and_size: Any,
+    generator: np.random.Generator | None = None,
+    dtype: Any = None,
+    device: Any = None,
 ) -> Tensor:
     """Integers from ``low`` (0 by default) up to (not including) ``high``, int64:
     ``randint(high, size)`` or ``randint(low, high, size)``, as in PyTorch.
@@ -167,43 +210,65 @@ def randint(
     else:
         raise ConfigError("randint takes (high, size) or (low, high, size)")
     values = _draws(generator).integers(low, high, _size((size,), "randint"), dtype=np.int64)
-    return _made(values, dtype, False)
+    return _made(values, dtype, False, device)
 
 
-def zeros_like(x: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+# The *_like factories: x's shape, and its dtype and device unless given.
+def zeros_like(
+    x: Tensor, *, dtype: Any = None, requires_grad: bool = False, device: Any = None
+) -> Tensor:
     """Zeros of ``x``'s shape and dtype."""
-    return zeros(x.shape, dtype=dtype or x.dtype, requires_grad=requires_grad)
+    dtype, device = dtype or x.dtype, device or x.device
+    return zeros(x.shape, dtype=dtype, requires_grad=requires_grad, device=device)
 
 
-def ones_like(x: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def ones_like(
+    x: Tensor, *, dtype: Any = None, requires_grad: bool = False, device: Any = None
+) -> Tensor:
     """Ones of ``x``'s shape and dtype.
 
     >>> ones_like(arange(2))
     tensor([1, 1])
     """
-    return ones(x.shape, dtype=dtype or x.dtype, requires_grad=requires_grad)
+    dtype, device = dtype or x.dtype, device or x.device
+    return ones(x.shape, dtype=dtype, requires_grad=requires_grad, device=device)
 
 
-def empty_like(x: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def empty_like(
+    x: Tensor, *, dtype: Any = None, requires_grad: bool = False, device: Any = None
+) -> Tensor:
     """A tensor of ``x``'s shape and dtype to be filled (zeros here)."""
-    return empty(x.shape, dtype=dtype or x.dtype, requires_grad=requires_grad)
+    dtype, device = dtype or x.dtype, device or x.device
+    return empty(x.shape, dtype=dtype, requires_grad=requires_grad, device=device)
 
 
 def full_like(
-    x: Tensor, fill_value: Any, *, dtype: Any = None, requires_grad: bool = False
+    x: Tensor,
+    fill_value: Any,
+    *,
+    dtype: Any = None,
+    requires_grad: bool = False,
+    device: Any = None,
 ) -> Tensor:
     """``fill_value`` in ``x``'s shape and dtype."""
-    return full(x.shape, fill_value, dtype=dtype or x.dtype, requires_grad=requires_grad)
+    dtype, device = dtype or x.dtype, device or x.device
+    return full(x.shape, fill_value, dtype=dtype, requires_grad=requires_grad, device=device)
 
 
-def rand_like(x: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def rand_like(
+    x: Tensor, *, dtype: Any = None, requires_grad: bool = False, device: Any = None
+) -> Tensor:
     """Uniform draws from [0, 1) in ``x``'s shape and float dtype."""
-    return rand(x.shape, dtype=dtype or _float_dtype(x, "rand_like"), requires_grad=requires_grad)
+    dtype, device = dtype or _float_dtype(x, "rand_like"), device or x.device
+    return rand(x.shape, dtype=dtype, requires_grad=requires_grad, device=device)
 
 
-def randn_like(x: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def randn_like(
+    x: Tensor, *, dtype: Any = None, requires_grad: bool = False, device: Any = None
+) -> Tensor:
     """Standard normal draws in ``x``'s shape and float dtype."""
-    return randn(x.shape, dtype=dtype or _float_dtype(x, "randn_like"), requires_grad=requires_grad)
+    dtype, device = dtype or _float_dtype(x, "randn_like"), device or x.device
+    return randn(x.shape, dtype=dtype, requires_grad=requires_grad, device=device)
 
 
 def _float_dtype(x: Tensor, op: str) -> np.dtype:
