@@ -50,12 +50,16 @@ def _is_int(value: Any) -> bool:
 
 # The library's default generator, as PyTorch's global one: what factories such as
 # ``chainrule.randn``, the ``nn.init.*_`` functions and a shuffling ``utils.data.DataLoader``
-# draw from when given no generator. Seeded from fresh entropy until ``manual_seed``.
-_default_generator = np.random.default_rng()
+# draw from when given no generator. Made on first use (so ``import chainrule`` does not load
+# numpy.random), from fresh entropy unless ``manual_seed`` came first.
+_default_generator: np.random.Generator | None = None
 
 
 def default_generator() -> np.random.Generator:
     """The generator draws come from when no ``generator=`` is given (see ``manual_seed``)."""
+    global _default_generator
+    if _default_generator is None:
+        _default_generator = np.random.default_rng()
     return _default_generator
 
 
@@ -66,5 +70,6 @@ def manual_seed(seed: int) -> np.random.Generator:
     True
     """
     # In place, so that anyone holding the generator sees the new seed.
-    _default_generator.bit_generator.state = np.random.PCG64(check_seed(seed)).state
-    return _default_generator
+    generator = default_generator()
+    generator.bit_generator.state = np.random.PCG64(check_seed(seed)).state
+    return generator
