@@ -343,8 +343,16 @@ def _write(tensor: Tensor, values: np.ndarray) -> Tensor:
     return tensor
 
 
-def _generator(generator: np.random.Generator | None) -> np.random.Generator:
-    return default_generator() if generator is None else generator
+def _drawn_like(
+    initializer: Callable[..., Any],
+    tensor: Tensor,
+    generator: np.random.Generator | None,
+    *args: Any,
+) -> np.ndarray:
+    """``initializer``'s float64 draws for ``tensor``'s shape, from ``generator`` or else the
+    library's default generator."""
+    rng = default_generator() if generator is None else generator
+    return initializer(tuple(tensor.shape), rng, *args, dtype="f8")
 
 
 def uniform_(
@@ -355,7 +363,7 @@ def uniform_(
     >>> w = Tensor(np.zeros(3)); uniform_(w, 2.0, 3.0) is w and bool((w.numpy() >= 2).all())
     True
     """
-    return _write(tensor, uniform(tuple(tensor.shape), _generator(generator), a, b, dtype="f8"))
+    return _write(tensor, _drawn_like(uniform, tensor, generator, a, b))
 
 
 def normal_(
@@ -365,8 +373,7 @@ def normal_(
     generator: np.random.Generator | None = None,
 ) -> Tensor:
     """Fill ``tensor`` with N(mean, std²) draws, in place."""
-    values = normal(tuple(tensor.shape), _generator(generator), mean, std, dtype="f8")
-    return _write(tensor, values)
+    return _write(tensor, _drawn_like(normal, tensor, generator, mean, std))
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
@@ -392,16 +399,14 @@ def xavier_uniform_(
     tensor: Tensor, gain: float = 1.0, generator: np.random.Generator | None = None
 ) -> Tensor:
     """Glorot U(-r, r), r = gain · sqrt(6 / (fan_in + fan_out)), in place."""
-    shape = tuple(tensor.shape)
-    return _write(tensor, xavier_uniform(shape, _generator(generator), gain, dtype="f8"))
+    return _write(tensor, _drawn_like(xavier_uniform, tensor, generator, gain))
 
 
 def xavier_normal_(
     tensor: Tensor, gain: float = 1.0, generator: np.random.Generator | None = None
 ) -> Tensor:
     """Glorot N(0, σ²), σ = gain · sqrt(2 / (fan_in + fan_out)), in place."""
-    shape = tuple(tensor.shape)
-    return _write(tensor, xavier_normal(shape, _generator(generator), gain, dtype="f8"))
+    return _write(tensor, _drawn_like(xavier_normal, tensor, generator, gain))
 
 
 def kaiming_uniform_(
@@ -412,10 +417,7 @@ def kaiming_uniform_(
     generator: np.random.Generator | None = None,
 ) -> Tensor:
     """He U(-r, r), r = gain · sqrt(3 / fan), in place."""
-    values = kaiming_uniform(
-        tuple(tensor.shape), _generator(generator), a, mode, nonlinearity, dtype="f8"
-    )
-    return _write(tensor, values)
+    return _write(tensor, _drawn_like(kaiming_uniform, tensor, generator, a, mode, nonlinearity))
 
 
 def kaiming_normal_(
@@ -426,7 +428,4 @@ def kaiming_normal_(
     generator: np.random.Generator | None = None,
 ) -> Tensor:
     """He N(0, σ²), σ = gain / sqrt(fan), in place."""
-    values = kaiming_normal(
-        tuple(tensor.shape), _generator(generator), a, mode, nonlinearity, dtype="f8"
-    )
-    return _write(tensor, values)
+    return _write(tensor, _drawn_like(kaiming_normal, tensor, generator, a, mode, nonlinearity))
