@@ -202,6 +202,13 @@ i = torch.tensor([1, 2, 3])
 f = torch.tensor([0.5, 0.5, 0.5])
 out = (i * f, (i * f).dtype, i + 1, (i + 1).dtype)
 """,
+    "shape_functions": """
+import torch
+x = torch.arange(6.0).view(2, 3)
+out = (torch.unsqueeze(x, 0).shape, torch.unsqueeze(x, dim=-1).shape,
+       torch.squeeze(torch.zeros(1, 3, 1)).shape, torch.flatten(torch.zeros(2, 3, 4), 1).shape,
+       torch.reshape(x, (3, 2)), torch.cat([x, x], 0).shape)
+""",
 }
 
 

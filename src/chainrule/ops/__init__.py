@@ -97,6 +97,7 @@ from chainrule.ops.shape import (
     stack,
     swapaxes,
     transpose,
+    unsqueeze,
 )
 
 __all__ = [
@@ -167,6 +168,7 @@ __all__ = [
     "tanh",
     "to_device",
     "transpose",
+    "unsqueeze",
     "var",
     "where",
     "zeros",
