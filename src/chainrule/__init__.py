@@ -5,7 +5,7 @@
 >>> x2 = cr.tensor(2.0, requires_grad=True, name="x2")
 >>> y = (x1 + x2) * (x2 + 1)
 >>> y.backward()
->>> y.item(), x1.grad.item(), x2.grad.item()
+>>> float(y), float(x1.grad), float(x2.grad)
 (9.0, 3.0, 6.0)
 """
 
@@ -13,33 +13,19 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
+from chainrule import autograd  # torch.autograd's names: cr.autograd.grad
 from chainrule.backend import get_default_dtype, set_default_dtype
-from chainrule.dtypes import (  # PyTorch's dtype names: cr.float32, cr.long, ...
-    bool,  # shadows the builtin in this module only, so not in __all__
-    double,
-    float,  # noqa: F401 - nor this one
-    float16,
-    float32,
-    float64,
-    half,
-    int,  # noqa: F401 - nor this one
-    int8,
-    int16,
-    int32,
-    int64,
-    long,
-    short,
-    uint8,
-)
 from chainrule.engine import Function, Tensor, detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from chainrule.engine.autograd import grad as autograd_grad
+from chainrule.engine.factories import *  # noqa: F403 - PyTorch's tensor factories
+from chainrule.engine.factories import FACTORIES
 from chainrule.engine.functional import grad, jvp, value_and_grad, vjp
 from chainrule.engine.gradcheck import GradcheckError, gradcheck
-from chainrule.engine.tensor import as_array
-from chainrule.errors import ChainruleError
+from chainrule.errors import ChainruleError, DTypeError
 from chainrule.ops import *  # noqa: F403 - the op functions are the top-level API
 from chainrule.ops import __all__ as _ops_all
-from chainrule.ops.creation import place
 from chainrule.seeding import manual_seed
 
 __version__ = "0.1.0"
@@ -52,32 +38,33 @@ def tensor(
     name: str | None = None,
     device: Any = None,
 ) -> Tensor:
-    """Make a tensor. Python floats and lists take the default dtype (float32 unless changed).
-    ``device`` (``"cpu"`` or ``"cuda"``) places it, as in PyTorch.
+    """Make a tensor from a copy of ``data``. Python floats and lists take the default dtype
+    (float32 unless changed); arrays keep theirs. ``from_numpy`` shares an array instead.
 
     >>> import chainrule as cr
     >>> cr.tensor([1, 2.5]).dtype
     dtype('float32')
     """
+    if isinstance(data, Tensor):
+        data = data.array
+    if hasattr(data, "__array_interface__") or hasattr(data, "__cuda_array_interface__"):
+        data = data.copy()  # a NumPy or CuPy array, or a NumPy scalar: never shared
     if device is not None:
-        data = place(as_array(data, dtype), device)
+        data = to_device(Tensor(data, dtype=dtype), device).array
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
 
 
-# Subpackages (and save/load) are imported on first use, as PyTorch code reaches them as
-# attributes (``cr.nn.Linear``, ``cr.utils.data``): ``import chainrule`` stays fast.
-_LAZY_MODULES = ("accelerator", "autograd", "cuda", "data", "nn", "optim", "utils")
-_LAZY_NAMES = {"save": "chainrule.io", "load": "chainrule.io"}
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor on the memory of a NumPy array, as ``torch.from_numpy``: changing one in
+    place changes the other. The array keeps its dtype.
 
-
-def __getattr__(name: str) -> Any:
-    import importlib
-
-    if name in _LAZY_MODULES:
-        return importlib.import_module(f"chainrule.{name}")
-    if name in _LAZY_NAMES:
-        return getattr(importlib.import_module(_LAZY_NAMES[name]), name)
-    raise AttributeError(f"module 'chainrule' has no attribute {name!r}")
+    >>> import numpy as np, chainrule as cr
+    >>> a = np.zeros(2); t = cr.from_numpy(a); a[0] = 5.0; t
+    tensor([5., 0.], dtype=float64)
+    """
+    if not isinstance(array, np.ndarray):
+        raise DTypeError(f"from_numpy() expects a numpy.ndarray, got {type(array).__name__}")
+    return Tensor(array)
 
 
 __all__ = [
@@ -85,9 +72,11 @@ __all__ = [
     "Function",
     "GradcheckError",
     "Tensor",
+    "autograd",
     "autograd_grad",
     "detect_anomaly",
     "enable_grad",
+    "from_numpy",
     "get_default_dtype",
     "grad",
     "gradcheck",
@@ -99,17 +88,47 @@ __all__ = [
     "tensor",
     "value_and_grad",
     "vjp",
-    "double",
-    "float16",
-    "float32",
-    "float64",
-    "half",
-    "int8",
-    "int16",
-    "int32",
-    "int64",
-    "long",
-    "short",
-    "uint8",
+    *FACTORIES,
     *_ops_all,
 ]
+
+
+# Dtypes as attributes, as PyTorch's (``cr.float32``, ``dtype=cr.long``): NumPy dtypes, so
+# ``x.dtype == cr.float32`` holds.
+DTYPES = {
+    "float16": np.dtype("float16"),
+    "half": np.dtype("float16"),
+    "float32": np.dtype("float32"),
+    "float64": np.dtype("float64"),
+    "double": np.dtype("float64"),
+    "int8": np.dtype("int8"),
+    "uint8": np.dtype("uint8"),
+    "int16": np.dtype("int16"),
+    "short": np.dtype("int16"),
+    "int32": np.dtype("int32"),
+    "int64": np.dtype("int64"),
+    "long": np.dtype("int64"),
+}
+globals().update(DTYPES)
+__all__ += list(DTYPES)
+# cr.float, cr.int and cr.bool too, but only as attributes (PEP 562): as globals they would
+# shadow the builtins in this module, and `from chainrule import *` must not bring them.
+_BUILTIN_NAMED = {"float": np.dtype("float32"), "int": np.dtype("int32"), "bool": np.dtype("bool")}
+
+
+# Subpackages (and save/load) are imported on first use, as PyTorch code reaches them as
+# attributes (``cr.nn.Linear``, ``cr.utils.data``): ``import chainrule`` stays fast.
+_LAZY_MODULES = ("accelerator", "cuda", "data", "nn", "optim", "utils")
+_LAZY_NAMES = {"save": "chainrule.io", "load": "chainrule.io"}
+
+
+def __getattr__(name: str) -> Any:
+    import importlib
+
+    if name in _BUILTIN_NAMED:
+        return _BUILTIN_NAMED[name]
+    if name in _LAZY_MODULES:
+        return importlib.import_module(f"chainrule.{name}")
+    if name in _LAZY_NAMES:
+        return getattr(importlib.import_module(_LAZY_NAMES[name]), name)
+    raise AttributeError(f"module 'chainrule' has no attribute {name!r}")

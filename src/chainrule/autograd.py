@@ -1,10 +1,9 @@
-"""``chainrule.autograd``: PyTorch's ``torch.autograd`` names on chainrule's engine.
+"""PyTorch's ``torch.autograd`` names over chainrule's engine: ``grad`` and ``backward``.
 
 >>> import chainrule as cr
->>> x = cr.tensor([1.0, 2.0], requires_grad=True)
->>> (g,) = cr.autograd.grad((x * x).sum(), x)
->>> g
-tensor([2., 4.])
+>>> x = cr.tensor(3.0, requires_grad=True)
+>>> cr.autograd.grad(x * x, x)
+(tensor(6.),)
 """
 
 from __future__ import annotations
@@ -12,17 +11,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from chainrule.engine import autograd as engine
-from chainrule.engine.anomaly import detect_anomaly
-from chainrule.engine.state import enable_grad, no_grad
+from chainrule.engine import autograd as _engine
+from chainrule.engine.state import enable_grad, is_grad_enabled, no_grad
 from chainrule.engine.tensor import Tensor
 from chainrule.errors import GraphError
 
-__all__ = ["backward", "detect_anomaly", "enable_grad", "grad", "no_grad"]
+__all__ = ["backward", "enable_grad", "grad", "is_grad_enabled", "no_grad"]
 
 
-def _as_sequence(value: Any) -> list[Any]:
-    return [value] if isinstance(value, Tensor) or value is None else list(value)
+def _as_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, Sequence) else [value]
 
 
 def grad(
@@ -33,44 +31,32 @@ def grad(
     create_graph: bool = False,
     allow_unused: bool | None = None,
 ) -> tuple[Tensor | None, ...]:
-    """d(outputs)/d(input) for each input, as a tuple, without touching any ``.grad``
-    (``torch.autograd.grad``). Several outputs add up their gradients; ``grad_outputs`` gives
-    each output's upstream gradient (needed for a non-scalar output). An input that no output
-    depends on is an error unless ``allow_unused=True`` (then its gradient is ``None``).
-    ``retain_graph`` is accepted for PyTorch's sake: the graph is never freed by a pass.
+    """d(outputs)/d(inputs), one gradient per input, without touching any ``.grad``.
 
-    >>> import chainrule as cr
-    >>> x = cr.tensor(3.0, requires_grad=True)
-    >>> (dy,) = cr.autograd.grad(x**3, x, create_graph=True)
-    >>> cr.autograd.grad(dy, x)[0]
-    tensor(18.)
+    Several outputs add their gradients (each weighted by its ``grad_outputs``). An input
+    that no output depends on is an error unless ``allow_unused=True`` (then ``None``).
+    ``retain_graph`` is accepted for PyTorch's sake: the graph is never freed by a pass.
     """
-    outs, ins = _as_sequence(outputs), _as_sequence(inputs)
-    seeds = _as_sequence(grad_outputs) if grad_outputs is not None else [None] * len(outs)
-    if len(seeds) != len(outs):
-        raise GraphError(f"grad: {len(outs)} outputs but {len(seeds)} grad_outputs")
-    total: list[Any] = [None] * len(ins)
-    for out, seed in zip(outs, seeds, strict=True):
-        for i, g in enumerate(engine.grad(out, ins, seed, create_graph=create_graph)):
-            if g is not None:
-                total[i] = g if total[i] is None else total[i] + g
-    unused = [i for i, g in enumerate(total) if g is None]
-    if unused and not allow_unused:
+    roots, wanted = _as_list(outputs), _as_list(inputs)
+    seeds = _as_list(grad_outputs) if grad_outputs is not None else [None] * len(roots)
+    if len(seeds) != len(roots):
+        raise GraphError(f"grad: {len(roots)} outputs but {len(seeds)} grad_outputs")
+    total: list[Tensor | None] = [None] * len(wanted)
+    for root, seed in zip(roots, seeds):
+        found = _engine.grad(root, wanted, seed, create_graph=create_graph)
+        total = [t if f is None else (f if t is None else t + f) for t, f in zip(total, found)]
+    if not allow_unused and any(g is None for g in total):
         raise GraphError(
-            f"grad: input {unused[0]} was not used to compute the outputs "
-            "(pass allow_unused=True to get None for it)"
+            "One of the differentiated Tensors appears to not have been used in the graph. "
+            "Set allow_unused=True if this is the desired behavior."
         )
     return tuple(total)
 
 
-def backward(
-    tensors: Tensor | Sequence[Tensor],
-    grad_tensors: Any = None,
-    retain_graph: bool | None = None,
-    create_graph: bool = False,
-) -> None:
-    """``tensors[i].backward(grad_tensors[i])`` for each output (``torch.autograd.backward``)."""
-    outs = _as_sequence(tensors)
-    seeds = _as_sequence(grad_tensors) if grad_tensors is not None else [None] * len(outs)
-    for out, seed in zip(outs, seeds, strict=True):
-        out.backward(seed, create_graph=create_graph)
+def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None) -> None:
+    """Accumulate the gradients of ``tensors`` into the leaves' ``.grad`` (``t.backward()``
+    for each, with its entry of ``grad_tensors``)."""
+    roots = _as_list(tensors)
+    seeds = _as_list(grad_tensors) if grad_tensors is not None else [None] * len(roots)
+    for root, seed in zip(roots, seeds):
+        root.backward(seed)

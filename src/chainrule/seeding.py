@@ -48,28 +48,22 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int | np.integer) and not isinstance(value, bool)
 
 
-# The library's default generator, as PyTorch's global one: what factories such as
-# ``chainrule.randn``, the ``nn.init.*_`` functions and a shuffling ``utils.data.DataLoader``
-# draw from when given no generator. Made on first use (so ``import chainrule`` does not load
-# numpy.random), from fresh entropy unless ``manual_seed`` came first.
-_default_generator: np.random.Generator | None = None
+# The generator behind functions that take no ``rng`` (``Tensor.normal_``...), as PyTorch's
+# default generator; ``manual_seed`` replaces it.
+_default_generator = np.random.default_rng()
 
 
 def default_generator() -> np.random.Generator:
-    """The generator draws come from when no ``generator=`` is given (see ``manual_seed``)."""
-    global _default_generator
-    if _default_generator is None:
-        _default_generator = np.random.default_rng()
+    """The library's default generator (fresh entropy until ``manual_seed`` is called)."""
     return _default_generator
 
 
 def manual_seed(seed: int) -> np.random.Generator:
-    """Reseed the library's default generator, as ``torch.manual_seed``; returns it.
+    """Seed the library's default generator, as ``torch.manual_seed``; returns it.
 
-    >>> a = manual_seed(0).random(); b = manual_seed(0).random(); a == b
+    >>> a = manual_seed(3).random(); b = manual_seed(3).random(); a == b
     True
     """
-    # In place, so that anyone holding the generator sees the new seed.
-    generator = default_generator()
-    generator.bit_generator.state = np.random.PCG64(check_seed(seed)).state
-    return generator
+    global _default_generator
+    _default_generator = np.random.default_rng(check_seed(seed))
+    return _default_generator

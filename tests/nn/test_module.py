@@ -124,13 +124,13 @@ def test_state_dict_round_trip_copies_arrays():
     state = source.state_dict()
     assert all(isinstance(v, cr.Tensor) and not v.requires_grad for v in state.values())
     assert state["0.norm.num_batches_tracked"].dtype == np.int64
-    weight_before = target[2].weight.data
+    weight_before = target[2].weight.array
     result = target.load_state_dict(state)
     assert result.missing_keys == [] and result.unexpected_keys == []
     for key, value in target.state_dict().items():
         np.testing.assert_array_equal(value, state[key])
-    assert target[2].weight.data is weight_before  # loaded in place
-    state["2.bias"].numpy()[:] = 100.0  # the snapshot is a copy
+    assert target[2].weight.array is weight_before  # loaded in place
+    state["2.bias"][:] = 100.0  # the snapshot is a copy
     assert float(target[2].bias.data.max()) < 100.0
     target.load_state_dict({k: cr.tensor(v) for k, v in source.state_dict().items()})
 
@@ -225,12 +225,12 @@ def test_hooks_can_replace_inputs_and_outputs_and_retain_activation_grads():
 
 def test_parameter_is_a_writable_leaf_and_ops_make_plain_tensors():
     p = nn.Parameter(np.broadcast_to(np.float32(1.0), (3,)))
-    assert p.data.flags.writeable and p.requires_grad and p.is_leaf
+    assert p.array.flags.writeable and p.requires_grad and p.is_leaf
     assert type(p * 2) is Tensor and type(p.detach()) is Tensor
     scalar = nn.Parameter(np.float64(2.0))
-    assert isinstance(scalar.data, np.ndarray) and scalar.shape == ()
+    assert isinstance(scalar.array, np.ndarray) and scalar.shape == ()
     shared = cr.tensor([1.0, 2.0])
-    assert nn.Parameter(shared).data is shared.data
+    assert nn.Parameter(shared).array is shared.array
 
 
 @pytest.mark.torch

@@ -90,7 +90,7 @@ def test_max_backward_stays_in_the_input_dtype(dtype):
     finally:
         tracemalloc.stop()
     assert x.grad.dtype == dtype
-    assert peak < 3 * x.data.nbytes + n, f"peak {peak / n:.1f} bytes per element"
+    assert peak < 3 * x.array.nbytes + n, f"peak {peak / n:.1f} bytes per element"
 
 
 def test_max_ties_in_float16_share_exactly():

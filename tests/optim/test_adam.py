@@ -85,11 +85,11 @@ def test_adam_param_groups_match_torch(torch, compare_with_torch):
 )
 def test_float32_state_in_place(make, state_keys):
     w = nn.Parameter(np.ones(4, dtype=np.float32))
-    data = w.data
+    data = w.array
     opt = make([w])
     for _ in range(3):
         w.grad = cr.tensor(np.full(4, 0.5, dtype=np.float32))
         opt.step()
-    assert w.data is data and w.dtype == np.float32
+    assert w.array is data and w.dtype == np.float32
     assert set(opt.state[w]) == state_keys | {"step"} and opt.state[w]["step"] == 3
     assert all(opt.state[w][k].dtype == np.float32 for k in state_keys)

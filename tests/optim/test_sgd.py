@@ -75,11 +75,11 @@ def test_param_groups_match_torch(torch, compare_with_torch):
 
 def test_float32_stays_float32_in_place():
     w = nn.Parameter(np.ones((3, 3), dtype=np.float32))
-    data = w.data
+    data = w.array
     opt = optim.SGD([w], lr=np.float64(0.1), momentum=0.9, weight_decay=np.float64(0.01))
     opt.param_groups[0]["lr"] = np.float64(0.1)  # as a careless scheduler might set it
     for _ in range(3):
         w.grad = cr.tensor(np.ones((3, 3), dtype=np.float32))
         opt.step()
-    assert w.data is data and w.dtype == np.float32
+    assert w.array is data and w.dtype == np.float32
     assert opt.state[w]["momentum_buffer"].dtype == np.float32

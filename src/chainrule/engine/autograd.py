@@ -3,18 +3,26 @@
 The rule is the lecture's: the top node's partial is 1, and every node's partial is the sum,
 over the nodes it feeds, of their partial times the local partial. Here that means:
 
-1. order the graph once, iteratively (deep chains never hit Python's recursion limit);
-2. walk it from the output down; each node's gradient is complete when it is reached, because
-   every node it feeds comes earlier in the order;
-3. reduce a broadcast gradient back to its input's shape, then add it to that input's running
-   sum (a side table, so nothing is written to the graph itself).
+1. Every tensor is numbered when it is made, after the tensors it is computed from, so
+   visiting nodes from the largest number down visits each one after every node it feeds.
+2. ``backward`` keeps a max-heap, on those numbers, of the nodes that have received a
+   gradient. It pops the largest, whose gradient is then complete, runs its op's backward, and
+   pushes each input the first time it receives a gradient. Only nodes that lead to the output
+   are visited, no graph is sorted beforehand, and nothing recurses (deep chains never hit
+   Python's recursion limit): O(n log n) for n nodes.
+3. A broadcast gradient is reduced back to its input's shape, then added to that input's
+   running sum (a side table, so nothing is written to the graph itself).
+4. Each op recorded its inputs' versions; an input changed in place since is either one the
+   op's backward never reads (the gradient goes to the node it was then) or a GraphError.
+
+``topological_order`` gives the same order as a list, for the explain tables.
 """
 
 from __future__ import annotations
 
 import types
 from heapq import heappop, heappush
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -22,6 +30,9 @@ from chainrule.backend import get_array_module
 from chainrule.engine import anomaly, state
 from chainrule.engine.tensor import Tensor, as_array
 from chainrule.errors import GraphError
+
+if TYPE_CHECKING:
+    from chainrule.engine.function import Function
 
 # The namespaces a derivative is computed in (see Function). Bound by chainrule.ops at import.
 _array_namespace: types.ModuleType | None = None
@@ -44,7 +55,9 @@ def topological_order(root: Tensor) -> list[Tensor]:
     while stack:
         fn = stack.pop().grad_fn
         if fn is not None:
-            for parent in fn.inputs:
+            for parent, version in zip(fn.inputs, fn.input_versions):
+                if parent._version[0] != version:
+                    parent = earlier_node(parent, version)
                 if parent.requires_grad and parent not in seen:
                     seen.add(parent)
                     stack.append(parent)
@@ -117,6 +130,8 @@ def _seed_gradient(root: Tensor, grad: Any, create_graph: bool) -> Any:
             seed = get_array_module(data).ones_like(data)
     else:
         seed = as_array(grad, root.dtype)  # in the output's dtype, as PyTorch casts it
+        if seed is (grad.array if isinstance(grad, Tensor) else grad):
+            seed = seed.copy()  # it may become a leaf's .grad, which in-place ops change
         if seed.shape != root.shape:
             raise GraphError(f"backward(grad=...) got shape {seed.shape}, output is {root.shape}")
     if create_graph:
@@ -127,13 +142,15 @@ def _seed_gradient(root: Tensor, grad: Any, create_graph: bool) -> Any:
 
 
 def _accumulate(
-    root: Tensor, seed: Any, xp: Any, create_graph: bool, targets: dict[int, Any] | None
+    root: Tensor, seed: Any, namespace: Any, create_graph: bool, targets: dict[int, Any] | None
 ) -> None:
-    # A max-heap on creation number: a node is popped only after every node it feeds, so its
-    # gradient is complete by then. A node enters the heap with its first gradient, once.
+    # A max-heap on creation number (heapq keeps a min-heap, so the keys are negated): a node
+    # is popped only after every node it feeds, so its gradient is complete by then. A node
+    # enters the heap with its first gradient, once.
     grads: dict[Tensor, Any] = {root: seed}
     heap: list[tuple[int, Tensor]] = [(-root._seq, root)]
     raw = not create_graph
+    stored: set[int] = set()  # the arrays given to a .grad in this pass, so none is shared
     while heap:
         node = heappop(heap)[1]
         g = grads.pop(node)
@@ -147,34 +164,108 @@ def _accumulate(
             # an intermediate target: go on, other targets may lie upstream of it
         if fn is None:
             if targets is None:
-                _store_leaf_grad(node, g, raw)
+                _store_grad(node, g, raw, stored)
             continue
         if node._retains_grad:
-            _store_leaf_grad(node, g, raw)
-        inputs = fn.inputs
-        if raw:
-            input_grads = fn.backward(xp, g, node.array, *[t.array for t in inputs])
-        else:
-            input_grads = fn.backward(xp, g, node, *inputs)
+            _store_grad(node, g, raw, stored)
+        input_grads = _local_gradients(fn, node, g, namespace, raw)
+        _send_to_inputs(fn, input_grads, grads, heap)
+
+
+def _local_gradients(fn: Function, node: Tensor, g: Any, namespace: Any, raw: bool) -> Any:
+    """The op's backward at ``node``: one gradient per input (a tuple even for one)."""
+    if node._version[0]:
+        _check_output(fn, node)
+    inputs = fn.inputs
+    try:
+        if not raw:
+            return _as_tuple(fn.backward(namespace, g, node, *inputs), len(inputs))
+        if len(inputs) == 2:  # spelled out: the common case, without a list comprehension
+            a, b = inputs
+            return fn.backward(namespace, g, node.array, a.array, b.array)
         if len(inputs) == 1:
-            input_grads = (input_grads,)
-        for parent, needs, pg in zip(inputs, fn.needs_input_grad, input_grads):
-            if not needs or pg is None:
-                continue
-            data = parent.array
-            if pg.shape != data.shape:
-                pg = unbroadcast(pg, data.shape)
-            dtype = pg.dtype
-            if dtype is not data.dtype and dtype != data.dtype:  # float32 W, float64 input
-                pg = pg.astype(data.dtype)
-            if state.detect_anomaly:
-                anomaly.check_backward(fn, pg, parent)
-            previous = grads.get(parent)
-            if previous is None:
-                grads[parent] = pg
-                heappush(heap, (-parent._seq, parent))
-            else:
-                grads[parent] = previous + pg
+            return (fn.backward(namespace, g, node.array, inputs[0].array),)
+        return fn.backward(namespace, g, node.array, *[t.array for t in inputs])
+    except Exception:
+        _check_inputs(fn)  # an in-place change behind the failure gets the clearer error
+        raise
+
+
+def _as_tuple(input_grads: Any, count: int) -> Any:
+    return (input_grads,) if count == 1 else input_grads
+
+
+def _send_to_inputs(fn: Function, input_grads: Any, grads: dict[Tensor, Any], heap: list) -> None:
+    """Add each input's gradient (reduced to its shape and dtype) to its running sum."""
+    for parent, needs, pg, version in zip(
+        fn.inputs, fn.needs_input_grad, input_grads, fn.input_versions
+    ):
+        if parent._version[0] != version:
+            parent = recorded_input(fn, parent, version)
+        if not needs or pg is None:
+            continue
+        data = parent.array
+        if pg.shape != data.shape:
+            pg = unbroadcast(pg, data.shape)
+        dtype = pg.dtype
+        if dtype is not data.dtype and dtype != data.dtype:  # float32 W, float64 input
+            pg = pg.astype(data.dtype)
+        if state.detect_anomaly:
+            anomaly.check_backward(fn, pg, parent)
+        previous = grads.get(parent)
+        if previous is None:
+            grads[parent] = pg
+            heappush(heap, (-parent._seq, parent))
+        else:
+            grads[parent] = previous + pg
+
+
+def recorded_input(fn: Function, parent: Tensor, version: int) -> Tensor:
+    """The node that ``parent`` was when ``fn`` ran at its ``version``, or a GraphError when
+    ``fn``'s backward reads a value an in-place operation has changed since."""
+    index = next(
+        i
+        for i, (t, v) in enumerate(zip(fn.inputs, fn.input_versions))
+        if t is parent and v == version
+    )
+    earlier = earlier_node(parent, version)
+    if fn.reads_input(index):
+        made_by = f"the output of {earlier.grad_fn.name}, " if earlier.grad_fn else ""
+        role = f"{made_by}input {index} of {fn.name}"
+        raise GraphError(_modified(parent, role, version))
+    return earlier
+
+
+def earlier_node(t: Tensor, version: int) -> Tensor:
+    """``t`` as the graph knew it at ``version``: a recorded in-place operation moved its
+    earlier node to a stand-in (see ``chainrule.engine.inplace``)."""
+    previous = getattr(t, "_previous", None)
+    while previous is not None and previous[0] > version:
+        t = previous[1]
+        previous = getattr(t, "_previous", None)
+    return t
+
+
+def _check_output(fn: Function, node: Tensor) -> None:
+    expected = getattr(fn, "out_version", 0)
+    if node._version[0] != expected and fn.reads_output():
+        raise GraphError(_modified(node, f"the output of {fn.name}", expected))
+
+
+def _check_inputs(fn: Function) -> None:
+    for parent, version in zip(fn.inputs, fn.input_versions):
+        if parent._version[0] != version:
+            recorded_input(fn, parent, version)
+
+
+def _modified(t: Tensor, role: str, expected: int) -> str:
+    name = f" {t.name!r}" if t.name else ""
+    return (
+        "one of the variables needed for gradient computation has been modified by an "
+        f"inplace operation: the tensor{name} [{t.dtype} {tuple(t.shape)}], {role}, is at "
+        f"version {t._version[0]}; expected version {expected} instead. Hint: change a "
+        "clone() of it, or make the change after backward()"
+    )
 
 
 def _run_hooks(node: Tensor, g: Any, raw: bool) -> Any:
@@ -185,9 +276,12 @@ def _run_hooks(node: Tensor, g: Any, raw: bool) -> Any:
     return g
 
 
-def _store_leaf_grad(node: Tensor, g: Any, raw: bool) -> None:
+def _store_grad(node: Tensor, g: Any, raw: bool, stored: set[int]) -> None:
     if raw:
         if node.grad is None:
+            if id(g) in stored:  # one op gave the same array to two inputs (Add gives g, g)
+                g = g.copy()
+            stored.add(id(g))
             node.grad = Tensor._from_op(g, None)
         else:
             node.grad = Tensor._from_op(node.grad.array + g, None)

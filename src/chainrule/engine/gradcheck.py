@@ -63,15 +63,7 @@ def gradcheck(
         # np.sum also turns a one-element output of any shape, e.g. (1, 1), into a scalar
         return float(np.sum(value * weights)) if weights is not None else float(np.sum(value))
 
-    seed_grad = weights if weights is not None else None
-    if not out.requires_grad:
-        analytic = [np.zeros_like(t.array) for t in leaves]
-    else:
-        grads = autograd.grad(out, leaves, seed_grad)
-        analytic = [
-            g.array if g is not None else np.zeros_like(t.array)
-            for g, t in zip(grads, leaves, strict=True)
-        ]
+    analytic = _analytic_gradients(out, leaves, weights)
     base = [t.array.copy() for t in leaves]
     worst: Mismatch | None = None
     worst_excess = 0.0
@@ -96,6 +88,18 @@ def gradcheck(
     if raise_exception:
         raise GradcheckError(report)
     return False
+
+
+def _analytic_gradients(out: Tensor, leaves: list[Tensor], weights: Any) -> list[np.ndarray]:
+    """The engine's gradient of ``out`` (weighted by ``weights``) for each leaf; zeros for a
+    leaf it does not depend on."""
+    if not out.requires_grad:
+        return [np.zeros_like(t.array) for t in leaves]
+    grads = autograd.grad(out, leaves, weights)
+    return [
+        g.array if g is not None else np.zeros_like(t.array)
+        for g, t in zip(grads, leaves, strict=True)
+    ]
 
 
 def _compare_input(i, point, base, analytic, scalar, eps, max_elements, directions, rng):

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from chainrule import backend
+from chainrule import backend, seeding
+from chainrule.engine.methods import TensorMethods
 from chainrule.errors import DTypeError, GraphError
 
 if TYPE_CHECKING:
@@ -83,29 +84,12 @@ def _binary(op: Any, a: Tensor, b: Tensor) -> Tensor:
     return op.apply(a, b)
 
 
-class ElementCount(int):
-    """An int (NumPy's ``a.size``) that, called, answers PyTorch's ``t.size()`` / ``t.size(d)``,
-    so both libraries' code reads a tensor's size.
-
-    >>> n = ElementCount(6, (2, 3)); n == 6, n(), n(-1)
-    (True, (2, 3), 3)
-    """
-
-    def __new__(cls, count: int, shape: tuple[int, ...]) -> ElementCount:
-        out = super().__new__(cls, count)
-        out.shape = shape
-        return out
-
-    def __call__(self, dim: int | None = None) -> Any:
-        return self.shape if dim is None else self.shape[dim]
-
-
-class Tensor:
+class Tensor(TensorMethods):
     """An n-dimensional array that records the ops applied to it, for reverse-mode autodiff.
 
     ``grad`` accumulates across ``backward()`` calls until you reset it (``t.grad = None`` or
-    an optimizer's ``zero_grad()``), as in PyTorch. Treat ``grad`` as read-only: it may share
-    memory with other gradients of the same pass.
+    an optimizer's ``zero_grad()``), as in PyTorch. No two tensors' ``grad`` share memory, so
+    ``x.grad.zero_()`` changes ``x``'s alone.
 
     >>> import chainrule as cr
     >>> x = cr.tensor([1.0, 2.0, 3.0], requires_grad=True)
@@ -116,8 +100,10 @@ class Tensor:
 
     __slots__ = (
         "_hooks",
+        "_previous",
         "_retains_grad",
         "_seq",
+        "_version",
         "array",
         "grad",
         "grad_fn",
@@ -147,6 +133,8 @@ class Tensor:
         self._retains_grad = False
         self._hooks: list[Callable[[Any], Any]] | None = None
         self._seq = next(_creation_order)
+        # Bumped by every in-place change; shared by the tensors that share this memory.
+        self._version = [0]
 
     @classmethod
     def _from_op(cls, data: Any, grad_fn: Function | None) -> Tensor:
@@ -160,16 +148,42 @@ class Tensor:
         t._retains_grad = False
         t._hooks = None
         t._seq = next(_creation_order)
+        t._version = [0]
+        return t
+
+    def _alias(self) -> Tensor:
+        """A detached tensor on the same memory, sharing the version counter."""
+        t = Tensor._from_op(inplace.own_array(self), None)
+        t._version = self._version
         return t
 
     # ---- NumPy interop -------------------------------------------------------------------
     @property
-    def data(self) -> Any:
-        return self.array
+    def data(self) -> Tensor:
+        """This tensor's values, detached from the graph, sharing its memory (as PyTorch's).
+
+        Assigning a tensor or an array replaces the values (and the memory) of this tensor.
+        Unlike PyTorch's, it shares the version counter too: changing ``x.data`` in place
+        while a graph still needs ``x`` makes that ``backward()`` fail instead of using the
+        new values.
+
+        >>> import chainrule as cr
+        >>> w = cr.tensor([1.0, 2.0], requires_grad=True)
+        >>> w.data -= 1.0; w
+        tensor([0., 1.], requires_grad=True)
+        """
+        return self._alias()
 
     @data.setter
     def data(self, value: Any) -> None:
-        self.array = value
+        array = value.array if isinstance(value, Tensor) else as_array(value)
+        if array is self.array:  # `x.data -= 1` assigns back the array it changed in place
+            return
+        if self.requires_grad and array.dtype.kind != "f":
+            raise DTypeError(f"only float tensors can require gradients, got {array.dtype}")
+        self.array = np.array(array) if isinstance(array, np.generic) else array
+        # A new counter one ahead: a graph that read the old values refuses to use these.
+        self._version = [self._version[0] + 1]
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -178,11 +192,6 @@ class Tensor:
     @property
     def ndim(self) -> int:
         return self.array.ndim
-
-    @property
-    def size(self) -> ElementCount:
-        """NumPy's element count; called, PyTorch's ``size()`` (the shape) or ``size(dim)``."""
-        return ElementCount(self.array.size, self.array.shape)
 
     @property
     def dtype(self) -> np.dtype:
@@ -198,7 +207,7 @@ class Tensor:
 
     def numpy(self) -> np.ndarray:
         """The data as a NumPy array (copied to the host if it lives on the GPU)."""
-        return backend.to_numpy(self.array)
+        return np.asarray(backend.to_device(self.array, "cpu"))
 
     def item(self) -> float | int | bool:
         if self.array.size != 1:
@@ -252,23 +261,33 @@ class Tensor:
         self,
         grad: Any = None,
         *,
-        gradient: Any = None,
         retain_graph: bool | None = None,
         create_graph: bool = False,
+        gradient: Any = None,
     ) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` that requires one.
 
-        A scalar needs no ``grad``; a non-scalar needs the upstream gradient of its shape.
+        A scalar needs no ``grad``; a non-scalar needs the upstream gradient of its shape
+        (``gradient=`` is PyTorch's name for it).
         With ``create_graph=True`` the gradients are tensors with a graph of their own, so they
         can be differentiated again. ``retain_graph`` is accepted for PyTorch's sake: the graph
-        is never freed by ``backward``, only when nothing refers to it any more. ``gradient=``
-        is PyTorch's name for ``grad``.
+        is never freed by ``backward``, only when nothing refers to it any more.
         """
-        autograd.backward(self, grad if gradient is None else gradient, create_graph=create_graph)
+        if gradient is not None:
+            if grad is not None:
+                raise GraphError("backward(): give grad or gradient, not both")
+            grad = gradient
+        autograd.backward(self, grad, create_graph=create_graph)
 
     def detach(self) -> Tensor:
-        """The same data, cut from the graph."""
-        return Tensor._from_op(self.array, None)
+        """The same data, cut from the graph (changing one in place changes the other)."""
+        return self._alias()
+
+    def detach_(self) -> Tensor:
+        """Cut this tensor from the graph, in place: it becomes a leaf that needs no grad."""
+        self.grad_fn = None
+        self.requires_grad = False
+        return self
 
     def retain_grad(self) -> Tensor:
         """Keep this intermediate tensor's gradient in ``.grad`` after ``backward``."""
@@ -304,11 +323,11 @@ class Tensor:
         self.grad = None
 
     # ---- devices and dtypes -------------------------------------------------------------
-    def to(self, device: str | None = None, dtype: Any = None) -> Tensor:
+    def to(self, device: Any = None, dtype: Any = None) -> Tensor:
         """A copy on ``"cpu"`` or ``"cuda"`` and/or in another dtype (graph-connected);
-        ``x.to(chainrule.float64)`` converts the dtype, as in PyTorch."""
-        if dtype is None and device is not None and not isinstance(device, str):
-            device, dtype = None, device  # PyTorch's x.to(dtype)
+        ``x.to(cr.float64)`` takes the dtype in the device's place, as PyTorch does."""
+        if device is not None and not isinstance(device, str) and dtype is None:
+            device, dtype = None, device
         out = self
         if dtype is not None and np.dtype(dtype) != self.dtype:
             out = out.astype(dtype)
@@ -400,6 +419,59 @@ class Tensor:
     def __getitem__(self, index: Any) -> Tensor:
         return _ops.getitem(self, index)
 
+    def __setitem__(self, index: Any, value: Any) -> None:
+        inplace.set_items(self, index, value, _ops)
+
+    # ---- in-place operations (see chainrule.engine.inplace) ------------------------------
+    def __iadd__(self, other: Any) -> Tensor:
+        return inplace.update(self, lambda t: t + other)
+
+    def __isub__(self, other: Any) -> Tensor:
+        return inplace.update(self, lambda t: t - other)
+
+    def __imul__(self, other: Any) -> Tensor:
+        return inplace.update(self, lambda t: t * other)
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return inplace.update(self, lambda t: t / other)
+
+    def add_(self, other: Any, *, alpha: float = 1) -> Tensor:
+        return inplace.update(self, lambda t: t + (other if alpha == 1 else other * alpha))
+
+    def sub_(self, other: Any, *, alpha: float = 1) -> Tensor:
+        return inplace.update(self, lambda t: t - (other if alpha == 1 else other * alpha))
+
+    def mul_(self, other: Any) -> Tensor:
+        return inplace.update(self, lambda t: t * other)
+
+    def div_(self, other: Any) -> Tensor:
+        return inplace.update(self, lambda t: t / other)
+
+    def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:
+        return inplace.update(self, lambda t: _ops.clip(t, min, max))
+
+    def copy_(self, source: Any) -> Tensor:
+        """Copy ``source``'s values (broadcast to this shape) into this tensor."""
+        if isinstance(source, Tensor) and source.requires_grad:
+            return inplace.update(self, lambda t: _ops.where(False, t, source).astype(t.dtype))
+        return inplace.assign(self, as_array(source), _ops)
+
+    def fill_(self, value: float) -> Tensor:
+        return inplace.assign(self, self._lift(value).array, _ops)
+
+    def zero_(self) -> Tensor:
+        return self.fill_(0)
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0) -> Tensor:
+        """Fill with normal draws from the library's default generator (``manual_seed``)."""
+        values = seeding.default_generator().normal(mean, std, self.shape)
+        return inplace.assign(self, values, _ops)
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0) -> Tensor:
+        """Fill with uniform draws in [a, b) from the library's default generator."""
+        values = seeding.default_generator().uniform(a, b, self.shape)
+        return inplace.assign(self, values, _ops)
+
     # Comparisons give boolean tensors outside the graph, as in NumPy and PyTorch.
     def _compare(self, other: Any, compare: Callable[[Any, Any], Any]) -> Tensor:
         other = other.array if isinstance(other, Tensor) else other
@@ -423,162 +495,7 @@ class Tensor:
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
         return self._compare(other, np.not_equal)
 
-    # ---- methods (NumPy/PyTorch names) ---------------------------------------------------
-    @property
-    def T(self) -> Tensor:
-        return _ops.transpose(self)
 
-    @property
-    def mT(self) -> Tensor:
-        return _ops.swapaxes(self, -1, -2)
-
-    def reshape(self, *shape: Any) -> Tensor:
-        return _ops.reshape(self, shape[0] if len(shape) == 1 else shape)
-
-    def view(self, *shape: Any) -> Tensor:
-        return self.reshape(*shape)
-
-    def transpose(self, *axes: Any) -> Tensor:
-        """NumPy's permutation (``x.transpose()``, ``x.transpose((2, 0, 1))``); two dims,
-        ``x.transpose(0, 1)``, swap those two, as PyTorch's ``transpose(dim0, dim1)``."""
-        if len(axes) == 2 and all(isinstance(a, int | np.integer) for a in axes):
-            return _ops.swapaxes(self, *axes)
-        return _ops.transpose(self, axes[0] if len(axes) == 1 else (axes or None))
-
-    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
-        return _ops.swapaxes(self, axis1, axis2)
-
-    def flatten(self, start_dim: int = 0) -> Tensor:
-        return _ops.flatten(self, start_dim)
-
-    def squeeze(self, axis: int | tuple[int, ...] | None = None, *, dim: Any = None) -> Tensor:
-        return _ops.squeeze(self, axis, dim=dim)
-
-    def unsqueeze(self, dim: int) -> Tensor:
-        return _ops.expand_dims(self, dim)
-
-    def broadcast_to(self, shape: tuple[int, ...]) -> Tensor:
-        return _ops.broadcast_to(self, shape)
-
-    def sum(self, axis: Any = None, keepdims: bool = False, **torch_names: Any) -> Tensor:
-        return _ops.sum(self, axis, keepdims, **torch_names)  # dim=, keepdim= (PyTorch)
-
-    def mean(self, axis: Any = None, keepdims: bool = False, **torch_names: Any) -> Tensor:
-        return _ops.mean(self, axis, keepdims, **torch_names)  # dim=, keepdim= (PyTorch)
-
-    def max(self, axis: Any = None, keepdims: bool = False, **torch_names: Any) -> Tensor:
-        return _ops.max(self, axis, keepdims, **torch_names)  # dim=, keepdim= (PyTorch)
-
-    def min(self, axis: Any = None, keepdims: bool = False, **torch_names: Any) -> Tensor:
-        return _ops.min(self, axis, keepdims, **torch_names)  # dim=, keepdim= (PyTorch)
-
-    def var(self, axis: Any = None, keepdims: bool = False, **torch_names: Any) -> Tensor:
-        return _ops.var(self, axis, keepdims, **torch_names)  # dim=, keepdim= (PyTorch)
-
-    def logsumexp(self, axis: Any = None, keepdims: bool = False, **torch_names: Any) -> Tensor:
-        return _ops.logsumexp(self, axis, keepdims, **torch_names)  # dim=, keepdim= (PyTorch)
-
-    def argmax(self, axis: int | None = None, **torch_names: Any) -> Tensor:
-        return _ops.argmax(self, axis, **torch_names)
-
-    def exp(self) -> Tensor:
-        return _ops.exp(self)
-
-    def log(self) -> Tensor:
-        return _ops.log(self)
-
-    def sqrt(self) -> Tensor:
-        return _ops.sqrt(self)
-
-    def abs(self) -> Tensor:
-        return _ops.Abs.apply(self)
-
-    def erf(self) -> Tensor:
-        return _ops.erf(self)
-
-    def sin(self) -> Tensor:
-        return _ops.sin(self)
-
-    def cos(self) -> Tensor:
-        return _ops.cos(self)
-
-    def tanh(self) -> Tensor:
-        return _ops.tanh(self)
-
-    def sigmoid(self) -> Tensor:
-        return _ops.sigmoid(self)
-
-    def relu(self) -> Tensor:
-        return _ops.ReLU.apply(self)
-
-    def softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
-        return _ops.softmax(self, axis, dim=dim)
-
-    def log_softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
-        return _ops.log_softmax(self, axis, dim=dim)
-
-    def clip(self, min: float | None = None, max: float | None = None) -> Tensor:
-        return _ops.clip(self, min, max)
-
-    # ---- PyTorch names (for code written for torch: x.dim(), x.numel(), x.t(), ...) ------
-    def dim(self) -> int:
-        return self.array.ndim
-
-    def numel(self) -> int:
-        return int(self.array.size)
-
-    def t(self) -> Tensor:
-        """The transpose of a tensor of at most 2 dimensions, as ``torch.Tensor.t``."""
-        if self.ndim > 2:
-            raise GraphError(f"t() needs a tensor of at most 2 dimensions, got shape {self.shape}")
-        return _ops.transpose(self)
-
-    def type(self, dtype: Any) -> Tensor:
-        return self.astype(dtype)
-
-    def long(self) -> Tensor:
-        return self.astype(np.int64)
-
-    def add(self, other: Any) -> Tensor:
-        return self + other
-
-    def sub(self, other: Any) -> Tensor:
-        return self - other
-
-    def mul(self, other: Any) -> Tensor:
-        return self * other
-
-    def div(self, other: Any) -> Tensor:
-        return self / other
-
-    def pow(self, exponent: Any) -> Tensor:
-        return self**exponent
-
-    def matmul(self, other: Any) -> Tensor:
-        return self @ other
-
-    def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:
-        return _ops.clip(self, min, max)
-
-    # Logical operators on boolean tensors (masks): outside the graph, like the comparisons.
-    def __and__(self, other: Any) -> Tensor:
-        return self._compare(other, np.logical_and)
-
-    def __or__(self, other: Any) -> Tensor:
-        return self._compare(other, np.logical_or)
-
-    def __invert__(self) -> Tensor:
-        return Tensor._from_op(~self.array, None)
-
-    def std(self, dim: Any = None, *, correction: int = 1, keepdim: bool = False) -> Tensor:
-        return _ops.std(self, dim, correction=correction, keepdim=keepdim)
-
-    def all(self) -> Tensor:
-        return Tensor._from_op(np.asarray(self.numpy().all()), None)
-
-    def any(self) -> Tensor:
-        return Tensor._from_op(np.asarray(self.numpy().any()), None)
-
-
-# The traversal lives in its own module, which needs Tensor: import it once Tensor exists.
-from chainrule.engine import autograd  # noqa: E402
+# The traversal and the in-place operations live in their own modules, which need Tensor:
+# import them once Tensor exists.
+from chainrule.engine import autograd, inplace  # noqa: E402

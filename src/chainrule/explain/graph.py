@@ -197,21 +197,8 @@ def fill(template: str, operands: tuple[str, ...], out: str) -> str:
 
 
 def partial_template(fn: Function, index: int) -> str:
-    """The local partial of ``fn`` with respect to operand ``index``, as a template.
-
-    The op's own ``partials`` template, except where it reads badly: ``Pow`` shows ``2*{0}``,
-    not ``2*{0}^1``.
-    """
-    if fn.name == "Pow":
-        p = float(fn.exponent)  # type: ignore[attr-defined]
-        if p == 0:
-            return "0"
-        if p == 1:
-            return "1"
-        if p == 2:
-            return "2*{0}"
-        q = format_number(p - 1)
-        return f"{format_number(p)}*{{0}}^{f'({q})' if p - 1 < 0 else q}"
+    """The local partial of ``fn`` with respect to operand ``index``, as a template: the op's
+    own ``partials`` (each op writes its partial as it reads best)."""
     partials = fn.partials
     return partials[index] if index < len(partials) else "?"
 

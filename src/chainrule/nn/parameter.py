@@ -14,7 +14,7 @@ class Parameter(Tensor):
     """A leaf tensor that requires a gradient and that a ``Module`` registers when assigned.
 
     It is an ordinary ``Tensor`` in every other way (ops produce plain tensors from it). Its
-    data is always a writable array, so optimizers can update it in place. A ``Tensor`` or an
+    array (``.array``) is always writable, so optimizers can update it in place. A ``Tensor`` or an
     array passed in is shared, not copied (as ``torch.nn.Parameter`` does), unless NumPy
     marks it read-only.
 

@@ -82,26 +82,8 @@ def normalize_axes(axis: Any, ndim: int, op: str) -> tuple[int, ...] | None:
     return tuple(sorted(out))
 
 
-def expand_reduced(xp: Any, g: Any, axes: tuple[int, ...] | None, keepdims: bool) -> Any:
+def expand_reduced(ops: Any, g: Any, axes: tuple[int, ...] | None, keepdims: bool) -> Any:
     """Put back the axes a reduction removed, so ``g`` broadcasts against its input."""
     if keepdims or axes is None:
         return g
-    return xp.expand_dims(g, axes)
-
-
-def torch_axis(axis: Any, dim: Any, op: str) -> Any:
-    """``axis`` or PyTorch's ``dim`` (either name works, not both).
-
-    >>> torch_axis(None, 1, "sum")
-    1
-    """
-    if dim is None:
-        return axis
-    if axis is not None:
-        raise TypeError(f"{op}: give axis= or dim=, not both")
-    return dim
-
-
-def torch_keepdims(keepdims: bool, keepdim: bool | None) -> bool:
-    """``keepdims`` or PyTorch's ``keepdim`` (the latter wins when given)."""
-    return keepdims if keepdim is None else bool(keepdim)
+    return ops.expand_dims(g, axes)

@@ -36,37 +36,40 @@ def _relu_grad(g: Any, y: Any) -> Any:
 
 class Sigmoid(Function):
     __slots__ = ()
+    saved = ("out",)
     symbol = "sigmoid({0})"
     partials = ("{out}*(1 - {out})",)
 
     def forward(self, x: Any) -> Any:
         return arrays.sigmoid(x)
 
-    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
+    def backward(self, ops: Any, g: Any, out: Any, x: Any) -> Any:
         return _sigmoid_grad(g, out)
 
 
 class Tanh(Function):
     __slots__ = ()
+    saved = ("out",)
     symbol = "tanh({0})"
     partials = ("1 - {out}^2",)
 
     def forward(self, x: Any) -> Any:
         return np.tanh(x)
 
-    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
+    def backward(self, ops: Any, g: Any, out: Any, x: Any) -> Any:
         return _tanh_grad(g, out)
 
 
 class ReLU(Function):
     __slots__ = ()
+    saved = ("out",)
     symbol = "relu({0})"
     partials = ("[{0} > 0]",)
 
     def forward(self, x: Any) -> Any:
         return np.maximum(x, 0)
 
-    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
+    def backward(self, ops: Any, g: Any, out: Any, x: Any) -> Any:
         return _relu_grad(g, out)
 
 
@@ -81,8 +84,8 @@ class LeakyReLU(Function):
     def forward(self, x: Any) -> Any:
         return np.where(x > 0, x, x * self.slope)
 
-    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
-        return xp.where(raw(x) > 0, g, g * self.slope)
+    def backward(self, ops: Any, g: Any, out: Any, x: Any) -> Any:
+        return ops.where(raw(x) > 0, g, g * self.slope)
 
 
 class ELU(Function):
@@ -96,8 +99,8 @@ class ELU(Function):
     def forward(self, x: Any) -> Any:
         return np.where(x > 0, x, self.alpha * np.expm1(np.minimum(x, 0)))
 
-    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
-        return xp.where(raw(x) > 0, g, g * (out + self.alpha))
+    def backward(self, ops: Any, g: Any, out: Any, x: Any) -> Any:
+        return ops.where(raw(x) > 0, g, g * (out + self.alpha))
 
 
 class Softplus(Function):
@@ -108,9 +111,9 @@ class Softplus(Function):
     def forward(self, x: Any) -> Any:
         return np.logaddexp(0, x).astype(x.dtype, copy=False)
 
-    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
+    def backward(self, ops: Any, g: Any, out: Any, x: Any) -> Any:
         # sigmoid(x) = exp(x - softplus(x)); the exponent is never positive, so no overflow.
-        return g * xp.exp(x - out)
+        return g * ops.exp(x - out)
 
 
 _GELU_C = math.sqrt(2 / math.pi)
@@ -140,13 +143,13 @@ class GELU(Function):
             return 0.5 * x * (1 + t)
         return 0.5 * x * (1 + arrays.erf(x * (1 / math.sqrt(2))))
 
-    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
+    def backward(self, ops: Any, g: Any, out: Any, x: Any) -> Any:
         if self.approximate == "tanh":
-            t = xp.tanh(_GELU_C * (x + _GELU_K * x * x * x))
+            t = ops.tanh(_GELU_C * (x + _GELU_K * x * x * x))
             du = _GELU_C * (1 + 3 * _GELU_K * x * x)
             return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du)
-        cdf = 0.5 * (1 + xp.erf(x * (1 / math.sqrt(2))))
-        pdf = xp.exp(-0.5 * (x * x)) * (1 / math.sqrt(2 * math.pi))
+        cdf = 0.5 * (1 + ops.erf(x * (1 / math.sqrt(2))))
+        pdf = ops.exp(-0.5 * (x * x)) * (1 / math.sqrt(2 * math.pi))
         return g * (cdf + x * pdf)
 
 

@@ -17,25 +17,27 @@ from chainrule.ops._util import as_tensor, as_tensor_pair, raw
 
 class Add(Function):
     __slots__ = ()
+    saved = ()
     symbol = "{0} + {1}"
     partials = ("1", "1")
 
     def forward(self, a: Any, b: Any) -> Any:
         return a + b
 
-    def backward(self, xp: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
+    def backward(self, ops: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
         return g, g
 
 
 class Sub(Function):
     __slots__ = ()
+    saved = ()
     symbol = "{0} - {1}"
     partials = ("1", "-1")
 
     def forward(self, a: Any, b: Any) -> Any:
         return a - b
 
-    def backward(self, xp: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
+    def backward(self, ops: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
         return g, -g
 
 
@@ -47,20 +49,27 @@ class Mul(Function):
     def forward(self, a: Any, b: Any) -> Any:
         return a * b
 
-    def backward(self, xp: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
+    def reads_input(self, index: int) -> bool:
+        return self.needs_input_grad[1 - index]  # each factor is read for the other's gradient
+
+    def reads_output(self) -> bool:
+        return False
+
+    def backward(self, ops: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
         needs_a, needs_b = self.needs_input_grad
         return (g * b if needs_a else None), (g * a if needs_b else None)
 
 
 class Div(Function):
     __slots__ = ()
+    saved = (1, "out")
     symbol = "{0} / {1}"
     partials = ("1/{1}", "-{0}/{1}^2")
 
     def forward(self, a: Any, b: Any) -> Any:
         return a / b
 
-    def backward(self, xp: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
+    def backward(self, ops: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
         needs_a, needs_b = self.needs_input_grad
         ga = g / b
         return (ga if needs_a else None), (-ga * out if needs_b else None)
@@ -68,13 +77,14 @@ class Div(Function):
 
 class Neg(Function):
     __slots__ = ()
+    saved = ()
     symbol = "-{0}"
     partials = ("-1",)
 
     def forward(self, x: Any) -> Any:
         return -x
 
-    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
+    def backward(self, ops: Any, g: Any, out: Any, x: Any) -> Any:
         return -g
 
 
@@ -82,6 +92,7 @@ class Pow(Function):
     """``x ** p`` for a constant exponent ``p``."""
 
     __slots__ = ("exponent",)
+    saved = (0,)
 
     def __init__(self, exponent: float) -> None:
         self.exponent = exponent
@@ -92,13 +103,23 @@ class Pow(Function):
 
     @property
     def partials(self) -> tuple[str, ...]:  # type: ignore[override]
+        """p*x^(p-1), written as it reads best: ``2*{0}`` for a square, not ``2*{0}^1``.
+
+        >>> Pow(2).partials, Pow(3).partials, Pow(0.5).partials, Pow(1).partials
+        (('2*{0}',), ('3*{0}^2',), ('0.5*{0}^(-0.5)',), ('1',))
+        """
         p = self.exponent
-        return (f"{_number(p)}*{{0}}^{_number(p - 1)}",)
+        if p in (0, 1):
+            return (_number(p),)
+        if p == 2:
+            return ("2*{0}",)
+        q = _number(p - 1)
+        return (f"{_number(p)}*{{0}}^{f'({q})' if p - 1 < 0 else q}",)
 
     def forward(self, x: Any) -> Any:
         return x**self.exponent
 
-    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
+    def backward(self, ops: Any, g: Any, out: Any, x: Any) -> Any:
         p = self.exponent
         if p == 2:
             return g * (2 * x)
@@ -117,17 +138,17 @@ class PowTensor(Function):
     def forward(self, a: Any, b: Any) -> Any:
         return a**b
 
-    def backward(self, xp: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
+    def backward(self, ops: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
         needs_a, needs_b = self.needs_input_grad
         ga = gb = None
         with np.errstate(divide="ignore", invalid="ignore"):
             if needs_a:  # b a^(b-1); 0 where b == 0, since a^0 is constant (as PyTorch)
-                ga = g * xp.where(raw(b) == 0, 0, b * a ** (b - 1))
+                ga = g * ops.where(raw(b) == 0, 0, b * a ** (b - 1))
             if needs_b:
                 # a^b log a; at a == 0 with b >= 0 its limit from the right, 0 (as PyTorch).
                 # A negative base has no real logarithm: NaN, which detect_anomaly reports.
                 zero = (raw(a) == 0) & (raw(b) >= 0)
-                gb = g * xp.where(zero, 0, out * xp.log(a))
+                gb = g * ops.where(zero, 0, out * ops.log(a))
         return ga, gb
 
 

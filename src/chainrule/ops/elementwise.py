@@ -17,37 +17,40 @@ from chainrule.ops._util import as_float_tensor, as_tensor, as_tensor_pair, inde
 
 class Exp(Function):
     __slots__ = ()
+    saved = ("out",)
     symbol = "exp({0})"
     partials = ("exp({0})",)
 
     def forward(self, x: Any) -> Any:
         return np.exp(x)
 
-    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
+    def backward(self, ops: Any, g: Any, out: Any, x: Any) -> Any:
         return g * out
 
 
 class Log(Function):
     __slots__ = ()
+    saved = (0,)
     symbol = "log({0})"
     partials = ("1/{0}",)
 
     def forward(self, x: Any) -> Any:
         return np.log(x)
 
-    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
+    def backward(self, ops: Any, g: Any, out: Any, x: Any) -> Any:
         return g / x
 
 
 class Sqrt(Function):
     __slots__ = ()
+    saved = ("out",)
     symbol = "sqrt({0})"
     partials = ("1/(2*sqrt({0}))",)
 
     def forward(self, x: Any) -> Any:
         return np.sqrt(x)
 
-    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
+    def backward(self, ops: Any, g: Any, out: Any, x: Any) -> Any:
         return g / (2 * out)
 
 
@@ -59,7 +62,7 @@ class Abs(Function):
     def forward(self, x: Any) -> Any:
         return np.abs(x)
 
-    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
+    def backward(self, ops: Any, g: Any, out: Any, x: Any) -> Any:
         return g * np.sign(raw(x))
 
 
@@ -71,8 +74,8 @@ class Sin(Function):
     def forward(self, x: Any) -> Any:
         return np.sin(x)
 
-    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
-        return g * xp.cos(x)
+    def backward(self, ops: Any, g: Any, out: Any, x: Any) -> Any:
+        return g * ops.cos(x)
 
 
 class Cos(Function):
@@ -83,8 +86,8 @@ class Cos(Function):
     def forward(self, x: Any) -> Any:
         return np.cos(x)
 
-    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
-        return -g * xp.sin(x)
+    def backward(self, ops: Any, g: Any, out: Any, x: Any) -> Any:
+        return -g * ops.sin(x)
 
 
 class Erf(Function):
@@ -95,8 +98,8 @@ class Erf(Function):
     def forward(self, x: Any) -> Any:
         return arrays.erf(x)
 
-    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
-        return g * (xp.exp(-(x * x)) * (2 / math.sqrt(math.pi)))
+    def backward(self, ops: Any, g: Any, out: Any, x: Any) -> Any:
+        return g * (ops.exp(-(x * x)) * (2 / math.sqrt(math.pi)))
 
 
 class Maximum(Function):
@@ -109,7 +112,7 @@ class Maximum(Function):
     def forward(self, a: Any, b: Any) -> Any:
         return np.maximum(a, b)
 
-    def backward(self, xp: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
+    def backward(self, ops: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
         return _split_by_winner(g, raw(a), raw(b))
 
 
@@ -121,7 +124,7 @@ class Minimum(Function):
     def forward(self, a: Any, b: Any) -> Any:
         return np.minimum(a, b)
 
-    def backward(self, xp: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
+    def backward(self, ops: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
         return _split_by_winner(g, raw(b), raw(a))
 
 
@@ -144,7 +147,7 @@ class Clip(Function):
     def forward(self, x: Any) -> Any:
         return np.clip(x, self.low, self.high)
 
-    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
+    def backward(self, ops: Any, g: Any, out: Any, x: Any) -> Any:
         x = raw(x)
         inside = get_array_module(x).ones(x.shape, dtype=bool)  # on x's device (CuPy too)
         if self.low is not None:
@@ -158,6 +161,7 @@ class Where(Function):
     """``where(condition, a, b)`` with a constant boolean ``condition``."""
 
     __slots__ = ("condition",)
+    saved = ()
     symbol = "where(c, {0}, {1})"
     partials = ("[c]", "[not c]")
 
@@ -167,12 +171,12 @@ class Where(Function):
     def forward(self, a: Any, b: Any) -> Any:
         return np.where(self.condition, a, b)
 
-    def backward(self, xp: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
+    def backward(self, ops: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
         needs_a, needs_b = self.needs_input_grad
         zero = g.dtype.type(0)
         return (
-            xp.where(self.condition, g, zero) if needs_a else None,
-            xp.where(self.condition, zero, g) if needs_b else None,
+            ops.where(self.condition, g, zero) if needs_a else None,
+            ops.where(self.condition, zero, g) if needs_b else None,
         )
 
 
@@ -189,7 +193,7 @@ class AsType(Function):
     def forward(self, x: Any) -> Any:
         return x.astype(self.dtype)
 
-    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
+    def backward(self, ops: Any, g: Any, out: Any, x: Any) -> Any:
         return g.astype(x.dtype)
 
 
@@ -208,8 +212,8 @@ class ToDevice(Function):
 
         return to_device(x, self.device)
 
-    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
-        return xp.to_device(g, device_of(raw(x)))
+    def backward(self, ops: Any, g: Any, out: Any, x: Any) -> Any:
+        return ops.to_device(g, device_of(raw(x)))
 
 
 # ---- public functions: they check their operands, so the op classes above can trust them ----

@@ -20,7 +20,7 @@ class MatMul(Function):
     def forward(self, a: Any, b: Any) -> Any:
         return a @ b
 
-    def backward(self, xp: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
+    def backward(self, ops: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
         needs_a, needs_b = self.needs_input_grad
         if a.ndim == 2 and b.ndim == 2:  # the common case, without the reshaping below
             return (g @ b.T if needs_a else None), (a.T @ g if needs_b else None)
@@ -28,11 +28,11 @@ class MatMul(Function):
         if a_vector and b_vector:  # the dot product: g is a scalar, with no axis to expand
             return (g * b if needs_a else None), (g * a if needs_b else None)
         if a_vector:
-            a, g = xp.expand_dims(a, 0), xp.expand_dims(g, -2)
+            a, g = ops.expand_dims(a, 0), ops.expand_dims(g, -2)
         if b_vector:
-            b, g = xp.expand_dims(b, -1), xp.expand_dims(g, -1)
-        ga = g @ xp.swapaxes(b, -1, -2) if needs_a else None
-        gb = xp.swapaxes(a, -1, -2) @ g if needs_b else None
+            b, g = ops.expand_dims(b, -1), ops.expand_dims(g, -1)
+        ga = g @ ops.swapaxes(b, -1, -2) if needs_a else None
+        gb = ops.swapaxes(a, -1, -2) @ g if needs_b else None
         if a_vector and ga is not None:
             ga = ga.reshape(ga.shape[:-2] + ga.shape[-1:])
         if b_vector and gb is not None:
@@ -56,7 +56,7 @@ class Linear(Function):
             out += bias
         return out
 
-    def backward(self, xp: Any, g: Any, out: Any, x: Any, weight: Any, bias: Any = None) -> Any:
+    def backward(self, ops: Any, g: Any, out: Any, x: Any, weight: Any, bias: Any = None) -> Any:
         needs = self.needs_input_grad
         flat_g = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])
         flat_x = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])

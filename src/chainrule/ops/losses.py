@@ -26,7 +26,7 @@ class Softmax(Function):
     def forward(self, x: Any) -> Any:
         return arrays.softmax(x, self.axis)
 
-    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
+    def backward(self, ops: Any, g: Any, out: Any, x: Any) -> Any:
         return out * (g - (g * out).sum(axis=self.axis, keepdims=True))
 
 
@@ -41,8 +41,8 @@ class LogSoftmax(Function):
     def forward(self, x: Any) -> Any:
         return arrays.log_softmax(x, self.axis)
 
-    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
-        return g - xp.exp(out) * g.sum(axis=self.axis, keepdims=True)
+    def backward(self, ops: Any, g: Any, out: Any, x: Any) -> Any:
+        return g - ops.exp(out) * g.sum(axis=self.axis, keepdims=True)
 
 
 class SoftmaxCrossEntropy(Function):
@@ -67,11 +67,11 @@ class SoftmaxCrossEntropy(Function):
         self.probs = np.exp(log_probs)
         return loss.astype(logits.dtype, copy=False)
 
-    def backward(self, xp: Any, g: Any, out: Any, logits: Any) -> Any:
+    def backward(self, ops: Any, g: Any, out: Any, logits: Any) -> Any:
         scale = g / logits.shape[0]
         labels = self.target.dtype.kind in "iu"
-        if xp is not arrays:  # create_graph: the same derivative, built from tensor ops
-            probs = xp.softmax(logits, -1)
+        if ops is not arrays:  # create_graph: the same derivative, built from tensor ops
+            probs = ops.softmax(logits, -1)
             target = _one_hot(self.target, probs.shape[-1], probs.dtype) if labels else self.target
             return (probs - target) * scale
         if labels:
@@ -94,9 +94,9 @@ class BCEWithLogits(Function):
         loss = np.maximum(logits, 0) - logits * self.target + np.log1p(np.exp(-np.abs(logits)))
         return loss.mean().astype(logits.dtype, copy=False)
 
-    def backward(self, xp: Any, g: Any, out: Any, logits: Any) -> Any:
+    def backward(self, ops: Any, g: Any, out: Any, logits: Any) -> Any:
         n = logits.size
-        return (xp.sigmoid(logits) - self.target) * (g / n)
+        return (ops.sigmoid(logits) - self.target) * (g / n)
 
 
 class QuadraticCost(Function):
@@ -118,7 +118,7 @@ class QuadraticCost(Function):
         m = a.shape[0] if a.ndim else 1
         return (np.vdot(diff, diff) * (0.5 / m)).astype(a.dtype, copy=False)
 
-    def backward(self, xp: Any, g: Any, out: Any, a: Any) -> Any:
+    def backward(self, ops: Any, g: Any, out: Any, a: Any) -> Any:
         m = a.shape[0] if a.ndim else 1
         return (a - self.target) * (g / m)
 
@@ -137,7 +137,7 @@ def softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
     >>> softmax(Tensor([1000.0, 1000.0]))
     tensor([0.5, 0.5])
     """
-    axis = axis if dim is None else dim  # PyTorch's name
+    axis = axis if dim is None else dim
     x = as_float_tensor(x)
     normalize_axes(axis, x.ndim, "softmax")
     if x.ndim == 0:  # a scalar is its own only class: softmax 1, as PyTorch
@@ -151,7 +151,7 @@ def log_softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
     >>> log_softmax(Tensor([0.0, 1000.0]))
     tensor([-1000.,     0.])
     """
-    axis = axis if dim is None else dim  # PyTorch's name
+    axis = axis if dim is None else dim
     x = as_float_tensor(x)
     normalize_axes(axis, x.ndim, "log_softmax")
     if x.ndim == 0:

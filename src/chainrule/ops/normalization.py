@@ -35,10 +35,10 @@ class BatchNorm(Function):
         return self.x_hat * weight.reshape(shape) + bias.reshape(shape)
 
     def backward(
-        self, xp: Any, g: Any, out: Any, x: Any, weight: Any = None, bias: Any = None
+        self, ops: Any, g: Any, out: Any, x: Any, weight: Any = None, bias: Any = None
     ) -> Any:
         axes = self.axes
-        if xp is arrays:
+        if ops is arrays:
             x_hat, inv_std = self.x_hat, self.inv_std
         else:  # create_graph: rebuild x̂ from tensors so that it can be differentiated again
             inv_std = (x.var(axis=axes, keepdims=True) + self.eps) ** -0.5

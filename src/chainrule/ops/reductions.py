@@ -8,18 +8,11 @@ from typing import Any
 import numpy as np
 
 from chainrule.engine.function import Function
+from chainrule.engine.methods import axis_of
 from chainrule.engine.tensor import Tensor
 from chainrule.errors import ShapeError
 from chainrule.ops import arrays
-from chainrule.ops._util import (
-    as_float_tensor,
-    as_tensor,
-    expand_reduced,
-    normalize_axes,
-    raw,
-    torch_axis,
-    torch_keepdims,
-)
+from chainrule.ops._util import as_float_tensor, as_tensor, expand_reduced, normalize_axes, raw
 
 
 class _Reduction(Function):
@@ -37,8 +30,8 @@ class Sum(_Reduction):
     def forward(self, x: Any) -> Any:
         return x.sum(axis=self.axes, keepdims=self.keepdims)
 
-    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
-        return xp.broadcast_to(expand_reduced(xp, g, self.axes, self.keepdims), x.shape)
+    def backward(self, ops: Any, g: Any, out: Any, x: Any) -> Any:
+        return ops.broadcast_to(expand_reduced(ops, g, self.axes, self.keepdims), x.shape)
 
 
 class Mean(_Reduction):
@@ -49,10 +42,10 @@ class Mean(_Reduction):
     def forward(self, x: Any) -> Any:
         return x.mean(axis=self.axes, keepdims=self.keepdims)
 
-    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
+    def backward(self, ops: Any, g: Any, out: Any, x: Any) -> Any:
         count = x.size // builtins.max(out.size, 1) if x.size else 1
-        g = expand_reduced(xp, g, self.axes, self.keepdims) / count
-        return xp.broadcast_to(g, x.shape)
+        g = expand_reduced(ops, g, self.axes, self.keepdims) / count
+        return ops.broadcast_to(g, x.shape)
 
 
 class Max(_Reduction):
@@ -66,14 +59,14 @@ class Max(_Reduction):
     def forward(self, x: Any) -> Any:
         return self._reduce(x, axis=self.axes, keepdims=self.keepdims)
 
-    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
+    def backward(self, ops: Any, g: Any, out: Any, x: Any) -> Any:
         kept = expand_reduced(np, raw(out), self.axes, self.keepdims)
         winners = raw(x) == kept
         # In the input's dtype throughout: bool / int would make a float64 array of x's size.
         # The tie counts stay integers, so a float16 share is still 1/count rounded once.
         share = winners.astype(x.dtype)
         share /= winners.sum(axis=self.axes, keepdims=True)
-        return expand_reduced(xp, g, self.axes, self.keepdims) * share
+        return expand_reduced(ops, g, self.axes, self.keepdims) * share
 
 
 class Min(Max):
@@ -93,10 +86,10 @@ class Var(_Reduction):
     def forward(self, x: Any) -> Any:
         return x.var(axis=self.axes, keepdims=self.keepdims)
 
-    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
+    def backward(self, ops: Any, g: Any, out: Any, x: Any) -> Any:
         count = x.size // builtins.max(out.size, 1) if x.size else 1
         centered = x - x.mean(axis=self.axes, keepdims=True)
-        return expand_reduced(xp, g, self.axes, self.keepdims) * centered * (2 / count)
+        return expand_reduced(ops, g, self.axes, self.keepdims) * centered * (2 / count)
 
 
 class LogSumExp(_Reduction):
@@ -111,9 +104,9 @@ class LogSumExp(_Reduction):
             out = np.log(np.exp(x - peak).sum(axis=self.axes, keepdims=True)) + peak
         return out if self.keepdims else _drop_axes(out, self.axes)
 
-    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
-        kept = expand_reduced(xp, out, self.axes, self.keepdims)
-        return expand_reduced(xp, g, self.axes, self.keepdims) * xp.exp(x - kept)
+    def backward(self, ops: Any, g: Any, out: Any, x: Any) -> Any:
+        kept = expand_reduced(ops, out, self.axes, self.keepdims)
+        return expand_reduced(ops, g, self.axes, self.keepdims) * ops.exp(x - kept)
 
 
 def _drop_axes(x: Any, axes: tuple[int, ...] | None) -> Any:
@@ -124,56 +117,42 @@ def _drop_axes(x: Any, axes: tuple[int, ...] | None) -> Any:
 
 # ---- public functions: they check their operands, so the op classes above can trust them ----
 def sum(
-    x: Any,
-    axis: Any = None,
-    keepdims: bool = False,
-    *,
-    dim: Any = None,
-    keepdim: bool | None = None,
+    x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None
 ) -> Tensor:
     """Sum over ``axis`` (all axes by default).
 
     >>> sum(Tensor([[1.0, 2.0], [3.0, 4.0]]), axis=0)
     tensor([4., 6.])
     """
-    axis, keepdims = torch_axis(axis, dim, "sum"), torch_keepdims(keepdims, keepdim)
+    axis, keepdims = axis_of(axis, keepdims, dim, keepdim)
     x = as_tensor(x)
     return Sum.apply(x, axes=normalize_axes(axis, x.ndim, "sum"), keepdims=keepdims)
 
 
 def mean(
-    x: Any,
-    axis: Any = None,
-    keepdims: bool = False,
-    *,
-    dim: Any = None,
-    keepdim: bool | None = None,
+    x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None
 ) -> Tensor:
     """Mean over ``axis`` (all axes by default).
 
     >>> mean(Tensor([1.0, 2.0, 6.0]))
     tensor(3.)
     """
-    axis, keepdims = torch_axis(axis, dim, "mean"), torch_keepdims(keepdims, keepdim)
+    axis, keepdims = axis_of(axis, keepdims, dim, keepdim)
     x = as_float_tensor(x)
     return Mean.apply(x, axes=normalize_axes(axis, x.ndim, "mean"), keepdims=keepdims)
 
 
 def max(
-    x: Any,
-    axis: Any = None,
-    keepdims: bool = False,
-    *,
-    dim: Any = None,
-    keepdim: bool | None = None,
-) -> Tensor:
+    x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None
+) -> Any:
     """Maximum over ``axis``; tied maxima share the gradient.
 
     >>> x = Tensor([1.0, 3.0, 3.0], requires_grad=True)
     >>> max(x).backward(); x.grad
     tensor([0. , 0.5, 0.5])
     """
-    axis, keepdims = torch_axis(axis, dim, "max"), torch_keepdims(keepdims, keepdim)
+    if dim is not None:  # PyTorch's form: (values, indices)
+        return as_tensor(x).max(axis, keepdims, dim=dim, keepdim=keepdim)
     x = as_tensor(x)
     axes = normalize_axes(axis, x.ndim, "max")
     _check_not_empty(x, axes, "max")
@@ -181,57 +160,40 @@ def max(
 
 
 def min(
-    x: Any,
-    axis: Any = None,
-    keepdims: bool = False,
-    *,
-    dim: Any = None,
-    keepdim: bool | None = None,
-) -> Tensor:
+    x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None
+) -> Any:
     """Minimum over ``axis``; tied minima share the gradient.
 
     >>> min(Tensor([[1.0, 4.0], [3.0, 2.0]]), axis=1)
     tensor([1., 2.])
     """
-    axis, keepdims = torch_axis(axis, dim, "min"), torch_keepdims(keepdims, keepdim)
+    if dim is not None:  # PyTorch's form: (values, indices)
+        return as_tensor(x).min(axis, keepdims, dim=dim, keepdim=keepdim)
     x = as_tensor(x)
     axes = normalize_axes(axis, x.ndim, "min")
     _check_not_empty(x, axes, "min")
     return Min.apply(x, axes=axes, keepdims=keepdims)
 
 
-def var(
-    x: Any,
-    axis: Any = None,
-    keepdims: bool = False,
-    *,
-    dim: Any = None,
-    keepdim: bool | None = None,
-) -> Tensor:
+def var(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Population variance (ddof=0) over ``axis``.
 
     >>> var(Tensor([1.0, 3.0]))
     tensor(1.)
     """
-    axis, keepdims = torch_axis(axis, dim, "var"), torch_keepdims(keepdims, keepdim)
     x = as_float_tensor(x)
     return Var.apply(x, axes=normalize_axes(axis, x.ndim, "var"), keepdims=keepdims)
 
 
 def logsumexp(
-    x: Any,
-    axis: Any = None,
-    keepdims: bool = False,
-    *,
-    dim: Any = None,
-    keepdim: bool | None = None,
+    x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None
 ) -> Tensor:
     """log(sum(exp(x))) over ``axis``, without overflow.
 
     >>> logsumexp(Tensor([1000.0, 1000.0]))
     tensor(1000.6932)
     """
-    axis, keepdims = torch_axis(axis, dim, "logsumexp"), torch_keepdims(keepdims, keepdim)
+    axis, keepdims = axis_of(axis, keepdims, dim, keepdim)
     x = as_float_tensor(x)
     return LogSumExp.apply(x, axes=normalize_axes(axis, x.ndim, "logsumexp"), keepdims=keepdims)
 
@@ -243,12 +205,7 @@ def _check_not_empty(x: Tensor, axes: tuple[int, ...] | None, op: str) -> None:
 
 
 def argmax(
-    x: Any,
-    axis: int | None = None,
-    keepdims: bool = False,
-    *,
-    dim: int | None = None,
-    keepdim: bool | None = None,
+    x: Any, axis: int | None = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None
 ) -> Tensor:
     """Index of the largest element along ``axis`` (of the flattened tensor by default), an
     int64 constant: an index has no gradient.
@@ -256,7 +213,7 @@ def argmax(
     >>> argmax(Tensor([[1.0, 5.0], [7.0, 2.0]]), dim=1)
     tensor([1, 0])
     """
-    axis, keepdims = torch_axis(axis, dim, "argmax"), torch_keepdims(keepdims, keepdim)
+    axis, keepdims = axis_of(axis, keepdims, dim, keepdim)
     x = as_tensor(x)
     if axis is not None:
         normalize_axes(axis, x.ndim, "argmax")  # raises when out of range
@@ -264,13 +221,7 @@ def argmax(
     return Tensor._from_op(out.astype(np.int64, copy=False), None)
 
 
-def std(
-    x: Any,
-    dim: Any = None,
-    *,
-    correction: int = 1,
-    keepdim: bool = False,
-) -> Tensor:
+def std(x: Any, dim: Any = None, *, correction: int = 1, keepdim: bool = False) -> Tensor:
     """Standard deviation over ``dim``, as PyTorch's ``std``: with Bessel's correction (divide
     by n - 1) unless ``correction=0``. A composition of ``var`` and ``sqrt``, so the graph
     shows both. (``var`` itself is the population variance, as batch normalization uses it.)
@@ -280,6 +231,6 @@ def std(
     """
     x = as_float_tensor(x)
     axes = normalize_axes(dim, x.ndim, "std")
-    count = x.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
+    count = x.numel() if axes is None else int(np.prod([x.shape[a] for a in axes]))
     scale = count / (count - correction) if count > correction else float("nan")
     return (var(x, dim, keepdim) * scale) ** 0.5

@@ -7,21 +7,14 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.engine.function import Function
+from chainrule.engine.function import Function, ViewFunction
 from chainrule.engine.tensor import Tensor
 from chainrule.errors import ShapeError
 from chainrule.ops import arrays
-from chainrule.ops._util import (
-    as_tensor,
-    index_to_cuda,
-    int_tuple,
-    normalize_axes,
-    raw,
-    torch_axis,
-)
+from chainrule.ops._util import as_tensor, index_to_cuda, int_tuple, normalize_axes, raw
 
 
-class Reshape(Function):
+class Reshape(ViewFunction):
     __slots__ = ("shape",)
     symbol = "reshape({0})"
     partials = ("1",)
@@ -32,11 +25,11 @@ class Reshape(Function):
     def forward(self, x: Any) -> Any:
         return x.reshape(self.shape)
 
-    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
+    def backward(self, ops: Any, g: Any, out: Any, x: Any) -> Any:
         return g.reshape(x.shape)
 
 
-class Transpose(Function):
+class Transpose(ViewFunction):
     __slots__ = ("axes",)
     symbol = "{0}^T"
     partials = ("1",)
@@ -47,13 +40,13 @@ class Transpose(Function):
     def forward(self, x: Any) -> Any:
         return x.transpose(self.axes)
 
-    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
+    def backward(self, ops: Any, g: Any, out: Any, x: Any) -> Any:
         if self.axes is None:
-            return xp.transpose(g)
-        return xp.transpose(g, tuple(np.argsort(self.axes)))
+            return ops.transpose(g)
+        return ops.transpose(g, tuple(np.argsort(self.axes)))
 
 
-class GetItem(Function):
+class GetItem(ViewFunction):
     __slots__ = ("index",)
     symbol = "{0}[i]"
     partials = ("1 at i",)
@@ -64,8 +57,47 @@ class GetItem(Function):
     def forward(self, x: Any) -> Any:
         return x[self.index]
 
-    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
-        return xp.scatter(x.shape, self.index, g)
+    def backward(self, ops: Any, g: Any, out: Any, x: Any) -> Any:
+        return ops.scatter(x.shape, self.index, g)
+
+
+class IndexPut(Function):
+    """``x`` with ``x[index] = value``: what ``x[index] = value`` records on a graph."""
+
+    __slots__ = ("index", "mask")
+    symbol = "{0} with [i] = {1}"
+    partials = ("1 except at i", "1 at i")
+    saved = ()
+
+    def __init__(self, index: Any) -> None:
+        self.index = index
+
+    def forward(self, x: Any, value: Any) -> Any:
+        out = x.copy()
+        out[self.index] = value
+        self.mask = arrays.get_array_module(x).zeros(x.shape, dtype=bool)
+        self.mask[self.index] = True
+        return out
+
+    def backward(self, ops: Any, g: Any, out: Any, x: Any, value: Any) -> Any:
+        needs_x, needs_value = self.needs_input_grad
+        gx = ops.where(self.mask, 0, g) if needs_x else None
+        return gx, (g[self.index] if needs_value else None)
+
+
+class Clone(Function):
+    """A copy with its own memory; the gradient passes through unchanged."""
+
+    __slots__ = ()
+    symbol = "clone({0})"
+    partials = ("1",)
+    saved = ()
+
+    def forward(self, x: Any) -> Any:
+        return x.copy()
+
+    def backward(self, ops: Any, g: Any, out: Any, x: Any) -> Any:
+        return g
 
 
 class Scatter(Function):
@@ -81,7 +113,7 @@ class Scatter(Function):
     def forward(self, values: Any) -> Any:
         return arrays.scatter(self.shape, self.index, values)
 
-    def backward(self, xp: Any, g: Any, out: Any, values: Any) -> Any:
+    def backward(self, ops: Any, g: Any, out: Any, values: Any) -> Any:
         return g[self.index]
 
 
@@ -96,7 +128,7 @@ class Concatenate(Function):
     def forward(self, *arrays: Any) -> Any:
         return np.concatenate(arrays, axis=self.axis)
 
-    def backward(self, xp: Any, g: Any, out: Any, *inputs: Any) -> Any:
+    def backward(self, ops: Any, g: Any, out: Any, *inputs: Any) -> Any:
         grads, start = [], 0
         lead = (slice(None),) * (self.axis % g.ndim)
         for x in inputs:
@@ -117,13 +149,13 @@ class Stack(Function):
     def forward(self, *arrays: Any) -> Any:
         return np.stack(arrays, axis=self.axis)
 
-    def backward(self, xp: Any, g: Any, out: Any, *inputs: Any) -> Any:
+    def backward(self, ops: Any, g: Any, out: Any, *inputs: Any) -> Any:
         lead = (slice(None),) * (self.axis % g.ndim)
         grads = tuple(g[(*lead, i)] for i in range(len(inputs)))
         return grads if len(grads) > 1 else grads[0]
 
 
-class BroadcastTo(Function):
+class BroadcastTo(ViewFunction):
     """Broadcast to a shape; the engine sums the gradient back, as for any broadcast."""
 
     __slots__ = ("shape",)
@@ -136,7 +168,7 @@ class BroadcastTo(Function):
     def forward(self, x: Any) -> Any:
         return np.broadcast_to(x, self.shape)
 
-    def backward(self, xp: Any, g: Any, out: Any, x: Any) -> Any:
+    def backward(self, ops: Any, g: Any, out: Any, x: Any) -> Any:
         return g
 
 
@@ -185,13 +217,12 @@ def flatten(x: Any, start_dim: int = 0) -> Tensor:
     return reshape(x, (*x.shape[:start], -1))
 
 
-def squeeze(x: Any, axis: Any = None, *, dim: Any = None) -> Tensor:
-    """Drop axes of length 1 (``dim=`` is PyTorch's name for ``axis=``).
+def squeeze(x: Any, axis: Any = None) -> Tensor:
+    """Drop axes of length 1.
 
     >>> squeeze(Tensor(np.zeros((1, 3, 1)))).shape
     (3,)
     """
-    axis = torch_axis(axis, dim, "squeeze")
     x = as_tensor(x)
     axes = normalize_axes(axis, x.ndim, "squeeze")
     if axes is None:
@@ -275,6 +306,36 @@ def getitem(x: Tensor, index: Any) -> Tensor:
     >>> getitem(Tensor([10.0, 20.0, 30.0]), [2, 0])
     tensor([30., 10.])
     """
+    try:
+        return GetItem.apply(x, index=_array_index(x, index))
+    except IndexError as exc:
+        raise ShapeError(f"indexing a tensor of shape {x.shape}: {exc}") from None
+
+
+def clone(x: Any) -> Tensor:
+    """A copy of ``x`` with its own memory, in the graph (PyTorch's ``clone``).
+
+    >>> a = Tensor([1.0, 2.0]); b = clone(a); b += 1; a
+    tensor([1., 2.])
+    """
+    return Clone.apply(as_tensor(x))
+
+
+def index_put(x: Tensor, index: Any, value: Any) -> Tensor:
+    """A copy of ``x`` with ``value`` written at ``index`` (what ``x[index] = value`` records).
+
+    >>> index_put(Tensor([1.0, 2.0, 3.0]), 1, 9.0)
+    tensor([1., 9., 3.])
+    """
+    value = as_tensor(value, like=x)
+    try:
+        return IndexPut.apply(x, value, index=_array_index(x, index))
+    except IndexError as exc:
+        raise ShapeError(f"indexing a tensor of shape {x.shape}: {exc}") from None
+
+
+def _array_index(x: Tensor, index: Any) -> Any:
+    """``index`` with its tensors as arrays, on the device where ``x`` lives."""
     if isinstance(index, Tensor):
         index = index.array
     elif isinstance(index, tuple):
@@ -283,10 +344,7 @@ def getitem(x: Tensor, index: Any) -> Tensor:
         index = np.asarray(index)
     if x.device == "cuda":  # integer-array indices must live where the data lives
         index = index_to_cuda(index)
-    try:
-        return GetItem.apply(x, index=index)
-    except IndexError as exc:
-        raise ShapeError(f"indexing a tensor of shape {x.shape}: {exc}") from None
+    return index
 
 
 def scatter(shape: tuple[int, ...], index: Any, values: Tensor) -> Tensor:
@@ -304,7 +362,7 @@ def concatenate(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None
     >>> concatenate([Tensor([1.0]), [2.0, 3.0]])
     tensor([1., 2., 3.])
     """
-    axis = axis if dim is None else dim  # PyTorch's name
+    axis = axis if dim is None else dim
     ts = _join_operands(tensors)
     if not ts:
         raise ShapeError("concatenate needs at least one tensor")
@@ -318,7 +376,7 @@ def stack(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> T
     >>> stack([Tensor([1.0, 2.0]), Tensor([3.0, 4.0])], axis=1).shape
     (2, 2)
     """
-    axis = axis if dim is None else dim  # PyTorch's name
+    axis = axis if dim is None else dim
     ts = _join_operands(tensors)
     if not ts:
         raise ShapeError("stack needs at least one tensor")
