@@ -50,7 +50,7 @@ def tensor(
     if hasattr(data, "__array_interface__") or hasattr(data, "__cuda_array_interface__"):
         data = data.copy()  # a NumPy or CuPy array, or a NumPy scalar: never shared
     if device is not None:
-        data = to_device(Tensor(data, dtype=dtype), device).array
+        data = Tensor(data, dtype=dtype).to(device).array
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
 
 

@@ -144,13 +144,8 @@ def test_init_functions_write_into_the_same_array():
 
 def test_autograd_grad_refuses_an_unused_input():
     x, unused = cr.tensor(1.0, requires_grad=True), cr.tensor(2.0, requires_grad=True)
-    with pytest.raises(GraphError, match="not (have been )?used"):
+    with pytest.raises(GraphError, match=r"not (have been )?used"):
         cr.autograd.grad(x * 3, [x, unused])
-
-
-def test_randint_needs_bounds_and_size():
-    with pytest.raises(ConfigError, match="randint takes"):
-        cr.randint(5)
 
 
 def test_nll_loss_checks_labels():
@@ -170,7 +165,7 @@ def test_import_chainrule_leaves_subpackages_for_later():
 def test_factories_refuse_an_unknown_device():
     with pytest.raises(ConfigError, match="device must be"):
         cr.zeros(2, device="tpu")
-    with pytest.raises(ConfigError, match="device must be"):
+    with pytest.raises(ConfigError, match="device"):
         cr.tensor([1.0], device="mps")
 
 

@@ -5,10 +5,7 @@ xfail makes a case that starts passing fail loudly, so the marker is removed the
 
 import pytest
 
-pytestmark = [
-    pytest.mark.torch,
-    pytest.mark.xfail(strict=True, reason="in-place semantics land with the engine branch"),
-]
+pytestmark = pytest.mark.torch
 
 CASES = {
     "hand_written_sgd_step": """
