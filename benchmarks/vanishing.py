@@ -81,7 +81,8 @@ REMEDY_ROWS = [
 
 
 def part_remedies(ds, epochs: int, lrs: list[float], batch_size: int, plots: Path | None) -> dict:
-    from chainrule.diagnostics import ComparisonResult, compare_remedies
+    from chainrule.diagnostics import ComparisonResult
+    from chainrule.training import compare_remedies
 
     results = []
     for activation, init, bn, _ in REMEDY_ROWS:

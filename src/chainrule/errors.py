@@ -47,3 +47,8 @@ class ConfigError(ChainruleError, ValueError):
 
 class NonFiniteError(ChainruleError, FloatingPointError):
     """A NaN or Inf appeared where anomaly detection was watching for one."""
+
+
+class UnsafePathError(ChainruleError, ValueError):
+    """A path chainrule will not write: a FIFO, a device, a folder, or a file that another
+    chainrule run holds the write lock of."""

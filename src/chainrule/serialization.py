@@ -9,16 +9,28 @@ its own metadata (architecture, hyperparameters, ...) as one JSON string under t
 
 Every write here is atomic: the bytes go to a temporary file in the target's folder, which is
 flushed, fsync'ed and then renamed over the target with ``os.replace``. A crash or an
-exception mid-write leaves the previous file as it was and no temporary file behind.
+exception mid-write leaves the previous file as it was and no temporary file behind; Ctrl-C
+(SIGINT, in the main thread) is held back until the new file is in place, then raised. What
+may be replaced or read, and how much, follows :mod:`chainrule.files` (regular files only,
+bounded reads, temporary files of killed writers removed, a write lock for training runs).
+
+Since checkpoint version 2 every file carries a SHA-256 of its tensors and metadata
+(``__metadata__["chainrule.sha256"]``), verified on load; a file without one (older versions,
+other tools) loads with the other checks. A header may have at most 16 MiB and 10,000 tensors.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import math
 import os
+import signal
 import tempfile
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any, BinaryIO
@@ -26,6 +38,14 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from chainrule.errors import ConfigError, DTypeError, ModelFileError
+from chainrule.files import (
+    JSONLimitError,
+    bounded_json,
+    read_regular,
+    remove_stale_temporaries,
+    writable_target,
+    write_lock,
+)
 
 __all__ = [
     "atomic_write_bytes",
@@ -33,12 +53,16 @@ __all__ = [
     "finite_json",
     "load_tensors",
     "save_tensors",
+    "write_lock",
 ]
 
 METADATA_KEY = "chainrule"
+CHECKSUM_KEY = "chainrule.sha256"
 _CHUNK = 1 << 20
-# a header larger than this is taken as a sign of a foreign file, not read
-_MAX_HEADER = 100 * (1 << 20)
+# Bounds on what a file may make the reader build: far above any model chainrule trains
+# (its metadata is a few kB per 10 epochs), far below what would cost seconds or gigabytes.
+_MAX_HEADER = 16 * (1 << 20)
+MAX_TENSORS = 10_000
 # safetensors dtype codes that chainrule reads and writes
 _CODE_TO_DTYPE = {
     "F64": np.dtype("<f8"),
@@ -71,11 +95,13 @@ def _write_chunks(f: BinaryIO, data: bytes | bytearray | memoryview) -> None:
 def _final_mode(path: Path) -> int:
     """Keep an existing file's permissions; give a new one the usual 0o666 minus the umask."""
     try:
-        return path.stat().st_mode & 0o7777
+        if not path.is_symlink():  # a planted link that is replaced: its target's mode is not ours
+            return path.stat().st_mode & 0o7777
     except FileNotFoundError:
-        umask = os.umask(0)  # reading the umask means setting it; put it straight back
-        os.umask(umask)
-        return 0o666 & ~umask
+        pass
+    umask = os.umask(0)  # reading the umask means setting it; put it straight back
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -91,10 +117,38 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes | bytearray | memoryview) -> Path:
+@contextlib.contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Hold SIGINT back for the duration (main thread only) and raise it once it is over, so
+    Ctrl-C never stops a write half-way: the file is whole, then the interrupt comes."""
+    # Only the main thread may set handlers, and one not set from Python cannot be put back.
+    if threading.current_thread() is not threading.main_thread() or (
+        signal.getsignal(signal.SIGINT) is None
+    ):
+        yield
+        return
+    received: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if received:
+            signal.raise_signal(signal.SIGINT)  # handled now by the handler put back
+
+
+def atomic_write_bytes(
+    path: str | os.PathLike[str],
+    data: bytes | bytearray | memoryview,
+    *,
+    follow_symlinks: bool = True,
+) -> Path:
     """Replace ``path`` with ``data`` all at once: readers see the old file or the new one.
 
-    The folder must exist. Returns the path written.
+    The folder must exist. Anything at ``path`` that is not a regular file (a FIFO, a device,
+    a folder) is refused with :class:`~chainrule.errors.UnsafePathError` before anything is
+    written. ``follow_symlinks=False`` replaces a symlink at ``path`` instead of its target
+    (for files in a folder the program fills). Returns the path written.
 
     >>> import tempfile, pathlib
     >>> p = atomic_write_bytes(pathlib.Path(tempfile.mkdtemp()) / "blob.bin", b"abc")
@@ -102,26 +156,29 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes | bytearray | m
     b'abc'
     """
     path = Path(path)
-    # Through a symlink, replace the file it points to, not the link itself.
-    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    target = writable_target(path, follow_symlinks=follow_symlinks)
     directory = target.parent
     mode = _final_mode(target)
+    remove_stale_temporaries(directory, target.name)
     # The temporary name stays within the 255 bytes a file name may have, however long
-    # the final one is.
+    # the final one is; the pid in it tells a later write whether its writer still lives.
     stem = target.name.encode()[:200].decode(errors="ignore")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{stem}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            _write_chunks(f, data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp_name, mode)
-        os.replace(tmp_name, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp_name)
-        raise
-    _fsync_dir(directory)
+    with _interrupts_held():
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f".{stem}.{os.getpid()}.", suffix=".tmp", dir=directory
+        )
+        try:
+            with os.fdopen(fd, "wb") as f:
+                _write_chunks(f, data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.chmod(tmp_name, mode)
+            os.replace(tmp_name, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
+            raise
+        _fsync_dir(directory)
     return path
 
 
@@ -138,7 +195,13 @@ def try_writing_in(folder: str | os.PathLike[str]) -> None:
         pass
 
 
-def atomic_write_text(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> Path:
+def atomic_write_text(
+    path: str | os.PathLike[str],
+    text: str,
+    encoding: str = "utf-8",
+    *,
+    follow_symlinks: bool = True,
+) -> Path:
     """:func:`atomic_write_bytes` for text (an HTML report, a JSON file).
 
     >>> import tempfile, pathlib
@@ -146,7 +209,7 @@ def atomic_write_text(path: str | os.PathLike[str], text: str, encoding: str = "
     >>> p.read_text()
     '{"ok": true}'
     """
-    return atomic_write_bytes(path, text.encode(encoding))
+    return atomic_write_bytes(path, text.encode(encoding), follow_symlinks=follow_symlinks)
 
 
 def finite_json(value: Any) -> Any:
@@ -219,7 +282,7 @@ def save_tensors(
         if not array.flags.c_contiguous:
             array = array.copy(order="C")
         tensors[name] = array
-    header_meta = None
+    header_meta = {}
     if metadata is not None:
         if not isinstance(metadata, dict):
             raise ConfigError(
@@ -231,8 +294,29 @@ def save_tensors(
             raise ConfigError(
                 f"save_tensors: metadata for {path} is not JSON-serialisable: {exc}"
             ) from None
+    header_meta[CHECKSUM_KEY] = checksum(tensors, header_meta)
     blob = _safetensors_numpy().save(tensors, metadata=header_meta)
     return atomic_write_bytes(path, blob)
+
+
+def checksum(arrays: dict[str, np.ndarray], metadata: dict[str, str]) -> str:
+    """SHA-256 (hex) over every tensor's name, dtype, shape and bytes, in name order, then
+    the metadata strings (all but the checksum itself): one flipped bit changes it.
+
+    >>> a = checksum({"w": np.zeros(2, np.float32)}, {})
+    >>> len(a), a == checksum({"w": np.array([0.0, -0.0], np.float32)}, {})
+    (64, False)
+    """
+    digest = hashlib.sha256()
+    for name in sorted(arrays):
+        array = np.ascontiguousarray(arrays[name])
+        little = array.astype(array.dtype.newbyteorder("<"), copy=False)
+        digest.update(f"{name}\0{little.dtype.str}\0{array.shape}\0".encode())
+        digest.update(little.reshape(-1).view(np.uint8))
+    for key in sorted(metadata):
+        if key != CHECKSUM_KEY:
+            digest.update(f"{key}\0{metadata[key]}\0".encode())
+    return digest.hexdigest()
 
 
 def _fail(path: Path, problem: str) -> ModelFileError:
@@ -258,10 +342,11 @@ def _parse_header(path: Path, data: bytes) -> tuple[dict[str, Any], dict[str, st
     if n > len(data) - 8:
         raise _fail(path, f"truncated: the header needs {n} bytes, only {len(data) - 8} follow")
     try:
-        header = json.loads(data[8 : 8 + n].decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        # ValueError covers JSONDecodeError and numbers too long to convert; RecursionError
-        # arrays nested thousands deep: all a damaged or hostile file, never a traceback
+        header = bounded_json(data[8 : 8 + n].decode("utf-8"), max_objects=MAX_TENSORS + 2)
+    except JSONLimitError as exc:
+        problem = f"more than {MAX_TENSORS} tensors" if exc.objects else str(exc)
+        raise _fail(path, f"not a safetensors file (bad JSON header: {problem})") from None
+    except (UnicodeDecodeError, ValueError) as exc:
         raise _fail(path, f"not a safetensors file (bad JSON header: {first_line(exc)})") from None
     if not isinstance(header, dict):
         raise _fail(path, "not a safetensors file (the header is not a JSON object)")
@@ -273,8 +358,8 @@ def _parse_header(path: Path, data: bytes) -> tuple[dict[str, Any], dict[str, st
     for name, entry in header.items():
         try:
             dtype = _CODE_TO_DTYPE[entry["dtype"]]
-            shape = [int(d) for d in entry["shape"]]
-            begin, end = (int(o) for o in entry["data_offsets"])
+            shape = [_whole(d) for d in entry["shape"]]
+            begin, end = (_whole(o) for o in entry["data_offsets"])
         except (KeyError, TypeError, ValueError):
             raise _fail(path, f"bad header entry for tensor {name!r}: {entry!r:.80}") from None
         if any(d < 0 for d in shape) or not 0 <= begin <= end:
@@ -289,37 +374,61 @@ def _parse_header(path: Path, data: bytes) -> tuple[dict[str, Any], dict[str, st
     return header, meta
 
 
-def load_tensors(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """Load ``(arrays, metadata)`` from a safetensors file; never unpickles, never runs code.
+def _whole(value: Any) -> int:
+    """A JSON whole number; anything else (1e99999 reads as inf, true, "3") is a TypeError."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"not a whole number: {value!r:.40}")
+    return value
 
-    ``metadata`` is the dict given to :func:`save_tensors` (``{}`` if none); for a file from
-    another tool it is the raw string-to-string ``__metadata__``. Any problem -- a missing file,
-    something that is not safetensors, a truncated file, bad JSON -- raises
-    :class:`~chainrule.errors.ModelFileError` naming the file. The arrays are writable copies.
-    """
+
+@dataclass
+class TensorFile:
+    """What :func:`read_tensors` found: the arrays, the metadata, and whether a checksum was
+    stored (and matched: a mismatch is an error)."""
+
+    arrays: dict[str, np.ndarray]
+    metadata: dict[str, Any]
+    checksummed: bool
+
+
+def read_tensors(path: str | os.PathLike[str]) -> TensorFile:
+    """:func:`load_tensors`, saying also whether the file carried a checksum."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise _fail(path, "no such file") from None
-    except IsADirectoryError:
-        raise _fail(path, "is a directory, not a model file") from None
-    except OSError as exc:
-        raise _fail(path, f"cannot read ({exc.strerror or exc})") from None
+    data = read_regular(path, ModelFileError, "a model file")
     _, raw_meta = _parse_header(path, data)
     try:
         loaded = _safetensors_numpy().load(data)
     except Exception as exc:  # SafetensorError and anything else the decoder trips on
         raise _fail(path, f"cannot decode tensors ({first_line(exc)})") from None
+    stored = raw_meta.pop(CHECKSUM_KEY, None)
+    if stored is not None and stored != checksum(loaded, raw_meta):
+        raise _fail(
+            path,
+            "checksum mismatch: the file is damaged (its tensors or metadata "
+            "changed after it was saved)",
+        )
     arrays = {
         name: np.array(value, dtype=value.dtype.newbyteorder("=")) for name, value in loaded.items()
     }
     if METADATA_KEY not in raw_meta:
-        return arrays, dict(raw_meta)
+        return TensorFile(arrays, dict(raw_meta), stored is not None)
     try:
-        metadata = json.loads(raw_meta[METADATA_KEY])
-    except (ValueError, RecursionError) as exc:
+        metadata = bounded_json(raw_meta[METADATA_KEY])
+    except ValueError as exc:  # JSONDecodeError, JSONLimitError, numbers too long
         raise _fail(path, f"bad JSON in the {METADATA_KEY!r} metadata: {first_line(exc)}") from None
     if not isinstance(metadata, dict):
         raise _fail(path, f"the {METADATA_KEY!r} metadata is not a JSON object")
-    return arrays, metadata
+    return TensorFile(arrays, metadata, stored is not None)
+
+
+def load_tensors(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Load ``(arrays, metadata)`` from a safetensors file; never unpickles, never runs code.
+
+    ``metadata`` is the dict given to :func:`save_tensors` (``{}`` if none); for a file from
+    another tool it is the raw string-to-string ``__metadata__``. Any problem -- a missing file,
+    a FIFO or device, something that is not safetensors, a truncated file, bad JSON, a
+    checksum that does not match -- raises :class:`~chainrule.errors.ModelFileError` naming the
+    file. The arrays are writable copies.
+    """
+    found = read_tensors(path)
+    return found.arrays, found.metadata

@@ -13,7 +13,7 @@ def readme_derive_sample() -> tuple[list[str], str]:
     """The derive command the README shows (its arguments) and the output block below it."""
     text = README.read_text(encoding="utf-8")
     match = re.search(
-        r"^    chainrule (derive .*)\n\n```\n(.*?)```\n", text, re.MULTILINE | re.DOTALL
+        r"^    chainrule (derive [^\n]*)\n\n```\n(.*?)```\n", text, re.MULTILINE | re.DOTALL
     )
     assert match, "the README shows no `chainrule derive` command followed by its output"
     return shlex.split(match.group(1)), match.group(2)

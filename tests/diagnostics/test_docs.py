@@ -7,7 +7,17 @@ import importlib
 
 import pytest
 
-MODULES = ["__init__", "records", "stats", "monitor", "diagnosis", "experiments", "plots"]
+MODULES = [
+    "__init__",
+    "records",
+    "stats",
+    "monitor",
+    "classic_monitor",
+    "module_monitor",
+    "diagnosis",
+    "results",
+    "plots",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

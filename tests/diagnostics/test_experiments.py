@@ -9,13 +9,9 @@ import pytest
 
 from chainrule.classic import Network
 from chainrule.data import load
-from chainrule.diagnostics import (
-    SpeedResult,
-    compare_remedies,
-    diagnose,
-    learning_speed_experiment,
-)
+from chainrule.diagnostics import SpeedResult, diagnose
 from chainrule.errors import ConfigError
+from chainrule.training import compare_remedies, learning_speed_experiment
 
 SIZES = [64, 16, 16, 16, 10]
 

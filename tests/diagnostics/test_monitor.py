@@ -13,8 +13,10 @@ from chainrule import nn, optim
 from chainrule.classic import Network
 from chainrule.data import one_hot
 from chainrule.diagnostics import (
+    ClassicMonitor,
     GradientMonitor,
     GradientRecords,
+    ModuleMonitor,
     activation_stats,
     collect_activations,
     layer_speeds,
@@ -265,3 +267,31 @@ def test_import_does_not_load_matplotlib():
     code = "import sys, chainrule.diagnostics; print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_one_monitor_per_engine():
+    """GradientMonitor(model) is the monitor of the model's engine, each with its own methods;
+    the other engine's methods say which to call instead."""
+    classic = GradientMonitor(Network([2, 3, 1], seed=0), every=1)
+    module = GradientMonitor(nn.Sequential(nn.Linear(2, 3, rng=0), nn.Tanh()), every=1)
+    assert type(classic) is ClassicMonitor and type(module) is ModuleMonitor
+    assert isinstance(classic, GradientMonitor) and isinstance(module, GradientMonitor)
+    assert type(ClassicMonitor(Network([2, 3, 1], seed=0))) is ClassicMonitor
+    with pytest.raises(ConfigError, match=r"observe\(\) is for a classic Network"):
+        module.observe(None)
+    with pytest.raises(ConfigError, match="for nn models"):
+        classic.after_step()
+
+
+def test_diagnostics_imports_nothing_above_it():
+    """Layers: diagnostics sits below training, report and cli (training drives its monitor)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, chainrule.diagnostics; "
+        "print(sorted(m for m in sys.modules if m.split('.')[:2] in "
+        "(['chainrule', 'training'], ['chainrule', 'report'], ['chainrule', 'cli'])))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -11,10 +11,9 @@ from chainrule.data import load
 from chainrule.diagnostics import (
     GradientMonitor,
     collect_activations,
-    compare_remedies,
-    learning_speed_experiment,
     plots,
 )
+from chainrule.training import compare_remedies, learning_speed_experiment
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

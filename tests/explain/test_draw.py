@@ -132,7 +132,7 @@ def _intersect(a, b) -> bool:
 
 @pytest.mark.parametrize("make", [scalar_network, vector_network, lambda: LECTURE])
 def test_edges_do_not_run_through_other_boxes(make) -> None:
-    from chainrule.explain.draw import _segment_hits_rect
+    from chainrule.explain.layout import _segment_hits_rect
 
     lay = layout(make())
     for route in lay.routes:
@@ -160,3 +160,12 @@ def test_long_names_keep_both_ends_in_their_boxes() -> None:
     texts = [t.text for t in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}text")]
     titles = [t for t in texts if t and t.startswith("activation_of")]
     assert len(titles) == 2 and len(set(titles)) == 2 and all("~" in t for t in titles)
+
+
+def test_drawing_needs_the_graph_alone() -> None:
+    """Every drawing works from the graph (an explanation is accepted for its graph)."""
+    g = LECTURE.graph
+    assert to_dot(g) == to_dot(LECTURE)
+    assert to_svg(g) == to_svg(LECTURE)
+    assert layout(g) == layout(LECTURE)
+    assert to_png(g)[:8] == b"\x89PNG\r\n\x1a\n"

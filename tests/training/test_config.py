@@ -75,3 +75,25 @@ def test_dict_round_trip_and_unknown_keys():
     assert again.layers == (64, 16, 10)
     with pytest.raises(ConfigError, match="unknown training settings: colour"):
         TrainConfig.from_dict({**config.to_dict(), "colour": "red"})
+
+
+@pytest.mark.parametrize(
+    ("settings", "says"),
+    [
+        ({"layers": (64, 100_000_000_000, 10)}, "parameters"),
+        ({"layers": (64, 3_000_000, 10)}, "parameters"),
+        ({"epochs": 99999999999999999999999}, "epochs"),
+        ({"layers": (64, *[2] * 20_000, 10)}, "20002 sizes, more than the 1000"),
+        ({"layers": (64, 1e400, 10)}, "layers"),
+        ({"layers": (64, 3.5, 10)}, "layers"),
+        ({"epochs": 3.5}, "epochs"),
+        ({"data_root": 5}, "data_root"),
+        ({"lr": "0.1"}, "lr"),
+        ({"standardize": "yes"}, "standardize"),
+        ({"batch_size": True}, "batch_size"),
+    ],
+)
+def test_sizes_and_types_are_checked_before_any_work(settings, says):
+    with pytest.raises(ConfigError, match=says) as info:
+        TrainConfig(**settings)
+    assert "\n" not in str(info.value)

@@ -120,7 +120,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from chainrule.diagnostics import compare_remedies, diagnose
+    from chainrule.diagnostics import diagnose
+    from chainrule.training import compare_remedies
 
     check_common(args)
     data = load_data(args)
@@ -153,25 +154,42 @@ def run(args: argparse.Namespace) -> int:
 
         write_plot(plot_comparison(result), args.plot)
     if args.json:
-        payload = result.to_dict()
-        for row, diagnosis in zip(payload["rows"], diagnoses, strict=True):
-            row["diagnosis"] = diagnosis.kinds
-        payload.update(
-            {
-                "epochs": args.epochs,
-                "batch_size": args.batch_size,
-                "cost": args.cost,
-                "seed": args.seed,
-                "train_size": len(data.x_train),
-                "plot": args.plot,
-            }
-        )
-        print_json(payload)  # print_json makes NaN/Inf null
+        print_json(_payload(args, result, diagnoses, len(data.x_train)))  # NaN/Inf as null
         return 0
+    _print_report(args, result, diagnoses, data.name, sizes, n_runs)
+    return 0
+
+
+def _payload(args: argparse.Namespace, result: Any, diagnoses: list[Any], n_train: int) -> Any:
+    """The --json object: the table's rows with their diagnoses, and the settings."""
+    payload = result.to_dict()
+    for row, diagnosis in zip(payload["rows"], diagnoses, strict=True):
+        row["diagnosis"] = diagnosis.kinds
+    payload.update(
+        {
+            "epochs": args.epochs,
+            "batch_size": args.batch_size,
+            "cost": args.cost,
+            "seed": args.seed,
+            "train_size": n_train,
+            "plot": args.plot,
+        }
+    )
+    return payload
+
+
+def _print_report(
+    args: argparse.Namespace,
+    result: Any,
+    diagnoses: list[Any],
+    data_name: str,
+    sizes: list[int],
+    n_runs: int,
+) -> None:
     first = result.results[0]
     print(
         f"{n_runs} run{'s' if n_runs != 1 else ''} of [{', '.join(map(str, sizes))}] on "
-        f"{data.name} ({first.train_size} training images), {args.cost} cost, batch "
+        f"{data_name} ({first.train_size} training images), {args.cost} cost, batch "
         f"{args.batch_size}, {args.epochs} epoch{'s' if args.epochs != 1 else ''}, "
         f"seed {args.seed}"
     )
@@ -185,7 +203,6 @@ def run(args: argparse.Namespace) -> int:
     print(_table(result, diagnoses))
     if args.plot:
         print(f"plot written to {args.plot}")
-    return 0
 
 
 def _table(result: Any, diagnoses: list[Any]) -> str:

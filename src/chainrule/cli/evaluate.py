@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import math
+
+import numpy as np
 
 from chainrule.cli._common import print_json, require
 from chainrule.data import load
+from chainrule.errors import ModelFileError
 from chainrule.training import load_model
 from chainrule.training.loop import Splits, check_data, make_splits
 
@@ -53,7 +57,13 @@ def run(args: argparse.Namespace) -> int:
         splits = Splits(data.name, (data.x_train, data.y_train), None, (data.x_test, data.y_test))
     results = {}
     for split, (x, y) in splits.items():
-        loss, accuracy = learner.evaluate(x, y)
+        with np.errstate(all="ignore"):  # an overflow shows in the loss, reported below
+            loss, accuracy = learner.evaluate(x, y)
+        if not math.isfinite(loss):
+            raise ModelFileError(
+                f"{args.model}: the loss on the {split} split is {loss} (the model's outputs "
+                "overflow: damaged or diverged weights)"
+            )
         results[split] = {"loss": loss, "accuracy": accuracy, "examples": len(x)}
     if args.json:
         print_json({"model": args.model, "data": data.name, **results})

@@ -200,7 +200,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from chainrule.diagnostics import diagnose, learning_speed_experiment
+    from chainrule.diagnostics import diagnose
+    from chainrule.training import learning_speed_experiment
 
     check_common(args)
     data = load_data(args)

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import warnings
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
 from chainrule.cli._common import load_up_to, positive_int, print_json
 from chainrule.data import check_features
-from chainrule.errors import DataError
+from chainrule.errors import DataError, ModelFileError
+from chainrule.files import open_regular
 from chainrule.serialization import first_line
 from chainrule.training import load_model
 from chainrule.training.loop import check_data
@@ -39,22 +43,22 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def read_examples(path: str) -> np.ndarray:
-    file = Path(path)
-    if not file.is_file():
-        raise DataError(f"{path}: no such file")
-    try:
-        if file.suffix == ".npy":
-            _check_npy_magic(file)
-            x = np.load(file, allow_pickle=False)
-        else:
-            with warnings.catch_warnings():
-                # an empty file is reported below, in one line, instead of NumPy's warning
-                warnings.simplefilter("ignore", UserWarning)
-                x = np.loadtxt(file, delimiter=",", dtype=np.float32, ndmin=2)
-    except DataError:  # a ValueError too, but already one line naming the file
-        raise
-    except (ValueError, OSError, EOFError) as exc:
-        raise DataError(f"{path}: cannot read examples: {first_line(exc)}") from None
+    """The rows of a .npy or .csv file as float32 (m, n); a DataError naming the file for
+    anything else (a FIFO or device is never read, a .npy header is checked against the
+    file's size before NumPy allocates what it announces)."""
+    with open_regular(path, DataError, "a file of examples") as stream:
+        try:
+            if Path(path).suffix == ".npy":
+                x = _read_npy(path, stream)
+            else:
+                with warnings.catch_warnings():
+                    # an empty file is reported below, in one line, instead of NumPy's warning
+                    warnings.simplefilter("ignore", UserWarning)
+                    x = np.loadtxt(stream, delimiter=",", dtype=np.float32, ndmin=2)
+        except DataError:  # a ValueError too, but already one line naming the file
+            raise
+        except (ValueError, OSError, EOFError) as exc:
+            raise DataError(f"{path}: cannot read examples: {first_line(exc)}") from None
     try:
         x = np.atleast_2d(np.asarray(x, dtype=np.float32))
     except (TypeError, ValueError) as exc:
@@ -66,12 +70,32 @@ def read_examples(path: str) -> np.ndarray:
     return x
 
 
-def _check_npy_magic(file: Path) -> None:
+def _read_npy(path: str, stream: BinaryIO) -> np.ndarray:
     # np.load takes anything without the .npy magic for a pickle, and with allow_pickle=False
     # says "pickled (object) data" about what is in fact a text file
-    with file.open("rb") as stream:
-        if stream.read(len(_NPY_MAGIC)) != _NPY_MAGIC:
-            raise DataError(f"{file}: not a .npy file (it does not start with the .npy header)")
+    if stream.read(len(_NPY_MAGIC)) != _NPY_MAGIC:
+        raise DataError(f"{path}: not a .npy file (it does not start with the .npy header)")
+    stream.seek(0)
+    version = np.lib.format.read_magic(stream)
+    if version == (1, 0):
+        shape, _, dtype = np.lib.format.read_array_header_1_0(stream)
+    elif version == (2, 0):
+        shape, _, dtype = np.lib.format.read_array_header_2_0(stream)
+    else:
+        raise DataError(f"{path}: .npy format version {version} is not supported")
+    if dtype.hasobject:
+        raise DataError(
+            f"{path}: cannot read examples: it holds Python objects (pickled data), not numbers"
+        )
+    needed = math.prod(shape) * dtype.itemsize  # Python ints: no wrap-around
+    held = os.fstat(stream.fileno()).st_size - stream.tell()
+    if needed != held:
+        raise DataError(
+            f"{path}: the .npy header announces shape {shape} ({needed} bytes), the file "
+            f"holds {held} bytes of data"
+        )
+    stream.seek(0)
+    return np.load(stream, allow_pickle=False)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -90,7 +114,13 @@ def run(args: argparse.Namespace) -> int:
         check_data(config, data, saved_model=True)
         x, labels = data.x_test, data.y_test
     check_features(x, None, config.n_features, None, where=args.input or "data")
-    proba = learner.predict_proba(x)
+    with np.errstate(all="ignore"):  # an overflow shows in the scores, reported below
+        proba = learner.predict_proba(x)
+    if not np.isfinite(proba).all():
+        raise ModelFileError(
+            f"{args.model}: the model's scores are NaN or Inf on these examples (its outputs "
+            "overflow: damaged or diverged weights)"
+        )
     predicted = proba.argmax(axis=1)
     if args.json:
         print_json(

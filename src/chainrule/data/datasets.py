@@ -152,7 +152,7 @@ def _how_to_get(name: str) -> str:
 def _find_idx(name: str, root: Path, key: str) -> Path:
     base = _IDX_FILES[key]
     for candidate in (root / f"{base}.gz", root / base):
-        if candidate.is_file():
+        if candidate.exists():  # read_idx names what it is if not a file (a FIFO, a folder)
             return candidate
     raise DataError(
         f"{name}: no {base}[.gz] in {root}; {_how_to_get(name)} "

@@ -16,6 +16,8 @@ code  type            bytes
 
 Files may be gzip-compressed (``*.gz``); the reader recognises gzip by its first two bytes, so
 the file name does not have to say, and decompresses no more than the header announces.
+The payload is checked before it is read: against the file's size (raw) and at most
+``MAX_IDX_BYTES`` (gzip, whose size shows only once read).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from typing import BinaryIO
 import numpy as np
 
 from chainrule.errors import DataError
+from chainrule.files import open_regular
 from chainrule.serialization import atomic_write_bytes
 
 __all__ = ["read_idx", "write_idx"]
@@ -51,34 +54,31 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK = 1 << 24
 # How far past the announced payload the reader looks to count stray bytes.
 _TRAILING_LOOK = 1 << 20
+#: The largest payload read: 512 MiB, ten times MNIST's 47 MB of training images.
+MAX_IDX_BYTES = 1 << 29
 
 
-def _open(path: Path) -> BinaryIO:
-    """The file as a stream of IDX bytes: gzip is decompressed on the fly (never all at once,
-    so a gzip bomb is read only as far as the header says), recognised by its first bytes."""
-    try:
-        raw = path.open("rb")
-    except FileNotFoundError:
-        raise DataError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise DataError(f"{path}: is a directory, not an IDX file") from None
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    if raw.peek(2)[:2] != _GZIP_MAGIC:
-        return raw
-    return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+def _open(path: Path) -> tuple[BinaryIO, int | None]:
+    """The file as a stream of IDX bytes, and the bytes it holds (None for gzip, whose
+    decompressed size is known only by reading). Gzip is decompressed on the fly, recognised
+    by its first bytes; a FIFO or a device is refused without being read."""
+    raw = open_regular(path, DataError, "an IDX file")
+    size = os.fstat(raw.fileno()).st_size
+    if raw.peek(2)[:2] != _GZIP_MAGIC:  # type: ignore[attr-defined]
+        return raw, size
+    return gzip.GzipFile(fileobj=raw, mode="rb"), None  # type: ignore[return-value]
 
 
-def _read_up_to(stream: BinaryIO, n: int) -> bytes:
-    """At most ``n`` bytes, fewer only where the stream ends."""
-    parts, left = [], n
-    while left > 0:
-        part = stream.read(min(left, _CHUNK))
+def _read_up_to(stream: BinaryIO, n: int) -> bytearray:
+    """At most ``n`` bytes, fewer only where the stream ends; grown chunk by chunk, so what
+    is held is what the stream had, never what a header announced."""
+    data = bytearray()
+    while len(data) < n:
+        part = stream.read(min(n - len(data), _CHUNK))
         if not part:
             break
-        parts.append(part)
-        left -= len(part)
-    return b"".join(parts)
+        data += part
+    return data
 
 
 def read_idx(path: str | os.PathLike[str], *, ndim: int | None = None) -> np.ndarray:
@@ -97,10 +97,10 @@ def read_idx(path: str | os.PathLike[str], *, ndim: int | None = None) -> np.nda
     array([3, 1, 4], dtype=uint8)
     """
     path = Path(path)
-    stream = _open(path)
+    stream, size = _open(path)
     try:
         with stream:
-            return _parse(path, stream, ndim)
+            return _parse(path, stream, ndim, size)
     except (OSError, EOFError, zlib.error) as exc:
         if not isinstance(stream, gzip.GzipFile):
             raise DataError(f"{path}: cannot read ({exc})") from None
@@ -108,7 +108,7 @@ def read_idx(path: str | os.PathLike[str], *, ndim: int | None = None) -> np.nda
         raise DataError(f"{path}: corrupt gzip data ({exc or 'stream ends early'})") from None
 
 
-def _parse(path: Path, stream: BinaryIO, ndim: int | None) -> np.ndarray:
+def _parse(path: Path, stream: BinaryIO, ndim: int | None, size: int | None) -> np.ndarray:
     magic = _read_up_to(stream, 4)
     if len(magic) < 4:
         raise DataError(
@@ -133,6 +133,7 @@ def _parse(path: Path, stream: BinaryIO, ndim: int | None) -> np.ndarray:
     shape = tuple(int(d) for d in np.frombuffer(dims, dtype=">u4"))
     dtype = _CODE_TO_DTYPE[code]
     expected = math.prod(shape) * dtype.itemsize  # Python ints: no int64 wrap-around
+    _check_announced(path, shape, expected, None if size is None else size - header_len)
     data = _read_up_to(stream, expected)
     if len(data) < expected:
         raise DataError(
@@ -145,6 +146,21 @@ def _parse(path: Path, stream: BinaryIO, ndim: int | None) -> np.ndarray:
     array = np.frombuffer(data, dtype=dtype)
     # astype copies, so the result is writable and in the machine's byte order
     return array.astype(dtype.newbyteorder("="), copy=True).reshape(shape)
+
+
+def _check_announced(path: Path, shape: tuple[int, ...], expected: int, held: int | None) -> None:
+    """Refuse, before reading, a payload the file cannot hold (a raw file's size is known) or
+    one past the limit (a gzip file's is not, and a bomb announces billions of images)."""
+    if held is not None and expected > held:
+        raise DataError(
+            f"{path}: truncated: shape {shape} needs {expected} bytes of data, found {held} "
+            "(all the file holds)"
+        )
+    if expected > MAX_IDX_BYTES:
+        raise DataError(
+            f"{path}: the header announces shape {shape}, {expected} bytes of data, more than "
+            f"the {MAX_IDX_BYTES} bytes chainrule reads from an IDX file"
+        )
 
 
 def write_idx(path: str | os.PathLike[str], array: np.ndarray) -> None:

@@ -11,8 +11,10 @@ measures that while a network trains and says what to do about it:
   :meth:`~GradientMonitor.guard` names the layer and step of the first NaN/Inf;
 * :func:`diagnose` turns the records into findings (vanishing, exploding, saturation,
   dead_units, non_finite, healthy) with the lecture's remedies;
-* :func:`learning_speed_experiment` and :func:`compare_remedies` reproduce the published
-  four-hidden-layer experiment and try the remedies;
+* :class:`SpeedResult` and :class:`ComparisonResult` hold what
+  :func:`chainrule.training.learning_speed_experiment` and
+  :func:`chainrule.training.compare_remedies` measure (those train, so they live a layer up,
+  in :mod:`chainrule.training`): the published four-hidden-layer experiment and the remedies;
 * :mod:`chainrule.diagnostics.plots` draws the figures (matplotlib is imported only there,
   when a plot is made).
 
@@ -27,20 +29,16 @@ measures that while a network trains and says what to do about it:
 ['vanishing']
 """
 
+from chainrule.diagnostics.classic_monitor import ClassicMonitor
 from chainrule.diagnostics.diagnosis import KINDS, REMEDIES, Diagnosis, Finding, diagnose
-from chainrule.diagnostics.experiments import (
-    ComparisonResult,
-    ComparisonRow,
-    SpeedResult,
-    compare_remedies,
-    learning_speed_experiment,
-)
+from chainrule.diagnostics.module_monitor import ModuleMonitor
 from chainrule.diagnostics.monitor import (
     GradientMonitor,
     LayerNonFiniteError,
     MonitoredOptimizer,
 )
-from chainrule.diagnostics.records import GradientRecords, LayerInfo
+from chainrule.diagnostics.records import GradientRecords, LayerInfo, LayerPass
+from chainrule.diagnostics.results import ComparisonResult, ComparisonRow, SpeedResult
 from chainrule.diagnostics.stats import (
     activation_stats,
     collect_activations,
@@ -51,6 +49,7 @@ from chainrule.diagnostics.stats import (
 __all__ = [
     "KINDS",
     "REMEDIES",
+    "ClassicMonitor",
     "ComparisonResult",
     "ComparisonRow",
     "Diagnosis",
@@ -59,13 +58,13 @@ __all__ = [
     "GradientRecords",
     "LayerInfo",
     "LayerNonFiniteError",
+    "LayerPass",
+    "ModuleMonitor",
     "MonitoredOptimizer",
     "SpeedResult",
     "activation_stats",
     "collect_activations",
-    "compare_remedies",
     "diagnose",
     "layer_grad_norms",
     "layer_speeds",
-    "learning_speed_experiment",
 ]

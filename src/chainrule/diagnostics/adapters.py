@@ -4,7 +4,7 @@
 :class:`ModuleAdapter` reads an ``nn`` model made of Linear (+ BatchNorm1d) + activation
 modules. Both list the layers with weights as :class:`~chainrule.diagnostics.records.LayerInfo`.
 :func:`host` turns a tensor's data (on the CPU or the GPU) into a NumPy array. These are the
-package's internal API: the monitor, the statistics and the experiments share them.
+package's internal API: the monitors, the statistics and the learners share them.
 """
 
 from __future__ import annotations

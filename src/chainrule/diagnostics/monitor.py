@@ -48,7 +48,10 @@ the first update, made from the initial weights.
 
 The records are in :mod:`~chainrule.diagnostics.records`, the numbers in
 :mod:`~chainrule.diagnostics.stats` and the code that reads a model in
-:mod:`~chainrule.diagnostics.adapters`; this module holds the monitor itself.
+:mod:`~chainrule.diagnostics.adapters`. This module holds what both engines share: the
+records, the error, and :class:`GradientMonitor`, which hands a classic network to
+:class:`~chainrule.diagnostics.classic_monitor.ClassicMonitor` and an ``nn`` model to
+:class:`~chainrule.diagnostics.module_monitor.ModuleMonitor`.
 
 >>> import numpy as np
 >>> from chainrule.classic import Network
@@ -66,22 +69,14 @@ from __future__ import annotations
 
 import contextlib
 import math
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
-from chainrule.diagnostics.adapters import (
-    ClassicAdapter,
-    ModuleAdapter,
-    host,
-    is_classic,
-    remove_handle,
-)
+from chainrule.diagnostics.adapters import is_classic
 from chainrule.diagnostics.records import GradientRecords, LayerInfo
 from chainrule.diagnostics.stats import activation_stats, count_nonfinite, norm
-from chainrule.engine.anomaly import detect_anomaly
 from chainrule.errors import ConfigError, NonFiniteError
 
 Array = np.ndarray
@@ -89,6 +84,15 @@ Array = np.ndarray
 #: Record one step in this many by default (a recorded step costs about one plain step).
 DEFAULT_EVERY = 20
 
+# What a method of the other engine's monitor says (see GradientMonitor's last paragraph).
+_CLASSIC_ONLY = (
+    "GradientMonitor.{method}() is for a classic Network; with an nn model call "
+    "before_step()/after_step() around optimizer.step() (or use wrap())"
+)
+_NN_ONLY = (
+    "before_step()/after_step() are for nn models; use "
+    "GradientMonitor.train_step(x, y, lr) for a classic Network"
+)
 
 # --------------------------------------------------------------------------- errors
 
@@ -161,6 +165,10 @@ class GradientMonitor:
     network) the first NaN/Inf raises :class:`LayerNonFiniteError` naming the layer, the
     step and the op, before the weights are updated.
 
+    ``GradientMonitor(model)`` makes a :class:`~chainrule.diagnostics.classic_monitor.
+    ClassicMonitor` or a :class:`~chainrule.diagnostics.module_monitor.ModuleMonitor`; a
+    method of the other engine raises ConfigError saying which to call instead.
+
     Args:
         model: a classic ``Network`` or an ``nn`` Module.
         every: record one step in ``every`` (steps 0, every, 2*every, ...); default 20.
@@ -178,6 +186,11 @@ class GradientMonitor:
     ['layer 1 (W 3->5)', 'layer 2 (W 5->2)']
     """
 
+    def __new__(cls, model: Any, **options: Any) -> GradientMonitor:
+        if cls is GradientMonitor:
+            cls = _monitor_class(model)
+        return super().__new__(cls)
+
     def __init__(
         self,
         model: Any,
@@ -193,19 +206,12 @@ class GradientMonitor:
         self.track_activations = bool(activations)
         self.anomaly = bool(anomaly)
         self.step = 0
-        self._classic = is_classic(model)
-        self._adapter: ClassicAdapter | ModuleAdapter
-        self._adapter = ClassicAdapter(model) if self._classic else ModuleAdapter(model)
-        self.layers: list[LayerInfo] = self._adapter.layers
+        self.layers: list[LayerInfo] = self._read_layers(model)
         self._rows: list[dict[str, Any]] = []
-        self._pending: dict[str, Any] | None = None
-        self._weights_before: list[Array] | None = None
-        self._acts: list[Array | None] = [None] * len(self.layers)
-        self._act_handles: list[Any] = []
         self._closed = False
-        self._forward_layer = 0  # nn: the layer whose modules run now (set by pre-hooks)
-        self._backward_layer: int | None = None
-        self._sync_activation_hooks()
+
+    def _read_layers(self, model: Any) -> list[LayerInfo]:
+        raise NotImplementedError
 
     # ---------------------------------------------------------------- common
 
@@ -235,16 +241,11 @@ class GradientMonitor:
     def reset(self) -> None:
         """Forget every record and start counting steps from 0 again."""
         self._rows.clear()
-        self._pending = None
         self.step = 0
-        self._sync_activation_hooks()
 
     def close(self) -> None:
         """Remove the hooks from an nn model for good (the records stay)."""
         self._closed = True
-        for handle in self._act_handles:
-            remove_handle(handle)
-        self._act_handles.clear()
 
     def __enter__(self) -> GradientMonitor:
         return self
@@ -279,21 +280,6 @@ class GradientMonitor:
         if not all(math.isfinite(v) for v in checked):
             row["nonfinite"][l] = count_nonfinite(gb, gw, a)
 
-    def _snapshot_weights(self, row: dict[str, Any]) -> None:
-        self._weights_before = [host(w).copy() for w in self._adapter.weights()]
-        row["weight_norms"] = [norm(w) for w in self._weights_before]
-
-    def _finish_update(self, row: dict[str, Any]) -> None:
-        if self._weights_before is None:
-            return
-        for l, (w, before) in enumerate(
-            zip(self._adapter.weights(), self._weights_before, strict=True)
-        ):
-            after = host(w)
-            denom = row["weight_norms"][l]
-            row["update_ratios"][l] = norm(after - before) / denom if denom > 0 else math.inf
-        self._weights_before = None
-
     # ---------------------------------------------------------------- classic network
 
     def train_step(self, x: Any, y: Any, lr: float) -> float:
@@ -309,28 +295,7 @@ class GradientMonitor:
         >>> mon.step, mon.records.update_ratios.shape
         (1, (1, 2))
         """
-        if self._classic and self.step % self.every and not self.anomaly:
-            cost = self.model.train_step(x, y, lr)  # the hot path: nothing recorded
-            self.step += 1
-            return cost
-        self._require_classic("train_step")
-        net = self.model
-        with np.errstate(all="ignore"):
-            grads = net.backward(x, y)
-            if self.anomaly:
-                self._check_classic(grads)
-            if self.due:
-                row = self._row(grads.cost)
-                self._observe_classic(row, grads)
-                # The classic step is W ← W - α ∂J/∂W, so ‖ΔW‖ = α ‖∂J/∂W‖ exactly: no copy.
-                for l, w in enumerate(net.weights):
-                    w_norm = row["weight_norms"][l] = norm(w)
-                    ratio = lr * row["grad_norms"][l] / w_norm if w_norm > 0 else math.inf
-                    row["update_ratios"][l] = ratio
-                self._rows.append(row)
-            net.step(grads, lr)
-        self.step += 1
-        return grads.cost
+        raise ConfigError(_CLASSIC_ONLY.format(method="train_step"))
 
     def observe(self, grads: Any) -> None:
         """Classic network: record one row from a ``Gradients`` (``net.backward(x, y)``) now.
@@ -345,123 +310,9 @@ class GradientMonitor:
         >>> bool(np.allclose(mon.records.speeds[0], net.learning_speeds(g)))
         True
         """
-        self._require_classic("observe")
-        row = self._row(grads.cost)
-        with np.errstate(all="ignore"):
-            self._observe_classic(row, grads)
-            row["weight_norms"] = [norm(w) for w in self.model.weights]
-        self._rows.append(row)
-
-    def _observe_classic(self, row: dict[str, Any], grads: Any) -> None:
-        acts = grads.forward.a
-        for l in range(len(self.layers)):
-            self._fill_layer(row, l, grads.grad_biases[l], grads.grad_weights[l], acts[l + 1])
-
-    def _check_classic(self, grads: Any) -> None:
-        """Find the first NaN/Inf of a classic pass: forward z^l, a^l, then δ^L .. δ^1."""
-        fp = grads.forward
-        n = len(self.layers)
-
-        def fail(l: int, detail: str, op: str, phase: str) -> None:
-            raise LayerNonFiniteError(
-                detail,
-                layer=l,
-                layer_name=self.layers[l - 1].label,
-                step=self.step,
-                op=op,
-                phase=phase,
-            )
-
-        if not np.isfinite(fp.a[0]).all():
-            fail(1, f"the input x has {count_nonfinite(fp.a[0])} NaN/Inf", "input", "forward")
-        for l in range(1, n + 1):
-            z, a = fp.z[l - 1], fp.a[l]
-            if not np.isfinite(z).all():
-                bad_w = count_nonfinite(self.model.weights[l - 1], self.model.biases[l - 1])
-                cause = f"; W^{l}, b^{l} hold {bad_w} NaN/Inf" if bad_w else ""
-                fail(
-                    l,
-                    f"z^{l} = W^{l} a^{l - 1} + b^{l} has {count_nonfinite(z)} NaN/Inf{cause}",
-                    f"z^{l} = W^{l} a^{l - 1} + b^{l}",
-                    "forward",
-                )
-            if not np.isfinite(a).all():
-                name = self.layers[l - 1].activation or "softmax"
-                fail(l, f"a^{l} = {name}(z^{l}) has {count_nonfinite(a)} NaN/Inf", name, "forward")
-        if not math.isfinite(grads.cost):
-            fail(n, f"the cost J = {grads.cost} is not finite", "cost", "forward")
-        for l in range(n, 0, -1):
-            d = grads.deltas[l - 1]
-            if not np.isfinite(d).all():
-                formula = "δ^L = ∇_a J ⊙ σ'(z^L)" if l == n else f"δ^{l} = (W^{l + 1})^T δ^{l + 1}"
-                formula += "" if l == n else f" ⊙ σ'(z^{l})"
-                fail(l, f"{formula} has {count_nonfinite(d)} NaN/Inf", formula, "backward")
-            gw = grads.grad_weights[l - 1]
-            if not np.isfinite(gw).all():
-                formula = f"∂J/∂W^{l} = δ^{l} (a^{l - 1})^T"
-                fail(l, f"{formula} has {count_nonfinite(gw)} NaN/Inf", formula, "backward")
-
-    def _require_classic(self, what: str) -> None:
-        if not self._classic:
-            raise ConfigError(
-                f"GradientMonitor.{what}() is for a classic Network; with an nn model call "
-                "before_step()/after_step() around optimizer.step() (or use wrap())"
-            )
+        raise ConfigError(_CLASSIC_ONLY.format(method="observe"))
 
     # ---------------------------------------------------------------- nn models
-
-    # Hooks cost a Python call per module per forward, so they are on only when needed:
-    # activation hooks on the steps that are recorded, layer-tracking hooks inside guard().
-
-    def _sync_activation_hooks(self) -> None:
-        """Hook the output module of each layer while the current step is due, else unhook."""
-        want = self.track_activations and self.due and not (self._classic or self._closed)
-        if want and not self._act_handles:
-            adapter = self._adapter
-            assert isinstance(adapter, ModuleAdapter)
-            for l in range(len(self.layers)):
-                hook = self._make_activation_hook(l)
-                self._act_handles.append(adapter.stats_module(l).register_forward_hook(hook))
-        elif not want and self._act_handles:
-            for handle in self._act_handles:
-                remove_handle(handle)
-            self._act_handles.clear()
-
-    def _make_activation_hook(self, l: int) -> Callable[..., None]:
-        def hook(module: Any, inputs: Any, output: Any) -> None:
-            self._acts[l] = host(output)
-
-        return hook
-
-    def _attach_guard_hooks(self) -> list[Any]:
-        """Pre-hooks that say which layer runs, and output hooks that track backward."""
-        adapter = self._adapter
-        assert isinstance(adapter, ModuleAdapter)
-        handles = []
-        for l, group in enumerate(adapter.groups):
-            stats_module = adapter.stats_module(l)
-            for module in (group["linear"], group["bn"], group["act"]):
-                if module is not None:
-                    handles.append(module.register_forward_pre_hook(self._make_pre_hook(l)))
-            handles.append(stats_module.register_forward_hook(self._make_guard_hook(l)))
-        return handles
-
-    def _make_pre_hook(self, l: int) -> Callable[..., None]:
-        def pre_hook(module: Any, inputs: Any) -> None:
-            self._forward_layer = l  # an op that fails from here on is in layer l
-
-        return pre_hook
-
-    def _make_guard_hook(self, l: int) -> Callable[..., None]:
-        def track(grad: Any) -> None:
-            # called when ∂J/∂a^l is complete, just before layer l's ops are differentiated
-            self._backward_layer = l
-
-        def hook(module: Any, inputs: Any, output: Any) -> None:
-            if getattr(output, "requires_grad", False):
-                output.register_hook(track)
-
-        return hook
 
     def before_step(self, loss: Any = None) -> None:
         """nn model: read the gradients of a recorded step; call after ``loss.backward()``.
@@ -481,37 +332,11 @@ class GradientMonitor:
         >>> mon.records.update_ratios.shape, mon.step
         ((1, 2), 1)
         """
-        if self._classic:
-            raise ConfigError(
-                "before_step()/after_step() are for nn models; use "
-                "GradientMonitor.train_step(x, y, lr) for a classic Network"
-            )
-        adapter = self._adapter
-        assert isinstance(adapter, ModuleAdapter)
-        if self.anomaly:
-            self._check_module_grads(adapter)
-        if not self.due:
-            self._pending = None
-            return
-        row = self._row(None if loss is None else float(host(loss)))
-        with np.errstate(all="ignore"):
-            for l in range(len(self.layers)):
-                self._fill_layer(
-                    row, l, adapter.shift_grad(l), adapter.weight_grad(l), self._acts[l]
-                )
-        self._acts = [None] * len(self.layers)
-        self._snapshot_weights(row)
-        self._pending = row
+        raise ConfigError(_NN_ONLY)
 
     def after_step(self) -> None:
         """nn model: measure ‖ΔW‖/‖W‖ of a recorded step, store its row, advance ``step``."""
-        if self._pending is not None:
-            with np.errstate(all="ignore"):
-                self._finish_update(self._pending)
-            self._rows.append(self._pending)
-            self._pending = None
-        self.step += 1
-        self._sync_activation_hooks()
+        raise ConfigError(_NN_ONLY)
 
     def wrap(self, optimizer: Any) -> MonitoredOptimizer:
         """An optimizer whose ``step(loss=None)`` runs before_step, the step and after_step.
@@ -533,19 +358,6 @@ class GradientMonitor:
         """
         return MonitoredOptimizer(optimizer, self)
 
-    def _check_module_grads(self, adapter: ModuleAdapter) -> None:
-        for l in range(len(self.layers) - 1, -1, -1):
-            for what, grad in (("bias", adapter.shift_grad(l)), ("weight", adapter.weight_grad(l))):
-                if grad is not None and not np.isfinite(grad).all():
-                    raise LayerNonFiniteError(
-                        f"the {what} gradient has {count_nonfinite(grad)} NaN/Inf",
-                        layer=l + 1,
-                        layer_name=self.layers[l].label,
-                        step=self.step,
-                        op=None,
-                        phase="backward",
-                    )
-
     @contextlib.contextmanager
     def guard(self) -> Iterator[None]:
         """Anomaly mode for one training step: the first NaN/Inf raises LayerNonFiniteError.
@@ -561,73 +373,19 @@ class GradientMonitor:
         >>> with mon.guard():
         ...     _ = mon.train_step(np.ones((1, 2)), np.ones((1, 1)), lr=0.1)
         """
-        if self._classic:
-            previous, self.anomaly = self.anomaly, True
-            try:
-                yield
-            finally:
-                self.anomaly = previous
-            return
-        self._forward_layer = 0
-        self._backward_layer = None
-        handles = self._attach_guard_hooks()
-        try:
-            with detect_anomaly():
-                yield
-        except LayerNonFiniteError:
-            raise
-        except NonFiniteError as exc:
-            raise self._locate(exc) from exc
-        finally:
-            for handle in handles:
-                remove_handle(handle)
+        raise NotImplementedError
+        yield
 
-    def _locate(self, exc: NonFiniteError) -> LayerNonFiniteError:
-        """Add the layer to the engine's message: from the hooks, or from the gradients."""
-        text = str(exc)
-        adapter = self._adapter
-        assert isinstance(adapter, ModuleAdapter)
-        forward = re.match(r"(\w+) produced ", text)
-        backward = re.match(r"the backward of (\w+) ", text)
-        if backward:
-            # The output-gradient hook of layer l fires just before layer l's ops are
-            # differentiated; none fired yet means the loss's own backward failed.
-            phase, op = "backward", backward.group(1)
-            index = self._backward_layer
-            if index is None:
-                index = len(self.layers) - 1
-        elif forward:
-            phase, op = "forward", forward.group(1)
-            index = self._forward_layer
-        else:
-            # Raised outside an op (e.g. clip_grad_norm_(error_if_nonfinite=True)): the
-            # layer nearest the input whose gradient is not finite, where the damage arrived.
-            phase, op = "step", None
-            index = len(self.layers) - 1
-            for l in range(len(self.layers)):
-                grads = (adapter.shift_grad(l), adapter.weight_grad(l))
-                if any(g is not None and not np.isfinite(g).all() for g in grads):
-                    index = l
-                    break
-        group = adapter.groups[index]
-        bad = [
-            f"{name} holds {count} NaN/Inf"
-            for name, param in (
-                ("its weight", group["linear"].weight),
-                ("its bias", group["linear"].bias),
-            )
-            if param is not None and (count := count_nonfinite(host(param)))
-        ]
-        if bad:
-            text += " (" + ", ".join(bad) + ")"
-        return LayerNonFiniteError(
-            text,
-            layer=index + 1,
-            layer_name=self.layers[index].label,
-            step=self.step,
-            op=op,
-            phase=phase,
-        )
+
+def _monitor_class(model: Any) -> type[GradientMonitor]:
+    """The monitor for ``model``'s engine (imported here: both build on this module)."""
+    if is_classic(model):
+        from chainrule.diagnostics.classic_monitor import ClassicMonitor
+
+        return ClassicMonitor
+    from chainrule.diagnostics.module_monitor import ModuleMonitor
+
+    return ModuleMonitor
 
 
 class MonitoredOptimizer:

@@ -33,7 +33,7 @@ from chainrule.serialization import atomic_write_bytes
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from chainrule.diagnostics.experiments import ComparisonResult, SpeedResult
+    from chainrule.diagnostics.results import ComparisonResult, SpeedResult
 
 PathLike = str | os.PathLike[str]
 
@@ -126,11 +126,11 @@ def plot_learning_speeds(
 
     One line per hidden layer, first hidden layer first, like the published four-hidden-
     layer figure: a vanishing gradient shows as lines stacked apart by a roughly constant
-    factor. Takes a :class:`~chainrule.diagnostics.experiments.SpeedResult` (x axis: epochs
+    factor. Takes a :class:`~chainrule.diagnostics.results.SpeedResult` (x axis: epochs
     or steps) or a monitor's :class:`~chainrule.diagnostics.records.GradientRecords` (x
     axis: steps; ``hidden_only=False`` adds the output layer).
 
-    >>> from chainrule.diagnostics.experiments import learning_speed_experiment
+    >>> from chainrule.training import learning_speed_experiment
     >>> r = learning_speed_experiment("digits", [64, 8, 8, 10], epochs=2, train_size=50)
     >>> len(plot_learning_speeds(r).axes[0].lines)
     2
@@ -286,7 +286,7 @@ def plot_comparison(result: ComparisonResult, path: PathLike | None = None) -> F
     A ratio near 1 means the first hidden layer learns as fast as the last one; far below 1
     is a vanishing gradient. Diverged runs are hatched.
 
-    >>> from chainrule.diagnostics.experiments import compare_remedies
+    >>> from chainrule.training import compare_remedies
     >>> res = compare_remedies("digits", [64, 8, 8, 10], {"activation": ["sigmoid", "relu"]},
     ...                        epochs=1, train_size=50)
     >>> len(plot_comparison(res).axes)

@@ -1,6 +1,7 @@
-"""The monitor's data: :class:`LayerInfo` names a layer, :class:`GradientRecords` holds the rows.
+"""The monitor's data: :class:`LayerInfo` names a layer, :class:`GradientRecords` holds the rows,
+:class:`LayerPass` holds every per-layer array of one forward and backward pass.
 
-Both are plain dataclasses with no knowledge of models or training; what each per-layer array
+All are plain dataclasses with no knowledge of models or training; what each per-layer array
 means is described in :mod:`chainrule.diagnostics.monitor`.
 """
 
@@ -176,3 +177,47 @@ class GradientRecords:
             every=int(data.get("every", 1)),
             **arrays,
         )
+
+
+@dataclass
+class LayerPass:
+    """One forward and backward pass of a network on a batch, layer by layer, no step taken.
+
+    Lists run over the layers with weights, l = 1..L at index l-1, except ``a``, which starts
+    with a^0 = x. ``z[l-1]`` is the input of layer l's activation (after the BatchNorm1d when
+    one follows the Linear), ``a[l]`` its output (for an ``nn`` model, the output of the last
+    module of the layer; with a softmax cost the logits), ``deltas[l-1]`` = δ^l = ∂J/∂z^l,
+    ``grad_weights``/``grad_biases`` = ∂J/∂W^l, ∂J/∂b^l (∂J/∂β^l of the BatchNorm, the shift
+    that moves z^l, when there is one). ``speeds`` (‖∂J/∂b^l‖, Nielsen's learning speed),
+    ``grad_norms`` (‖∂J/∂W^l‖) and ``weight_norms`` (‖W^l‖) are computed by the engine that
+    made the pass. Every array is a NumPy array on the host.
+
+    >>> import numpy as np
+    >>> p = LayerPass(0.5, [np.ones((1, 2))], [np.zeros((1, 3)), np.ones((1, 2))],
+    ...               [np.ones((1, 2))], [np.ones((2, 3))], [np.ones(2)],
+    ...               np.array([1.41]), np.array([2.45]), np.array([1.0]))
+    >>> p.n_layers, p.hidden_activations()
+    (1, [])
+    """
+
+    cost: float
+    z: list[Array]
+    a: list[Array]
+    deltas: list[Array]
+    grad_weights: list[Array]
+    grad_biases: list[Array]
+    speeds: Array
+    grad_norms: Array
+    weight_norms: Array
+
+    def __repr__(self) -> str:  # a summary: the arrays stay behind their names
+        speeds = ", ".join(f"{v:.3g}" for v in self.speeds)
+        return f"LayerPass({self.n_layers} layers, J {self.cost:.4g}, speeds {speeds})"
+
+    @property
+    def n_layers(self) -> int:
+        return len(self.z)
+
+    def hidden_activations(self) -> list[Array]:
+        """a^1 .. a^(L-1): the outputs of the hidden layers."""
+        return self.a[1:-1]

@@ -18,7 +18,9 @@ from chainrule.explain.draw import to_dot, to_png, to_svg, write_graph
 from chainrule.explain.explanation import Explanation, derive, trace
 from chainrule.explain.graph import Edge, Graph, Node
 from chainrule.explain.parser import Expression, parse, parse_assignments
-from chainrule.explain.render_markup import render_html, render_latex, render_markdown
+from chainrule.explain.render_html import render_html
+from chainrule.explain.render_latex import render_latex
+from chainrule.explain.render_markdown import render_markdown
 from chainrule.explain.render_text import render_text
 
 __all__ = [

@@ -110,32 +110,32 @@ class Explanation:
         return render_text(self)
 
     def to_markdown(self) -> str:
-        from chainrule.explain.render_markup import render_markdown
+        from chainrule.explain.render_markdown import render_markdown
 
         return render_markdown(self)
 
     def to_latex(self) -> str:
-        from chainrule.explain.render_markup import render_latex
+        from chainrule.explain.render_latex import render_latex
 
         return render_latex(self)
 
     def to_dot(self) -> str:
         from chainrule.explain.draw import to_dot
 
-        return to_dot(self)
+        return to_dot(self.graph)
 
     def to_svg(self) -> str:
         from chainrule.explain.draw import to_svg
 
-        return to_svg(self)
+        return to_svg(self.graph)
 
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
 
     def _repr_html_(self) -> str:
-        from chainrule.explain.render_markup import render_html
+        from chainrule.explain.render_html import render_html
 
-        return render_html(self)
+        return str(render_html(self))
 
     def __str__(self) -> str:
         return self.to_text()

@@ -11,14 +11,15 @@ import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from chainrule.explain import render_common as common
 from chainrule.explain.graph import Edge, Graph, format_number, local_top
-from chainrule.explain.tables import Counts, PathSum
+from chainrule.explain.tables import PathSum
 
 if TYPE_CHECKING:
     from chainrule.explain.explanation import Explanation
 
-#: Paths listed per input in the text; the JSON holds all that were enumerated.
-TEXT_PATHS_PER_INPUT = 20
+#: Paths listed per input (the same in every format: see ``render_common``).
+TEXT_PATHS_PER_INPUT = common.PATHS_LISTED
 
 
 def render_text(expl: Explanation) -> str:
@@ -49,6 +50,12 @@ def _wrap_title(section: str) -> str:
     return "\n".join(textwrap.wrap(title, 100, subsequent_indent="  ")) + newline + rest
 
 
+def _title(key: str, y: str = "y") -> str:
+    """``Title (detail)`` of a section, in ASCII."""
+    title, detail = common.heading(key, common.ascii_symbols, y=y, dy=partial_name(y, y))
+    return f"{title} ({detail})" if detail else title
+
+
 def partial_name(output: str, node: str) -> str:
     """``dy/da``: the partial of ``output`` with respect to ``node``."""
     return f"d{output}/d{node}"
@@ -76,22 +83,19 @@ def equations(rows: Sequence[Sequence[str]], indent: str = "  ") -> str:
     return "\n".join(f"{indent}{left.ljust(width)} {right}" for left, right in rows)
 
 
-def number(value: float | None) -> str:
-    """A factor in a product: negative numbers in parentheses."""
-    text = format_number(value)
-    return f"({text})" if text.startswith("-") else text
+#: A factor in a product: negative numbers in parentheses.
+number = common.signed
 
 
 def _header(expl: Explanation) -> str:
     if expl.expression is not None:
-        point = ", ".join(f"{k} = {format_number(v)}" for k, v in expl.at.items())
-        return f"{expl.expression}   at {point}"
+        where = ", ".join(f"{k} = {v}" for k, v in common.point(expl))
+        return f"{common.subject(expl)}   at {where}"
     g = expl.graph
-    return f"trace of {g.output}: {len(g.nodes)} nodes, {len(g.edges)} edges"
+    return f"{common.subject(expl)}: {len(g.nodes)} nodes, {len(g.edges)} edges"
 
 
 def _graph_section(graph: Graph) -> str:
-    title = "Graph (topological order, inputs first; constants are written inline)"
     if graph.scalar:
         rows = [["node", "op", "inputs", "formula", "value"]]
         for n in graph.nodes:
@@ -105,18 +109,17 @@ def _graph_section(graph: Graph) -> str:
             rows.append(
                 [n.name, n.op, ", ".join(n.inputs), n.formula or "-", shape, format_number(n.norm)]
             )
-    return f"{title}\n{table(rows)}"
+    return f"{_title('graph')}\n{table(rows)}"
 
 
 def _locals_section(graph: Graph) -> str:
-    title = "Local partials (one per edge: d(node)/d(operand), from the op's formula)"
+    title = _title("locals")
     if not graph.edges:
         return f"{title}\n  (none: the output is an input)"
-    twice = repeated_edges(graph)
     rows = [["edge", "partial", "formula", "value"]]
     for e in graph.edges:
         target = graph.node(e.target)
-        slot = f" (operand {e.index + 1})" if (e.source, e.target) in twice else ""
+        slot = common.operand_slot(graph, e.source, e.target, e.index)
         formula = f"d({target.formula})/d{e.source}{slot} = {e.formula}"
         rows.append(
             [f"{e.source} -> {e.target}", local_name(e, graph), formula, format_number(e.value)]
@@ -128,10 +131,6 @@ def _locals_section(graph: Graph) -> str:
 
 def _reverse_section(expl: Explanation) -> str:
     y = expl.output
-    title = (
-        f"Reverse accumulation (from the top, {partial_name(y, y)} = 1; each node's partial is "
-        "the sum over the nodes it feeds of their partial * the local partial)"
-    )
     rows = []
     for step in expl.steps:
         left = partial_name(y, step.node)
@@ -142,24 +141,20 @@ def _reverse_section(expl: Explanation) -> str:
             f"{partial_name(y, t.node)} * {local_name(t.edge, expl.graph)}" for t in step.terms
         )
         if expl.graph.scalar:
-            numbers = " + ".join(f"{number(t.partial)}*{number(t.edge.value)}" for t in step.terms)
+            numbers = common.products(((t.partial, t.edge.value) for t in step.terms), "*")
             rows.append([left, f"= {symbols} = {numbers} = {format_number(step.value)}"])
         else:
             norm = expl.graph.node(step.node).grad_norm
             rows.append([left, f"= {symbols}   (norm {format_number(norm)})"])
-    return f"{title}\n{equations(rows)}"
+    return f"{_title('reverse', y)}\n{equations(rows)}"
 
 
 def _paths_section(expl: Explanation, tables: tuple[PathSum, ...]) -> str:
     y = expl.output
-    title = (
-        f"Per path (the naive method: every path from an input to {y}, "
-        "the product of the local partials along it, summed)"
-    )
     rows: list[list[str]] = []
     for t in tables:
         label = f"{partial_name(y, t.input)}:"
-        for k, path in enumerate(t.paths[:TEXT_PATHS_PER_INPUT]):
+        for k, path in enumerate(t.paths[: common.PATHS_LISTED]):
             route = " -> ".join(path.nodes)
             if path.edges:
                 top_down = path.edges[::-1]  # dy/df * df/db * ... as the lecture writes the rule
@@ -169,26 +164,22 @@ def _paths_section(expl: Explanation, tables: tuple[PathSum, ...]) -> str:
             else:
                 product = "1 (the input is the output)"
             rows.append([label if k == 0 else "", route, product])
-        more = unlisted_paths(t)
+        more = common.unlisted_paths(t)
         if more:
             rows.append(["", "", f"... and {more} more paths"])
-        rows.append(["", "", f"{path_total(t)} = {format_number(t.total)}"])
-    text = f"{title}\n{table(rows)}"
-    repeated = most_recomputed(expl.graph)
+        rows.append(["", "", f"{common.path_total(t)} = {format_number(t.total)}"])
+    text = f"{_title('paths', y)}\n{table(rows)}"
+    repeated = common.most_recomputed(expl.graph)
     if repeated is not None:
         node, times = repeated
-        text += "\n  " + recomputed_note(partial_name(y, node), node, times)
+        text += "\n  " + common.recomputed_note(partial_name(y, node), node, times)
     return text
 
 
 def _forward_section(expl: Explanation) -> str:
     assert expl.forward is not None
     y = expl.output
-    title = (
-        "Forward mode (one pass per input; each node's tangent n' is the sum over its operands "
-        "of the local partial * their tangent)"
-    )
-    blocks = [title]
+    blocks = [_title("forward", y)]
     for one in expl.forward:
         seeds = ", ".join(
             f"{n.name}' = {1 if n.name == one.input else 0}" for n in expl.graph.inputs
@@ -198,7 +189,7 @@ def _forward_section(expl: Explanation) -> str:
             symbols = " + ".join(
                 f"{local_name(t.edge, expl.graph)} * {t.node}'" for t in step.terms
             )
-            values = " + ".join(f"{number(t.edge.value)}*{number(t.partial)}" for t in step.terms)
+            values = common.products(((t.edge.value, t.partial) for t in step.terms), "*")
             rows.append([f"{step.node}'", f"= {symbols} = {values} = {format_number(step.value)}"])
         result = f"{partial_name(y, one.input)} = {y}' = {format_number(one.value)}"
         body = equations(rows, "    ") if rows else "    (no ops)"
@@ -209,136 +200,29 @@ def _forward_section(expl: Explanation) -> str:
 def _counts_section(expl: Explanation) -> str:
     c = expl.counts
     if not expl.graph.scalar:
-        body = (
-            f"reverse accumulation: one vector-Jacobian product per edge, {c.edges} in one pass;"
-            " forward mode would need one pass per input element, the per-path method one"
-            f" product chain per path ({plural(c.paths, 'path')})."
+        lines = textwrap.wrap(
+            common.tensor_counts(c), 98, initial_indent="  ", subsequent_indent="  "
         )
-        return "Operation count\n" + "\n".join(
-            textwrap.wrap(body, 98, initial_indent="  ", subsequent_indent="  ")
-        )
+        return common.heading("counts")[0] + "\n" + "\n".join(lines)
     note = "\n".join(
-        textwrap.wrap(count_verdict(c), 98, initial_indent="  ", subsequent_indent="  ")
+        textwrap.wrap(common.count_verdict(c), 98, initial_indent="  ", subsequent_indent="  ")
     )
-    title = COUNTS_TITLE
-    rows = count_rows(c)
-    return f"{title}\n{table(rows)}\n{note}"
+    return f"{_title('counts')}\n{table(common.count_rows(c))}\n{note}"
 
 
 def _result_section(expl: Explanation) -> str:
     y = expl.output
     g = expl.graph
-    lines = ["Result"]
+    lines = [_title("result")]
     out = g.node(y)
     if g.scalar:
         lines.append(f"  {y} = {format_number(out.value)}")
         for name, value in expl.gradients.items():
             lines.append(f"  {partial_name(y, name)} = {format_number(value)}")
-        if expl.agrees:
-            lines.append(
-                "  check: reverse accumulation, the per-path sums, forward mode and the engine's"
-                " backward() agree"
-            )
-            if expl.max_difference:
-                lines[-1] += f" (to a relative {expl.max_difference:.1e}, rounding)"
-        else:
-            lines.append(f"  check FAILED: the methods differ by up to {expl.max_difference:.3g}")
+        lines.append(f"  {common.check_label(expl)}: {common.check_sentence(expl)}")
     else:
         lines.append(f"  {y}: shape {out.shape}, norm {format_number(out.norm)}")
         for n in g.inputs:
             lines.append(f"  |{partial_name(y, n.name)}| = {format_number(n.grad_norm)}")
     lines.extend(f"  note: {note}" for note in expl.notes)
     return "\n".join(lines)
-
-
-COUNTS_TITLE = (
-    "Operation count (multiplications and additions of the chain rule; "
-    "computing the local partials is not counted)"
-)
-
-
-def count_rows(c: Counts) -> list[list[str]]:
-    """The operation-count table of a scalar graph, header first (every format shows it)."""
-    s = "" if c.edges == 1 else "s"
-    return [
-        ["method", "passes", "mult", "add", "how"],
-        [
-            "reverse accumulation",
-            "1",
-            str(c.reverse_mult),
-            str(c.reverse_add),
-            f"one multiplication per edge ({c.edges} edge{s})",
-        ],
-        [
-            "per path",
-            "-",
-            str(c.path_mult),
-            str(c.path_add),
-            f"one per edge of every path ({plural(c.paths, 'path')}, {c.path_edges} edges in all)",
-        ],
-        [
-            "forward mode",
-            str(c.inputs),
-            str(c.forward_mult),
-            str(c.forward_add),
-            f"every edge once in each pass, one pass per input ({c.inputs})",
-        ],
-    ]
-
-
-def count_verdict(c: Counts) -> str:
-    """Which mode wins for this graph, in one sentence."""
-    if c.inputs > 1:
-        verdict = f"with {c.inputs} inputs and 1 output, reverse mode wins"
-    else:
-        verdict = "with 1 input and 1 output they tie; forward mode wins with more outputs"
-    return f"Reverse mode needs one pass per output, forward mode one per input: {verdict}."
-
-
-def unlisted_paths(t: PathSum) -> int:
-    """How many of an input's paths a table leaves out (it lists TEXT_PATHS_PER_INPUT)."""
-    return t.count - min(len(t.paths), TEXT_PATHS_PER_INPUT)
-
-
-def recomputed_note(partial: str, node: str, times: int) -> str:
-    """The lecture's point about the per-path method, with symbols in the caller's markup."""
-    return (
-        f"{partial} is recomputed on each of the {times} paths that reach {node}; "
-        "reverse accumulation computes it once."
-    )
-
-
-def path_total(t: PathSum) -> str:
-    """``sum over 3 paths``, or of the listed ones when the listing stopped short."""
-    if t.complete:
-        return f"sum over {plural(t.count, 'path')}"
-    return f"sum over the {len(t.paths)} listed of {plural(t.count, 'path')}"
-
-
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
-
-
-def repeated_edges(graph: Graph) -> set[tuple[str, str]]:
-    seen: set[tuple[str, str]] = set()
-    twice: set[tuple[str, str]] = set()
-    for e in graph.edges:
-        key = (e.source, e.target)
-        (twice if key in seen else seen).add(key)
-    return twice
-
-
-def most_recomputed(graph: Graph) -> tuple[str, int] | None:
-    """The intermediate node whose upper product the per-path method recomputes most often."""
-    into: dict[str, int] = {}
-    for node in graph.nodes:
-        into[node.name] = (
-            1 if node.is_input else sum(into[e.source] for e in graph.edges_into(node.name))
-        )
-    best = None
-    for node in graph.nodes:
-        if node.is_input or node.name == graph.output:
-            continue
-        if into[node.name] > 1 and (best is None or into[node.name] > best[1]):
-            best = (node.name, into[node.name])
-    return best

@@ -37,23 +37,27 @@ from typing import Any
 
 import numpy as np
 
-import chainrule as cr
-from chainrule import nn, optim
-from chainrule.classic import Network
-from chainrule.classic.convert import to_sequential
-from chainrule.data import Dataset, load, one_hot
+from chainrule.data import Dataset, load
 from chainrule.diagnostics import (
     ComparisonResult,
     ComparisonRow,
     Diagnosis,
     SpeedResult,
     diagnose,
-    learning_speed_experiment,
 )
 from chainrule.errors import ConfigError
 from chainrule.explain import Explanation, derive
+from chainrule.report.lab_backprop import (
+    WORKED as WORKED,  # part of this module's names: the report and the tests read it here
+)
+from chainrule.report.lab_backprop import (
+    GradientCheckRow,
+    WorkedExample,
+    gradient_check,
+    worked_example,
+)
 from chainrule.serialization import finite_json
-from chainrule.training import TrainConfig, train
+from chainrule.training import TrainConfig, learning_speed_experiment, train
 
 #: The lecture's composite-function example and the point it is evaluated at.
 COMPOSITE = "y = (x1 + x2) * (x2 + 1)"
@@ -64,10 +68,6 @@ EXERCISES = ("y = x1**2 + (x1 + x2)**2", "y = (x1 + x2)**2 * x2**2 + x2")
 #: The network of part 2 and the deep network of part 3 (digits: 64 inputs, 10 classes).
 SHALLOW = (64, 30, 10)
 DEEP = (64, 30, 30, 30, 30, 10)
-#: The lecture's small network, h_{w,b}(x) = a_1^(3): 3 inputs, 3 hidden neurons, 1 output;
-#: part 2 works it through by hand on one sample with this target.
-WORKED = (3, 3, 1)
-WORKED_TARGET = 1.0
 
 
 @dataclass(frozen=True)
@@ -218,76 +218,6 @@ class LabSettings:
         )
 
 
-@dataclass(frozen=True)
-class GradientCheckRow:
-    """One layer of the check: the classic formulas' gradient against the engine's."""
-
-    layer: int
-    shape: tuple[int, int]
-    grad_w_norm: float
-    grad_b_norm: float
-    max_diff_w: float
-    max_diff_b: float
-
-
-@dataclass
-class WorkedExample:
-    """Part 2 by hand: one sample (m = 1) through the lecture's 3-3-1 logistic network with
-    the quadratic cost, every number of one step of backpropagation and gradient descent.
-
-    Vectors are 1-D (one sample). Lists run over layers 1..L (index l-1), except ``a``, which
-    starts with a^0 = x. ``grad_a[l-1]`` is ∂J/∂a^l: a^L − y at the output, (W^(l+1))^T δ^(l+1)
-    below, so that ``deltas[l-1] = grad_a[l-1] * sigma_prime[l-1]``. ``max_diff_*`` compare
-    with the autodiff engine: its backward() gradients and its SGD step on the same weights.
-    """
-
-    sizes: tuple[int, ...]
-    lr: float
-    x: np.ndarray
-    y: np.ndarray
-    weights: list[np.ndarray]
-    biases: list[np.ndarray]
-    z: list[np.ndarray]
-    a: list[np.ndarray]
-    sigma_prime: list[np.ndarray]
-    grad_a: list[np.ndarray]
-    deltas: list[np.ndarray]
-    grad_weights: list[np.ndarray]
-    grad_biases: list[np.ndarray]
-    new_weights: list[np.ndarray]
-    new_biases: list[np.ndarray]
-    cost: float
-    cost_after: float
-    max_diff_gradients: float
-    max_diff_update: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "sizes": list(self.sizes),
-            "activation": "sigmoid",
-            "cost": "quadratic",
-            "m": 1,
-            "lr": self.lr,
-            "x": self.x,
-            "y": self.y,
-            "weights": self.weights,
-            "biases": self.biases,
-            "z": self.z,
-            "a": self.a,
-            "sigma_prime": self.sigma_prime,
-            "grad_a": self.grad_a,
-            "deltas": self.deltas,
-            "grad_weights": self.grad_weights,
-            "grad_biases": self.grad_biases,
-            "updated_weights": self.new_weights,
-            "updated_biases": self.new_biases,
-            "J": self.cost,
-            "J_after_update": self.cost_after,
-            "max_diff_gradients": self.max_diff_gradients,
-            "max_diff_update": self.max_diff_update,
-        }
-
-
 @dataclass
 class Training:
     """Part 2: the training run's settings and its history (epoch 0 = before training)."""
@@ -332,6 +262,18 @@ class Exploding:
         """The first training step whose gradients were NaN/Inf (None if none were)."""
         return first_nonfinite_step(self.unclipped)
 
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "init": large_he.__name__,
+            "lr": self.lr,
+            "clip": self.clip,
+            "diverged_at_step": self.diverged_at,
+            "unclipped": _speed_dict(self.unclipped),
+            "clipped": _speed_dict(self.clipped),
+            "diagnosis": self.diagnosis.to_dict(),
+            "clipped_diagnosis": self.clipped_diagnosis.kinds,
+        }
+
 
 @dataclass
 class LargeLearningRate:
@@ -347,6 +289,19 @@ class LargeLearningRate:
     def diverged_at(self) -> int | None:
         """The first step of the large-α run whose gradients were NaN/Inf (None if none)."""
         return first_nonfinite_step(self.large)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "activation": self.large.activation,
+            "init": self.large.init,
+            "lr": self.large.lr,
+            "normal_lr": self.normal.lr,
+            "diverged_at_step": self.diverged_at,
+            "large": _speed_dict(self.large),
+            "normal": _speed_dict(self.normal),
+            "diagnosis": self.diagnosis.to_dict(),
+            "normal_diagnosis": self.normal_diagnosis.kinds,
+        }
 
 
 def first_nonfinite_step(result: SpeedResult) -> int | None:
@@ -432,27 +387,8 @@ class LabResult:
                 }
                 for run in self.remedies
             ],
-            "exploding": {
-                "init": large_he.__name__,
-                "lr": self.exploding.lr,
-                "clip": self.exploding.clip,
-                "diverged_at_step": self.exploding.diverged_at,
-                "unclipped": _speed_dict(self.exploding.unclipped),
-                "clipped": _speed_dict(self.exploding.clipped),
-                "diagnosis": self.exploding.diagnosis.to_dict(),
-                "clipped_diagnosis": self.exploding.clipped_diagnosis.kinds,
-            },
-            "large_lr": {
-                "activation": self.large_lr.large.activation,
-                "init": self.large_lr.large.init,
-                "lr": self.large_lr.large.lr,
-                "normal_lr": self.large_lr.normal.lr,
-                "diverged_at_step": self.large_lr.diverged_at,
-                "large": _speed_dict(self.large_lr.large),
-                "normal": _speed_dict(self.large_lr.normal),
-                "diagnosis": self.large_lr.diagnosis.to_dict(),
-                "normal_diagnosis": self.large_lr.normal_diagnosis.kinds,
-            },
+            "exploding": self.exploding.to_dict(),
+            "large_lr": self.large_lr.to_dict(),
         }
         return finite_json(out)
 
@@ -482,100 +418,6 @@ def _speed_dict(r: SpeedResult) -> dict[str, Any]:
     out = {k: d[k] for k in keep}
     out["x"] = r.x.tolist()
     return out
-
-
-def _autodiff(net: Network, x: np.ndarray, targets: np.ndarray) -> tuple[nn.Module, list[Any]]:
-    """The same network on the autodiff engine, after backward() of the quadratic cost on
-    (x, targets): the model and its Linear layers, whose .grad hold ∂J/∂W^l and ∂J/∂b^l."""
-    model = to_sequential(net)
-    loss = nn.QuadraticCost()(model(cr.tensor(x)), targets)
-    loss.backward()
-    return model, [m for m in model if isinstance(m, nn.Linear)]
-
-
-def _max_abs_diff(pairs: Any) -> float:
-    return max(float(np.max(np.abs(np.asarray(a) - np.asarray(b)))) for a, b in pairs)
-
-
-def _gradient_check(
-    x: np.ndarray, y: np.ndarray, sizes: tuple[int, ...], seed: int
-) -> list[GradientCheckRow]:
-    """One batch's ∂J/∂W^l, ∂J/∂b^l by the lecture's formulas (classic network, float64)
-    against the autodiff engine's backward() on the same weights."""
-    net = Network(list(sizes), "sigmoid", "quadratic", "normal", seed=seed, dtype=np.float64)
-    x64 = np.asarray(x, np.float64)
-    classic = net.backward(x64, y)
-    _, linears = _autodiff(net, x64, one_hot(y, sizes[-1], dtype=np.float64))
-    rows = []
-    for l, lin in enumerate(linears, start=1):
-        gw, gb = classic.grad_weights[l - 1], classic.grad_biases[l - 1]
-        rows.append(
-            GradientCheckRow(
-                layer=l,
-                shape=tuple(int(n) for n in gw.shape),
-                grad_w_norm=float(np.linalg.norm(gw)),
-                grad_b_norm=float(np.linalg.norm(gb)),
-                max_diff_w=float(np.max(np.abs(gw - lin.weight.grad.numpy()))),
-                max_diff_b=float(np.max(np.abs(gb - lin.bias.grad.numpy()))),
-            )
-        )
-    return rows
-
-
-def _tenths(shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
-    """Uniform in [-1, 1], rounded to one decimal, so that a reader can redo every product by
-    hand; + 0.0 turns a rounded -0.0 into 0.0 (no "-0" in the tables)."""
-    return np.round(rng.uniform(-1.0, 1.0, shape), 1) + 0.0
-
-
-def _worked_example(seed: int, lr: float) -> WorkedExample:
-    """The lecture's 3-3-1 network on one sample: the forward pass, δ^L and δ^l, the
-    gradients and one update, by the classic formulas; checked against the autodiff engine."""
-    rng = np.random.default_rng(seed)
-    net = Network(list(WORKED), "sigmoid", "quadratic", _tenths, rng=rng, dtype=np.float64)
-    net.biases = [_tenths(b.shape, rng) for b in net.biases]  # a custom init leaves them 0
-    x = np.round(rng.uniform(0.0, 1.0, (1, WORKED[0])), 1)  # inputs like pixel intensities
-    y = np.full((1, WORKED[-1]), WORKED_TARGET)
-    weights = [w.copy() for w in net.weights]
-    biases = [b.copy() for b in net.biases]
-    g = net.backward(x, y)
-    fp = g.forward
-    # ∂J/∂a^l: ∇_a J = a^L - y for J = ½‖y - a^L‖²; below, (W^(l+1))^T δ^(l+1) (a row here)
-    grad_a = [fp.a[-1] - y]
-    for l in range(net.num_layers - 1, 0, -1):
-        grad_a.insert(0, g.deltas[l] @ weights[l])
-    model, linears = _autodiff(net, x, y)
-    diff_gradients = _max_abs_diff(
-        [(gw, lin.weight.grad.numpy()) for gw, lin in zip(g.grad_weights, linears, strict=True)]
-        + [(gb, lin.bias.grad.numpy()) for gb, lin in zip(g.grad_biases, linears, strict=True)]
-    )
-    net.step(g, lr)
-    optim.SGD(model.parameters(), lr=lr).step()
-    diff_update = _max_abs_diff(
-        [(w, lin.weight.numpy()) for w, lin in zip(net.weights, linears, strict=True)]
-        + [(b, lin.bias.numpy()) for b, lin in zip(net.biases, linears, strict=True)]
-    )
-    return WorkedExample(
-        sizes=WORKED,
-        lr=lr,
-        x=x[0],
-        y=y[0],
-        weights=weights,
-        biases=biases,
-        z=[z[0] for z in fp.z],
-        a=[a[0] for a in fp.a],
-        sigma_prime=[a[0] * (1.0 - a[0]) for a in fp.a[1:]],  # the logistic σ' = σ(1 - σ)
-        grad_a=[v[0] for v in grad_a],
-        deltas=[d[0] for d in g.deltas],
-        grad_weights=g.grad_weights,
-        grad_biases=g.grad_biases,
-        new_weights=[w.copy() for w in net.weights],
-        new_biases=[b.copy() for b in net.biases],
-        cost=g.cost,
-        cost_after=net.cost(x, y),
-        max_diff_gradients=diff_gradients,
-        max_diff_update=diff_update,
-    )
 
 
 Progress = Callable[[str], None]
@@ -643,8 +485,8 @@ def _backpropagation(ds: Dataset, settings: LabSettings) -> Training:
     """Part 2: the formulas worked by hand on the 3-3-1 network and checked on one batch,
     then the shallow network trained."""
     batch = settings.batch_size
-    worked = _worked_example(settings.seed, settings.train_lr)
-    check = _gradient_check(ds.x_train[:batch], ds.y_train[:batch], SHALLOW, settings.seed)
+    worked = worked_example(settings.seed, settings.train_lr)
+    check = gradient_check(ds.x_train[:batch], ds.y_train[:batch], SHALLOW, settings.seed)
     config = TrainConfig(
         data="digits",
         layers=SHALLOW,

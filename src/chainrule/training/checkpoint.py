@@ -3,6 +3,11 @@
 One format serves both: the weights (and optimizer state) as tensors, and in the metadata the
 training config, the epochs done, the history and the random generators' states, so that
 ``--resume`` continues a run exactly where it stopped.
+
+Loading trusts nothing in the file: the metadata is checked against its schema
+(:mod:`chainrule.training.metadata`) and the stored checksum (files of version 2 and later)
+before the network is built; a version-1 file, saved before checksums, loads with the other
+checks.
 """
 
 from __future__ import annotations
@@ -15,12 +20,11 @@ from typing import Any
 import numpy as np
 
 from chainrule.errors import ChainruleError, ModelFileError
-from chainrule.serialization import load_tensors, save_tensors
+from chainrule.serialization import read_tensors, save_tensors
+from chainrule.training import metadata as schema
 from chainrule.training.config import TrainConfig
 from chainrule.training.learners import Learner, build_learner
-
-FORMAT = "chainrule.model"
-VERSION = 1
+from chainrule.training.metadata import FORMAT, VERSION, MetadataError
 
 
 @dataclass
@@ -74,53 +78,61 @@ def save(path: str | Path, checkpoint: Checkpoint) -> Path:
 
 def load(path: str | Path) -> Checkpoint:
     """Read a model file; anything wrong is a one-line ``ModelFileError`` naming the file."""
-    arrays, meta = load_tensors(path)
-    if meta.get("format") != FORMAT:
-        raise ModelFileError(f"{path}: not a chainrule model file (format {meta.get('format')!r})")
-    if meta.get("version") != VERSION:
-        raise ModelFileError(f"{path}: model file version {meta.get('version')} is not supported")
+    found = read_tensors(path)
+    arrays, meta = found.arrays, found.metadata
     try:
-        config = TrainConfig.from_dict(meta["config"])
-    except (KeyError, TypeError, ValueError, ChainruleError) as exc:
-        raise ModelFileError(f"{path}: bad training config in the model file: {exc}") from None
-    values, epoch, history = meta.get("values", {}), meta.get("epoch", 0), meta.get("history", [])
-    if not isinstance(values, dict):
-        raise ModelFileError(f"{path}: bad 'values' in the model file (not a JSON object)")
-    if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
-        raise ModelFileError(f"{path}: bad epoch {epoch!r} in the model file")
-    if not isinstance(history, list) or not all(isinstance(h, dict) for h in history):
-        raise ModelFileError(f"{path}: bad history in the model file (not a list of objects)")
-    for name, array in arrays.items():
-        # training never saves a diverged state, so NaN or Inf means a damaged file
-        if array.dtype.kind in "fc" and not np.isfinite(array).all():
-            raise ModelFileError(f"{path}: {name!r} holds NaN or Inf values")
+        schema.check_header(meta)
+        if meta["version"] >= 2 and not found.checksummed:
+            raise MetadataError("the checksum is missing (a damaged file)")
+        if "config" not in meta or not isinstance(meta["config"], dict):
+            raise MetadataError("bad training config in the model file: missing")
+        _check_size(meta["config"].get("layers"), arrays, path)
+        try:
+            config = TrainConfig.from_dict(meta["config"])
+        except (TypeError, ValueError, ChainruleError) as exc:
+            raise MetadataError(f"bad training config in the model file: {exc}") from None
+        schema.check_training_state(meta)
+        schema.check_array_ranges(arrays)
+        schema.check_input_stats(arrays, config.n_features)
+    except MetadataError as exc:
+        raise ModelFileError(f"{path}: {exc}") from None
     return Checkpoint(
         config=config,
         arrays=arrays,
-        values=values,
-        epoch=epoch,
-        history=list(history),
+        values=meta.get("values", {}),
+        epoch=meta["epoch"],
+        history=list(meta["history"]),
         shuffle_rng=meta.get("shuffle_rng"),
     )
 
 
-def restore(checkpoint: Checkpoint, path: str | Path = "<checkpoint>") -> Learner:
-    """A learner with the checkpoint's weights and optimizer state."""
-    layers = checkpoint.config.layers
+def _check_size(layers: Any, arrays: dict[str, np.ndarray], path: str | Path) -> None:
+    """Before the network is built (its size comes from the file): as many parameters as
+    the file holds numbers, at most."""
+    if not isinstance(layers, list | tuple) or not all(type(n) is int for n in layers):
+        return  # TrainConfig names what is wrong with them
     parameters = sum(a * b + b for a, b in itertools.pairwise(layers))
-    stored = sum(array.size for array in checkpoint.arrays.values())
-    if parameters > stored:  # checked before the network is built: its size comes from the file
+    stored = sum(array.size for array in arrays.values())
+    if parameters > stored:
         raise ModelFileError(
             f"{path}: the layers {list(layers)} need {parameters} parameters, the file holds "
             f"{stored} numbers in all"
         )
+
+
+def restore(checkpoint: Checkpoint, path: str | Path = "<checkpoint>") -> Learner:
+    """A learner with the checkpoint's weights and optimizer state."""
+    _check_size(list(checkpoint.config.layers), checkpoint.arrays, path)
     learner = build_learner(checkpoint.config)
     expected, _ = learner.state()
     for name, array in checkpoint.arrays.items():
         want = expected.get(name)
         if want is not None and want.dtype.kind == "f" and array.dtype.kind != "f":
             raise ModelFileError(f"{path}: {name!r} holds {array.dtype} values, not floats")
+    optimizer = getattr(learner, "optimizer", None)
     try:
+        if optimizer is not None and "optimizer" in checkpoint.values:
+            schema.check_optimizer_state(checkpoint.values["optimizer"], optimizer.state_dict())
         learner.load_state(checkpoint.arrays, checkpoint.values)
     except ChainruleError as exc:
         raise ModelFileError(f"{path}: {exc}") from None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import math
+import numbers
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -18,6 +20,12 @@ ACTIVATIONS = tuple(name for name in _CLASSIC_ACTIVATIONS if name != "identity")
 INITS = tuple(INITIALIZERS)
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop")
 SCHEDULES = ("constant", "cosine", "step")
+# Sizes past these are refused before any work. 20 million parameters are 160 MB per copy in
+# float64, and a run holds several (weights, gradients, optimizer state); 10,000 epochs keep
+# a model file's history under 4 MB; 1,000 sizes is a far deeper network than any run needs.
+MAX_PARAMETERS = 20_000_000
+MAX_EPOCHS = 10_000
+MAX_LAYERS = 1_000
 
 
 @dataclass(frozen=True)
@@ -66,15 +74,14 @@ class TrainConfig:
     standardize: bool = False
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "layers", tuple(int(n) for n in self.layers))
+        _check_types(self)
         _choice("engine", self.engine, ENGINES)
         _choice("activation", self.activation, ACTIVATIONS)
         _choice("cost", self.cost, COSTS)
         _choice("init", self.init, INITS)
         _choice("optimizer", self.optimizer, OPTIMIZERS)
         _choice("schedule", self.schedule, SCHEDULES)
-        if len(self.layers) < 2 or min(self.layers) < 1:
-            raise ConfigError(f"layers must be at least two positive sizes, got {self.layers}")
+        _check_sizes(self)
         if not (self.lr > 0 and math.isfinite(self.lr)):
             raise ConfigError(f"lr must be positive, got {self.lr}")
         if not 0 <= self.lr_min < self.lr:
@@ -90,8 +97,6 @@ class TrainConfig:
             raise ConfigError(f"validation size must be 0 or more, got {self.val_size}")
         if self.batch_size < 1:
             raise ConfigError(f"batch size must be at least 1, got {self.batch_size}")
-        if self.epochs < 0:
-            raise ConfigError(f"epochs must be 0 or more, got {self.epochs}")
         # NumPy's generators take no negative seed: a message here, not a traceback from the
         # middle of loading the data
         check_seed(self.seed)
@@ -166,3 +171,62 @@ class TrainConfig:
 def _choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
         raise ConfigError(f"unknown {name} {value!r}; choose from {', '.join(allowed)}")
+
+
+def _check_sizes(config: TrainConfig) -> None:
+    """The network's and the run's sizes: positive, and within the limits above."""
+    if len(config.layers) < 2 or min(config.layers) < 1:
+        raise ConfigError(f"layers must be at least two positive sizes, got {config.layers}")
+    if len(config.layers) > MAX_LAYERS:
+        raise ConfigError(
+            f"layers: {len(config.layers)} sizes, more than the {MAX_LAYERS} chainrule trains"
+        )
+    parameters = sum(a * b + b for a, b in itertools.pairwise(config.layers))
+    if parameters > MAX_PARAMETERS:
+        raise ConfigError(
+            f"layers {list(config.layers)} make {parameters:,} parameters, more than the "
+            f"{MAX_PARAMETERS:,} chainrule trains; use narrower layers"
+        )
+    if config.epochs < 0:
+        raise ConfigError(f"epochs must be 0 or more, got {config.epochs}")
+    if config.epochs > MAX_EPOCHS:
+        raise ConfigError(f"epochs must be at most {MAX_EPOCHS}, got {config.epochs}")
+
+
+def _check_types(config: TrainConfig) -> None:
+    """Every field of the type its annotation names, in one line naming the field: a config
+    also comes from a model file, where ``epochs`` may read 3.5 and ``data_root`` 5. Whole
+    numbers become Python ints (NumPy's too), so the config stays JSON-able."""
+    for f in fields(config):
+        value = getattr(config, f.name)
+        kind = str(f.type)
+        if (value is None and kind.endswith("| None")) or f.name == "seed":
+            continue  # the seed has its own check (check_seed), shared with the lab
+        if f.name == "layers":
+            if isinstance(value, str) or not all(_is_whole(n) for n in _items(value)):
+                raise ConfigError(f"layers must be whole numbers, got {value!r:.80}")
+            object.__setattr__(config, "layers", tuple(int(n) for n in value))
+        elif kind.startswith("int"):
+            if not _is_whole(value):
+                raise ConfigError(f"{f.name} must be a whole number, got {value!r:.80}")
+            object.__setattr__(config, f.name, int(value))
+        elif kind.startswith("float"):
+            is_number = isinstance(value, numbers.Real) and not isinstance(value, bool)
+            if not (is_number and math.isfinite(value)):
+                raise ConfigError(f"{f.name} must be a finite number, got {value!r:.80}")
+        elif kind == "bool" and not isinstance(value, bool):
+            raise ConfigError(f"{f.name} must be true or false, got {value!r:.80}")
+        elif kind.startswith("str") and not isinstance(value, str):
+            none = " or None" if kind.endswith("| None") else ""
+            raise ConfigError(f"{f.name} must be a string{none}, got {value!r:.80}")
+
+
+def _is_whole(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _items(value: Any) -> tuple[Any, ...]:
+    try:
+        return tuple(value)
+    except TypeError:
+        return (None,)  # not a sequence: no whole numbers in it

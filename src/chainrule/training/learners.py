@@ -1,13 +1,24 @@
-"""The two engines behind one small interface, so the training loop does not care which runs.
+"""The two engines behind one interface: what the training loop, the experiments, the gradient
+monitor and the lab drive, so that none of them asks which engine runs.
 
-A learner trains on a batch, evaluates, predicts, and hands out its state (weights and
-optimizer) as plain arrays plus JSON-able values for checkpoints. Every method takes the raw
-inputs: a learner with ``input_stats`` (``--standardize``) scales them itself, so a saved model
-predicts from the same pixels it was trained on.
+A learner trains on a batch, evaluates, predicts, shows one forward and backward pass layer by
+layer (:meth:`Learner.layer_pass`: z, a, δ, ∂J/∂W, ∂J/∂b and the learning speeds), records
+its training steps with a gradient monitor when asked (:meth:`Learner.watch`), and hands out
+its state (weights and optimizer) as plain arrays plus JSON-able values for checkpoints. Every
+method takes the raw inputs: a learner with ``input_stats`` (``--standardize``) scales them
+itself, so a saved model predicts from the same pixels it was trained on.
+
+>>> import numpy as np
+>>> learner = build_learner(TrainConfig(layers=(4, 3, 2), engine="autodiff"))
+>>> x, y = np.ones((5, 4), np.float32), np.array([0, 1, 0, 1, 1])
+>>> p = learner.layer_pass(x, y)
+>>> [d.shape for d in p.deltas], p.speeds.shape
+([(5, 3), (5, 2)], (2,))
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any, Protocol
 
 import numpy as np
@@ -16,6 +27,10 @@ from chainrule import nn, optim
 from chainrule.classic import Network
 from chainrule.classic.convert import to_sequential
 from chainrule.data import FeatureStats, one_hot, standardize
+from chainrule.diagnostics.adapters import ModuleAdapter, host, remove_handle
+from chainrule.diagnostics.monitor import GradientMonitor
+from chainrule.diagnostics.records import LayerPass
+from chainrule.diagnostics.stats import layer_grad_norms, layer_speeds
 from chainrule.engine.state import no_grad
 from chainrule.engine.tensor import Tensor
 from chainrule.errors import ModelFileError
@@ -27,8 +42,17 @@ _STATS_KEYS = ("input.mean", "input.std")
 
 
 class Learner(Protocol):
+    """What every engine offers; :class:`ClassicLearner` and :class:`AutodiffLearner` are the two.
+
+    ``train_batch`` returns J of the batch before the step, or NaN when the step was refused
+    (a non-finite gradient norm under clipping: the weights are left as they were).
+    ``layer_pass`` runs forward and backward on (x, y) without stepping. After ``watch``,
+    every training step goes through the returned monitor, which records one in ``every``.
+    """
+
     engine: str
     input_stats: FeatureStats | None
+    monitor: GradientMonitor | None
 
     def set_lr(self, lr: float) -> None: ...
 
@@ -40,14 +64,28 @@ class Learner(Protocol):
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray: ...
 
+    def predict(self, x: np.ndarray) -> np.ndarray: ...
+
+    def layer_pass(self, x: np.ndarray, y: np.ndarray) -> LayerPass: ...
+
+    def watch(self, every: int = 1) -> GradientMonitor: ...
+
     def state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]: ...
 
     def load_state(self, arrays: dict[str, np.ndarray], values: dict[str, Any]) -> None: ...
 
 
-def build_learner(config: TrainConfig) -> Learner:
-    """A fresh model for ``config``; both engines draw the same initial weights from the seed."""
-    network = Network(config.layers, config.activation, config.cost, config.init, seed=config.seed)
+def build_learner(config: TrainConfig, network: Network | None = None) -> Learner:
+    """A fresh model for ``config``; both engines draw the same initial weights from the seed.
+
+    ``network`` replaces the one ``config`` describes (e.g. weights from a custom
+    initializer); the learner trains it (classic) or a copy of it (autodiff) as ``config``
+    says.
+    """
+    if network is None:
+        network = Network(
+            config.layers, config.activation, config.cost, config.init, seed=config.seed
+        )
     if config.engine == "classic":
         return ClassicLearner(network, config.lr)
     return AutodiffLearner(config, network)
@@ -94,12 +132,37 @@ class ClassicLearner(_Inputs):
     def __init__(self, network: Network, lr: float) -> None:
         self.network = network
         self.lr = lr
+        self.monitor: GradientMonitor | None = None
 
     def set_lr(self, lr: float) -> None:
         self.lr = lr
 
     def train_batch(self, x: np.ndarray, y: np.ndarray) -> float:
+        if self.monitor is not None:
+            return self.monitor.train_step(self._inputs(x), y, self.lr)
         return self.network.train_step(self._inputs(x), y, self.lr)
+
+    def watch(self, every: int = 1) -> GradientMonitor:
+        self.monitor = GradientMonitor(self.network, every=every)
+        return self.monitor
+
+    def layer_pass(self, x: np.ndarray, y: np.ndarray) -> LayerPass:
+        net = self.network
+        g = net.backward(self._inputs(x), y)
+        return LayerPass(
+            cost=float(g.cost),
+            z=list(g.forward.z),
+            a=list(g.forward.a),
+            deltas=list(g.deltas),
+            grad_weights=list(g.grad_weights),
+            grad_biases=list(g.grad_biases),
+            speeds=net.learning_speeds(g),
+            grad_norms=np.array([np.linalg.norm(gw) for gw in g.grad_weights]),
+            weight_norms=np.array([np.linalg.norm(w) for w in net.weights]),
+        )
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        return self.network.predict(self._inputs(x))
 
     def evaluate(self, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
         return self.network.evaluate(self._inputs(x), y)
@@ -114,6 +177,8 @@ class ClassicLearner(_Inputs):
         state = self.network.state()
         weights = {k: v for k, v in arrays.items() if k not in _STATS_KEYS}
         self.network = Network.from_state({"config": state["config"], "arrays": weights})
+        if self.monitor is not None:
+            self.monitor.model = self.network
         self._load_stats(arrays)
 
 
@@ -129,6 +194,7 @@ class AutodiffLearner(_Inputs):
         )
         self.optimizer = make_optimizer(config, self.model.parameters())
         self.n_classes = config.n_outputs
+        self.monitor: GradientMonitor | None = None
         if config.cost == "quadratic":
             self.loss = nn.QuadraticCost()
         else:
@@ -148,10 +214,62 @@ class AutodiffLearner(_Inputs):
         loss = self.loss(self.model(Tensor(self._inputs(x))), self._targets(y))
         self.optimizer.zero_grad()
         loss.backward()
+        value = float(loss.item())
+        if self.monitor is not None:
+            self.monitor.before_step(value)
         if self.config.clip_norm is not None:
-            optim.clip_grad_norm_(self.model.parameters(), self.config.clip_norm)
+            total = optim.clip_grad_norm_(self.model.parameters(), self.config.clip_norm)
+            if not math.isfinite(total):
+                return math.nan  # no finite direction to clip to: leave the weights
         self.optimizer.step()
-        return float(loss.item())
+        if self.monitor is not None:
+            self.monitor.after_step()
+        return value
+
+    def watch(self, every: int = 1) -> GradientMonitor:
+        self.monitor = GradientMonitor(self.model, every=every)
+        return self.monitor
+
+    def layer_pass(self, x: np.ndarray, y: np.ndarray) -> LayerPass:
+        """In training mode (batch statistics under batch norm), as a step sees the batch;
+        the running statistics and the dropout generators are left as they were."""
+        model = self.model
+        buffers = {name: b.array.copy() for name, b in model.named_buffers() if b is not None}
+        rngs = self.model_rng_states()
+        adapter = ModuleAdapter(model)
+        caught: dict[str, list[Any]] = {k: [None] * len(adapter.groups) for k in "zad"}
+        handles = _catch_layers(adapter, caught)
+        inputs = self._inputs(x)
+        model.train()
+        model.zero_grad()
+        try:
+            loss = self.loss(model(Tensor(inputs)), self._targets(y))
+            loss.backward()
+        finally:
+            for handle in handles:
+                remove_handle(handle)
+        layers = range(len(adapter.groups))
+        result = LayerPass(
+            cost=float(loss.item()),
+            z=caught["z"],
+            a=[np.asarray(inputs), *caught["a"]],
+            deltas=caught["d"],
+            grad_weights=[adapter.weight_grad(l) for l in layers],
+            grad_biases=[adapter.shift_grad(l) for l in layers],
+            speeds=layer_speeds(model),
+            grad_norms=layer_grad_norms(model),
+            weight_norms=np.array([np.linalg.norm(host(w)) for w in adapter.weights()]),
+        )
+        model.zero_grad()
+        for name, b in model.named_buffers():
+            if b is not None:
+                b.array[...] = buffers[name]
+        self._set_rng_states(rngs)
+        return result
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """The class of each row: the index of the largest output."""
+        return np.concatenate([out.argmax(axis=1) for out in self._outputs(x)])
 
     def evaluate(self, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
         """Mean loss and accuracy over (x, y), a chunk of rows at a time."""
@@ -167,15 +285,18 @@ class AutodiffLearner(_Inputs):
         return total / len(x), correct / len(x)
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        parts = self._outputs(x, softmax=self.config.cost == "cross-entropy")
+        return np.concatenate(parts)
+
+    def _outputs(self, x: np.ndarray, *, softmax: bool = False) -> list[np.ndarray]:
+        """The model's outputs in evaluation mode, a chunk of rows at a time."""
         self.model.eval()
         parts = []
         with no_grad():
             for start in range(0, len(x), EVAL_CHUNK):
                 out = self.model(Tensor(self._inputs(x[start : start + EVAL_CHUNK])))
-                if self.config.cost == "cross-entropy":
-                    out = out.softmax(axis=-1)
-                parts.append(out.numpy())
-        return np.concatenate(parts)
+                parts.append((out.softmax(axis=-1) if softmax else out).numpy())
+        return parts
 
     def state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         arrays = {f"model.{k}": v.numpy() for k, v in self.model.state_dict().items()}
@@ -190,7 +311,10 @@ class AutodiffLearner(_Inputs):
         self._load_stats(arrays)
         if "optimizer" in values:
             self.optimizer.load_state_dict(_unflatten_optimizer(arrays, values["optimizer"]))
-        for module, state in zip(self._dropouts(), values.get("rngs", []), strict=False):
+        self._set_rng_states(values.get("rngs", []))
+
+    def _set_rng_states(self, states: list[dict[str, Any]]) -> None:
+        for module, state in zip(self._dropouts(), states, strict=False):
             try:
                 module.rng.bit_generator.state = state
             except (TypeError, ValueError, KeyError):
@@ -201,6 +325,25 @@ class AutodiffLearner(_Inputs):
 
     def model_rng_states(self) -> list[dict[str, Any]]:
         return [m.rng.bit_generator.state for m in self._dropouts()]
+
+
+def _catch_layers(adapter: ModuleAdapter, caught: dict[str, list[Any]]) -> list[Any]:
+    """Forward hooks that keep each layer's z ("z"), a ("a") and, once backward reaches it,
+    δ = ∂J/∂z ("d"); returns their handles."""
+    handles = []
+    for l, group in enumerate(adapter.groups):
+
+        def keep_z(module: Any, inputs: Any, output: Any, l: int = l) -> None:
+            caught["z"][l] = host(output)
+            if output.requires_grad:
+                output.register_hook(lambda grad: caught["d"].__setitem__(l, host(grad)))
+
+        def keep_a(module: Any, inputs: Any, output: Any, l: int = l) -> None:
+            caught["a"][l] = host(output)
+
+        handles.append((group["bn"] or group["linear"]).register_forward_hook(keep_z))
+        handles.append(adapter.stats_module(l).register_forward_hook(keep_a))
+    return handles
 
 
 def make_optimizer(config: TrainConfig, params: Any) -> optim.Optimizer:

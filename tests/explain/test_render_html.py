@@ -1,11 +1,13 @@
-"""The composite-function explanation as HTML: every table, the lecture's numbers."""
+"""The explanation as HTML (the notebook's and the lab report's): every table, the lecture's
+numbers."""
 
 from __future__ import annotations
 
 from html.parser import HTMLParser
 
 from chainrule.explain import derive
-from chainrule.report.explain_html import explanation_html, sym
+from chainrule.explain.render_html import render_html as explanation_html
+from chainrule.explain.render_html import sym
 
 
 class _Text(HTMLParser):

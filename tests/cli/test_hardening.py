@@ -1,0 +1,87 @@
+"""The command line under hostile input: special files, sizes, damaged models; one line each."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from chainrule.serialization import load_tensors, save_tensors
+
+
+def test_train_refuses_to_save_onto_a_fifo_before_training(cli, tmp_path):
+    fifo = tmp_path / "model.safetensors"
+    os.mkfifo(fifo)
+    started = time.perf_counter()
+    run = cli("train", "--epochs", "30", "--save", fifo)
+    assert run.code == 2 and "not a regular file" in run.error_line
+    assert time.perf_counter() - started < 2  # refused before any training
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+def test_derive_graph_through_a_link_to_a_fifo_is_refused(cli, tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    link = tmp_path / "graph.svg"
+    link.symlink_to(fifo)
+    run = cli("derive", "x * 2", "--at", "x=1", "--graph", link)
+    assert run.code == 2 and "not a regular file" in run.error_line
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode) and link.is_symlink()
+
+
+def test_a_fifo_as_input_is_named_as_such(cli, model_file, tmp_path):
+    fifo = tmp_path / "rows.npy"
+    os.mkfifo(fifo)
+    run = cli("predict", model_file, "--input", fifo)
+    assert run.code == 2
+    assert "not a regular file" in run.error_line and "no such file" not in run.error_line
+
+
+def test_an_npy_header_claiming_1e11_rows_is_refused(cli, model_file, tmp_path):
+    path = tmp_path / "rows.npy"
+    with path.open("wb") as f:
+        header = {"descr": "<f4", "fortran_order": False, "shape": (10**11, 64)}
+        np.lib.format.write_array_header_1_0(f, header)
+        f.write(bytes(64 * 4))
+    run = cli("predict", model_file, "--input", path)
+    assert run.code == 2 and "rows.npy" in run.error_line and "bytes" in run.error_line
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "says"),
+    [
+        ("--layers", "64,100000000000,10", "parameters"),
+        ("--layers", "64,3000000,10", "parameters"),
+        ("--epochs", "99999999999999999999999", "epochs"),
+    ],
+)
+def test_sizes_past_the_limits_are_refused_before_any_work(cli, option, value, says):
+    started = time.perf_counter()
+    run = cli("train", option, value)
+    assert run.code == 2 and says in run.error_line
+    assert time.perf_counter() - started < 2
+
+
+def _chainrule(*argv) -> subprocess.CompletedProcess:
+    """The real command in a child process: its stderr is what a terminal would show."""
+    code = "import sys; from chainrule.cli.main import main; sys.exit(main(sys.argv[1:]))"
+    return subprocess.run(
+        [sys.executable, "-c", code, *map(str, argv)], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_extreme_weights_give_one_line_and_no_numpy_warning(model_file, tmp_path):
+    arrays, meta = load_tensors(model_file)
+    arrays["model.0.weight"] = np.full_like(arrays["model.0.weight"], 3e38)
+    path = tmp_path / "extreme.safetensors"
+    save_tensors(path, arrays, meta)
+    for command in ("evaluate", "predict"):
+        done = _chainrule(command, path)
+        assert "Warning" not in done.stderr, done.stderr
+        assert "nan" not in done.stdout.lower(), done.stdout
+        assert done.stderr.count("\n") <= 1, done.stderr
