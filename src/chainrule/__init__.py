@@ -32,7 +32,11 @@ __version__ = "0.1.0"
 
 
 def tensor(
-    data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None
+    data: Any,
+    requires_grad: bool = False,
+    dtype: Any = None,
+    name: str | None = None,
+    device: Any = None,
 ) -> Tensor:
     """Make a tensor from a copy of ``data``. Python floats and lists take the default dtype
     (float32 unless changed); arrays keep theirs. ``from_numpy`` shares an array instead.
@@ -45,6 +49,8 @@ def tensor(
         data = data.array
     if hasattr(data, "__array_interface__") or hasattr(data, "__cuda_array_interface__"):
         data = data.copy()  # a NumPy or CuPy array, or a NumPy scalar: never shared
+    if device is not None:
+        data = Tensor(data, dtype=dtype).to(device).array
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
 
 
@@ -110,7 +116,19 @@ __all__ += list(DTYPES)
 _BUILTIN_NAMED = {"float": np.dtype("float32"), "int": np.dtype("int32"), "bool": np.dtype("bool")}
 
 
+# Subpackages (and save/load) are imported on first use, as PyTorch code reaches them as
+# attributes (``cr.nn.Linear``, ``cr.utils.data``): ``import chainrule`` stays fast.
+_LAZY_MODULES = ("accelerator", "cuda", "data", "nn", "optim", "utils")
+_LAZY_NAMES = {"save": "chainrule.io", "load": "chainrule.io"}
+
+
 def __getattr__(name: str) -> Any:
+    import importlib
+
     if name in _BUILTIN_NAMED:
         return _BUILTIN_NAMED[name]
+    if name in _LAZY_MODULES:
+        return importlib.import_module(f"chainrule.{name}")
+    if name in _LAZY_NAMES:
+        return getattr(importlib.import_module(_LAZY_NAMES[name]), name)
     raise AttributeError(f"module 'chainrule' has no attribute {name!r}")

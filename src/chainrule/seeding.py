@@ -48,13 +48,17 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int | np.integer) and not isinstance(value, bool)
 
 
-# The generator behind functions that take no ``rng`` (``Tensor.normal_``...), as PyTorch's
-# default generator; ``manual_seed`` replaces it.
-_default_generator = np.random.default_rng()
+# The generator behind functions that take no ``rng`` (``Tensor.normal_``, ``randn``, a
+# shuffling ``utils.data.DataLoader``...), as PyTorch's default generator. Made on first use,
+# so that ``import chainrule`` does not load numpy.random; ``manual_seed`` replaces it.
+_default_generator: np.random.Generator | None = None
 
 
 def default_generator() -> np.random.Generator:
     """The library's default generator (fresh entropy until ``manual_seed`` is called)."""
+    global _default_generator
+    if _default_generator is None:
+        _default_generator = np.random.default_rng()
     return _default_generator
 
 

@@ -34,56 +34,77 @@ def _float_dtype(dtype: Any) -> np.dtype:
     return np.dtype(dtype) if dtype is not None else backend.get_default_dtype()
 
 
-def _made(array: Any, requires_grad: bool) -> Tensor:
+def _made(array: Any, requires_grad: bool, device: Any = None) -> Tensor:
+    """A tensor of ``array``, on ``device`` ("cpu", "cuda", "cuda:0", or an object whose str is
+    one of those; as PyTorch's ``device=``)."""
+    if device is not None:
+        kind = str(device).split(":")[0]
+        if kind not in ("cpu", "cuda"):
+            raise ConfigError(f"device must be 'cpu' or 'cuda', got {device!r}")
+        array = backend.to_device(array, kind)
     return Tensor(array, requires_grad=requires_grad)
 
 
-def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
     """A tensor of zeros.
 
     >>> zeros(2, 3).shape, zeros((2,)).dtype
     ((2, 3), dtype('float32'))
     """
-    return _made(np.zeros(_shape(size), _float_dtype(dtype)), requires_grad)
+    return _made(np.zeros(_shape(size), _float_dtype(dtype)), requires_grad, device)
 
 
-def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def ones(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
     """A tensor of ones.
 
     >>> ones(2)
     tensor([1., 1.])
     """
-    return _made(np.ones(_shape(size), _float_dtype(dtype)), requires_grad)
+    return _made(np.ones(_shape(size), _float_dtype(dtype)), requires_grad, device)
 
 
-def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def empty(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
     """A tensor to be filled (zeros here: never uninitialised memory)."""
-    return zeros(*size, dtype=dtype, requires_grad=requires_grad)
+    return zeros(*size, dtype=dtype, requires_grad=requires_grad, device=device)
 
 
-def full(size: Any, fill_value: Any, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def full(
+    size: Any,
+    fill_value: Any,
+    *,
+    dtype: Any = None,
+    requires_grad: bool = False,
+    device: Any = None,
+) -> Tensor:
     """A tensor of ``fill_value``; a float takes the default dtype, an int int64 (PyTorch's).
 
     >>> full((2,), 7), full((2,), 0.5)
     (tensor([7, 7]), tensor([0.5, 0.5]))
     """
     value = as_array(fill_value, dtype)
-    return _made(np.full(_shape((size,)), value, dtype=value.dtype), requires_grad)
+    return _made(np.full(_shape((size,)), value, dtype=value.dtype), requires_grad, device)
 
 
-def eye(n: int, m: int | None = None, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def eye(
+    n: int,
+    m: int | None = None,
+    *,
+    dtype: Any = None,
+    requires_grad: bool = False,
+    device: Any = None,
+) -> Tensor:
     """The identity matrix, ``n`` by ``m`` (square by default).
 
     >>> eye(2)
     tensor([[1., 0.],
             [0., 1.]])
     """
-    return _made(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
+    return _made(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad, device)
 
 
 def arange(
     start: float, end: float | None = None, step: float = 1, *, dtype: Any = None,
-    requires_grad: bool = False,
+    requires_grad: bool = False, device: Any = None,
 ) -> Tensor:  # fmt: skip
     """Values from ``start`` up to ``end`` (excluded); ints give int64, floats the default.
 
@@ -96,33 +117,43 @@ def arange(
         raise ConfigError("arange: step must not be zero")
     integers = all(isinstance(v, int | np.integer) for v in (start, end, step))
     kind = np.dtype(dtype) if dtype is not None else (np.int64 if integers else None)
-    return _made(np.arange(start, end, step, dtype=kind or _float_dtype(None)), requires_grad)
+    return _made(
+        np.arange(start, end, step, dtype=kind or _float_dtype(None)), requires_grad, device
+    )
 
 
 def linspace(
-    start: float, end: float, steps: int, *, dtype: Any = None, requires_grad: bool = False
+    start: float,
+    end: float,
+    steps: int,
+    *,
+    dtype: Any = None,
+    requires_grad: bool = False,
+    device: Any = None,
 ) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end``, both included.
 
     >>> linspace(0, 1, 5)
     tensor([0.  , 0.25, 0.5 , 0.75, 1.  ])
     """
-    return _made(np.linspace(start, end, steps, dtype=_float_dtype(dtype)), requires_grad)
+    return _made(np.linspace(start, end, steps, dtype=_float_dtype(dtype)), requires_grad, device)
 
 
-def rand(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def rand(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
     """Uniform draws in [0, 1) from the default generator (``manual_seed`` seeds it)."""
     values = seeding.default_generator().random(_shape(size))
-    return _made(values.astype(_float_dtype(dtype)), requires_grad)
+    return _made(values.astype(_float_dtype(dtype)), requires_grad, device)
 
 
-def randn(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def randn(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
     """Standard normal draws from the default generator (``manual_seed`` seeds it)."""
     values = seeding.default_generator().standard_normal(_shape(size))
-    return _made(values.astype(_float_dtype(dtype)), requires_grad)
+    return _made(values.astype(_float_dtype(dtype)), requires_grad, device)
 
 
-def randint(low: int, high: int | None = None, size: Any = (), *, dtype: Any = None) -> Tensor:
+def randint(
+    low: int, high: int | None = None, size: Any = (), *, dtype: Any = None, device: Any = None
+) -> Tensor:
     """Integers in [low, high) from the default generator; ``randint(high, size)`` too.
 
     >>> randint(0, 3, (4,)).dtype
@@ -135,43 +166,58 @@ def randint(low: int, high: int | None = None, size: Any = (), *, dtype: Any = N
     if high <= low:
         raise ConfigError(f"randint: high ({high}) must be above low ({low})")
     values = seeding.default_generator().integers(low, high, _shape((size,)))
-    return Tensor(values.astype(dtype or np.int64))
+    return _made(values.astype(dtype or np.int64), False, device)
 
 
-def _like(t: Tensor, dtype: Any) -> dict[str, Any]:
-    return {"dtype": dtype if dtype is not None else t.dtype}
+def _like(t: Tensor, dtype: Any, device: Any) -> dict[str, Any]:
+    return {"dtype": dtype if dtype is not None else t.dtype, "device": device or t.device}
 
 
-def zeros_like(t: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def zeros_like(
+    t: Tensor, *, dtype: Any = None, requires_grad: bool = False, device: Any = None
+) -> Tensor:
     """Zeros of ``t``'s shape and dtype."""
-    return zeros(t.shape, **_like(t, dtype), requires_grad=requires_grad)
+    return zeros(t.shape, **_like(t, dtype, device), requires_grad=requires_grad)
 
 
-def ones_like(t: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def ones_like(
+    t: Tensor, *, dtype: Any = None, requires_grad: bool = False, device: Any = None
+) -> Tensor:
     """Ones of ``t``'s shape and dtype."""
-    return ones(t.shape, **_like(t, dtype), requires_grad=requires_grad)
+    return ones(t.shape, **_like(t, dtype, device), requires_grad=requires_grad)
 
 
-def empty_like(t: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def empty_like(
+    t: Tensor, *, dtype: Any = None, requires_grad: bool = False, device: Any = None
+) -> Tensor:
     """A tensor of ``t``'s shape and dtype, to be filled (zeros here)."""
-    return zeros(t.shape, **_like(t, dtype), requires_grad=requires_grad)
+    return zeros(t.shape, **_like(t, dtype, device), requires_grad=requires_grad)
 
 
 def full_like(
-    t: Tensor, fill_value: Any, *, dtype: Any = None, requires_grad: bool = False
+    t: Tensor,
+    fill_value: Any,
+    *,
+    dtype: Any = None,
+    requires_grad: bool = False,
+    device: Any = None,
 ) -> Tensor:
     """``fill_value`` in ``t``'s shape and dtype."""
-    return full(t.shape, fill_value, **_like(t, dtype), requires_grad=requires_grad)
+    return full(t.shape, fill_value, **_like(t, dtype, device), requires_grad=requires_grad)
 
 
-def rand_like(t: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def rand_like(
+    t: Tensor, *, dtype: Any = None, requires_grad: bool = False, device: Any = None
+) -> Tensor:
     """Uniform draws in [0, 1) in ``t``'s shape and dtype."""
-    return rand(t.shape, **_like(t, dtype), requires_grad=requires_grad)
+    return rand(t.shape, **_like(t, dtype, device), requires_grad=requires_grad)
 
 
-def randn_like(t: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def randn_like(
+    t: Tensor, *, dtype: Any = None, requires_grad: bool = False, device: Any = None
+) -> Tensor:
     """Standard normal draws in ``t``'s shape and dtype."""
-    return randn(t.shape, **_like(t, dtype), requires_grad=requires_grad)
+    return randn(t.shape, **_like(t, dtype, device), requires_grad=requires_grad)
 
 
 FACTORIES = [

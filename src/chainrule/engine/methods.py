@@ -248,3 +248,28 @@ class TensorMethods:
 
     def clip(self, min: float | None = None, max: float | None = None) -> Tensor:
         return _tensor._ops.clip(self, min, max)
+
+    def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:
+        return _tensor._ops.clip(self, min, max)
+
+    def std(self, dim: Any = None, *, correction: int = 1, keepdim: bool = False) -> Tensor:
+        return _tensor._ops.std(self, dim, correction=correction, keepdim=keepdim)
+
+    def t(self) -> Tensor:
+        """The transpose of a tensor of at most 2 dimensions, as ``torch.Tensor.t``."""
+        if self.array.ndim > 2:
+            raise ConfigError(f"t() needs at most 2 dimensions, got shape {self.array.shape}")
+        return _tensor._ops.transpose(self)
+
+    def type(self, dtype: Any) -> Tensor:
+        return _tensor._ops.astype(self, dtype)
+
+    # Logical operators on boolean tensors (masks): outside the graph, like the comparisons.
+    def __and__(self, other: Any) -> Tensor:
+        return _constant(self.array & getattr(other, "array", other))
+
+    def __or__(self, other: Any) -> Tensor:
+        return _constant(self.array | getattr(other, "array", other))
+
+    def __invert__(self) -> Tensor:
+        return _constant(~self.array)

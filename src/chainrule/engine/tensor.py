@@ -207,7 +207,7 @@ class Tensor(TensorMethods):
 
     def numpy(self) -> np.ndarray:
         """The data as a NumPy array (copied to the host if it lives on the GPU)."""
-        return backend.to_numpy(self.array)
+        return np.asarray(backend.to_device(self.array, "cpu"))
 
     def item(self) -> float | int | bool:
         if self.array.size != 1:

@@ -18,7 +18,7 @@
 True
 """
 
-from chainrule.nn import init
+from chainrule.nn import functional, init, utils
 from chainrule.nn.activation import (
     ELU,
     GELU,
@@ -34,7 +34,7 @@ from chainrule.nn.container import ModuleList, Sequential
 from chainrule.nn.dropout import Dropout
 from chainrule.nn.flatten import Flatten
 from chainrule.nn.linear import Identity, Linear
-from chainrule.nn.loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, QuadraticCost
+from chainrule.nn.loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss, QuadraticCost
 from chainrule.nn.module import IncompatibleKeys, Module, RemovableHandle
 from chainrule.nn.normalization import BatchNorm1d
 from chainrule.nn.parameter import Parameter
@@ -55,6 +55,7 @@ __all__ = [
     "MSELoss",
     "Module",
     "ModuleList",
+    "NLLLoss",
     "Parameter",
     "QuadraticCost",
     "ReLU",
@@ -64,5 +65,7 @@ __all__ = [
     "Softmax",
     "Softplus",
     "Tanh",
+    "functional",
     "init",
+    "utils",
 ]

@@ -24,6 +24,10 @@ and fan_out = out * prod(k); the lecture's W^l has shape (N^l, N^(l-1)), so fan_
 ``zeros``, ``ones``, ``constant``
 ====================  ====================================================
 
+Each also has PyTorch's in-place form with PyTorch's signature (``xavier_uniform_(w, gain)``,
+``normal_(w, mean, std)``, ``constant_(w, val)``...), drawing from the library's default
+generator, which ``chainrule.manual_seed`` seeds.
+
 >>> from chainrule.nn import init
 >>> w = init.xavier_uniform((3, 4), rng=0)
 >>> w.shape, w.dtype, bool(abs(w).max() <= (6 / 7) ** 0.5)
@@ -39,9 +43,10 @@ from typing import Any, TypeAlias
 import numpy as np
 
 from chainrule import backend
+from chainrule.engine.state import no_grad
 from chainrule.engine.tensor import Tensor
 from chainrule.errors import ConfigError
-from chainrule.seeding import as_generator
+from chainrule.seeding import as_generator, default_generator
 
 Target: TypeAlias = Tensor | tuple[int, ...] | int
 Seed: TypeAlias = np.random.Generator | int | None
@@ -51,16 +56,25 @@ __all__ = [
     "calculate_gain",
     "compute_fans",
     "constant",
+    "constant_",
     "get_initializer",
     "kaiming_normal",
+    "kaiming_normal_",
     "kaiming_uniform",
+    "kaiming_uniform_",
     "normal",
+    "normal_",
     "normal_scaled",
     "ones",
+    "ones_",
     "uniform",
+    "uniform_",
     "xavier_normal",
+    "xavier_normal_",
     "xavier_uniform",
+    "xavier_uniform_",
     "zeros",
+    "zeros_",
 ]
 
 
@@ -309,3 +323,109 @@ def get_initializer(init: str | Initializer) -> Initializer:
         known = ", ".join(repr(k) for k in INITIALIZERS)
         raise ConfigError(f"unknown init {init!r}: use one of {known} or a callable(shape, rng)")
     return INITIALIZERS[key]
+
+
+# ---- PyTorch's in-place forms: nn.init.xavier_uniform_(layer.weight), ... ------------------
+# Same signatures as torch.nn.init; each draws from ``generator`` or else from the library's
+# default generator (``chainrule.manual_seed``), and writes into the tensor's own array, so
+# anything sharing that memory sees the new values, as in PyTorch.
+
+
+def _write(tensor: Tensor, values: np.ndarray) -> Tensor:
+    if not isinstance(tensor, Tensor):
+        raise ConfigError(f"the nn.init *_ functions take a tensor, got {type(tensor).__name__}")
+    values = backend.to_device(np.asarray(values).astype(tensor.dtype), tensor.device)
+    with no_grad():
+        if getattr(tensor.array, "flags", None) is not None and not tensor.array.flags.writeable:
+            tensor.array = values  # a read-only view (e.g. broadcast): replace it instead
+        else:
+            tensor.array[...] = values
+    return tensor
+
+
+def _drawn_like(
+    initializer: Callable[..., Any],
+    tensor: Tensor,
+    generator: np.random.Generator | None,
+    *args: Any,
+) -> np.ndarray:
+    """``initializer``'s float64 draws for ``tensor``'s shape, from ``generator`` or else the
+    library's default generator."""
+    rng = default_generator() if generator is None else generator
+    return initializer(tuple(tensor.shape), rng, *args, dtype="f8")
+
+
+def uniform_(
+    tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: np.random.Generator | None = None
+) -> Tensor:
+    """Fill ``tensor`` with U(a, b) draws, in place.
+
+    >>> w = Tensor(np.zeros(3)); uniform_(w, 2.0, 3.0) is w and bool((w.numpy() >= 2).all())
+    True
+    """
+    return _write(tensor, _drawn_like(uniform, tensor, generator, a, b))
+
+
+def normal_(
+    tensor: Tensor,
+    mean: float = 0.0,
+    std: float = 1.0,
+    generator: np.random.Generator | None = None,
+) -> Tensor:
+    """Fill ``tensor`` with N(mean, std²) draws, in place."""
+    return _write(tensor, _drawn_like(normal, tensor, generator, mean, std))
+
+
+def constant_(tensor: Tensor, val: float) -> Tensor:
+    """Fill ``tensor`` with ``val``, in place.
+
+    >>> constant_(Tensor(np.zeros(2)), 0.5)
+    tensor([0.5, 0.5], dtype=float64)
+    """
+    return _write(tensor, np.full(tensor.shape, float(val)))
+
+
+def zeros_(tensor: Tensor) -> Tensor:
+    """Fill ``tensor`` with zeros, in place."""
+    return constant_(tensor, 0.0)
+
+
+def ones_(tensor: Tensor) -> Tensor:
+    """Fill ``tensor`` with ones, in place."""
+    return constant_(tensor, 1.0)
+
+
+def xavier_uniform_(
+    tensor: Tensor, gain: float = 1.0, generator: np.random.Generator | None = None
+) -> Tensor:
+    """Glorot U(-r, r), r = gain · sqrt(6 / (fan_in + fan_out)), in place."""
+    return _write(tensor, _drawn_like(xavier_uniform, tensor, generator, gain))
+
+
+def xavier_normal_(
+    tensor: Tensor, gain: float = 1.0, generator: np.random.Generator | None = None
+) -> Tensor:
+    """Glorot N(0, σ²), σ = gain · sqrt(2 / (fan_in + fan_out)), in place."""
+    return _write(tensor, _drawn_like(xavier_normal, tensor, generator, gain))
+
+
+def kaiming_uniform_(
+    tensor: Tensor,
+    a: float = 0.0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    generator: np.random.Generator | None = None,
+) -> Tensor:
+    """He U(-r, r), r = gain · sqrt(3 / fan), in place."""
+    return _write(tensor, _drawn_like(kaiming_uniform, tensor, generator, a, mode, nonlinearity))
+
+
+def kaiming_normal_(
+    tensor: Tensor,
+    a: float = 0.0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    generator: np.random.Generator | None = None,
+) -> Tensor:
+    """He N(0, σ²), σ = gain / sqrt(fan), in place."""
+    return _write(tensor, _drawn_like(kaiming_normal, tensor, generator, a, mode, nonlinearity))

@@ -164,3 +164,47 @@ class BCEWithLogitsLoss(_Loss):
         # -[y log σ(x) + (1 - y) log(1 - σ(x))] = softplus(x) - x y
         rows = ops.softplus(logits) - logits * target
         return rows.sum() if self.reduction == "sum" else rows
+
+
+class NLLLoss(_Loss):
+    """Negative log-likelihood of (m, C) log-probabilities against int labels (m,), as
+    PyTorch's ``NLLLoss``: pair it with ``LogSoftmax`` (together they are
+    ``CrossEntropyLoss``). ``weight`` (one per class) scales each example's loss and the mean
+    divides by the sum of those weights; labels equal to ``ignore_index`` count for nothing.
+    Built from the indexing and reduction ops, so its graph shows each step.
+
+    >>> import chainrule as cr
+    >>> from chainrule import nn
+    >>> nn.NLLLoss()(cr.tensor([[-0.5, -1.0], [-2.0, -0.25]]), [0, 1])
+    tensor(0.375)
+    """
+
+    def __init__(
+        self, weight: Any = None, ignore_index: int = -100, reduction: str = "mean"
+    ) -> None:
+        super().__init__(reduction)
+        self.weight = ops.cross_entropy_options(weight, 0.0, "NLLLoss")
+        self.ignore_index = int(ignore_index)
+
+    def forward(self, log_probs: Tensor, target: Any) -> Tensor:
+        log_probs = _as_tensor(log_probs)
+        labels = np.asarray(target.numpy() if isinstance(target, Tensor) else target)
+        if log_probs.ndim != 2 or labels.shape != log_probs.shape[:1]:
+            raise ShapeError(
+                f"NLLLoss needs (batch, classes) inputs and (batch,) labels, got "
+                f"{log_probs.shape} and {labels.shape}"
+            )
+        if labels.dtype.kind not in "iu":
+            raise ShapeError(f"NLLLoss: labels must be integers, got {labels.dtype}")
+        kept = labels != self.ignore_index
+        classes = log_probs.shape[1]
+        if ((labels[kept] < 0) | (labels[kept] >= classes)).any():
+            raise ShapeError(f"NLLLoss: labels must lie in [0, {classes}), got {labels.tolist()}")
+        safe = np.where(kept, labels, 0)
+        weights = kept.astype(log_probs.dtype)
+        if self.weight is not None:
+            weights = weights * np.asarray(self.weight, dtype=log_probs.dtype)[safe]
+        rows = -log_probs[np.arange(len(labels)), safe] * weights
+        if self.reduction == "none":
+            return rows
+        return rows.sum() if self.reduction == "sum" else rows.sum() / float(weights.sum())

@@ -371,14 +371,16 @@ class Module:
                 out.update(child._state_tensors(f"{prefix}{name}."))
         return out
 
-    def state_dict(self) -> dict[str, np.ndarray]:
-        """Parameters and persistent buffers by dotted name, as NumPy copies on the host.
+    def state_dict(self) -> dict[str, Tensor]:
+        """Parameters and persistent buffers by dotted name, as detached tensors holding copies
+        on the host (``.numpy()`` gives the arrays).
 
         >>> from chainrule import nn
         >>> {k: v.shape for k, v in nn.Sequential(nn.Linear(2, 3, rng=0)).state_dict().items()}
         {'0.weight': (3, 2), '0.bias': (3,)}
         """
-        return {name: np.array(t.numpy(), copy=True) for name, t in self._state_tensors().items()}
+        state = self._state_tensors()
+        return {name: Tensor(np.array(t.numpy(), copy=True)) for name, t in state.items()}
 
     def load_state_dict(
         self, state_dict: Mapping[str, Any], strict: bool = True

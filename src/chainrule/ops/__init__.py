@@ -41,6 +41,7 @@ from chainrule.ops.elementwise import (
     Abs,  # noqa: F401 - Tensor's abs() applies it directly
     abs,
     astype,
+    clamp,
     clip,
     cos,
     erf,
@@ -63,7 +64,7 @@ from chainrule.ops.losses import (
     softmax,
 )
 from chainrule.ops.normalization import batch_norm
-from chainrule.ops.reductions import logsumexp, max, mean, min, sum, var
+from chainrule.ops.reductions import argmax, logsumexp, max, mean, min, std, sum, var
 from chainrule.ops.shape import (
     broadcast_to,
     cat,
@@ -79,16 +80,19 @@ from chainrule.ops.shape import (
     stack,
     swapaxes,
     transpose,
+    unsqueeze,
 )
 
 __all__ = [
     "abs",
     "add",
+    "argmax",
     "astype",
     "batch_norm",
     "binary_cross_entropy_with_logits",
     "broadcast_to",
     "cat",
+    "clamp",
     "clip",
     "clone",
     "concatenate",
@@ -126,12 +130,14 @@ __all__ = [
     "sqrt",
     "squeeze",
     "stack",
+    "std",
     "subtract",
     "sum",
     "swapaxes",
     "tanh",
     "to_device",
     "transpose",
+    "unsqueeze",
     "var",
     "where",
 ]

@@ -313,6 +313,15 @@ def clip(x: Any, min: float | None = None, max: float | None = None) -> Tensor:
     return Clip.apply(x, low=low, high=high)
 
 
+def clamp(x: Any, min: float | None = None, max: float | None = None) -> Tensor:
+    """PyTorch's name for ``clip``.
+
+    >>> clamp(Tensor([-2.0, 0.5, 2.0]), min=-1.0, max=1.0)
+    tensor([-1. ,  0.5,  1. ])
+    """
+    return clip(x, min, max)
+
+
 def _bound(value: Any, x: Tensor) -> Any:
     """A clip bound in ``x``'s dtype: a number as a Python float, an array (elementwise
     bounds, as torch.clamp takes) cast, so a float64 bound never upcasts a float32 tensor."""

@@ -202,3 +202,35 @@ def _check_not_empty(x: Tensor, axes: tuple[int, ...] | None, op: str) -> None:
     """A max or min over an axis of length 0 has no value (an empty result is fine)."""
     if x.size == 0 and (axes is None or any(x.shape[a] == 0 for a in axes)):
         raise ShapeError(f"{op} over an empty axis of a tensor of shape {x.shape}")
+
+
+def argmax(
+    x: Any, axis: int | None = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None
+) -> Tensor:
+    """Index of the largest element along ``axis`` (of the flattened tensor by default), an
+    int64 constant: an index has no gradient.
+
+    >>> argmax(Tensor([[1.0, 5.0], [7.0, 2.0]]), dim=1)
+    tensor([1, 0])
+    """
+    axis, keepdims = axis_of(axis, keepdims, dim, keepdim)
+    x = as_tensor(x)
+    if axis is not None:
+        normalize_axes(axis, x.ndim, "argmax")  # raises when out of range
+    out = x.array.argmax(axis=axis, keepdims=keepdims)
+    return Tensor._from_op(out.astype(np.int64, copy=False), None)
+
+
+def std(x: Any, dim: Any = None, *, correction: int = 1, keepdim: bool = False) -> Tensor:
+    """Standard deviation over ``dim``, as PyTorch's ``std``: with Bessel's correction (divide
+    by n - 1) unless ``correction=0``. A composition of ``var`` and ``sqrt``, so the graph
+    shows both. (``var`` itself is the population variance, as batch normalization uses it.)
+
+    >>> std(Tensor([1.0, 3.0]))
+    tensor(1.4142135)
+    """
+    x = as_float_tensor(x)
+    axes = normalize_axes(dim, x.ndim, "std")
+    count = x.numel() if axes is None else int(np.prod([x.shape[a] for a in axes]))
+    scale = count / (count - correction) if count > correction else float("nan")
+    return (var(x, dim, keepdim) * scale) ** 0.5

@@ -245,6 +245,15 @@ def expand_dims(x: Any, axis: Any) -> Tensor:
     return reshape(x, np.expand_dims(np.empty(x.shape, dtype=bool), axis).shape)
 
 
+def unsqueeze(x: Any, dim: int) -> Tensor:
+    """PyTorch's name for ``expand_dims`` with one new axis.
+
+    >>> unsqueeze(Tensor([1.0, 2.0]), dim=1).shape
+    (2, 1)
+    """
+    return expand_dims(x, dim)
+
+
 def transpose(x: Any, axes: Any = None) -> Tensor:
     """Reverse (or permute, with ``axes``) the axes.
 
