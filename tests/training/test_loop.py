@@ -261,3 +261,12 @@ def test_a_result_shows_a_summary(digits):
         f"TrainResult(classic, [64, 32, 10], 3 epochs, test accuracy "
         f"{result.test_accuracy:.4f}, {result.seconds:.2f} s)"
     )
+
+
+def test_cosine_resume_error_says_one_epoch(digits, tmp_path):
+    """Issue 17: the plural agrees with the count ("over 1 epoch", not "over 1 epochs")."""
+    config = TrainConfig(epochs=1, schedule="cosine")
+    path = tmp_path / "m.safetensors"
+    train(config, data=digits, save=path)
+    with pytest.raises(ConfigError, match=r"cosine schedule over 1 epoch; resume it"):
+        train(dataclasses.replace(config, epochs=2), data=digits, resume=path)
