@@ -39,6 +39,7 @@ from chainrule.classic import Network
 from chainrule.data import Dataset, standardize
 from chainrule.errors import ConfigError, DataError
 from chainrule.training import Learner, Run, TrainConfig, build_learner
+from chainrule.wording import counted
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
@@ -162,7 +163,7 @@ class _MLP(BaseEstimator):
         if not self._train(_as_dataset(x, targets, n_outputs), self.max_iter):
             warnings.warn(
                 f"{type(self).__name__}: the training loss still improved after max_iter="
-                f"{self.max_iter} epochs; raise max_iter to train to convergence",
+                f"{counted(self.max_iter, 'epoch')}; raise max_iter to train to convergence",
                 ConvergenceWarning,
                 stacklevel=3,
             )

@@ -85,3 +85,22 @@ def test_extreme_weights_give_one_line_and_no_numpy_warning(model_file, tmp_path
         assert "Warning" not in done.stderr, done.stderr
         assert "nan" not in done.stdout.lower(), done.stdout
         assert done.stderr.count("\n") <= 1, done.stderr
+
+
+@pytest.mark.parametrize("command", ["gradients", "compare"])
+def test_plot_onto_a_fifo_is_refused_before_training(cli, tmp_path, monkeypatch, command):
+    """Issue 17: ``--plot`` onto a FIFO was refused only when the figure was written, after
+    the whole run; now before any of it: no data is even loaded."""
+    import chainrule.cli.compare
+    import chainrule.cli.gradients
+
+    def load_data(args):
+        raise AssertionError("the run started although --plot is a FIFO")
+
+    monkeypatch.setattr(chainrule.cli.gradients, "load_data", load_data)
+    monkeypatch.setattr(chainrule.cli.compare, "load_data", load_data)
+    fifo = tmp_path / "speeds.png"
+    os.mkfifo(fifo)
+    run = cli(command, "--epochs", "3", "--train-size", "200", "--plot", fifo)
+    assert run.code == 2 and "not a regular file" in run.error_line
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)

@@ -169,3 +169,24 @@ def test_drawing_needs_the_graph_alone() -> None:
     assert to_svg(g) == to_svg(LECTURE)
     assert layout(g) == layout(LECTURE)
     assert to_png(g)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "whole"),
+    [
+        ("(.) @ layer2.weight", 18, "layer2.weight"),
+        ("(.)^T @ inst(5, 3) + layer2.bias", 18, "layer2.bias"),
+        ("h1 = sigmoid(z1) + classifier.weight", 30, "classifier.weight"),
+    ],
+)
+def test_clipped_labels_keep_names_whole(text, limit, whole) -> None:
+    """Issue 17: an edge label or box title is cut between tokens, never inside a name."""
+    from chainrule.explain.layout import _clip
+
+    clipped = _clip(text, limit)
+    assert len(clipped) <= limit and "~" in clipped
+    assert whole in clipped
+    for piece in clipped.split("~"):
+        assert piece.strip() in text
+        for name in re.findall(r"[A-Za-z_][\w.]*", piece):
+            assert re.search(rf"(?<![\w.]){re.escape(name)}(?![\w.])", text), (name, clipped)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 
 import pytest
 
@@ -62,3 +63,18 @@ def test_prepare_out_refuses_a_file(tmp_path):
     with pytest.raises(ConfigError, match="not a folder"):
         prepare_out(path)
     assert prepare_out(tmp_path / "new" / "dir").is_dir()
+
+
+def test_report_templates_count_epochs_with_the_counted_filter():
+    """Issue 17: one plural rule for every template: "1 epoch", never "1 epochs"."""
+    from importlib import resources
+
+    from chainrule.report.html import environment
+
+    render = environment(text=True).from_string('{{ n | counted("epoch") }}').render
+    assert (render(n=1), render(n=30)) == ("1 epoch", "30 epochs")
+    folder = resources.files("chainrule.report") / "templates"
+    for template in folder.iterdir():
+        if template.name.endswith(".j2"):
+            text = template.read_text("utf-8")
+            assert not re.search(r"\}\}\s*epochs?\b", text), template.name

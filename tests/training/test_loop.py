@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -261,3 +262,30 @@ def test_a_result_shows_a_summary(digits):
         f"TrainResult(classic, [64, 32, 10], 3 epochs, test accuracy "
         f"{result.test_accuracy:.4f}, {result.seconds:.2f} s)"
     )
+
+
+def test_cosine_resume_error_says_one_epoch(digits, tmp_path):
+    """Issue 17: the plural agrees with the count ("over 1 epoch", not "over 1 epochs")."""
+    config = TrainConfig(epochs=1, schedule="cosine")
+    path = tmp_path / "m.safetensors"
+    train(config, data=digits, save=path)
+    with pytest.raises(ConfigError, match=r"cosine schedule over 1 epoch; resume it"):
+        train(dataclasses.replace(config, epochs=2), data=digits, resume=path)
+
+
+def test_resuming_huge_finite_weights_leaks_no_numpy_warnings(digits, tmp_path):
+    """Issue 17: the per-epoch evaluation overflows in float32 on weights of 3e38 (finite, so
+    the file loads); that is no reason for NumPy RuntimeWarnings on stderr."""
+    config = TrainConfig(epochs=1)
+    path = tmp_path / "m.safetensors"
+    first = train(config, data=digits, save=path)
+    for w in first.learner.network.weights:
+        w[:] = 3e38
+    saved = ckpt.load(path)
+    rng = np.random.default_rng()
+    rng.bit_generator.state = saved.shuffle_rng
+    ckpt.save(path, ckpt.capture(first.learner, config, 1, first.history, rng))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a RuntimeWarning would now raise
+        resumed = train(dataclasses.replace(config, epochs=2), data=digits, resume=path)
+    assert resumed.history[-1]["epoch"] == 2

@@ -38,23 +38,33 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
 import numpy as np
 
+from chainrule.classic._checks import (
+    as_dataset,
+    as_inputs,
+    as_labels,
+    as_targets,
+    check_count,
+    check_dtype,
+    check_lr,
+    check_sizes,
+    diverged,
+    is_cross_entropy,
+    require_finite,
+    state_array,
+)
 from chainrule.classic.activations import Activation, get_activation
 from chainrule.classic.costs import CrossEntropyCost, make_cost
 from chainrule.classic.initializers import Initializer, get_initializer
-from chainrule.errors import (
-    ConfigError,
-    DataError,
-    ModelFileError,
-    NonFiniteError,
-    ShapeError,
-)
+from chainrule.classic.records import EpochStats, ForwardPass, Gradients, History, _Workspace
+from chainrule.errors import ConfigError, ModelFileError, ShapeError
 from chainrule.seeding import as_generator
+
+__all__ = ["DEFAULT_LR", "EpochStats", "ForwardPass", "Gradients", "History", "Network"]
 
 Array = np.ndarray
 
@@ -65,130 +75,6 @@ STATE_FORMAT = "chainrule.classic.Network/1"
 
 #: ``fit``'s learning rate by cost for ``lr="auto"``: Nielsen's η for each (chapters 1 and 3).
 DEFAULT_LR = {"quadratic": 3.0, "cross-entropy": 0.5}
-
-
-@dataclass(slots=True)
-class ForwardPass:
-    """Every weighted input z^l and activation a^l of one forward pass over a batch.
-
-    ``z[l-1]`` is z^l and ``a[l]`` is a^l for l = 1..L, each of shape (m, N^l); ``a[0]`` is
-    the input x itself. With the softmax output of the cross-entropy cost, ``log_output`` keeps
-    log a^L (the log-softmax, exact even where a^L underflows), a saved value of the cost.
-
-    >>> import numpy as np
-    >>> fp = Network([2, 3, 1], seed=0).forward(np.zeros((4, 2)))
-    >>> len(fp.z), len(fp.a), fp.output.shape
-    (2, 3, (4, 1))
-    """
-
-    z: list[Array]
-    a: list[Array]
-    log_output: Array | None = None
-
-    @property
-    def output(self) -> Array:
-        """a^L, the network's output."""
-        return self.a[-1]
-
-    def __repr__(self) -> str:  # shapes, not the arrays: a notebook shows this
-        return f"ForwardPass(a: {' -> '.join(str(a.shape) for a in self.a)})"
-
-
-@dataclass
-class Gradients:
-    """What one backward pass computes: J, every δ^l and the gradients of W^l and b^l.
-
-    Lists run from the first hidden layer to the output layer (index l-1 for layer l).
-    ``deltas[l-1]`` has shape (m, N^l), one row per sample; ``grad_biases[l-1]`` is its sum
-    over the rows, because the 1/m of J already sits inside δ^L.
-
-    >>> import numpy as np
-    >>> g = Network([2, 3, 1], seed=0).backward(np.zeros((4, 2)), np.ones((4, 1)))
-    >>> bool(np.allclose(g.grad_biases[0], g.deltas[0].sum(axis=0)))
-    True
-    """
-
-    cost: float
-    deltas: list[Array]
-    grad_weights: list[Array]
-    grad_biases: list[Array]
-    forward: ForwardPass
-
-    def __repr__(self) -> str:  # shapes, not the arrays: a notebook shows this
-        shapes = ", ".join(str(d.shape) for d in self.deltas)
-        return f"Gradients(cost={self.cost:.6g}, δ^1..δ^L of shapes {shapes})"
-
-
-@dataclass(frozen=True)
-class EpochStats:
-    """The numbers ``fit`` measures after each epoch (epochs count from 1).
-
-    ``train_loss`` and ``train_accuracy`` are measured on the whole training set with the
-    weights at the end of the epoch; the test fields are None without a test set.
-    """
-
-    epoch: int
-    train_loss: float
-    train_accuracy: float
-    test_loss: float | None
-    test_accuracy: float | None
-    seconds: float
-
-
-@dataclass
-class History:
-    """Per-epoch curves from ``fit``: ``history.train_loss[e]`` is the value after epoch e+1.
-
-    >>> import numpy as np
-    >>> x = np.eye(4); y = np.arange(4)
-    >>> h = Network([4, 4], cost="cross-entropy", init="xavier").fit(
-    ...     x, y, epochs=3, batch_size=2, lr=1.0, seed=0)
-    >>> len(h), h.train_loss[-1] < h.train_loss[0]
-    (3, True)
-    """
-
-    stats: list[EpochStats] = field(default_factory=list)
-
-    @property
-    def train_loss(self) -> list[float]:
-        return [s.train_loss for s in self.stats]
-
-    @property
-    def train_accuracy(self) -> list[float]:
-        return [s.train_accuracy for s in self.stats]
-
-    @property
-    def test_loss(self) -> list[float | None]:
-        return [s.test_loss for s in self.stats]
-
-    @property
-    def test_accuracy(self) -> list[float | None]:
-        return [s.test_accuracy for s in self.stats]
-
-    def __len__(self) -> int:
-        return len(self.stats)
-
-
-class _Workspace:
-    """Preallocated arrays for training steps on batches of ``m`` samples (the hot path)."""
-
-    __slots__ = ("a", "delta", "grad_b", "grad_w", "log_a", "scratch", "z")
-
-    def __init__(self, net: Network, m: int) -> None:
-        dt = net.dtype
-        widths = net.sizes[1:]
-        self.z = [np.empty((m, n), dt) for n in widths]
-        self.a = [np.empty((m, n), dt) for n in widths]
-        self.delta = [np.empty((m, n), dt) for n in widths]
-        # Scratch for σ'(z^l): a boolean mask where σ' is one (ReLU), else floats.
-        kinds = [net.activation] * (len(widths) - 1) + [net.output_activation]
-        self.scratch = [
-            np.empty((m, n), bool if act.prime_is_mask else dt)
-            for n, act in zip(widths, kinds, strict=True)
-        ]
-        self.grad_w = [np.empty(w.shape, dt) for w in net.weights]
-        self.grad_b = [np.empty(b.shape, dt) for b in net.biases]
-        self.log_a = np.empty((m, widths[-1]), dt)  # log a^L, for the softmax output
 
 
 class Network:
@@ -226,9 +112,9 @@ class Network:
         rng: np.random.Generator | None = None,
         dtype: Any = np.float32,
     ) -> None:
-        self.sizes: tuple[int, ...] = _check_sizes(sizes)
+        self.sizes: tuple[int, ...] = check_sizes(sizes)
         self.activation: Activation = get_activation(activation)
-        if output_activation is None and not _is_cross_entropy(cost):
+        if output_activation is None and not is_cross_entropy(cost):
             output_activation = self.activation.name
         self.cost_function = make_cost(cost, output_activation)
         if isinstance(self.cost_function, CrossEntropyCost) and self.sizes[-1] < 2:
@@ -236,7 +122,7 @@ class Network:
                 "cost 'cross-entropy' needs at least 2 output neurons (a softmax over one "
                 "neuron is always 1)"
             )
-        self.dtype: np.dtype = _check_dtype(dtype)
+        self.dtype: np.dtype = check_dtype(dtype)
         if rng is not None and not isinstance(rng, np.random.Generator):
             raise ConfigError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
         self.rng: np.random.Generator = rng if rng is not None else as_generator(seed, "seed")
@@ -286,7 +172,7 @@ class Network:
         >>> fp.z[0].shape, fp.a[1].shape
         ((5, 2), (5, 2))
         """
-        x = self._inputs(x)
+        x = as_inputs(self, x)
         return self._forward_arrays(x, None)
 
     def backward(self, x: Any, y: Any) -> Gradients:
@@ -300,8 +186,8 @@ class Network:
         >>> g.grad_weights[1].shape == net.weights[1].shape
         True
         """
-        x = self._inputs(x)
-        t = self._targets(y, len(x))
+        x = as_inputs(self, x)
+        t = as_targets(self, y, len(x))
         fp = self._forward_arrays(x, None)
         cost, deltas, gw, gb = self._backward_arrays(fp, t, None)
         return Gradients(cost, deltas, gw, gb, fp)
@@ -315,7 +201,7 @@ class Network:
         >>> net.cost(x, y) < before
         True
         """
-        lr = _check_lr(lr)
+        lr = check_lr(lr)
         if len(grads.grad_weights) != self.num_layers or len(grads.grad_biases) != self.num_layers:
             raise ShapeError(
                 f"gradients for {len(grads.grad_weights)} layers, but the network has "
@@ -349,9 +235,9 @@ class Network:
         >>> net.train_step(x, y, lr=1.0) < first
         True
         """
-        lr = _check_lr(lr)
-        x = self._inputs(x, check_finite=False)
-        t = self._targets(y, len(x), check_values=False)
+        lr = check_lr(lr)
+        x = as_inputs(self, x, check_finite=False)
+        t = as_targets(self, y, len(x), check_values=False)
         return self._train_batch(x, t, lr)
 
     # ----------------------------------------------------------------- training loop
@@ -393,48 +279,55 @@ class Network:
         >>> h.train_accuracy[-1]
         1.0
         """  # noqa: E501
-        lr = _check_lr(DEFAULT_LR[self.cost_function.name] if lr == "auto" else lr)
-        epochs = _check_count(epochs, "epochs", minimum=0)
-        batch_size = _check_count(batch_size, "batch_size", minimum=1)
-        x = self._inputs(x)
-        t = self._targets(y, len(x))
-        labels = self._labels(y, len(x))
+        lr = check_lr(DEFAULT_LR[self.cost_function.name] if lr == "auto" else lr)
+        epochs = check_count(epochs, "epochs", minimum=0)
+        batch_size = check_count(batch_size, "batch_size", minimum=1)
+        train = as_dataset(self, x, y)
         if (x_test is None) != (y_test is None):
             raise ConfigError("give both x_test and y_test, or neither")
-        if x_test is not None:
-            x_test = self._inputs(x_test, name="x_test")
-            t_test = self._targets(y_test, len(x_test), name="y_test")
-            labels_test = self._labels(y_test, len(x_test))
+        test = as_dataset(self, x_test, y_test, "x_test", "y_test") if x_test is not None else None
         rng = self.rng if seed is None else as_generator(seed, "seed")
 
         history = History()
-        n = len(x)
         for epoch in range(1, epochs + 1):
-            start = time.perf_counter()
-            order = rng.permutation(n)
-            xs, ts = x[order], t[order]  # one gather per epoch: every batch is a contiguous slice
-            # Overflow and NaN from a diverging run are reported below, once and clearly, as
-            # a NonFiniteError, not as RuntimeWarnings from deep inside the arithmetic.
-            with np.errstate(all="ignore"):
-                for step, lo in enumerate(range(0, n, batch_size)):
-                    batch = xs[lo : lo + batch_size], ts[lo : lo + batch_size]
-                    cost = self._train_batch(*batch, lr, update_if_nonfinite=False)
-                    if not math.isfinite(cost):
-                        raise _diverged(f"epoch {epoch}, batch {step + 1}: the cost", cost, lr)
-                train_loss, train_acc = self._evaluate(x, t, labels)
-                if not math.isfinite(train_loss):
-                    where = f"epoch {epoch}: after its last batch ({step + 1}) the training cost"
-                    raise _diverged(where, train_loss, lr)
-                test_loss = test_acc = None
-                if x_test is not None:
-                    test_loss, test_acc = self._evaluate(x_test, t_test, labels_test)
-            stats = EpochStats(
-                epoch, train_loss, train_acc, test_loss, test_acc, time.perf_counter() - start
-            )
+            stats = self._fit_epoch(epoch, train, test, rng, batch_size, lr)
             history.stats.append(stats)
             if callback is not None and callback(epoch, self, stats) is False:
                 break
         return history
+
+    def _fit_epoch(
+        self,
+        epoch: int,
+        train: tuple[Array, Array, Array],
+        test: tuple[Array, Array, Array] | None,
+        rng: np.random.Generator,
+        batch_size: int,
+        lr: float,
+    ) -> EpochStats:
+        """One epoch of ``fit``: shuffled mini-batch steps, then the cost and accuracy."""
+        start = time.perf_counter()
+        x, t, labels = train
+        n = len(x)
+        order = rng.permutation(n)
+        xs, ts = x[order], t[order]  # one gather per epoch: every batch is a contiguous slice
+        # Overflow and NaN from a diverging run are reported below, once and clearly, as
+        # a NonFiniteError, not as RuntimeWarnings from deep inside the arithmetic.
+        with np.errstate(all="ignore"):
+            for step, lo in enumerate(range(0, n, batch_size)):
+                batch = xs[lo : lo + batch_size], ts[lo : lo + batch_size]
+                cost = self._train_batch(*batch, lr, update_if_nonfinite=False)
+                if not math.isfinite(cost):
+                    raise diverged(f"epoch {epoch}, batch {step + 1}: the cost", cost, lr)
+            train_loss, train_acc = self._evaluate(x, t, labels)
+            if not math.isfinite(train_loss):
+                where = f"epoch {epoch}: after its last batch ({step + 1}) the training cost"
+                raise diverged(where, train_loss, lr)
+            test_loss = test_acc = None
+            if test is not None:
+                test_loss, test_acc = self._evaluate(*test)
+        seconds = time.perf_counter() - start
+        return EpochStats(epoch, train_loss, train_acc, test_loss, test_acc, seconds)
 
     # ----------------------------------------------------------------- using the network
 
@@ -445,7 +338,7 @@ class Network:
         >>> Network([3, 2], cost="cross-entropy").output(np.ones((1, 3))).sum().round(5)
         np.float32(1.0)
         """
-        x = self._inputs(x)
+        x = as_inputs(self, x)
         chunks = [
             self._forward_arrays(x[i : i + EVAL_CHUNK], None).output
             for i in range(0, len(x), EVAL_CHUNK)
@@ -471,9 +364,9 @@ class Network:
         >>> net.accuracy(x, net.predict(x))
         1.0
         """
-        x = self._inputs(x)
-        self._targets(y, len(x))  # the same checks as everywhere else
-        labels = self._labels(y, len(x))
+        x = as_inputs(self, x)
+        as_targets(self, y, len(x))  # the same checks as everywhere else
+        labels = as_labels(self, y, len(x))
         return float(np.mean(self.predict(x) == labels))
 
     def cost(self, x: Any, y: Any) -> float:
@@ -484,8 +377,8 @@ class Network:
         ...     np.zeros((3, 2)), [0, 1, 0]), 4)  # log 2
         0.6931
         """
-        x = self._inputs(x)
-        t = self._targets(y, len(x))
+        x = as_inputs(self, x)
+        t = as_targets(self, y, len(x))
         return self._evaluate(x, t, None)[0]
 
     def evaluate(self, x: Any, y: Any) -> tuple[float, float]:
@@ -496,9 +389,7 @@ class Network:
         >>> j, acc = net.evaluate(x, net.predict(x)); acc
         1.0
         """
-        x = self._inputs(x)
-        t = self._targets(y, len(x))
-        return self._evaluate(x, t, self._labels(y, len(x)))
+        return self._evaluate(*as_dataset(self, x, y))
 
     def learning_speeds(self, grads: Gradients) -> Array:
         """Nielsen's learning speed of each layer: ‖∂J/∂b^l‖, the Euclidean norm of its bias
@@ -576,26 +467,7 @@ class Network:
         net.init_name = config.get("init", "custom")
         for l in range(1, net.num_layers + 1):
             for name, target in ((f"W{l}", net.weights), (f"b{l}", net.biases)):
-                if name not in arrays:
-                    raise ModelFileError(f"network state has no array {name!r}")
-                value = np.asarray(arrays[name])
-                if value.shape != target[l - 1].shape:
-                    raise ModelFileError(
-                        f"network state array {name!r} has shape {value.shape}, "
-                        f"expected {target[l - 1].shape} for sizes {list(net.sizes)}"
-                    )
-                if value.dtype.kind != "f":
-                    raise ModelFileError(
-                        f"network state array {name!r} holds {value.dtype}, not floats"
-                    )
-                with np.errstate(over="ignore", invalid="ignore"):
-                    converted = np.ascontiguousarray(value, dtype=net.dtype)
-                if not np.isfinite(converted).all():
-                    raise ModelFileError(
-                        f"network state array {name!r} holds values that are NaN or Inf as "
-                        f"{net.dtype}"
-                    )
-                target[l - 1] = converted
+                target[l - 1] = state_array(arrays, name, target[l - 1].shape, net)
         return net
 
     # ----------------------------------------------------------------- internals
@@ -675,8 +547,8 @@ class Network:
         fp = self._forward_arrays(x, ws)
         cost, _, step_w, step_b = self._backward_arrays(fp, t, ws, lr)
         if not math.isfinite(cost):
-            _check_finite(x, "x")
-            _check_finite(t, "y")
+            require_finite(x, "x")
+            require_finite(t, "y")
             if not update_if_nonfinite:
                 return cost
         for w, b, sw, sb in zip(self.weights, self.biases, step_w, step_b, strict=True):
@@ -708,172 +580,6 @@ class Network:
             return (out[:, 0] >= 0.5).astype(np.intp)
         return np.argmax(out, axis=1)
 
-    def _inputs(self, x: Any, *, name: str = "x", check_finite: bool = True) -> Array:
-        """x as a (m, N^0) array of the network's dtype, or a typed error naming the fault."""
-        if type(x) is not np.ndarray or x.dtype != self.dtype:
-            try:
-                x = np.asarray(x, dtype=self.dtype)
-            except (TypeError, ValueError) as exc:
-                raise DataError(f"{name} cannot be read as a {self.dtype} array: {exc}") from None
-        if x.ndim != 2:
-            raise ShapeError(
-                f"{name} must be 2-D (samples, features), got shape {x.shape}"
-                + ("; use x.reshape(1, -1) for one sample" if x.ndim == 1 else "")
-            )
-        if x.shape[1] != self.sizes[0]:
-            raise ShapeError(
-                f"data has {x.shape[1]} features but layer 1 takes {self.sizes[0]} ({name})"
-            )
-        if x.shape[0] == 0:
-            raise ShapeError(f"{name} has no samples (shape {x.shape})")
-        if check_finite:
-            _check_finite(x, name)
-        return x
-
-    def _targets(self, y: Any, m: int, *, name: str = "y", check_values: bool = True) -> Array:
-        """y as targets of shape (m, N^L): int labels become one-hot rows."""
-        n = self.sizes[-1]
-        if type(y) is not np.ndarray:
-            y = np.asarray(y)
-        if y.ndim == 2:
-            if y.shape[0] != m:
-                raise ShapeError(f"{name} has {y.shape[0]} rows but x has {m} samples")
-            if y.shape[1] != n:
-                raise ShapeError(
-                    f"{name} has {y.shape[1]} columns but the output layer has {n} neurons"
-                )
-            t = y if y.dtype == self.dtype else _as_float(y, self.dtype, name)
-        elif y.ndim == 1:
-            if y.shape[0] != m:
-                raise ShapeError(f"{name} has {y.shape[0]} labels but x has {m} samples")
-            if n == 1:  # one output neuron: y is the target column itself
-                t = _as_float(y, self.dtype, name).reshape(m, 1)
-            else:
-                _check_labels(y, n, name)
-                if y.dtype.kind == "b":  # a boolean array would index as a mask
-                    y = y.astype(np.intp)
-                t = np.zeros((m, n), self.dtype)
-                t[np.arange(m), y] = 1
-                return t
-        else:
-            raise ShapeError(
-                f"{name} must be class labels (m,) or targets (m, {n}), got shape {y.shape}"
-            )
-        if check_values:
-            _check_finite(t, name)
-            if isinstance(self.cost_function, CrossEntropyCost):
-                _check_distributions(t, name)
-        return t
-
-    def _labels(self, y: Any, m: int) -> Array:
-        """The class label of each row of y (for accuracy)."""
-        y = np.asarray(y)
-        if y.ndim == 2:
-            if y.shape[1] == 1:
-                return (y[:, 0] >= 0.5).astype(np.intp)
-            return np.argmax(y, axis=1)
-        if self.sizes[-1] == 1:
-            return (y >= 0.5).astype(np.intp)
-        return y
-
-
-# --------------------------------------------------------------------- checks
-
 
 def _zeros(shape: tuple[int, int], rng: np.random.Generator) -> Array:
     return np.zeros(shape)
-
-
-def _is_cross_entropy(cost: Any) -> bool:
-    return isinstance(cost, str) and cost.replace("_", "-").lower() == "cross-entropy"
-
-
-def _check_sizes(sizes: Any) -> tuple[int, ...]:
-    try:
-        values = list(sizes)
-    except TypeError:
-        raise ConfigError(f"sizes must be a list of layer widths, got {sizes!r}") from None
-    if len(values) < 2:
-        raise ConfigError(f"sizes needs at least 2 entries (input and output widths), got {values}")
-    for v in values:
-        if isinstance(v, bool) or not isinstance(v, int | np.integer) or v <= 0:
-            raise ConfigError(f"sizes must be positive integers, got {values}")
-    return tuple(int(v) for v in values)
-
-
-def _check_dtype(dtype: Any) -> np.dtype:
-    try:
-        dt = np.dtype(dtype)
-    except TypeError:
-        raise ConfigError(f"dtype must be a float dtype, got {dtype!r}") from None
-    if dt.kind != "f":
-        raise ConfigError(f"dtype must be a float dtype such as float32, got {dt}")
-    return dt
-
-
-def _check_lr(lr: Any) -> float:
-    try:
-        value = float(lr)
-    except (TypeError, ValueError):
-        raise ConfigError(f"learning rate lr must be a positive number, got {lr!r}") from None
-    if not 0.0 < value < math.inf:
-        raise ConfigError(f"learning rate lr must be a positive number, got {lr!r}")
-    return value
-
-
-def _check_count(value: Any, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        raise ConfigError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
-def _diverged(where: str, cost: float, lr: float) -> NonFiniteError:
-    return NonFiniteError(
-        f"training diverged in {where} became {cost}; lower the learning rate (lr={lr:g})"
-    )
-
-
-def _check_finite(array: Array, name: str) -> None:
-    if array.dtype.kind in "fc" and not np.isfinite(array).all():
-        bad = np.argwhere(~np.isfinite(array))
-        count = len(bad)
-        where = ", ".join(str(int(i)) for i in bad[0])
-        kind = "NaN" if np.isnan(array).any() else "infinite"
-        raise DataError(f"{name} has {count} {kind} value(s), the first at index ({where})")
-
-
-def _check_labels(y: Array, n: int, name: str) -> None:
-    if y.dtype.kind not in "iub":
-        raise DataError(
-            f"1-D {name} must hold integer class labels, got dtype {y.dtype}; pass "
-            f"y.astype(int) or one-hot targets of shape ({len(y)}, {n})"
-        )
-    low, high = int(y.min()), int(y.max())
-    if low < 0 or high >= n:
-        bad = low if low < 0 else high
-        raise DataError(
-            f"label {bad} in {name} is out of range: the output layer has {n} neurons, "
-            f"so labels are 0..{n - 1}"
-        )
-
-
-def _check_distributions(t: Array, name: str) -> None:
-    """Cross-entropy targets: non-negative rows that sum to 1 (one-hot or soft labels)."""
-    tol = 1e-3 if t.dtype.itemsize < 8 else 1e-6
-    if (t < -tol).any():
-        raise DataError(f"{name} has negative targets; cross-entropy needs probability rows")
-    sums = t.sum(axis=1)
-    off = np.abs(sums - 1) > tol
-    if off.any():
-        row = int(np.argmax(off))
-        raise DataError(
-            f"row {row} of {name} sums to {float(sums[row]):g}; cross-entropy targets must be "
-            "one-hot or probability rows that sum to 1"
-        )
-
-
-def _as_float(y: Array, dtype: np.dtype, name: str) -> Array:
-    try:
-        return np.asarray(y, dtype=dtype)
-    except (TypeError, ValueError) as exc:
-        raise DataError(f"{name} cannot be read as a {dtype} array: {exc}") from None

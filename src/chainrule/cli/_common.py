@@ -10,6 +10,9 @@ from typing import Any
 
 from chainrule.errors import ConfigError, DataError
 from chainrule.serialization import finite_json
+from chainrule.wording import counted
+
+__all__ = ["counted"]  # re-exported: the commands import it from here
 
 
 def int_list(text: str) -> tuple[int, ...]:
@@ -48,12 +51,6 @@ def positive_int(text: str) -> int:
     if value <= 0:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
     return value
-
-
-def counted(n: int, noun: str) -> str:
-    """The count and the noun agreeing: ``counted(1, "epoch")`` -> "1 epoch", ``counted(3,
-    "epoch")`` -> "3 epochs"."""
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def print_json(payload: Any) -> None:

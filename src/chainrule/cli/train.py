@@ -35,8 +35,15 @@ def add_training_options(p: argparse.ArgumentParser, *, layers: str = "64,32,10"
     person gave from the ones left out (``--resume`` keeps the checkpoint's values for those);
     the defaults shown in the help are ``TrainConfig``'s.
     """
-    d = _DEFAULTS
     p.set_defaults(default_layers=int_list(layers))
+    _add_data_options(p)
+    _add_model_options(p, layers)
+    _add_optimizer_options(p)
+    _add_engine_options(p)
+
+
+def _add_data_options(p: argparse.ArgumentParser) -> None:
+    d = _DEFAULTS
     p.add_argument(
         "--data",
         help="digits (bundled), fashion-mnist, mnist, xor, spirals, moons, circles "
@@ -51,6 +58,10 @@ def add_training_options(p: argparse.ArgumentParser, *, layers: str = "64,32,10"
         help="hold N training examples out as a validation set, to tune on instead of the "
         "test set (default: none)",
     )
+
+
+def _add_model_options(p: argparse.ArgumentParser, layers: str) -> None:
+    d = _DEFAULTS
     p.add_argument(
         "--layers", type=int_list, help=f"neurons per layer, input first (default: {layers})"
     )
@@ -61,6 +72,10 @@ def add_training_options(p: argparse.ArgumentParser, *, layers: str = "64,32,10"
         choices=INITS,
         help="normal = N(0,1) (the lecture's, the default); normal-scaled = N(0,1/n_in)",
     )
+
+
+def _add_optimizer_options(p: argparse.ArgumentParser) -> None:
+    d = _DEFAULTS
     p.add_argument("--optimizer", choices=OPTIMIZERS, help=f"(default: {d.optimizer})")
     p.add_argument("--lr", type=positive_float, help=f"learning rate α (default: {d.lr})")
     p.add_argument(
@@ -79,6 +94,9 @@ def add_training_options(p: argparse.ArgumentParser, *, layers: str = "64,32,10"
     p.add_argument("--batch-size", type=int, help=f"(default: {d.batch_size})")
     p.add_argument("--epochs", type=int, help=f"(default: {d.epochs})")
     p.add_argument("--seed", type=int, help=f"(default: {d.seed})")
+
+
+def _add_engine_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--engine",
         choices=ENGINES,

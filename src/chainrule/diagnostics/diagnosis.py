@@ -270,8 +270,21 @@ def diagnose(
     >>> diagnose(mon.records).kinds
     ['healthy']
     """
+    limits = (vanishing_ratio, exploding_ratio, growth_factor, saturated_fraction, dead_fraction)
+    return Diagnosis(_findings(records, limits, (accuracy, chance, chance_margin), inputs))
+
+
+def _findings(
+    records: GradientRecords,
+    limits: tuple[float, float, float, float, float],
+    outcome: tuple[float | None, float | None, float],
+    inputs: Any,
+) -> list[Finding]:
+    """:func:`diagnose`'s findings; ``limits`` and ``outcome`` are its thresholds, in order."""
+    vanishing_ratio, exploding_ratio, growth_factor, saturated_fraction, dead_fraction = limits
+    accuracy, chance, chance_margin = outcome
     if records.n_records == 0:
-        return Diagnosis([Finding("healthy", (), "nothing recorded yet", {}, REMEDIES["healthy"])])
+        return [Finding("healthy", (), "nothing recorded yet", {}, REMEDIES["healthy"])]
     hidden = np.flatnonzero(records.hidden)
     findings: list[Finding] = []
     bad_rows = _bad_rows(records)
@@ -299,7 +312,7 @@ def diagnose(
         findings.append(scale)
     if not findings:
         findings.append(_healthy(records, hidden, rows, ratio, finite_rows.size))
-    return Diagnosis(findings)
+    return findings
 
 
 def _bad_rows(records: GradientRecords) -> np.ndarray:

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.diagnostics.records import GradientRecords
+from chainrule.wording import counted
 
 #: The keys ``compare_remedies`` accepts in its grid, in the order rows vary.
 GRID_KEYS = ("activation", "init", "lr", "clip", "batch_norm")
@@ -80,7 +81,8 @@ class SpeedResult:
         speeds = ", ".join(f"{v:.3g}" for v in self.speeds[0]) if len(self.speeds) else ""
         test = "" if self.test_accuracy is None else f", test accuracy {self.test_accuracy:.3f}"
         return (
-            f"SpeedResult({self.dataset} {self.sizes} {self.activation}, {self.epochs} epochs, "
+            f"SpeedResult({self.dataset} {self.sizes} {self.activation}, "
+            f"{counted(self.epochs, 'epoch')}, "
             f"first speeds {speeds}{test}{', diverged' if self.diverged else ''})"
         )
 

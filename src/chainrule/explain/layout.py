@@ -11,6 +11,7 @@ each edge carries its local partial. The layout needs the graph alone.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -410,12 +411,60 @@ def node_kind(node: Node, output: str) -> str:
     return "input" if node.is_input else "op"
 
 
+#: Token patterns for ``_clip``, coarse first: whole names (``layer2.weight``, ``inst(5, 3)``),
+#: numbers and single symbols; then the parts of one long name between dots and underscores.
+_CLIP_TOKENS = (
+    re.compile(r"[A-Za-z_][\w.]*(?:\([^()]*\))?|\d[\w.]*|\s+|."),
+    re.compile(r"[A-Za-z0-9]+|."),
+)
+
+
 def _clip(text: str, limit: int = MAX_TEXT) -> str:
-    # both ends kept: long names often differ only at the end (loss_layer_1, loss_layer_2)
+    """``text`` cut to ``limit`` characters with a ``~`` where tokens were left out.
+
+    Both ends are kept (long names often differ only at the end: loss_layer_1, loss_layer_2)
+    and no name is cut in the middle, unless one name alone is too long.
+
+    >>> _clip("(.) @ layer2.weight", 18), _clip("(.)^T @ inst(5, 3) + bias_of_layer", 18)
+    ('(.)~layer2.weight', '(.)~bias_of_layer')
+    """
     if len(text) <= limit:
         return text
-    head = (limit - 1) // 2
+    for pattern in _CLIP_TOKENS:
+        clipped = _clip_tokens(pattern.findall(text), limit)
+        if clipped is not None:
+            return clipped
+    head = (limit - 1) // 2  # one unbroken run of letters: cut it, keeping both ends
     return text[:head] + "~" + text[len(text) - (limit - 1 - head) :]
+
+
+def _clip_tokens(tokens: list[str], limit: int) -> str | None:
+    """Whole tokens from both ends, alternately, while they fit; None if neither end fits."""
+    budget = limit - 1  # one character for the "~"
+    head: list[str] = []
+    tail: list[str] = []
+    lo, hi, used = 0, len(tokens) - 1, 0
+    open_ends = {"head", "tail"}
+    turn = "head"
+    while lo <= hi and open_ends:
+        if turn not in open_ends:
+            turn = next(iter(open_ends))
+        token = tokens[lo] if turn == "head" else tokens[hi]
+        if used + len(token) > budget:
+            open_ends.discard(turn)
+        else:
+            used += len(token)
+            if turn == "head":
+                head.append(token)
+                lo += 1
+            else:
+                tail.append(token)
+                hi -= 1
+        turn = "tail" if turn == "head" else "head"
+    start, end = "".join(head).rstrip(), "".join(reversed(tail)).lstrip()
+    if not (start.strip() and end.strip()):
+        return None
+    return f"{start}~{end}"
 
 
 def _box_size(lines: tuple[str, ...]) -> tuple[float, float]:

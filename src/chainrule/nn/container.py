@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any, overload
+from typing import Any, Self, overload
 
 from chainrule.nn.module import Module
 
@@ -14,7 +14,28 @@ def _index(i: int, n: int, what: str) -> int:
     return i % n
 
 
-class Sequential(Module):
+class _ModuleSequence(Module):
+    """What Sequential and ModuleList share: length, iteration, and adding at the end."""
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def append(self, module: Module) -> Self:
+        """Add a module at the end, named by its position."""
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules: Iterable[Module]) -> Self:
+        """Add each module at the end, in order."""
+        for module in modules:
+            self.append(module)
+        return self
+
+
+class Sequential(_ModuleSequence):
     """Layers applied one after the other; they are named "0", "1", ... (or by the keys of a
     dict passed as the only argument).
 
@@ -73,24 +94,8 @@ class Sequential(Module):
             for i, module in enumerate(kept):
                 self.add_module(str(i), module)
 
-    def __len__(self) -> int:
-        return len(self._modules)
 
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
-    def append(self, module: Module) -> Sequential:
-        """Add a layer at the end, named by its position."""
-        self.add_module(str(len(self)), module)
-        return self
-
-    def extend(self, modules: Iterable[Module]) -> Sequential:
-        for module in modules:
-            self.append(module)
-        return self
-
-
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """A list of modules whose parameters the owner registers (a Python list would hide them).
 
     >>> from chainrule import nn
@@ -111,18 +116,3 @@ class ModuleList(Module):
 
     def __setitem__(self, index: int, module: Module) -> None:
         setattr(self, str(_index(index, len(self), "ModuleList")), module)
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
-    def append(self, module: Module) -> ModuleList:
-        self.add_module(str(len(self)), module)
-        return self
-
-    def extend(self, modules: Iterable[Module]) -> ModuleList:
-        for module in modules:
-            self.append(module)
-        return self

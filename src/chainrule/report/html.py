@@ -27,6 +27,7 @@ from markupsafe import Markup
 from chainrule.explain import escape as escape_rules
 from chainrule.explain import templating
 from chainrule.explain.graph import format_number
+from chainrule.wording import counted
 
 
 def escape(text: Any) -> Markup:
@@ -164,10 +165,15 @@ STYLE = (resources.files("chainrule.report") / "templates" / "report.css").read_
 def environment(*, text: bool = False) -> Environment:
     """The report's Jinja2 environment (its templates, then the explanation's; plain text
     with ``text=True``), with the report's filters: ``notation``, ``prose``, ``g``, ``acc``
-    and ``num``."""
+    ``num`` and ``counted`` (``{{ n | counted("epoch") }}``)."""
     env = templating.environment("chainrule.report", "chainrule.explain", text=text)
     env.filters.update(
-        notation=notation_filter, prose=prose, g=significant, acc=accuracy, num=format_number
+        notation=notation_filter,
+        prose=prose,
+        g=significant,
+        acc=accuracy,
+        num=format_number,
+        counted=counted,
     )
     return env
 

@@ -24,6 +24,7 @@ from chainrule.training.config import TrainConfig
 from chainrule.training.learners import Learner
 from chainrule.training.run import Run
 from chainrule.training.splits import Splits, check_data, load_data, make_splits
+from chainrule.wording import counted
 
 DEFAULT_CHECKPOINT = "chainrule-checkpoint.safetensors"
 # load_data, check_data, Splits and make_splits live in splits.py; importable from here too
@@ -65,8 +66,8 @@ class TrainResult:
         shown = "" if accuracy is None else f", test accuracy {accuracy:.4f}"
         stopped = ", interrupted" if self.interrupted else ""
         return (
-            f"TrainResult({self.config.engine}, {list(self.config.layers)}, {epochs} epoch"
-            f"{'' if epochs == 1 else 's'}"
+            f"TrainResult({self.config.engine}, {list(self.config.layers)}, "
+            f"{counted(epochs, 'epoch')}"
             f"{shown}, {self.seconds:.2f} s{stopped})"
         )
 
@@ -285,6 +286,6 @@ def _check_resumable(config: TrainConfig, saved: TrainConfig, path: str | Path) 
         )
     if config.schedule == "cosine" and config.epochs != saved.epochs:
         raise ConfigError(
-            f"{path} follows a cosine schedule over {saved.epochs} epochs; resume it with "
-            f"--epochs {saved.epochs}"
+            f"{path} follows a cosine schedule over {counted(saved.epochs, 'epoch')}; resume it "
+            f"with --epochs {saved.epochs}"
         )

@@ -172,8 +172,11 @@ class Run:
     def evaluate(self) -> dict[str, Any]:
         """Loss and accuracy on every split now (keys ``train_loss``, ``test_accuracy``, ...)."""
         stats: dict[str, Any] = {}
-        for name, (x, y) in self.splits.items():
-            stats[f"{name}_loss"], stats[f"{name}_accuracy"] = self.learner.evaluate(x, y)
+        # Huge finite weights overflow to Inf here: the loss says so (the history, the epoch
+        # line); NumPy's RuntimeWarnings on stderr would only add noise after it.
+        with np.errstate(all="ignore"):
+            for name, (x, y) in self.splits.items():
+                stats[f"{name}_loss"], stats[f"{name}_accuracy"] = self.learner.evaluate(x, y)
         return stats
 
     def _start_epoch(self) -> None:
