@@ -67,6 +67,35 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return Tensor(array)
 
 
+def from_dlpack(obj: Any) -> Tensor:
+    """A tensor on the memory of any DLPack producer (a NumPy array, a ``torch.Tensor``, a
+    CuPy array, ...), without a copy: a write on either side shows on the other. Host
+    memory becomes a NumPy array, CUDA memory a CuPy one (CuPy needed).
+
+    >>> import numpy as np, chainrule as cr
+    >>> a = np.zeros(2); t = cr.from_dlpack(a); a[1] = 3.0; t
+    tensor([0., 3.], dtype=float64)
+    """
+    if not hasattr(obj, "__dlpack__") or not hasattr(obj, "__dlpack_device__"):
+        raise DTypeError(
+            f"from_dlpack() needs an object with __dlpack__ and __dlpack_device__, "
+            f"got {type(obj).__name__}"
+        )
+    # DLPack's device types: 1 is the host, 2 CUDA, 3 CUDA pinned host memory.
+    device_type = int(obj.__dlpack_device__()[0])
+    try:
+        if device_type == 2:
+            from chainrule.backend import cupy_module
+
+            return Tensor(cupy_module().from_dlpack(obj))
+        return Tensor(np.from_dlpack(obj))
+    except (BufferError, RuntimeError, TypeError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DTypeError(
+            f"from_dlpack() cannot share the memory of {type(obj).__name__}: {reason}"
+        ) from None
+
+
 __all__ = [
     "ChainruleError",
     "Function",
@@ -76,6 +105,7 @@ __all__ = [
     "autograd_grad",
     "detect_anomaly",
     "enable_grad",
+    "from_dlpack",
     "from_numpy",
     "get_default_dtype",
     "grad",

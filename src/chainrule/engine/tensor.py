@@ -221,6 +221,22 @@ class Tensor(TensorMethods):
         array = self.numpy()
         return array if dtype is None else array.astype(dtype, copy=False)
 
+    # ---- DLPack: the array exchange protocol of NumPy, PyTorch, CuPy, JAX --------------------
+    def __dlpack__(self, **kwargs: Any) -> Any:
+        """A DLPack capsule on this tensor's memory (no copy): ``torch.from_dlpack(t)`` and
+        ``np.from_dlpack(t)`` see changes made here. The keywords (``stream``,
+        ``max_version``, ...) go to the array's own ``__dlpack__``.
+
+        >>> import numpy as np, chainrule as cr
+        >>> t = cr.tensor([1.0, 2.0]); a = np.from_dlpack(t); t.array[0] = 5.0; a
+        array([5., 2.], dtype=float32)
+        """
+        return self.array.__dlpack__(**kwargs)
+
+    def __dlpack_device__(self) -> tuple[int, int]:
+        """(device type, device id) as DLPack numbers them: (1, 0) for the host."""
+        return self.array.__dlpack_device__()
+
     def __len__(self) -> int:
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
