@@ -16,7 +16,17 @@ from collections.abc import Sequence
 from chainrule import __version__
 from chainrule.errors import ChainruleError
 
-COMMANDS = ("derive", "train", "evaluate", "predict", "gradients", "compare", "lab", "sweep")
+COMMANDS = (
+    "derive",
+    "train",
+    "evaluate",
+    "predict",
+    "export",
+    "gradients",
+    "compare",
+    "lab",
+    "sweep",
+)
 
 
 class _Parser(argparse.ArgumentParser):

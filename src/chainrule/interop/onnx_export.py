@@ -125,15 +125,21 @@ def _evaluate(model: nn.Module, example: Tensor) -> Tensor:
             module.training = training
 
 
-def to_onnx_model(model: Any, example_input: Any) -> Any:
+def to_onnx_model(
+    model: Any, example_input: Any, standardize: tuple[Any, Any] | None = None
+) -> Any:
     """The ``onnx.ModelProto`` of ``model`` (an ``nn.Module`` or a classic ``Network``), with
-    the feature shape of ``example_input`` and any batch size."""
+    the feature shape of ``example_input`` and any batch size; ``standardize=(mean, std)``
+    puts ``(x - mean) / std`` in front, as a model trained with ``--standardize`` has."""
     onnx = _onnx()
     module = as_module(model)
     example = example_input if isinstance(example_input, Tensor) else Tensor(example_input)
     if example.ndim < 2:
         raise ShapeError(f"example_input must be a batch (m, features...), got {example.shape}")
     graph = _Graph(onnx)
+    if standardize is not None:
+        graph.node("Sub", (graph.weight("input.mean", standardize[0]),))
+        graph.node("Div", (graph.weight("input.std", standardize[1]),))
     for index, layer in enumerate(layers(module)):
         _add_layer(graph, layer, index)
     if not graph.nodes:
@@ -155,7 +161,12 @@ def to_onnx_model(model: Any, example_input: Any) -> Any:
     return proto
 
 
-def export_onnx(model: Any, example_input: Any, path: str | os.PathLike[str]) -> Path:
+def export_onnx(
+    model: Any,
+    example_input: Any,
+    path: str | os.PathLike[str],
+    standardize: tuple[Any, Any] | None = None,
+) -> Path:
     """Write ``model`` (an ``nn.Module`` chain or a classic ``Network``) as an ONNX file
     computing what ``model.eval()`` computes, all at once (a reader never sees half a file).
 
@@ -164,5 +175,5 @@ def export_onnx(model: Any, example_input: Any, path: str | os.PathLike[str]) ->
         model = nn.Sequential(nn.Linear(4, 8, rng=0), nn.ReLU(), nn.Linear(8, 3, rng=1))
         export_onnx(model, np.zeros((1, 4), np.float32), "model.onnx")
     """
-    proto = to_onnx_model(model, example_input)
+    proto = to_onnx_model(model, example_input, standardize)
     return atomic_write_bytes(path, proto.SerializeToString())
