@@ -10,5 +10,6 @@ from __future__ import annotations
 
 from chainrule.interop.onnx_export import export_onnx
 from chainrule.interop.torch_bridge import from_torch, to_torch
+from chainrule.interop.torch_weights import load_torch_weights, save_torch_weights
 
-__all__ = ["export_onnx", "from_torch", "to_torch"]
+__all__ = ["export_onnx", "from_torch", "load_torch_weights", "save_torch_weights", "to_torch"]
