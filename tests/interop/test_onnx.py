@@ -119,3 +119,16 @@ def test_batch_norm_without_running_statistics_is_refused(tmp_path: object) -> N
     model = nn.Sequential(nn.Linear(3, 4, rng=0), nn.BatchNorm1d(4, track_running_stats=False))
     with pytest.raises(ConfigError, match="track_running_stats=False"):
         export_onnx(model, np.zeros((1, 3), np.float32), tmp_path / "m.onnx")
+
+
+def test_examples_with_more_axes_need_a_leading_flatten(tmp_path: object) -> None:
+    from chainrule.errors import ShapeError
+
+    with pytest.raises(ShapeError, match=r"put nn\.Flatten\(\) first"):
+        export_onnx(nn.Linear(4, 2, rng=0), np.zeros((1, 2, 2), np.float32), tmp_path / "m.onnx")
+    model = nn.Sequential(nn.Flatten(), nn.Linear(4, 2, rng=0), nn.Tanh())
+    path = export_onnx(model, np.zeros((1, 2, 2), np.float32), tmp_path / "m.onnx")
+    x = np.random.default_rng(3).normal(size=(6, 2, 2)).astype(np.float32)
+    with no_grad():
+        expected = model(Tensor(x)).numpy()
+    np.testing.assert_allclose(_run(path, x), expected, rtol=1e-5, atol=1e-6)

@@ -134,13 +134,19 @@ def to_onnx_model(
     onnx = _onnx()
     module = as_module(model)
     example = example_input if isinstance(example_input, Tensor) else Tensor(example_input)
-    if example.ndim < 2:
-        raise ShapeError(f"example_input must be a batch (m, features...), got {example.shape}")
+    chain = list(layers(module))
+    flattened_first = bool(chain) and isinstance(chain[0], nn.Flatten)
+    if example.ndim != 2 and not (example.ndim > 2 and flattened_first):
+        # ONNX's Gemm takes (m, n) only; wider examples need a leading Flatten
+        raise ShapeError(
+            f"example_input must be a batch of shape (m, features), got {example.shape} "
+            "(put nn.Flatten() first for examples with more axes)"
+        )
     graph = _Graph(onnx)
     if standardize is not None:
         graph.node("Sub", (graph.weight("input.mean", standardize[0]),))
         graph.node("Div", (graph.weight("input.std", standardize[1]),))
-    for index, layer in enumerate(layers(module)):
+    for index, layer in enumerate(chain):
         _add_layer(graph, layer, index)
     if not graph.nodes:
         graph.node("Identity")
