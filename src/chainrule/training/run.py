@@ -23,6 +23,9 @@ order from its own generator (``shuffle_rng``), drawn afresh at the start of eac
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import itertools
 import math
 import time
 from collections.abc import Callable, Iterator
@@ -144,11 +147,12 @@ class Run:
         when the run diverged on the way. ``on_step(index, loss)`` runs after each step
         (``index`` counts from 0 within the epoch)."""
         epoch = self.epoch
-        while self.epoch == epoch and not self.diverged:
-            index = self._in_epoch
-            loss = self.step()
-            if on_step is not None:
-                on_step(index, loss)
+        with blas_threads_for(self.config):
+            while self.epoch == epoch and not self.diverged:
+                index = self._in_epoch
+                loss = self.step()
+                if on_step is not None:
+                    on_step(index, loss)
         return None if self.diverged else self.history[-1]
 
     def records(self, on: str = "train") -> LayerPass:
@@ -210,6 +214,48 @@ class Run:
         stats["mean_batch_loss"] = loss
         stats["seconds"] = seconds
         return stats
+
+
+# Below this many multiply-adds in the largest product of a training step, run_epoch uses one
+# BLAS thread. Measured on the 2-core build machine (OpenBLAS 0.3.31, 2 threads by default,
+# other work running), `chainrule train --data digits`, wall s, medians of 5:
+#   64-30-10, 3 epochs:        quiet 1.11 default / 1.14 one thread; under 4 busy loops
+#                              7.30 default / 4.62 one thread (startup ~0.8 s included)
+#   64-1024-1024-10, 2 epochs: quiet 6.33 / 1.92; under 4 busy loops 28.99 / 2.31
+# and single products (ms, one thread / two): 32x64@64x30 0.007/0.009, 128x256@256x256
+# 0.51/15.8, 64x1024@1024x1024 6.8/40.2, 256x1024@1024x1024 15.8/40.4, 512x2048@2048x2048
+# 115/139. Threads never won on that busy machine, but their cost shrinks with the work
+# (x6 at 7e7, x1.2 at 2e9), and a quiet many-core machine gains from them on big products, so
+# the limit stops at 2**27 (1.3e8): W4 (784-1024-1024-10, batch 256, 2.7e8) keeps the
+# default threads; W1-W3, W5 and every digits net train on one. The policy depends on the
+# config only, so a resumed run uses the same thread count as the run it continues.
+SMALL_PRODUCT_MADDS = 2**27
+
+
+def largest_product(config: TrainConfig) -> int:
+    """Multiply-adds of the largest matrix product of one training step of ``config``.
+
+    >>> largest_product(TrainConfig(layers=(64, 30, 10), batch_size=10))
+    19200
+    """
+    sizes = config.layers
+    return max(config.batch_size * a * b for a, b in itertools.pairwise(sizes))
+
+
+@functools.cache
+def _thread_controller() -> Any:
+    # imported and scanned once: a ThreadpoolController then limits in ~15 us, not ~0.4 ms
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+def blas_threads_for(config: TrainConfig) -> contextlib.AbstractContextManager[Any]:
+    """One BLAS thread while ``config``'s products are small (see SMALL_PRODUCT_MADDS): small
+    products spread over busy cores ran 1.6-12x slower; big ones keep the default threads."""
+    if largest_product(config) >= SMALL_PRODUCT_MADDS:
+        return contextlib.nullcontext()
+    return _thread_controller().limit(limits=1, user_api="blas")
 
 
 def make_loader(train_split: Split, config: TrainConfig, rng: np.random.Generator) -> DataLoader:
