@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from chainrule.explain.graph import Graph, format_number
 from chainrule.explain.tables import Counts, PathSum
+from chainrule.wording import counted
 
 if TYPE_CHECKING:
     from chainrule.explain.explanation import Explanation
@@ -84,6 +85,12 @@ def subject(expl: Explanation) -> str:
     return expl.expression if expl.expression is not None else f"trace of {expl.output}"
 
 
+def title(expl: Explanation) -> str:
+    """``y = x1 * x2 at x1 = 2, x2 = 3`` (plain text: each format escapes it its own way)."""
+    where = ", ".join(f"{k} = {v}" for k, v in point(expl))
+    return f"{subject(expl)} at {where}" if where else subject(expl)
+
+
 def point(expl: Explanation) -> list[tuple[str, str]]:
     """Where: each variable and its value (empty for a trace)."""
     return [(name, format_number(value)) for name, value in expl.at.items()]
@@ -136,7 +143,7 @@ def count_rows(c: Counts) -> list[list[str]]:
             "-",
             str(c.path_mult),
             str(c.path_add),
-            f"one per edge of every path ({plural(c.paths, 'path')}, {c.path_edges} edges in all)",
+            f"one per edge of every path ({counted(c.paths, 'path')}, {c.path_edges} edges in all)",
         ],
         [
             "forward mode",
@@ -162,7 +169,7 @@ def tensor_counts(c: Counts) -> str:
     return (
         f"reverse accumulation: one vector-Jacobian product per edge, {c.edges} in one pass;"
         " forward mode would need one pass per input element, the per-path method one"
-        f" product chain per path ({plural(c.paths, 'path')})."
+        f" product chain per path ({counted(c.paths, 'path')})."
     )
 
 
@@ -182,13 +189,8 @@ def recomputed_note(partial: str, node: str, times: int) -> str:
 def path_total(t: PathSum) -> str:
     """``sum over 3 paths``, or of the listed ones when the listing stopped short."""
     if t.complete:
-        return f"sum over {plural(t.count, 'path')}"
-    return f"sum over the {len(t.paths)} listed of {plural(t.count, 'path')}"
-
-
-def plural(count: int, word: str) -> str:
-    """``1 path``, ``3 paths``."""
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+        return f"sum over {counted(t.count, 'path')}"
+    return f"sum over the {len(t.paths)} listed of {counted(t.count, 'path')}"
 
 
 def repeated_edges(graph: Graph) -> set[tuple[str, str]]:

@@ -37,7 +37,7 @@ def render_latex(expl: Explanation) -> str:
     True
     """
     g = expl.graph
-    lines = [rf"\noindent\textbf{{{_tex_text(title(expl))}}}", *_graph(g)]
+    lines = [rf"\noindent\textbf{{{_tex_text(common.title(expl))}}}", *_graph(g)]
     if g.scalar:  # as in the text; for tensors the tables after the reverse one are skipped too
         lines += _tex_locals(g)
     lines += _reverse(expl)
@@ -45,12 +45,6 @@ def render_latex(expl: Explanation) -> str:
         lines += _SECTIONS[key](expl)
     lines += _result(expl)
     return "\n".join(lines) + "\n"
-
-
-def title(expl: Explanation) -> str:
-    """``y = x1 * x2 at x1 = 2, x2 = 3`` (plain text: the caller escapes)."""
-    where = ", ".join(f"{k} = {v}" for k, v in common.point(expl))
-    return f"{common.subject(expl)} at {where}" if where else common.subject(expl)
 
 
 def _prose(text: str) -> str:

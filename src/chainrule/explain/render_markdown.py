@@ -33,7 +33,7 @@ def render_markdown(expl: Explanation) -> str:
     True
     """
     g = expl.graph
-    parts = [f"**{_md(title(expl))}**", *_section("graph"), _graph_table(g)]
+    parts = [f"**{_md(common.title(expl))}**", *_section("graph"), _graph_table(g)]
     if g.scalar:  # as in the text; for tensors the tables after the reverse one are skipped too
         parts += _locals(g)
     parts += [*_section("reverse", _md(expl.output)), _reverse_table(expl)]
@@ -41,12 +41,6 @@ def render_markdown(expl: Explanation) -> str:
         parts += _SECTIONS[key](expl)
     parts += _result(expl)
     return "\n".join(parts) + "\n"
-
-
-def title(expl: Explanation) -> str:
-    """``y = x1 * x2 at x1 = 2, x2 = 3`` (plain text: the caller escapes)."""
-    where = ", ".join(f"{k} = {v}" for k, v in common.point(expl))
-    return f"{common.subject(expl)} at {where}" if where else common.subject(expl)
 
 
 def _section(key: str, y: str = "y") -> list[str]:
