@@ -62,17 +62,23 @@ def test_missing_sklearn_is_one_line(monkeypatch):
         load("digits")
 
 
+def _gz(data: bytes) -> bytes:
+    """gzip with a fixed header time: pytest-xdist's workers must collect the same test ids."""
+    return gzip.compress(data, mtime=0)
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
         (b"not gzip at all", r"corrupt gzip data"),
-        (gzip.compress(b"0," * 700_000), r"unpacks to more than 1048576 bytes"),
-        (gzip.compress(b"1,2,3\n4,5,6\n")[:-12], r"stream ends early|corrupt gzip"),
-        (gzip.compress(b"1,2,3\n4,5,6\n"), r"table of shape \(2, 3\), expected \(1797, 65\)"),
-        (gzip.compress(b"a,b\n"), r"not the digits CSV"),
-        (gzip.compress(("17," * 64 + "3\n").encode() * 1797), r"pixels outside 0\.\.16"),
-        (gzip.compress(("1," * 64 + "10\n").encode() * 1797), r"labels outside 0\.\.9"),
+        (_gz(b"0," * 700_000), r"unpacks to more than 1048576 bytes"),
+        (_gz(b"1,2,3\n4,5,6\n")[:-12], r"stream ends early|corrupt gzip"),
+        (_gz(b"1,2,3\n4,5,6\n"), r"table of shape \(2, 3\), expected \(1797, 65\)"),
+        (_gz(b"a,b\n"), r"not the digits CSV"),
+        (_gz(("17," * 64 + "3\n").encode() * 1797), r"pixels outside 0\.\.16"),
+        (_gz(("1," * 64 + "10\n").encode() * 1797), r"labels outside 0\.\.9"),
     ],
+    ids=["not gzip", "too big", "cut short", "wrong shape", "not csv", "bad pixels", "bad labels"],
 )
 def test_bad_files_are_refused_in_one_line(tmp_path, content, message):
     path = tmp_path / "digits.csv.gz"
