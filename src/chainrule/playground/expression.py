@@ -45,7 +45,14 @@ MESSAGES = {
     "next": N_("Next"),
     "last": N_("Last"),
     "top": N_("The top node: {partial} = 1"),
+    "partial": N_("partial"),
     "sum_over_parents": N_("sum over the nodes it feeds"),
+    "with_numbers": N_("with numbers"),
+    "value": N_("value"),
+    "path": N_("path"),
+    "product": N_("product of the local partials"),
+    "tangent": N_("tangent"),
+    "sum_over_operands": N_("sum over its operands"),
     "pass_for": N_("Pass for {input}"),
     "tangent_seed": N_("seeds: {seeds}"),
     "path_total": N_("sum over the paths"),
@@ -203,6 +210,7 @@ def forward_rows(g: Graph, one: ForwardPass) -> dict[str, Any]:
     return {
         "input": one.input,
         "seeds": ", ".join(f"{n.name}′ = {int(n.name == one.input)}" for n in g.inputs),
+        "seed_values": {n.name: str(int(n.name == one.input)) for n in g.inputs},
         "rows": [
             {
                 "node": s.node,
