@@ -65,13 +65,19 @@ class PlaneResponses:
         return np.column_stack([gx.ravel(), gy.ravel()])
 
     def to_dict(self, digits: int = 4) -> dict[str, Any]:
-        """JSON-able lists, rounded to ``digits`` decimals (a browser needs no more)."""
+        """JSON-able lists, rounded to ``digits`` decimals (a browser needs no more);
+        ``hidden`` per layer as (units, ny, nx)."""
+
+        def rounded(values: np.ndarray) -> list[Any]:
+            # in float64: a float32 rounded to 0.123 prints as 0.12300000339746475
+            return np.round(values.astype(np.float64), digits).tolist()
+
         return {
-            "xs": np.round(self.xs, digits).tolist(),
-            "ys": np.round(self.ys, digits).tolist(),
+            "xs": rounded(self.xs),
+            "ys": rounded(self.ys),
             "labels": self.labels.tolist(),
-            "confidence": np.round(self.outputs.max(axis=-1), digits).tolist(),
-            "hidden": [np.round(h.transpose(2, 0, 1), digits).tolist() for h in self.hidden],
+            "confidence": rounded(self.outputs.max(axis=-1)),
+            "hidden": [rounded(h.transpose(2, 0, 1)) for h in self.hidden],
         }
 
 
