@@ -80,9 +80,14 @@ def replay_data(lab: dict[str, Any]) -> dict[str, Any]:
 
 
 def render_replay_html(
-    data: dict[str, Any], *, script_url: str | None = None, style_url: str | None = None
+    data: dict[str, Any],
+    *,
+    script_url: str | None = None,
+    style_url: str | None = None,
+    home_url: str | None = None,
 ) -> str:
-    """The replay page; with no URLs, its script and style are written inside it."""
+    """The replay page; with no URLs, its script and style are written inside it.
+    ``home_url``: a link back to the playground, when served by it."""
     words = {
         "step": _("step"),
         "epoch": _("epoch"),
@@ -107,6 +112,8 @@ def render_replay_html(
             words=words,
             script_url=script_url,
             style_url=style_url,
+            home_url=home_url,
+            home=_("chainrule playground"),
             script=inline["replay.js"],
             style=inline["replay.css"],
         )
