@@ -47,6 +47,7 @@ async def lab_page(request: Request) -> HTMLResponse:
             script_url="/lab/replay.js",
             style_url="/lab/replay.css",
             home_url=f"/?lang={lang}" if lang in LANGUAGES else "/",
+            icon_url=f"/static/{request.app.state.asset_version}/favicon.svg",
         )
     return HTMLResponse(html)
 

@@ -85,9 +85,10 @@ def render_replay_html(
     script_url: str | None = None,
     style_url: str | None = None,
     home_url: str | None = None,
+    icon_url: str | None = None,
 ) -> str:
     """The replay page; with no URLs, its script and style are written inside it.
-    ``home_url``: a link back to the playground, when served by it."""
+    ``home_url``, ``icon_url``: a link back to the playground and its icon, when served."""
     words = {
         "step": _("step"),
         "epoch": _("epoch"),
@@ -113,6 +114,7 @@ def render_replay_html(
             script_url=script_url,
             style_url=style_url,
             home_url=home_url,
+            icon_url=icon_url,
             home=_("chainrule playground"),
             script=inline["replay.js"],
             style=inline["replay.css"],

@@ -155,9 +155,26 @@ export function buildDiagram(box, layers, onEdge) {
     Object.assign(unit.style, { left: `${xAt(l)}px`, top: `${yAt(n, j)}px`,
       width: `${size}px`, height: `${size}px` });
     box.append(unit);
+    labelUnit(unit, kind, j);
     return unit;
   }));
   return { edges, units };
+}
+
+// inputs show their name, outputs their class's colour; hidden units get their responses
+function labelUnit(canvas, kind, j) {
+  if (kind === "hidden") return;
+  const ctx = canvas.getContext("2d");
+  if (kind === "output") {
+    ctx.fillStyle = CLASS_COLOURS[j % CLASS_COLOURS.length];
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    return;
+  }
+  [canvas.width, canvas.height] = [32, 32];
+  ctx.fillStyle = "#57606a";
+  ctx.font = "15px sans-serif";
+  ctx.textAlign = "center";
+  ctx.fillText(`x${j + 1}`, 16, 21);
 }
 
 /** Colour the edges by the weights and the hidden units by their responses (if sent). */

@@ -134,8 +134,8 @@ function drawHeatmaps(main) {
     for (const [kind, grid, name] of [["delta", rows, "δ"], ["grad", main.grad_weights[l], "∂J/∂W"]]) {
       const canvas = $(`${kind}-${l + 1}`);
       const scale = paintGrid(canvas, grid.map((r) => [...r]).reverse());
-      Object.assign(canvas.style, { width: `${Math.min(220, grid[0].length * 14)}px`,
-        height: `${Math.min(220, grid.length * 10)}px` });
+      const cell = Math.max(4, Math.min(18, 220 / Math.max(grid.length, grid[0].length)));
+      Object.assign(canvas.style, { width: `${grid[0].length * cell}px`, height: `${grid.length * cell}px` });
       canvas.nextSibling.textContent = t("heat_caption", { name, l: l + 1, scale: scale.toPrecision(3) });
     }
   });
