@@ -38,7 +38,7 @@ def test_frame_is_strict_json_with_every_part_the_view_draws():
     assert [np.shape(w) for w in frame["weights"]] == [(8, 2), (8, 8), (3, 8)]
     assert [np.shape(g) for g in frame["grad_weights"]] == [(8, 2), (8, 8), (3, 8)]
     assert [np.shape(d) for d in frame["deltas"]] == [(16, 8), (16, 8), (16, 3)]
-    assert [np.shape(h) for h in frame["plane"]["hidden"]] == [(8, 32, 32), (8, 32, 32)]
+    assert [np.shape(h) for h in frame["plane"]["hidden"]] == [(8, 16, 16), (8, 16, 16)]
     assert {row["kind"] for row in frame["diagnosis"]} <= set(KINDS)
 
 

@@ -64,9 +64,10 @@ class PlaneResponses:
         gx, gy = np.meshgrid(self.xs, self.ys)
         return np.column_stack([gx.ravel(), gy.ravel()])
 
-    def to_dict(self, digits: int = 4) -> dict[str, Any]:
+    def to_dict(self, digits: int = 4, hidden_stride: int = 1) -> dict[str, Any]:
         """JSON-able lists, rounded to ``digits`` decimals (a browser needs no more);
-        ``hidden`` per layer as (units, ny, nx)."""
+        ``hidden`` per layer as (units, ny, nx), every ``hidden_stride``-th point of the grid
+        (small panels need fewer points than the boundary)."""
 
         def rounded(values: np.ndarray) -> list[Any]:
             # in float64: a float32 rounded to 0.123 prints as 0.12300000339746475
@@ -77,7 +78,9 @@ class PlaneResponses:
             "ys": rounded(self.ys),
             "labels": self.labels.tolist(),
             "confidence": rounded(self.outputs.max(axis=-1)),
-            "hidden": [rounded(h.transpose(2, 0, 1)) for h in self.hidden],
+            "hidden": [
+                rounded(h[::hidden_stride, ::hidden_stride].transpose(2, 0, 1)) for h in self.hidden
+            ],
         }
 
 

@@ -20,7 +20,8 @@ server → client
 
 Training runs in one worker thread per connection, between frames, so the event loop keeps
 serving every other client; the thread ends when the client goes, even in the middle of a run.
-A frame carries the decision boundary at most every ``PLANE_SECONDS`` (it is the costly part).
+While playing, a frame carries the decision boundary at most every ``PLANE_SECONDS`` and the
+diagnosis at most every ``DIAGNOSIS_SECONDS`` (null in between: the view keeps the last ones).
 """
 
 from __future__ import annotations
@@ -42,8 +43,10 @@ from chainrule.playground.session import Bench, Settings, Slots
 
 #: Frames a second while playing (the view redraws on each).
 FRAMES_PER_SECOND = 25
-#: The decision boundary and hidden units go out at most this often (seconds).
-PLANE_SECONDS = 0.1
+#: While playing, the decision boundary and hidden units go out at most this often (seconds),
+#: and the diagnosis: they are the costly parts of a frame (a paused view gets both each time).
+PLANE_SECONDS = 0.15
+DIAGNOSIS_SECONDS = 0.3
 #: Name of the worker threads (tests look for leftovers by it).
 THREAD_PREFIX = "chainrule-network"
 
@@ -60,7 +63,8 @@ class Connection:
         self.slots = slots
         self.bench: Bench | None = None
         self.speed = 0.0  # steps a second while playing; 0: paused
-        self.plane_at = -math.inf
+        self.played_at = 0.0  # when the last frame's steps were taken (0: not playing)
+        self.plane_at = self.diagnosed_at = -math.inf
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix=THREAD_PREFIX)
 
     async def in_worker(self, work: Callable[[], T]) -> T:
@@ -69,11 +73,14 @@ class Connection:
     async def send_frame(self) -> None:
         assert self.bench is not None
         now = time.monotonic()
-        plane = now - self.plane_at >= PLANE_SECONDS
+        plane = now - self.plane_at >= PLANE_SECONDS or not self.speed
+        diagnosis = now - self.diagnosed_at >= DIAGNOSIS_SECONDS or not self.speed
         bench = self.bench
-        frame = await self.in_worker(lambda: bench.frame(plane=plane))
+        frame = await self.in_worker(lambda: bench.frame(plane=plane, diagnosis=diagnosis))
         if plane:
             self.plane_at = now
+        if diagnosis:
+            self.diagnosed_at = now
         await self.websocket.send_json(frame)
 
     async def handle(self, message: Any) -> None:
@@ -89,6 +96,7 @@ class Connection:
         bench = self.need_bench()
         if kind == "play":
             self.speed = self.check_speed(message.get("speed", self.limits.steps_per_second))
+            self.played_at = 0.0
         elif kind == "pause":
             self.speed = 0.0
             await self.websocket.send_json({"type": "paused"})
@@ -108,7 +116,7 @@ class Connection:
     async def restarted(self) -> None:
         assert self.bench is not None
         await self.websocket.send_json(self.bench.describe())
-        self.plane_at = -math.inf
+        self.plane_at = self.diagnosed_at = -math.inf
         await self.send_frame()
 
     def need_bench(self) -> Bench:
@@ -129,7 +137,12 @@ class Connection:
     async def play_frame(self) -> None:
         """Train for one frame's worth of steps and send the frame; pause when done."""
         bench = self.need_bench()
-        steps = max(1, round(self.speed / FRAMES_PER_SECOND))
+        # as many steps as the time since the last frame asks for: the speed holds when
+        # frames come slower than FRAMES_PER_SECOND (a busy machine, a big network)
+        now = time.monotonic()
+        since = min(now - self.played_at, 0.25) if self.played_at else 1 / FRAMES_PER_SECOND
+        self.played_at = now
+        steps = max(1, round(self.speed * since))
         await self.in_worker(lambda: bench.advance(steps))
         await self.send_frame()
         if bench.main.run.done:

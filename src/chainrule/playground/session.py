@@ -32,12 +32,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from chainrule.data import Dataset, load
-from chainrule.diagnostics import diagnose
+from chainrule.diagnostics import GradientRecords, diagnose
 from chainrule.diagnostics.adapters import ModuleAdapter
 from chainrule.diagnostics.boundary import learner_parts, plane_responses
 from chainrule.errors import ConfigError
 from chainrule.i18n import _
-from chainrule.playground.frames import diagnosis_rows, finite, recent, remedies_for
+from chainrule.playground.frames import diagnosis_rows, finite, remedies_for, rolling
 from chainrule.training.config import ACTIVATIONS, COSTS, INITS, MAX_EPOCHS, TrainConfig
 from chainrule.training.run import Run
 
@@ -196,7 +196,18 @@ class Session:
                 w[...], b[...] = w0, b0
         self.initial = [(w.copy(), b.copy()) for w, b in self.parameters()]
         self.monitor = self.run.learner.watch(every=2)
+        self._window: GradientRecords | None = None
+        self._recorded_from = 0  # the run's step at the monitor's step 0
         self.plane_inputs = self.data.x_train if self.data.n_features == 2 else None
+
+    def recorded(self) -> GradientRecords:
+        """The monitor's latest ``DIAGNOSIS_WINDOW`` records (it is emptied on each read)."""
+        new = self.monitor.records
+        new.steps = new.steps + self._recorded_from
+        self._recorded_from = self.run.steps
+        self.monitor.reset()
+        self._window = rolling(self._window, new, DIAGNOSIS_WINDOW)
+        return self._window
 
     def parameters(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """Each layer's (W^l, b^l) as the arrays the learner trains (edits change the run)."""
@@ -239,8 +250,9 @@ class Session:
             )
         w[j, k] = number
 
-    def frame(self, *, plane: bool = True) -> dict[str, Any]:
-        """The run now, as JSON-able numbers (see the module docstring)."""
+    def frame(self, *, plane: bool = True, diagnosis: bool = True) -> dict[str, Any]:
+        """The run now, as JSON-able numbers (see the module docstring); the decision
+        boundary and the diagnosis (the costly parts) only when asked, else None."""
         run = self.run
         stats = run.evaluate()
         x, y = run.splits.train
@@ -248,8 +260,6 @@ class Session:
         with np.errstate(all="ignore"):
             passed = run.learner.layer_pass(x, y)
         n_classes = self.data.n_classes
-        window = recent(self.monitor.records, DIAGNOSIS_WINDOW)
-        found = diagnose(window, accuracy=stats["train_accuracy"], chance=1 / n_classes)
         params = self.parameters()
         out: dict[str, Any] = {
             "step": run.steps,
@@ -262,15 +272,20 @@ class Session:
             "grad_weights": [finite(g) for g in passed.grad_weights],
             "weights": [finite(w) for w, _ in params],
             "biases": [finite(b) for _, b in params],
-            "diagnosis": diagnosis_rows(found),
-            "remedies": remedies_for(found),
+            "diagnosis": None,
+            "remedies": None,
             "plane": None,
         }
+        if diagnosis:
+            found = diagnose(
+                self.recorded(), accuracy=stats["train_accuracy"], chance=1 / n_classes
+            )
+            out["diagnosis"], out["remedies"] = diagnosis_rows(found), remedies_for(found)
         if plane and self.plane_inputs is not None:
             model, scale = learner_parts(run.learner)
             out["plane"] = plane_responses(
                 model, self.plane_inputs, resolution=PLANE_RESOLUTION, scale=scale
-            ).to_dict(digits=3)
+            ).to_dict(digits=3, hidden_stride=2)
         return out
 
     def describe(self) -> dict[str, Any]:
@@ -342,10 +357,11 @@ class Bench:
         self.main = Session(base, self.limits, initial=initial, data=data)
         self.side, self.remedy_name = side, name
 
-    def frame(self, *, plane: bool = True) -> dict[str, Any]:
+    def frame(self, *, plane: bool = True, diagnosis: bool = True) -> dict[str, Any]:
         """One message for the view: the main session's frame and the side one's, if any."""
-        side = None if self.side is None else self.side.frame(plane=plane)
-        return {"type": "frame", "main": self.main.frame(plane=plane), "side": side}
+        parts = {"plane": plane, "diagnosis": diagnosis}
+        side = None if self.side is None else self.side.frame(**parts)
+        return {"type": "frame", "main": self.main.frame(**parts), "side": side}
 
     def describe(self) -> dict[str, Any]:
         side = None if self.side is None else self.side.describe()

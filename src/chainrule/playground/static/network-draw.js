@@ -141,6 +141,9 @@ export function buildDiagram(box, layers, onEdge) {
         const hit = svg("line", { ...at, class: "hit", "stroke-width": 7, id: `edge-${l}-${j}-${k}` });
         const line = svg("line", { ...at, stroke: "#ccc", "stroke-width": 1 });
         hit.addEventListener("click", () => onEdge(l, j, k, line));
+        // the value as a tooltip, written when the pointer comes (not on every frame)
+        hit.addEventListener("mouseenter", () => hit.replaceChildren(
+          svg("title", {}, `w^${l}_${j},${k} = ${hit.dataset.value}`)));
         picture.append(hit, line);
         edges.push({ l, j, k, line, hit });
       }
@@ -187,7 +190,6 @@ export function updateDiagram(diagram, weights, plane) {
     line.setAttribute("stroke", `rgb(${r},${g},${b})`);
     line.setAttribute("stroke-width", (0.4 + 4 * Math.abs(v ?? 0) / most).toFixed(2));
     hit.dataset.value = v;
-    hit.replaceChildren(svg("title", {}, `w^${l}_${j}${k} = ${v}`));
   }
   if (!plane) return;
   plane.hidden.forEach((units, l) => units.forEach((grid, j) => {

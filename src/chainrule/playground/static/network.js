@@ -14,7 +14,7 @@ const state = {
   socket: null, ready: null, diagram: null, history: [], sideHistory: [],
   playing: false, choosing: null,
   // counters for the frame-rate measurement (read by the tests and shown in the status)
-  stats: { frames: 0, planes: 0, since: performance.now() },
+  stats: { frames: 0, planes: 0, drawing: 0, since: performance.now() },
 };
 window.networkStats = state.stats;
 
@@ -62,8 +62,10 @@ function receive(message) {
   } else if (message.type === "paused") {
     setPlaying(false);
   } else if (message.type === "frame") {
+    const started = performance.now();
     $("net-error").textContent = "";
     frame(message);
+    state.stats.drawing += performance.now() - started;
   }
 }
 
@@ -101,7 +103,7 @@ function frame(message) {
   drawCurves();
   drawSpeeds();
   drawHeatmaps(main);
-  drawDiagnosis(main);
+  if (main.diagnosis) drawDiagnosis(main);
   if (side) drawSide(main, side);
   if (state.choosing) showChosen();
 }
@@ -210,7 +212,7 @@ $("settings").addEventListener("submit", (event) => {
 $("play").addEventListener("click", () => {
   const on = !state.playing;
   setPlaying(on);
-  state.stats.frames = state.stats.planes = 0;
+  state.stats.frames = state.stats.planes = state.stats.drawing = 0;
   state.stats.since = performance.now();
   send(on ? { type: "play", speed: speed() } : { type: "pause" });
 });
