@@ -25,6 +25,8 @@ MESSAGES = {
         "test accuracy {test} · {fps} updates/s"
     ),
     "steps": N_("steps"),
+    "layer": N_("layer {l}"),
+    "output": N_("output"),
     "heat_caption": N_("{name} of layer {l} (largest |value| {scale})"),
     "try_remedy": N_("Restart side by side with {remedy}"),
     "side_title": N_("Side by side from the same initial weights: as set, and with {remedy}"),

@@ -128,9 +128,11 @@ export function buildDiagram(box, layers, onEdge) {
   box.replaceChildren();
   const [w, h] = [box.clientWidth || 480, box.clientHeight || 330];
   const most = Math.max(...layers);
-  const size = Math.max(5, Math.min(34, (h - 10) / most - 4));
+  // every unit fits in the box: 64 digit inputs get small squares, xor's get large ones
+  const pitch = Math.min(38, (h - 10) / most);
+  const size = Math.max(2, pitch * 0.85);
   const xAt = (l) => 20 + (l * (w - 40 - size)) / (layers.length - 1);
-  const yAt = (n, j) => h / 2 + (j - (n - 1) / 2) * (size + 4) - size / 2;
+  const yAt = (n, j) => h / 2 + (j - (n - 1) / 2) * pitch - size / 2;
   const picture = svg("svg", { viewBox: `0 0 ${w} ${h}`, "aria-hidden": "true" });
   const edges = [];
   for (let l = 1; l < layers.length; l += 1) {

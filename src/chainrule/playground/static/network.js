@@ -76,6 +76,16 @@ function ready(message) {
   state.diagram = buildDiagram($("diagram"), message.layers, chooseEdge);
   $("edit").hidden = true;
   $("boundary-note").textContent = message.points ? "" : t("no_plane");
+  for (const id of ["boundary", "side-main", "side-remedy"]) {
+    const canvas = $(id);
+    canvas.getContext("2d").clearRect(0, 0, canvas.width, canvas.height);
+  }
+  const hidden = message.layers.length - 2;
+  $("speeds-key").replaceChildren(...message.layers.slice(1).map((_, l) => {
+    const span = el("span", {}, t("layer", { l: l + 1 }) + (l === hidden ? ` (${t("output")})` : ""));
+    span.style.setProperty("--swatch", LAYER_COLOURS[l % LAYER_COLOURS.length]);
+    return span;
+  }));
   $("side-panel").hidden = !message.side;
   if (message.side) {
     $("side-title").textContent = t("side_title", { remedy: t(`remedy_${message.remedy}`) });
@@ -94,7 +104,8 @@ function frame(message) {
   const seconds = (performance.now() - stats.since) / 1000;
   $("status").textContent = t("status", {
     step: main.step, epoch: main.epoch, loss: main.train_loss, train: main.train_accuracy,
-    test: main.test_accuracy, fps: seconds > 0 ? (stats.frames / seconds).toFixed(1) : "-",
+    test: main.test_accuracy,
+    fps: state.playing && seconds > 0 ? (stats.frames / seconds).toFixed(1) : "–",
   });
   $("status").dataset.trainAccuracy = main.train_accuracy;
   $("status").dataset.step = main.step;

@@ -64,7 +64,10 @@
     $("position").dataset.index = i;
     chart("speeds", layers.map((_, l) => column(run.speeds, l)), i, true);
     chart("grads", layers.map((_, l) => column(run.grad_norms, l)), i, true);
-    chart("loss", [run.loss], i, false);
+    // a diverging loss spans many decades: a log scale then, a linear one otherwise
+    const losses = run.loss.filter((v) => v !== null && v > 0);
+    const spread = losses.length ? Math.max(...losses) / Math.min(...losses) : 1;
+    chart("loss", [run.loss], i, spread > 1000);
     const table = $("numbers");
     table.replaceChildren();
     const head = table.insertRow();
@@ -77,6 +80,7 @@
       const row = table.insertRow();
       row.dataset.layer = l + 1;
       for (const text of [name, shown(run.speeds[i]?.[l]), shown(run.grad_norms[i]?.[l])]) row.insertCell().textContent = text;
+      row.cells[0].style.color = COLOURS[l % COLOURS.length]; // the layer's colour in the charts
     });
     const last = table.insertRow();
     last.id = "loss-row";
