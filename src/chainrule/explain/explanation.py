@@ -107,20 +107,23 @@ class Explanation:
             }
         )
 
-    def to_text(self) -> str:
+    def to_text(self, lang: str | None = None) -> str:
+        """``render_text(self, lang=lang)`` (``lang="zh"``: Chinese)."""
         from chainrule.explain.render_text import render_text
 
-        return render_text(self)
+        return render_text(self, lang=lang)
 
-    def to_markdown(self) -> str:
+    def to_markdown(self, lang: str | None = None) -> str:
+        """``render_markdown(self, lang=lang)`` (``lang="zh"``: Chinese)."""
         from chainrule.explain.render_markdown import render_markdown
 
-        return render_markdown(self)
+        return render_markdown(self, lang=lang)
 
-    def to_latex(self) -> str:
+    def to_latex(self, lang: str | None = None) -> str:
+        """``render_latex(self, lang=lang)`` (``lang="zh"``: Chinese)."""
         from chainrule.explain.render_latex import render_latex
 
-        return render_latex(self)
+        return render_latex(self, lang=lang)
 
     def to_dot(self) -> str:
         from chainrule.explain.draw import to_dot
