@@ -26,6 +26,8 @@ COMMANDS = (
     "compare",
     "lab",
     "sweep",
+    "exercise",
+    "check",
 )
 
 
