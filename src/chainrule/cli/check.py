@@ -15,25 +15,29 @@ from chainrule.i18n import _
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "check",
-        help="grade an answer file, or your own backward(), naming the mistakes",
-        description="Grade the answers in ANSWERS (the JSON that chainrule exercise --json "
-        "writes, filled in), naming the misconception behind each wrong answer when it is "
-        "recognised; or, with --backward FILE.py:FUNCTION, run your own backward(weights, "
-        "biases, x, y, activation) -> (grads_W, grads_b) on small networks and point at its "
-        "first wrong element. Exit status: 0 all right, 1 some wrong, 2 unusable input.",
+        help=_("grade an answer file, or your own backward(), naming the mistakes"),
+        description=_(
+            "Grade the answers in ANSWERS (the JSON that chainrule exercise --json "
+            "writes, filled in), naming the misconception behind each wrong answer when it is "
+            "recognised; or, with --backward FILE.py:FUNCTION, run your own backward(weights, "
+            "biases, x, y, activation) -> (grads_W, grads_b) on small networks and point at its "
+            "first wrong element. Exit status: 0 all right, 1 some wrong, 2 unusable input."
+        ),
     )
-    p.add_argument("answers", nargs="?", metavar="ANSWERS", help="the filled-in answer file (JSON)")
+    p.add_argument(
+        "answers", nargs="?", metavar="ANSWERS", help=_("the filled-in answer file (JSON)")
+    )
     p.add_argument(
         "--exercise",
         metavar="FILE",
-        help="the exercise's file, when ANSWERS holds the answers alone",
+        help=_("the exercise's file, when ANSWERS holds the answers alone"),
     )
     p.add_argument(
         "--backward",
         metavar="FILE.py:FUNCTION",
-        help="grade your own backward() in FILE.py instead of an answer file",
+        help=_("grade your own backward() in FILE.py instead of an answer file"),
     )
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--json", action="store_true", help=_("print one JSON object"))
     p.set_defaults(run=run)
 
 

@@ -13,27 +13,31 @@ from chainrule.serialization import atomic_write_text
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "exercise",
-        help="a seeded exercise: composite functions, operation counts, a small network",
-        description="Generate an exercise in the lecture's format. Level 1: a composite "
-        "function (its graph, the reverse-accumulation table, the partials at a point); "
-        "level 2: the per-path method's operation count against reverse accumulation's; "
-        "level 3: a small network (z, a, δ^L, δ^l, ∂J/∂W, ∂J/∂b, one step of gradient "
-        "descent). The same seed gives the same exercise. Fill in the JSON that --json writes "
-        "and grade it with chainrule check.",
+        help=_("a seeded exercise: composite functions, operation counts, a small network"),
+        description=_(
+            "Generate an exercise in the lecture's format. Level 1: a composite "
+            "function (its graph, the reverse-accumulation table, the partials at a point); "
+            "level 2: the per-path method's operation count against reverse accumulation's; "
+            "level 3: a small network (z, a, δ^L, δ^l, ∂J/∂W, ∂J/∂b, one step of gradient "
+            "descent). The same seed gives the same exercise. Fill in the JSON that --json writes "
+            "and grade it with chainrule check."
+        ),
     )
-    p.add_argument("--level", type=int, choices=(1, 2, 3), default=1, help="1, 2 or 3 (default 1)")
-    p.add_argument("--seed", type=_seed, default=0, help="the exercise's seed (default 0)")
     p.add_argument(
-        "--samples", type=positive_int, help="level 3: the samples in the batch (default 2)"
+        "--level", type=int, choices=(1, 2, 3), default=1, help=_("1, 2 or 3 (default 1)")
+    )
+    p.add_argument("--seed", type=_seed, default=0, help=_("the exercise's seed (default 0)"))
+    p.add_argument(
+        "--samples", type=positive_int, help=_("level 3: the samples in the batch (default 2)")
     )
     p.add_argument(
         "--format",
         choices=("text", "markdown", "latex", "json"),
-        help="text (default), markdown, latex, or json (the answer file to fill in)",
+        help=_("text (default), markdown, latex, or json (the answer file to fill in)"),
     )
-    p.add_argument("--json", action="store_true", help="the same as --format json")
-    p.add_argument("--solutions", action="store_true", help="fill in the answers")
-    p.add_argument("--out", metavar="FILE", help="write to FILE instead of printing")
+    p.add_argument("--json", action="store_true", help=_("the same as --format json"))
+    p.add_argument("--solutions", action="store_true", help=_("fill in the answers"))
+    p.add_argument("--out", metavar="FILE", help=_("write to FILE instead of printing"))
     p.set_defaults(run=run)
 
 
@@ -41,9 +45,13 @@ def _seed(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            _("expected an integer, got {text!r}").format(text=text)
+        ) from None
     if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer of 0 or more, got {text!r}")
+        raise argparse.ArgumentTypeError(
+            _("expected an integer of 0 or more, got {text!r}").format(text=text)
+        )
     return value
 
 

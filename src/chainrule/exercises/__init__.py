@@ -31,6 +31,7 @@ from chainrule.exercises.grading import NAMES, Grade, Result, grade
 from chainrule.exercises.model import FORMAT, LEVELS, Entry, Exercise, Mistake
 from chainrule.exercises.networks import network_exercise
 from chainrule.exercises.render import render_exercise, render_grade
+from chainrule.i18n import _
 from chainrule.seeding import check_seed
 
 __all__ = [
@@ -62,18 +63,20 @@ def generate(level: int, seed: int = 0, *, samples: int | None = None) -> Exerci
     True
     """
     if isinstance(level, bool) or level not in LEVELS:
-        raise ConfigError(f"level must be 1, 2 or 3, got {level!r}")
+        raise ConfigError(_("level must be 1, 2 or 3, got {level!r}").format(level=level))
     seed = check_seed(seed, "seed")
     if samples is not None:
         if level != 3:
-            raise ConfigError("samples applies to level 3 (a network and a batch) only")
+            raise ConfigError(_("samples applies to level 3 (a network and a batch) only"))
         if (
             isinstance(samples, bool)
             or not isinstance(samples, int)
             or not 1 <= samples <= MAX_SAMPLES
         ):
             raise ConfigError(
-                f"samples must be an integer from 1 to {MAX_SAMPLES}, got {samples!r}"
+                _("samples must be an integer from 1 to {most}, got {samples!r}").format(
+                    most=MAX_SAMPLES, samples=samples
+                )
             )
     if level == 3:
         return network_exercise(seed, samples=samples)

@@ -179,14 +179,14 @@ def load_backward(spec: str) -> Callable[..., Any]:
     """
     path_text, colon, name = spec.rpartition(":")
     if not colon or not path_text or not name.isidentifier():
-        raise ConfigError(f"{spec!r}: expected path/to/file.py:function")
+        raise ConfigError(_("{spec!r}: expected path/to/file.py:function").format(spec=spec))
     path = Path(path_text)
     if path.suffix != ".py" or not path.is_file():
-        raise ConfigError(f"{path}: no such Python file")
+        raise ConfigError(_("{path}: no such Python file").format(path=path))
     module_name = f"_chainrule_learner_{abs(hash(str(path.resolve())))}"
     spec_obj = importlib.util.spec_from_file_location(module_name, path)
     if spec_obj is None or spec_obj.loader is None:
-        raise ConfigError(f"{path}: cannot load it as a Python module")
+        raise ConfigError(_("{path}: cannot load it as a Python module").format(path=path))
     module = importlib.util.module_from_spec(spec_obj)
     sys.modules[module_name] = module
     try:
@@ -194,8 +194,10 @@ def load_backward(spec: str) -> Callable[..., Any]:
     except Exception as exc:  # the learner's code: its error, in one line
         sys.modules.pop(module_name, None)
         first = f"{type(exc).__name__}: {exc}".splitlines()[0]
-        raise ConfigError(f"{path}: cannot load it ({first})") from None
+        raise ConfigError(
+            _("{path}: cannot load it ({error})").format(path=path, error=first)
+        ) from None
     function = getattr(module, name, None)
     if not callable(function):
-        raise ConfigError(f"{path}: defines no function {name}")
+        raise ConfigError(_("{path}: defines no function {name}").format(path=path, name=name))
     return function

@@ -120,95 +120,57 @@ class _Solved:
         return self.net.weights[l - 1]
 
     def entries(self) -> tuple[Entry, ...]:
-        L, m, g = self.L, self.m, self.grads
-        sigma = f"{self.sigma.formula}, {self.sigma.derivative_formula}"
-        out: list[Entry] = []
+        """Every blank, in the order the lecture computes them."""
+        rows = [*self._forward_rows(), *self._error_rows(), *self._update_rows()]
+        return tuple(Entry(*row) for row in rows)
+
+    def _forward_rows(self) -> list[tuple[Any, ...]]:
+        L, m = self.L, self.m
+        rows: list[tuple[Any, ...]] = []
         for l in range(1, L + 1):
-            out.append(
-                Entry(
-                    f"z{l}",
-                    f"z^{l}",
-                    f"z^{{({l})}}",
-                    self.z(l),
-                    f"z^{l} = a^{l - 1} (W^{l})^T + b^{l}",
-                    "forward",
-                )
-            )
-            out.append(
-                Entry(
-                    f"a{l}",
-                    f"a^{l}",
-                    f"a^{{({l})}}",
-                    self.a(l),
-                    f"a^{l} = σ(z^{l}), {self.sigma.formula}",
-                    "forward",
-                )
-            )
-        out.append(
-            Entry("J", "J", "J", g.cost, f"J = 1/(2m) Σ_i ||y_i - a_i^{L}||², m = {m}", "forward")
-        )
-        out.append(
-            Entry(
-                f"delta{L}",
-                f"δ^{L}",
-                f"\\delta^{{({L})}}",
-                self.delta(L),
-                f"δ^{L} = (a^{L} - y)/m ⊙ σ'(z^{L}), {sigma}",
-                "output",
-            )
-        )
+            z_step = f"z^{l} = a^{l - 1} (W^{l})^T + b^{l}"
+            a_step = f"a^{l} = σ(z^{l}), {self.sigma.formula}"
+            rows.append((f"z{l}", f"z^{l}", f"z^{{({l})}}", self.z(l), z_step, "forward"))
+            rows.append((f"a{l}", f"a^{l}", f"a^{{({l})}}", self.a(l), a_step, "forward"))
+        j_step = f"J = 1/(2m) Σ_i ||y_i - a_i^{L}||², m = {m}"
+        rows.append(("J", "J", "J", self.grads.cost, j_step, "forward"))
+        return rows
+
+    def _error_rows(self) -> list[tuple[Any, ...]]:
+        L, g = self.L, self.grads
+        sigma = f"{self.sigma.formula}, {self.sigma.derivative_formula}"
+        step = f"δ^{L} = (a^{L} - y)/m ⊙ σ'(z^{L}), {sigma}"
+        rows: list[tuple[Any, ...]] = [
+            (f"delta{L}", f"δ^{L}", f"\\delta^{{({L})}}", self.delta(L), step, "output")
+        ]
         for l in range(L - 1, 0, -1):
+            by_rows = _("by rows")
             step = (
                 f"δ^{l} = ((W^{l + 1})^T δ^{l + 1}) ⊙ σ'(z^{l}); "
-                + _("by rows")
-                + f": (δ^{l + 1} W^{l + 1}) ⊙ σ'(z^{l}), {sigma}"
+                f"{by_rows}: (δ^{l + 1} W^{l + 1}) ⊙ σ'(z^{l}), {sigma}"
             )
-            out.append(
-                Entry(f"delta{l}", f"δ^{l}", f"\\delta^{{({l})}}", self.delta(l), step, "hidden")
+            rows.append(
+                (f"delta{l}", f"δ^{l}", f"\\delta^{{({l})}}", self.delta(l), step, "hidden")
             )
         for l in range(L, 0, -1):
-            out.append(
-                Entry(
-                    f"dW{l}",
-                    f"∂J/∂W^{l}",
-                    f"\\frac{{\\partial J}}{{\\partial W^{{({l})}}}}",
-                    g.grad_weights[l - 1],
-                    f"∂J/∂w_jk^{l} = Σ_i a_ik^{l - 1} δ_ij^{l} = ((δ^{l})^T a^{l - 1})_jk",
-                    "gradients",
+            w_step = f"∂J/∂w_jk^{l} = Σ_i a_ik^{l - 1} δ_ij^{l} = ((δ^{l})^T a^{l - 1})_jk"
+            b_step = f"∂J/∂b_j^{l} = Σ_i δ_ij^{l}"
+            for name, value, step in (("W", g.grad_weights, w_step), ("b", g.grad_biases, b_step)):
+                tex = f"\\frac{{\\partial J}}{{\\partial {name}^{{({l})}}}}"
+                rows.append(
+                    (f"d{name}{l}", f"∂J/∂{name}^{l}", tex, value[l - 1], step, "gradients")
                 )
-            )
-            out.append(
-                Entry(
-                    f"db{l}",
-                    f"∂J/∂b^{l}",
-                    f"\\frac{{\\partial J}}{{\\partial b^{{({l})}}}}",
-                    g.grad_biases[l - 1],
-                    f"∂J/∂b_j^{l} = Σ_i δ_ij^{l}",
-                    "gradients",
-                )
-            )
-        for l in range(1, L + 1):
-            out.append(
-                Entry(
-                    f"W{l}_next",
-                    f"W^{l} ← W^{l} - α ∂J/∂W^{l}",
-                    f"W^{{({l})}}_{{\\text{{new}}}}",
-                    self.after.weights[l - 1],
-                    f"W^{l} - α ∂J/∂W^{l}, α = {self.alpha:g}",
-                    "update",
-                )
-            )
-            out.append(
-                Entry(
-                    f"b{l}_next",
-                    f"b^{l} ← b^{l} - α ∂J/∂b^{l}",
-                    f"b^{{({l})}}_{{\\text{{new}}}}",
-                    self.after.biases[l - 1],
-                    f"b^{l} - α ∂J/∂b^{l}, α = {self.alpha:g}",
-                    "update",
-                )
-            )
-        return tuple(out)
+        return rows
+
+    def _update_rows(self) -> list[tuple[Any, ...]]:
+        rows: list[tuple[Any, ...]] = []
+        for l in range(1, self.L + 1):
+            for name, value in (("W", self.after.weights), ("b", self.after.biases)):
+                step = f"{name}^{l} - α ∂J/∂{name}^{l}, α = {self.alpha:g}"
+                symbol = f"{name}^{l} ← {name}^{l} - α ∂J/∂{name}^{l}"
+                tex = f"{name}^{{({l})}}_{{\\text{{new}}}}"
+                rows.append((f"{name}{l}_next", symbol, tex, value[l - 1], step, "update"))
+        return rows
 
     # ---- mistakes ------------------------------------------------------------------------
     def mistakes(self, key: str, answers: Mapping[str, Any]) -> list[Mistake]:

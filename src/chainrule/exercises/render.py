@@ -8,6 +8,7 @@ its own rule from :mod:`chainrule.explain.escape`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -186,7 +187,7 @@ class _Latex(_Text):
         return f"{text}\n{latex_text(instructions)}" if instructions else text
 
     def entry(self, entry: Entry, solutions: bool) -> str:
-        key = rf"\texttt{{[{latex_text(entry.key)}]}}"
+        key = rf"\texttt{{[{escape.latex(entry.key)}]}}"
         if entry.kind == "edges":
             shown = (
                 latex_text(value_text(entry.value)) if solutions else r"\underline{\hspace{6em}}"
@@ -200,12 +201,24 @@ class _Latex(_Text):
 
 
 def latex_text(text: str) -> str:
-    """Text for LaTeX's text mode, the lecture's symbols as math (∂ -> $\\partial$)."""
-    escaped = escape.latex(text)
+    """Text for LaTeX's text mode, the lecture's symbols as math (∂ -> $\\partial$), and
+    ``^l``, ``_jk`` as superscripts and subscripts."""
+    escaped = _SCRIPTS.sub(_script, escape.latex(text))
     return "".join(
         rf"\ensuremath{{{_LATEX_SYMBOLS[c].strip()}}}" if c in _LATEX_SYMBOLS else c
         for c in escaped
     )
+
+
+#: ``^(l+1)``, ``^l``, ``_jk`` once escaped: a superscript or subscript of one word or group.
+_SCRIPTS = re.compile(r"(\\textasciicircum\{\}|\\_)(\([^()]*\)|[A-Za-z0-9]+)")
+
+
+def _script(match: re.Match[str]) -> str:
+    command = (
+        "textsuperscript" if match.group(1).startswith("\\textasciicircum") else "textsubscript"
+    )
+    return rf"\{command}{{{match.group(2)}}}"
 
 
 def latex_array(value: np.ndarray) -> str:
