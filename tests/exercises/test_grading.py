@@ -294,3 +294,47 @@ def test_answers_that_are_not_numbers_are_wrong_not_errors(bad):
     answers["J"] = bad
     result = _result(exercise, answers, "J")
     assert result.status == "wrong"
+
+
+# ---- the grader's variants, with nothing wrong, are the library's values -------------------
+def test_the_variants_add_back_up_to_the_library_values():
+    exercise = generate(3, 0, samples=3)
+    right = np.array(exercise.entry("delta1").value)
+    by_name = {m.misconception: m for m in exercise.mistakes("delta1", {})}
+    assert np.allclose(by_name["sum_over_parents"].value.sum(axis=0), right, rtol=1e-12)
+    prime = np.array(exercise.entry("a1").value) * (1 - np.array(exercise.entry("a1").value))
+    assert exercise.given["activation"] == "sigmoid"
+    assert np.allclose(by_name["sigma_prime"].value * prime, right, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("key", "upstream"), [("delta1", "delta2"), ("dW2", "delta2"), ("db1", "delta1")]
+)
+def test_carried_steps_are_linear_in_the_learners_upstream_answer(key, upstream):
+    """Scaling the learner's upstream answer scales the carried value: the step itself is the
+    library's (δ, ∂J/∂W and ∂J/∂b are linear in the δ before them)."""
+    exercise = generate(3, 0)
+    answers = {upstream: (np.array(exercise.entry(upstream).value) * 1.5).tolist()}
+    carried = [m for m in exercise.mistakes(key, answers) if m.misconception == "carried"]
+    assert len(carried) == 1
+    assert np.allclose(carried[0].value, np.array(exercise.entry(key).value) * 1.5, rtol=1e-12)
+
+
+def test_one_sample_has_only_the_half_to_drop():
+    exercise = generate(3, 4, samples=1)
+    assert grade(exercise, exercise.solutions()).all_right
+    answers = exercise.solutions()
+    answers["J"] = exercise.entry("J").value * 2
+    result = _result(exercise, answers, "J")
+    assert result.misconception == "cost_factor" and "1/2" in result.message
+
+
+def test_rendering_in_chinese_does_not_fail():
+    from chainrule.exercises import render_exercise, render_grade
+    from chainrule.i18n import language
+
+    with language("zh"):
+        exercise = generate(3, 1)
+        for fmt in ("text", "markdown", "latex"):
+            assert render_exercise(exercise, fmt, solutions=True)
+        assert render_grade(grade(exercise, {}))
