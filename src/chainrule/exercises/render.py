@@ -73,8 +73,7 @@ def _blocks(exercise: Exercise, solutions: bool) -> Iterator[tuple[Any, ...]]:
     )
     for section in exercise.sections:
         yield ("section", section.title, section.instructions)
-        for entry in exercise.in_section(section.key):
-            yield ("entry", entry, solutions)
+        yield ("entries", exercise.in_section(section.key), solutions)
 
 
 def _given(exercise: Exercise) -> Iterator[tuple[Any, ...]]:
@@ -134,6 +133,12 @@ class _Text:
     def array(self, symbol: str, tex: str, value: np.ndarray) -> str:
         return f"  {symbol} = {value_text(value)}"
 
+    #: Between two blanks: a line break (LaTeX needs a paragraph).
+    between = "\n"
+
+    def entries(self, entries: tuple[Entry, ...], solutions: bool) -> str:
+        return self.between.join(self.entry(e, solutions) for e in entries)
+
     def section(self, title: str, instructions: str) -> str:
         return f"{title}\n{'-' * len(title)}" + (f"\n{instructions}" if instructions else "")
 
@@ -170,6 +175,8 @@ class _Markdown(_Text):
 
 
 class _Latex(_Text):
+    between = "\n\n"
+
     def title(self, text: str) -> str:
         return rf"\section*{{{latex_text(text)}}}"
 
