@@ -261,8 +261,9 @@ def test_any_other_shape_is_a_shape_mismatch():
     assert "expected shape 2×2, got 3" in result.message
 
 
-def test_weight_gradient_transposed_is_named():
-    exercise, answers, _h = _planted((3, 0))
+@pytest.mark.parametrize("seed", range(4))
+def test_weight_gradient_transposed_is_named(seed):
+    exercise, answers, _h = _planted((3, seed))
     right = np.array(exercise.entry("dW1").value)
     answers["dW1"] = right.T.tolist()
     result = _result(exercise, answers, "dW1")
@@ -338,3 +339,12 @@ def test_rendering_in_chinese_does_not_fail():
         for fmt in ("text", "markdown", "latex"):
             assert render_exercise(exercise, fmt, solutions=True)
         assert render_grade(grade(exercise, {}))
+
+
+def test_forward_pass_with_w_not_transposed():
+    exercise, answers, h = _planted((3, 0))
+    assert h.W[1].shape[0] == h.W[1].shape[1]
+    wrong = h.a[1] @ h.W[1] + h.b[1]
+    answers["z2"] = wrong.tolist()
+    assert not np.allclose(wrong, exercise.entry("z2").value)
+    assert _result(exercise, answers, "z2").misconception == "transpose"

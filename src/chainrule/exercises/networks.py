@@ -309,11 +309,14 @@ class _Solved:
         return found
 
     def _z_mistakes(self, l: int, own: _Own) -> list[Mistake]:
+        W, b = self.weight(l), self.net.biases[l - 1]
+        found = []
         if l > 1 and own.differs(f"a{l - 1}", self.a(l - 1)):
-            return [
-                _carried(own[f"a{l - 1}"] @ self.weight(l).T + self.net.biases[l - 1], f"a^{l - 1}")
-            ]
-        return []
+            found.append(_carried(own[f"a{l - 1}"] @ W.T + b, f"a^{l - 1}"))
+        if W.shape[0] == W.shape[1]:
+            detail = N_("z^l = W^l a^(l-1) + b^l; with one sample per row, a^(l-1) (W^l)^T + b^l")
+            found.append(Mistake("transpose", self.a(l - 1) @ W + b, detail))
+        return found
 
     def _a_mistakes(self, l: int, own: _Own) -> list[Mistake]:
         if own.differs(f"z{l}", self.z(l)):
