@@ -30,10 +30,12 @@ from chainrule.explain.render_common import products
 from chainrule.i18n import N_, _
 
 
-#: How each level's expressions are drawn: inputs, the values they take, the range of op
-#: nodes, the deepest nesting, and how many more paths than inputs the graph must have.
 @dataclass(frozen=True)
 class _Shape:
+    """How a level's expressions are drawn: the inputs, the values they take, the range of op
+    nodes, the deepest nesting, how many more paths than inputs the graph must have (so that
+    some partial is a sum), and the largest value or partial (worked by hand)."""
+
     inputs: int
     values: tuple[int, ...]
     ops: tuple[int, int]
@@ -47,6 +49,7 @@ _SHAPES = {
     2: _Shape(3, (-1, 1, 2), (7, 11), 4, 3, 10_000.0),
 }
 
+#: Draws before giving up (the shapes above are met within a few dozen).
 _ATTEMPTS = 2000
 
 
