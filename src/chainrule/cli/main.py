@@ -31,6 +31,8 @@ COMMANDS = (
     "lab",
     "sweep",
     "playground",
+    "exercise",
+    "check",
 )
 
 
