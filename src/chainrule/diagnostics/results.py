@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.diagnostics.factors import FACTOR_FIELDS
 from chainrule.diagnostics.records import GradientRecords
 from chainrule.wording import counted
 
@@ -76,6 +77,11 @@ class SpeedResult:
     act_std: np.ndarray | None = field(default=None, repr=False)
     saturated: np.ndarray | None = field(default=None, repr=False)
     dead: np.ndarray | None = field(default=None, repr=False)
+    # the factor split of ‖δ^l‖/‖δ^(l+1)‖ at the same records (chainrule.diagnostics.factors)
+    delta_norms: np.ndarray | None = field(default=None, repr=False)
+    weight_factor: np.ndarray | None = field(default=None, repr=False)
+    sigma_factor: np.ndarray | None = field(default=None, repr=False)
+    sigma_prime_mean: np.ndarray | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:  # a summary: the arrays stay behind their names
         speeds = ", ".join(f"{v:.3g}" for v in self.speeds[0]) if len(self.speeds) else ""
@@ -124,7 +130,7 @@ class SpeedResult:
             return self.records
         speeds, grads = self.speeds, self.grad_norms
         per_layer = {"weight_norms": self.weight_norms}
-        for name in ("act_mean", "act_std", "saturated", "dead"):
+        for name in ("act_mean", "act_std", "saturated", "dead", *FACTOR_FIELDS):
             per_layer[name] = getattr(self, name)
         for name, values in per_layer.items():
             if values is None or values.shape != speeds.shape:
@@ -174,6 +180,11 @@ class SpeedResult:
             "train_accuracy": self.train_accuracy,
             "test_accuracy": self.test_accuracy,
             "diverged": self.diverged,
+        }
+        out["factors"] = {
+            name: getattr(self, name).tolist()
+            for name in FACTOR_FIELDS
+            if getattr(self, name) is not None
         }
         out["epochs" if self.record == "epoch" else "steps"] = self.x.tolist()
         if self.record == "epoch":

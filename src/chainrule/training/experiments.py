@@ -72,7 +72,8 @@ import numpy as np
 
 from chainrule.classic import Network
 from chainrule.data import load
-from chainrule.diagnostics.records import GradientRecords
+from chainrule.diagnostics.factors import FACTOR_FIELDS, measure_factors
+from chainrule.diagnostics.records import GradientRecords, LayerPass
 from chainrule.diagnostics.results import (
     GRID_KEYS,
     ComparisonResult,
@@ -164,6 +165,9 @@ class _Trace:
     act_tables: list[np.ndarray] = field(default_factory=list)
     losses: list[float] = field(default_factory=list)
     xs: list[int] = field(default_factory=list)
+    factors: dict[str, list[np.ndarray]] = field(
+        default_factory=lambda: {name: [] for name in FACTOR_FIELDS}
+    )
 
     def add(self, run: Run, x: int, activation: str) -> bool:
         """Measure ``run`` over the training set as record ``x`` (its hidden layers); False
@@ -176,7 +180,20 @@ class _Trace:
         self.act_tables.append(_activation_table(layers.hidden_activations(), activation))
         self.losses.append(layers.cost)
         self.xs.append(x)
+        self._add_factors(layers, activation)
         return math.isfinite(layers.cost) and bool(np.isfinite(speeds).all())
+
+    def _add_factors(self, layers: LayerPass, activation: str) -> None:
+        """The factor split of the hidden layers' δ (NaN where the pass has no weights)."""
+        n = layers.n_layers
+        split = {name: [np.nan] * n for name in FACTOR_FIELDS}
+        if layers.weights is not None:
+            acts = [activation] * n
+            split = measure_factors(
+                layers.deltas, layers.weights, layers.z, layers.a, acts, layers.batch_norm
+            )
+        for name in FACTOR_FIELDS:
+            self.factors[name].append(np.array(split[name][:-1], float))
 
     @classmethod
     def from_records(cls, records: GradientRecords) -> _Trace:
@@ -187,6 +204,9 @@ class _Trace:
             weight_norms=list(records.weight_norms[:, records.hidden]),
             losses=list(records.loss),
             xs=list(records.steps),
+            factors={
+                name: list(getattr(records, name)[:, records.hidden]) for name in FACTOR_FIELDS
+            },
         )
 
     def arrays(self, n_hidden: int) -> dict[str, Any]:
@@ -203,6 +223,10 @@ class _Trace:
             "final_loss": float(self.losses[-1]) if self.losses else math.nan,
             "weight_norms": np.array(self.weight_norms, float).reshape(-1, n_hidden),
             **{name: None if acts is None else acts[:, k] for k, name in enumerate(stats)},
+            **{
+                name: np.array(values, float).reshape(-1, n_hidden)
+                for name, values in self.factors.items()
+            },
         }
 
 
