@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.diagnostics.factors import FACTOR_FIELDS
+from chainrule.diagnostics.factors import FACTOR_FIELDS, FactorSplit, LayerFactors
 from chainrule.diagnostics.records import GradientRecords
 from chainrule.wording import counted
 
@@ -111,6 +111,25 @@ class SpeedResult:
     def initial_weight_ratio(self) -> float:
         """‖∂J/∂W‖ of the first hidden layer over that of the last, at the first record."""
         return _ratio(self.grad_norms[0])
+
+    def factor_split(self, record: int = 0) -> FactorSplit | None:
+        """The factor split of every hidden layer at one record (0: the first; -1: the last),
+        or None where it was not measured (batch normalization, an old result).
+
+        >>> from chainrule.training import learning_speed_experiment
+        >>> r = learning_speed_experiment("digits", [64, 8, 8, 10], epochs=1, train_size=50)
+        >>> [row.layer for row in r.factor_split().rows]
+        ['hidden layer 1', 'hidden layer 2']
+        """
+        if self.weight_factor is None or not len(self.weight_factor):
+            return None
+        rows = []
+        for j, layer in enumerate(self.layers):
+            w, s = float(self.weight_factor[record, j]), float(self.sigma_factor[record, j])
+            mean = float(self.sigma_prime_mean[record, j])
+            if math.isfinite(w) and math.isfinite(s):
+                rows.append(LayerFactors(layer, w * s, w, s, mean))
+        return FactorSplit(rows) if rows else None
 
     def to_records(self) -> GradientRecords:
         """The run as monitor records, so that :func:`~chainrule.diagnostics.diagnose` reads it.

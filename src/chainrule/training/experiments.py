@@ -251,12 +251,15 @@ def learning_speed_experiment(
     clip: float | None = None,
     record: str = "epoch",
     on_epoch: Callable[[int], None] | None = None,
+    network: Network | None = None,
 ) -> SpeedResult:
     """Train a network and record the learning speed of each hidden layer.
 
     The settings are described in the module docstring (*Settings*); ``record="epoch"``
     measures over the whole training set before training and after each epoch, ``"step"``
-    records every training step with the learner's gradient monitor.
+    records every training step with the learner's gradient monitor. ``network``: start from
+    this classic network's weights instead of drawing them from ``seed`` (it must have
+    ``sizes``, ``activation`` and ``cost``; see :func:`chainrule.training.rerun.rerun_with`).
 
     >>> r = learning_speed_experiment("digits", [64, 16, 16, 10], "relu", "he",
     ...                               cost="cross-entropy", epochs=1, lr=0.1, train_size=100)
@@ -267,7 +270,8 @@ def learning_speed_experiment(
     sizes = [int(s) for s in sizes]
     _check_settings(sizes, ds, engine, record, batch_norm, clip)
     engine = _choose_engine(engine, activation, batch_norm, clip)
-    net = _classic_network(sizes, activation, init, cost, seed)
+    net = network if network is not None else _classic_network(sizes, activation, init, cost, seed)
+    _check_network(net, sizes, activation, cost)
     config = _run_config(
         ds.name, sizes, cost, lr, batch_size, epochs, seed, engine, batch_norm, clip
     )
@@ -292,6 +296,13 @@ def learning_speed_experiment(
         records=records,
         **trace.arrays(len(sizes) - 2),
     )
+
+
+def _check_network(net: Network, sizes: list[int], activation: str, cost: str) -> None:
+    """A network given to start from must be the one the settings describe."""
+    have = (list(net.sizes), net.activation.name, net.cost_function.name)
+    if have != (sizes, activation, cost):
+        raise ConfigError(f"network {have} does not match the settings {(sizes, activation, cost)}")
 
 
 def _run_config(
