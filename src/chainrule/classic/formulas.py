@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from chainrule import nn
+from chainrule.classic import formulas_render
 from chainrule.classic.convert import to_sequential
 from chainrule.classic.costs import CrossEntropyCost
 from chainrule.classic.network import Network
@@ -194,19 +195,16 @@ class Formulas:
         return next(f for f in self.formulas if f.layer == layer and f.quantity == quantity)
 
     def to_text(self) -> str:
-        from chainrule.classic.formulas_render import render_text
-
-        return render_text(self)
+        """Plain text, Unicode symbols (see :mod:`chainrule.classic.formulas_render`)."""
+        return formulas_render.render_text(self)
 
     def to_markdown(self) -> str:
-        from chainrule.classic.formulas_render import render_markdown
-
-        return render_markdown(self)
+        """Markdown tables with the formulas in ``$`` math."""
+        return formulas_render.render_markdown(self)
 
     def to_latex(self) -> str:
-        from chainrule.classic.formulas_render import render_latex
-
-        return render_latex(self)
+        """LaTeX: an ``align*`` block per layer."""
+        return formulas_render.render_latex(self)
 
 
 def formulas(
