@@ -33,6 +33,7 @@ COMMANDS = (
     "playground",
     "exercise",
     "check",
+    "formulas",
 )
 
 

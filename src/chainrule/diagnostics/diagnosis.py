@@ -60,6 +60,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.diagnostics.factors import explain_finding
 from chainrule.diagnostics.records import GradientRecords
 from chainrule.diagnostics.remedies import REMEDIES, TITLES
 from chainrule.i18n import N_, _, localized
@@ -93,6 +94,7 @@ class Finding:
     message: str
     numbers: dict[str, Any]
     remedy: str
+    details: tuple[str, ...] = ()  # lines under the message: the factor split, layer by layer
 
     @property
     def title(self) -> str:
@@ -115,6 +117,7 @@ class Finding:
             "message": self.message,
             "numbers": dict(self.numbers),
             "remedy": self.remedy,
+            **({"details": list(self.details)} if self.details else {}),
         }
 
 
@@ -149,7 +152,10 @@ class Diagnosis:
         """Plain text: one paragraph per finding, with its remedy (``lang="zh"``: in Chinese;
         the messages stay in the language :func:`diagnose` ran in)."""
         remedy = _("Remedy: {remedy}")
-        return "\n".join(f"- {f}\n  " + remedy.format(remedy=f.remedy_text) for f in self.findings)
+        return "\n".join(
+            f"- {f}\n{_indented(f.details)}  " + remedy.format(remedy=f.remedy_text)
+            for f in self.findings
+        )
 
     def __str__(self) -> str:
         return self.report()
@@ -167,6 +173,10 @@ class Diagnosis:
 
     def to_dict(self) -> dict[str, Any]:
         return {"findings": [f.to_dict() for f in self.findings]}
+
+
+def _indented(lines: tuple[str, ...]) -> str:
+    return "".join(f"  {line}\n" for line in lines)
 
 
 def _markdown(text: str) -> str:
@@ -257,7 +267,7 @@ def _findings(
     finite_rows = np.setdiff1d(np.arange(records.n_records), bad_rows)
     ratio, finding = _layer_ratio(records, hidden, finite_rows, vanishing_ratio, exploding_ratio)
     if finding is not None:
-        findings.append(finding)
+        findings.append(explain_finding(records, finding, finite_rows))
     if "exploding" not in [f.kind for f in findings]:
         finding = _growth(records, finite_rows, growth_factor)
         if finding is not None:

@@ -10,6 +10,7 @@ from chainrule.training.config import TrainConfig
 from chainrule.training.experiments import compare_remedies, learning_speed_experiment
 from chainrule.training.learners import AutodiffLearner, ClassicLearner, Learner, build_learner
 from chainrule.training.loop import TrainResult, load_data, train
+from chainrule.training.rerun import Rerun, rerun_with
 from chainrule.training.run import Run
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "Checkpoint",
     "ClassicLearner",
     "Learner",
+    "Rerun",
     "Run",
     "TrainConfig",
     "TrainResult",
@@ -25,5 +27,6 @@ __all__ = [
     "learning_speed_experiment",
     "load_data",
     "load_model",
+    "rerun_with",
     "train",
 ]

@@ -159,6 +159,7 @@ class ClassicLearner(_Inputs):
             speeds=net.learning_speeds(g),
             grad_norms=np.array([np.linalg.norm(gw) for gw in g.grad_weights]),
             weight_norms=np.array([np.linalg.norm(w) for w in net.weights]),
+            weights=list(net.weights),
         )
 
     def predict(self, x: np.ndarray) -> np.ndarray:
@@ -259,6 +260,8 @@ class AutodiffLearner(_Inputs):
             speeds=layer_speeds(model),
             grad_norms=layer_grad_norms(model),
             weight_norms=np.array([np.linalg.norm(host(w)) for w in adapter.weights()]),
+            weights=[host(w).copy() for w in adapter.weights()],
+            batch_norm=[info.batch_norm for info in adapter.layers],
         )
         model.zero_grad()
         for name, b in model.named_buffers():
