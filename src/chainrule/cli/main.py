@@ -26,6 +26,7 @@ COMMANDS = (
     "compare",
     "lab",
     "sweep",
+    "playground",
 )
 
 

@@ -1,0 +1,1 @@
+// the expression view (in progress)
