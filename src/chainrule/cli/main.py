@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from chainrule import __version__
 from chainrule.errors import ChainruleError
+from chainrule.i18n import _
 
 COMMANDS = (
     "derive",
@@ -43,6 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Backpropagation made visible and real: derive, train, diagnose.",
     )
     parser.add_argument("--version", action="version", version=f"chainrule {__version__}")
+    parser.add_argument(
+        "--no-compile",
+        action="store_true",
+        help=_("train autodiff models eagerly, without compiling the training step (same numbers)"),
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name in COMMANDS:
@@ -55,6 +61,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.no_compile:  # through the environment, so that sweep workers inherit it
+        os.environ["CHAINRULE_COMPILE"] = "0"
     try:
         return int(args.run(args) or 0)
     except ChainruleError as exc:

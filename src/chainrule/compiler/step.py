@@ -147,6 +147,8 @@ class CompiledStep:
                 return self._eager(x, y, self._never)
         if _hooked(self.model):
             return self._eager(x, y, _("a module has forward hooks"))
+        if any(type(p.array) is not np.ndarray for p in self.model.parameters()):
+            return self._eager(x, y, _("the parameters are not NumPy arrays (a device)"))
         if len(self._plans) >= MAX_SHAPES:
             self._never = _("more than {n} batch shapes (dynamic shapes)").format(n=MAX_SHAPES)
             return self._eager(x, y, self._never)
