@@ -9,7 +9,7 @@ import pytest
 import chainrule as cr
 from chainrule import nn
 from chainrule.compiler import MAX_RETRACES
-from helpers.lockstep import batch, lockstep, make
+from helpers.lockstep import batch, eager_step, lockstep, make
 
 
 def pair(optimizer="sgd", cost="quadratic"):
@@ -151,3 +151,43 @@ def test_grads_after_a_step_match_torch(torch) -> None:
         assert ours == pytest.approx(theirs.item(), rel=1e-12)
     for ours, theirs in zip(model.parameters(), reference.parameters(), strict=True):
         np.testing.assert_allclose(ours.array, theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_a_frozen_parameter_is_not_updated_as_in_eager() -> None:
+    eager, compiled, step = pair("momentum")
+    rng = np.random.default_rng(8)
+    run(eager, compiled, step, rng)
+    both(eager, compiled, lambda m: m[0][0].weight.requires_grad_(False))
+    frozen = compiled[0][0].weight.array.copy()
+    for _ in range(3):
+        x, y = batch(rng, 6, np.float64, "quadratic")
+        compiled[0][0].weight.grad = cr.tensor(np.ones((9, 12)))  # zero_grad() drops it
+        assert eager_step(*eager, x, y) == step(x, y)
+    np.testing.assert_array_equal(compiled[0][0].weight.array, frozen)
+    assert compiled[0][0].weight.grad is None and step.retraces == 1
+
+
+def test_an_activation_swapped_for_another_retraces() -> None:
+    eager, compiled, step = pair()
+    rng = np.random.default_rng(9)
+    run(eager, compiled, step, rng)
+
+    def swap(m):
+        m[0][1] = nn.ReLU()
+
+    both(eager, compiled, swap)
+    run(eager, compiled, step, rng)
+    assert step.retraces == 1
+
+
+def test_a_parameter_swapped_inside_the_optimizer_group_retraces() -> None:
+    eager, compiled, step = pair()
+    rng = np.random.default_rng(10)
+    run(eager, compiled, step, rng)
+
+    def drop_first(m):
+        m[2].param_groups[0]["params"][0] = m[2].param_groups[0]["params"][2]
+
+    both(eager, compiled, drop_first)
+    run(eager, compiled, step, rng)
+    assert step.retraces == 1

@@ -38,6 +38,7 @@ class Plan:
         self.backward = backward
         self.updates = updates
         self.grads = grads  # (parameter, the tensor its .grad becomes)
+        self.no_grads: list[Tensor] = []
         self.uses_sigmoid = uses_sigmoid
 
     def run(self, x: Any, y: Any) -> Any:
@@ -48,6 +49,8 @@ class Plan:
             kernel(x, y)
         for p, grad in self.grads:
             p.grad = grad
+        for p in self.no_grads:  # zero_grad()'s None, for the parameters the loss skips
+            p.grad = None
         for update in self.updates:
             update()
         return loss
@@ -73,7 +76,7 @@ def build_plan(loss: Tensor, step_input: Tensor, optimizer: Optimizer) -> Plan:
         if kernel is not None:
             backward.append(kernel)
     grads = {key: array for key, (_p, array) in bufs.param_grads.items()}
-    return Plan(
+    plan = Plan(
         loss=forward.pop(),
         forward=forward,
         backward=backward,
@@ -81,6 +84,9 @@ def build_plan(loss: Tensor, step_input: Tensor, optimizer: Optimizer) -> Plan:
         grads=[(p, Tensor._from_op(array, None)) for p, array in bufs.param_grads.values()],
         uses_sigmoid=bufs.uses_sigmoid,
     )
+    everyone = {id(p): p for group in optimizer.param_groups for p in group["params"]}
+    plan.no_grads = [p for key, p in everyone.items() if key not in grads]
+    return plan
 
 
 def _chain(loss: Tensor, step_input: Tensor, optimizer: Optimizer) -> list[Tensor]:

@@ -89,7 +89,7 @@ class CompiledStep:
         self._never = _static_reason(model, loss_fn, optimizer)  # compiling is ruled out
         self._dtype = next(iter(model.parameters())).dtype if self._never is None else None
         self._guards: tuple[Any, ...] = ()
-        self._structure: tuple[Any, ...] = ()
+        self._structure: tuple[int, ...] = ()
 
     def __call__(self, x: Any, y: Any) -> float:
         if self._never is not None:
@@ -163,6 +163,7 @@ class CompiledStep:
         self._plans[(x.shape, x.dtype, y.shape, y.dtype)] = plan
         self._guards = self._snapshot()
         self._structure = _structure(self.model)
+        self._traced_objects = (list(self.model.modules()), list(self.model.parameters()))
         self.reason = _("traced a new plan")
         return value
 
@@ -178,8 +179,8 @@ class CompiledStep:
     def _snapshot(self) -> tuple[Any, ...]:
         """What the plans were built against, cheap to compare at every step."""
         opt = self.optimizer
-        params = tuple((p, p.array) for p in self.model.parameters())
-        groups = tuple((g, g["params"], len(g["params"])) for g in opt.param_groups)
+        params = tuple((p, p.array, p.requires_grad) for p in self.model.parameters())
+        groups = tuple((g, g["params"], tuple(g["params"])) for g in opt.param_groups)
         return (nn_module.structure_version[0], params, opt.param_groups, groups, opt.state)
 
     def _unchanged(self) -> bool:
@@ -187,11 +188,14 @@ class CompiledStep:
         opt = self.optimizer
         if opt.state is not opt_state or opt.param_groups is not group_list:
             return False
-        for group, members, count in groups:
-            if group["params"] is not members or len(members) != count:
+        for group, members, recorded in groups:
+            if group["params"] is not members or len(members) != len(recorded):
                 return False
-        for p, array in params:
-            if p.array is not array:
+            for p, q in zip(members, recorded):  # by identity: == compares tensors' values
+                if p is not q:
+                    return False
+        for p, array, requires_grad in params:
+            if p.array is not array or p.requires_grad is not requires_grad:
                 return False
         if nn_module.structure_version[0] != version:
             # modules or hooks were added or removed somewhere: are these the same?
@@ -201,17 +205,16 @@ class CompiledStep:
         return True
 
 
-def _structure(model: Module) -> tuple[Any, ...]:
-    """Every module of ``model`` with its children, parameters and hook count."""
-    return tuple(
-        (
-            m,
-            tuple(m._modules.values()),
-            tuple(m._parameters.values()),
-            len(m._forward_hooks) + len(m._forward_pre_hooks),
-        )
-        for m in model.modules()
-    )
+def _structure(model: Module) -> tuple[int, ...]:
+    """Every module of ``model`` with its children and parameters, by identity (the traced
+    ones are kept alive, so no new object takes an old id), and its hook count (negative)."""
+    out: list[int] = []
+    for m in model.modules():
+        out.append(id(m))
+        out.extend(map(id, m._modules.values()))
+        out.extend(map(id, m._parameters.values()))
+        out.append(-1 - len(m._forward_hooks) - len(m._forward_pre_hooks))
+    return tuple(out)
 
 
 def _hooked(model: Module) -> bool:
