@@ -206,11 +206,14 @@ def quadratic_forward(fn: QuadraticCost, node: Tensor, bufs: Buffers) -> Kernel:
         )
     diff = bufs.values[id(node)] = np.empty_like(a_t.array)
     half_over_m = 0.5 / a_t.shape[0]
+    # vdot of float32 arrays times a Python float is float32 already: then no astype
+    retype = (np.vdot(_zero(dtype), _zero(dtype)) * half_over_m).dtype != dtype
 
     def run(x: Any, y: Any) -> Any:
         target = y if y.dtype == dtype else y.astype(dtype)
         subtract(x if src is None else src, target, diff)
-        return (np.vdot(diff, diff) * half_over_m).astype(dtype, copy=False)
+        loss = np.vdot(diff, diff) * half_over_m
+        return loss.astype(dtype) if retype else loss
 
     return run
 
@@ -244,7 +247,7 @@ def cross_entropy_forward(fn: SoftmaxCrossEntropy, node: Tensor, bufs: Buffers) 
     exps = np.empty_like(log_probs)
     column = np.empty((m, 1), dtype=dtype)
     # -sum / m of a float32 sum is float32 already: the eager astype changes nothing then
-    retype = (-log_probs[:1, 0].sum() / m).dtype != dtype
+    retype = (-_zero(dtype).sum() / m).dtype != dtype
     take, top, total = log_probs.take, np.maximum.reduce, np.add.reduce
 
     def run(x: Any, y: Any) -> Any:
@@ -281,6 +284,11 @@ def cross_entropy_backward(fn: SoftmaxCrossEntropy, node: Tensor, bufs: Buffers)
         multiply(probs, scale, probs)
 
     return run
+
+
+def _zero(dtype: Any) -> Any:
+    """One zero of ``dtype``, to find the dtype an expression gives (not uninitialized memory)."""
+    return np.zeros(1, dtype=dtype)
 
 
 FORWARD: dict[type, Callable[[Any, Tensor, Buffers], Kernel]] = {

@@ -11,6 +11,7 @@ reason in ``reason``.
 from __future__ import annotations
 
 import logging
+import operator
 import warnings
 from typing import Any
 
@@ -36,6 +37,8 @@ from chainrule.nn import module as nn_module
 from chainrule.optim import Optimizer
 
 log = logging.getLogger("chainrule.compile")
+_array_of = operator.attrgetter("array")
+_requires_grad_of = operator.attrgetter("requires_grad")
 
 # Modules whose forward is one of the compiled ops and nothing else (exact types: a subclass
 # may override forward with Python the trace cannot see).
@@ -179,24 +182,32 @@ class CompiledStep:
     def _snapshot(self) -> tuple[Any, ...]:
         """What the plans were built against, cheap to compare at every step."""
         opt = self.optimizer
-        params = tuple((p, p.array, p.requires_grad) for p in self.model.parameters())
-        groups = tuple((g, g["params"], tuple(g["params"])) for g in opt.param_groups)
-        return (nn_module.structure_version[0], params, opt.param_groups, groups, opt.state)
+        params = list(self.model.parameters())
+        # by id: the arrays and parameters are kept alive here, so no other object has one
+        arrays = [p.array for p in params]
+        flags = [p.requires_grad for p in params]
+        groups = tuple((g, g["params"], list(map(id, g["params"]))) for g in opt.param_groups)
+        return (
+            nn_module.structure_version[0],
+            (params, arrays, list(map(id, arrays)), flags),
+            opt.param_groups,
+            groups,
+            opt.state,
+        )
 
     def _unchanged(self) -> bool:
         version, params, group_list, groups, opt_state = self._guards
         opt = self.optimizer
         if opt.state is not opt_state or opt.param_groups is not group_list:
             return False
-        for group, members, recorded in groups:
-            if group["params"] is not members or len(members) != len(recorded):
+        for group, members, ids in groups:
+            if group["params"] is not members or list(map(id, members)) != ids:
                 return False
-            for p, q in zip(members, recorded):  # by identity: == compares tensors' values
-                if p is not q:
-                    return False
-        for p, array, requires_grad in params:
-            if p.array is not array or p.requires_grad is not requires_grad:
-                return False
+        tensors, _arrays, array_ids, flags = params
+        if list(map(id, map(_array_of, tensors))) != array_ids:
+            return False
+        if list(map(_requires_grad_of, tensors)) != flags:
+            return False
         if nn_module.structure_version[0] != version:
             # modules or hooks were added or removed somewhere: are these the same?
             if _structure(self.model) != self._structure:

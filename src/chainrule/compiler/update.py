@@ -23,36 +23,41 @@ multiply, subtract = np.multiply, np.subtract
 
 
 def parameter_updates(optimizer: Optimizer, grads: dict[int, Any]) -> list[Update]:
-    """One update per parameter of ``optimizer`` that has a gradient in ``grads`` (by id)."""
+    """The updates of the parameters of ``optimizer`` that have a gradient in ``grads`` (by
+    id): one per group for plain SGD, one per parameter otherwise."""
     updates = []
     for group in optimizer.param_groups:
-        for p in group["params"]:
-            g = grads.get(id(p))
-            if g is not None:
-                updates.append(_update_for(optimizer, p, g, group))
+        pairs = [(p, grads[id(p)]) for p in group["params"] if id(p) in grads]
+        if type(optimizer) is SGD:
+            updates.append(_sgd(optimizer, pairs, group))
+        else:
+            updates.extend(_update_for(optimizer, p, g, group) for p, g in pairs)
     return updates
 
 
 def _update_for(optimizer: Optimizer, p: Tensor, g: Any, group: dict[str, Any]) -> Update:
     kind = type(optimizer)
-    if kind is SGD:
-        return _sgd(optimizer, p, g, group)
     if kind is Adam or kind is AdamW:
         return _adam(optimizer, p, g, group)
     eager = optimizer._update
     return lambda: eager(p, g, np, group)
 
 
-def _sgd(optimizer: SGD, p: Tensor, g: Any, group: dict[str, Any]) -> Update:
-    """W ← W - lr g, as ``SGD._update`` computes it without momentum or weight decay."""
-    data, scratch, eager = p.array, np.empty_like(p.array), optimizer._update
+def _sgd(optimizer: SGD, pairs: list[tuple[Tensor, Any]], group: dict[str, Any]) -> Update:
+    """W ← W - lr g for each parameter of ``group``, as ``SGD._update`` computes it without
+    momentum or weight decay (the settings read once per step, for the whole group)."""
+    steps = [(g, p.array, np.empty_like(p.array)) for p, g in pairs]
+    eager = optimizer._update
 
     def run() -> None:
         if group["momentum"] or group["weight_decay"]:
-            eager(p, g, np, group)
+            for p, g in pairs:
+                eager(p, g, np, group)
             return
-        multiply(g, float(group["lr"]), scratch)
-        subtract(data, scratch, data)
+        lr = float(group["lr"])
+        for g, data, scratch in steps:
+            multiply(g, lr, scratch)
+            subtract(data, scratch, data)
 
     return run
 
