@@ -12,7 +12,7 @@ import pytest
 import chainrule as cr
 from chainrule import nn, optim
 from chainrule.compiler import MAX_SHAPES, CompileWarning
-from helpers.lockstep import ACTIVATIONS, OPTIMIZERS, SIZES, batch, lockstep, make
+from helpers.lockstep import ACTIVATIONS, OPTIMIZERS, SIZES, batch, eager_step, lockstep, make
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -128,3 +128,15 @@ def test_a_forward_hook_runs_eagerly_until_removed() -> None:
     handle.remove()
     lockstep(eager, compiled, step, [batch(rng, 4, np.float64, "quadratic") for _ in range(2)])
     assert step.reason is None and len(seen) == 2
+
+
+def test_ignored_labels_run_eagerly_and_later_batches_compile() -> None:
+    eager, compiled = (make(np.float64, cost="cross-entropy") for _ in range(2))
+    step = cr.compile(*compiled, warn=False)
+    rng = np.random.default_rng(6)
+    x, y = batch(rng, 5, np.float64, "cross-entropy")
+    y[1] = -100  # ignore_index: the general (eager) cross-entropy
+    assert eager_step(*eager, x, y) == step(x, y)
+    assert "labels" in step.reason and step.traces == 0
+    lockstep(eager, compiled, step, [batch(rng, 5, np.float64, "cross-entropy") for _ in range(3)])
+    assert step.reason is None and step.traces == 1

@@ -83,7 +83,9 @@ class CompiledStep:
         warn: bool = True,
     ) -> None:
         self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
-        self.check_labels = check_labels
+        # class labels are checked for cross-entropy only (a quadratic cost takes any numbers)
+        self.check_labels = check_labels and type(loss_fn) is CrossEntropyLoss
+        self._classes = 0  # the output width, for that check, set at each trace
         self.warn = warn
         self.reason: str | None = None
         self.traces = 0
@@ -103,11 +105,11 @@ class CompiledStep:
             x = x.astype(self._dtype)
         if not engine_state.grad_enabled or engine_state.detect_anomaly:
             return self._eager(x, y, _("gradients are off or anomaly detection is on"))
-        if self.check_labels and y.dtype.kind in "iu" and not self._labels_fit(y):
-            return self._eager(x, y, _("labels outside the classes (or ignored ones)"))
         plan = self._plans.get((x.shape, x.dtype, y.shape, y.dtype))
         if plan is None or not self._unchanged():
             return self._trace(x, y, plan is not None)
+        if self.check_labels and not self._labels_fit(y):
+            return self._eager(x, y, _("labels outside the classes (or ignored ones)"))
         if not self.model.training:
             self.model.train()
         self.reason = None
@@ -150,6 +152,11 @@ class CompiledStep:
                 return self._eager(x, y, self._never)
         if _hooked(self.model):
             return self._eager(x, y, _("a module has forward hooks"))
+        if self.check_labels:
+            linears = [m for m in self.model.modules() if type(m) is Linear]
+            self._classes = linears[-1].out_features if linears else 0
+            if y.dtype.kind in "iu" and not self._labels_fit(y):
+                return self._eager(x, y, _("labels outside the classes (or ignored ones)"))
         if any(type(p.array) is not np.ndarray for p in self.model.parameters()):
             return self._eager(x, y, _("the parameters are not NumPy arrays (a device)"))
         if len(self._plans) >= MAX_SHAPES:
@@ -172,12 +179,7 @@ class CompiledStep:
 
     # ---- guards --------------------------------------------------------------------------
     def _labels_fit(self, y: np.ndarray) -> bool:
-        classes = self._classes()
-        return y.size == 0 or (int(y.min()) >= 0 and int(y.max()) < classes)
-
-    def _classes(self) -> int:
-        last = [m for m in self.model.modules() if isinstance(m, Linear)]
-        return last[-1].out_features if last else 0
+        return y.size == 0 or (int(y.min()) >= 0 and int(y.max()) < self._classes)
 
     def _snapshot(self) -> tuple[Any, ...]:
         """What the plans were built against, cheap to compare at every step."""
