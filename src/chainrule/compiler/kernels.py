@@ -43,6 +43,8 @@ class Buffers:
         self.values: dict[int, Any] = {}
         self.grads: dict[int, Any] = {}
         self.param_grads: dict[int, tuple[Tensor, Any]] = {}
+        # views of one flat buffer per optimizer group, set by the plan before the kernels
+        self.param_views: dict[int, Any] = {}
         self.uses_sigmoid = False
         self.label_index: Any = None  # the flat index of each row's label (cross-entropy)
 
@@ -69,6 +71,8 @@ class Buffers:
     def new_grad(self, t: Tensor, array: Any = None) -> Any:
         """The buffer ``t``'s gradient is written into (``array`` when given, else a new one);
         a parameter's is remembered, to become its ``.grad``."""
+        if array is None:
+            array = self.param_views.get(id(t))
         if array is None:
             array = np.empty_like(t.array)
         self.grads[id(t)] = array

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from chainrule.compiler import kernels
 from chainrule.compiler.kernels import Buffers, Kernel, NotCompilable
 from chainrule.compiler.update import Update, parameter_updates
@@ -60,6 +62,7 @@ def build_plan(loss: Tensor, step_input: Tensor, optimizer: Optimizer) -> Plan:
     """The plan of the step whose eager run recorded ``loss`` (``step_input`` is its batch)."""
     nodes = _chain(loss, step_input, optimizer)
     bufs = Buffers(step_input)
+    flats = _flat_gradients(nodes, optimizer, bufs)
     forward = []
     for node in nodes:
         make = kernels.FORWARD.get(type(node.grad_fn))
@@ -80,13 +83,44 @@ def build_plan(loss: Tensor, step_input: Tensor, optimizer: Optimizer) -> Plan:
         loss=forward.pop(),
         forward=forward,
         backward=backward,
-        updates=parameter_updates(optimizer, grads),
+        updates=parameter_updates(optimizer, grads, flats),
         grads=[(p, Tensor._from_op(array, None)) for p, array in bufs.param_grads.values()],
         uses_sigmoid=bufs.uses_sigmoid,
     )
     everyone = {id(p): p for group in optimizer.param_groups for p in group["params"]}
     plan.no_grads = [p for key, p in everyone.items() if key not in grads]
     return plan
+
+
+# Each gradient view starts on a 64-byte boundary of its group's flat buffer.
+_ALIGN_BYTES = 64
+
+
+def _flat_gradients(nodes: list[Tensor], optimizer: Optimizer, bufs: Buffers) -> dict[int, Any]:
+    """Make the gradients of each optimizer group views of one zeroed flat buffer (set in
+    ``bufs.param_views``), so that an update may scale them all in one call; returns each
+    group's buffer by the group's id."""
+    needed = {
+        id(t)
+        for node in nodes
+        for t, needs in zip(node.grad_fn.inputs, node.grad_fn.needs_input_grad, strict=True)
+        if needs and t.grad_fn is None
+    }
+    flats: dict[int, Any] = {}
+    for group in optimizer.param_groups:
+        members = [p for p in group["params"] if id(p) in needed and id(p) not in bufs.param_views]
+        if not members or len({p.dtype for p in members}) != 1:
+            continue
+        step = max(1, _ALIGN_BYTES // members[0].dtype.itemsize)
+        offsets, total = [], 0
+        for p in members:
+            offsets.append(total)
+            total += -(-p.size // step) * step
+        flat = np.zeros(total, dtype=members[0].dtype)
+        for p, offset in zip(members, offsets, strict=True):
+            bufs.param_views[id(p)] = flat[offset : offset + p.size].reshape(p.shape)
+        flats[id(group)] = flat
+    return flats
 
 
 def _chain(loss: Tensor, step_input: Tensor, optimizer: Optimizer) -> list[Tensor]:

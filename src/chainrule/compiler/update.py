@@ -22,14 +22,17 @@ Update = Callable[[], None]
 multiply, subtract = np.multiply, np.subtract
 
 
-def parameter_updates(optimizer: Optimizer, grads: dict[int, Any]) -> list[Update]:
+def parameter_updates(
+    optimizer: Optimizer, grads: dict[int, Any], flats: dict[int, Any]
+) -> list[Update]:
     """The updates of the parameters of ``optimizer`` that have a gradient in ``grads`` (by
-    id): one per group for plain SGD, one per parameter otherwise."""
+    id): one per group for plain SGD, one per parameter otherwise. ``flats``: each group's
+    gradients as one flat buffer (by the group's id), when they are views of one."""
     updates = []
     for group in optimizer.param_groups:
         pairs = [(p, grads[id(p)]) for p in group["params"] if id(p) in grads]
         if type(optimizer) is SGD:
-            updates.append(_sgd(optimizer, pairs, group))
+            updates.append(_sgd(optimizer, pairs, group, flats.get(id(group))))
         else:
             updates.extend(_update_for(optimizer, p, g, group) for p, g in pairs)
     return updates
@@ -43,11 +46,19 @@ def _update_for(optimizer: Optimizer, p: Tensor, g: Any, group: dict[str, Any]) 
     return lambda: eager(p, g, np, group)
 
 
-def _sgd(optimizer: SGD, pairs: list[tuple[Tensor, Any]], group: dict[str, Any]) -> Update:
+def _sgd(
+    optimizer: SGD, pairs: list[tuple[Tensor, Any]], group: dict[str, Any], flat: Any
+) -> Update:
     """W ← W - lr g for each parameter of ``group``, as ``SGD._update`` computes it without
-    momentum or weight decay (the settings read once per step, for the whole group)."""
-    steps = [(g, p.array, np.empty_like(p.array)) for p, g in pairs]
+    momentum or weight decay (the settings read once per step, for the whole group). When the
+    gradients are views of one flat buffer, lr g is one multiply over all of it."""
     eager = optimizer._update
+    if flat is None or any(g.base is not flat for _p, g in pairs):
+        flat, scaled = None, [np.empty_like(p.array) for p, _g in pairs]
+    else:  # the scratch views lie in a flat buffer as the gradients lie in theirs
+        flat_scaled = np.zeros_like(flat)
+        scaled = [_same_view(flat_scaled, flat, g) for _p, g in pairs]
+    steps = [(g, p.array, s) for (p, g), s in zip(pairs, scaled, strict=True)]
 
     def run() -> None:
         if group["momentum"] or group["weight_decay"]:
@@ -55,11 +66,22 @@ def _sgd(optimizer: SGD, pairs: list[tuple[Tensor, Any]], group: dict[str, Any])
                 eager(p, g, np, group)
             return
         lr = float(group["lr"])
-        for g, data, scratch in steps:
-            multiply(g, lr, scratch)
-            subtract(data, scratch, data)
+        if flat is not None:
+            multiply(flat, lr, flat_scaled)
+            for _g, data, s in steps:
+                subtract(data, s, data)
+            return
+        for g, data, s in steps:
+            multiply(g, lr, s)
+            subtract(data, s, data)
 
     return run
+
+
+def _same_view(target: Any, flat: Any, view: Any) -> Any:
+    """The view of ``target`` at the place ``view`` has in ``flat`` (same shape)."""
+    start = (view.ctypes.data - flat.ctypes.data) // flat.itemsize
+    return target[start : start + view.size].reshape(view.shape)
 
 
 def _adam(optimizer: Adam, p: Tensor, g: Any, group: dict[str, Any]) -> Update:
