@@ -140,3 +140,17 @@ def test_ignored_labels_run_eagerly_and_later_batches_compile() -> None:
     assert "labels" in step.reason and step.traces == 0
     lockstep(eager, compiled, step, [batch(rng, 5, np.float64, "cross-entropy") for _ in range(3)])
     assert step.reason is None and step.traces == 1
+
+
+def test_a_compiled_step_pickles_and_retraces_after() -> None:
+    import pickle
+
+    eager, compiled = make(np.float64), make(np.float64)
+    step = cr.compile(*compiled)
+    rng = np.random.default_rng(7)
+    lockstep(eager, compiled, step, [batch(rng, 4, np.float64, "quadratic") for _ in range(3)])
+    copy = pickle.loads(pickle.dumps(step))
+    assert copy.traces == 1 and not copy._plans
+    rebuilt = (copy.model, copy.loss_fn, copy.optimizer)
+    lockstep(eager, rebuilt, copy, [batch(rng, 4, np.float64, "quadratic") for _ in range(3)])
+    assert copy.traces == 2 and copy.reason is None

@@ -96,6 +96,12 @@ class CompiledStep:
         self._guards: tuple[Any, ...] = ()
         self._structure: tuple[int, ...] = ()
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (or deep-copied) without its plans, which the next call traces again."""
+        state = self.__dict__.copy()
+        state.update(_plans={}, _guards=(), _structure=(), _traced_objects=None)
+        return state
+
     def __call__(self, x: Any, y: Any) -> float:
         if self._never is not None:
             return self._eager(x, y, self._never)
