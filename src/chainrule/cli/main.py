@@ -51,6 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"chainrule {__version__}")
     _add_lang(parser, default=None)
+    parser.add_argument(
+        "--no-compile",
+        action="store_true",
+        help=_("train autodiff models eagerly, without compiling the training step (same numbers)"),
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name in COMMANDS:
@@ -97,6 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: Sequence[str]) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.no_compile:  # through the environment, so that sweep workers inherit it
+        os.environ["CHAINRULE_COMPILE"] = "0"
     try:
         return int(args.run(args) or 0)
     except ChainruleError as exc:
