@@ -12,12 +12,9 @@ from typing import BinaryIO
 import numpy as np
 
 from chainrule.cli._common import load_up_to, positive_int, print_json
-from chainrule.data import check_features
 from chainrule.errors import DataError, ModelFileError
 from chainrule.files import open_regular
 from chainrule.serialization import first_line
-from chainrule.training import load_model
-from chainrule.training.loop import check_data
 
 # the first bytes of every .npy file, whatever its version
 _NPY_MAGIC = b"\x93NUMPY"
@@ -99,6 +96,11 @@ def _read_npy(path: str, stream: BinaryIO) -> np.ndarray:
 
 
 def run(args: argparse.Namespace) -> int:
+    # imported here, not at the top: `chainrule --help` stays fast (issue 15)
+    from chainrule.data import check_features
+    from chainrule.training.checkpoint import load_model
+    from chainrule.training.loop import check_data
+
     learner, checkpoint = load_model(args.model)
     config = checkpoint.config
     labels = None
