@@ -13,8 +13,6 @@ import numpy as np
 
 from chainrule.cli._common import load_up_to, positive_int, print_json
 from chainrule.errors import DataError, ModelFileError
-from chainrule.files import open_regular
-from chainrule.serialization import first_line
 
 # the first bytes of every .npy file, whatever its version
 _NPY_MAGIC = b"\x93NUMPY"
@@ -43,6 +41,9 @@ def read_examples(path: str) -> np.ndarray:
     """The rows of a .npy or .csv file as float32 (m, n); a DataError naming the file for
     anything else (a FIFO or device is never read, a .npy header is checked against the
     file's size before NumPy allocates what it announces)."""
+    from chainrule.files import open_regular  # here: a fast --help (issue 15)
+    from chainrule.serialization import first_line
+
     with open_regular(path, DataError, "a file of examples") as stream:
         try:
             if Path(path).suffix == ".npy":
