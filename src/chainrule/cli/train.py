@@ -13,17 +13,16 @@ from chainrule.cli._common import (
     print_json,
     show_progress,
 )
-from chainrule.training import TrainConfig, train
-from chainrule.training import checkpoint as ckpt
 from chainrule.training.config import (
     ACTIVATIONS,
     COSTS,
+    DEFAULT_CHECKPOINT,
     ENGINES,
     INITS,
     OPTIMIZERS,
     SCHEDULES,
+    TrainConfig,
 )
-from chainrule.training.loop import DEFAULT_CHECKPOINT
 
 _DEFAULTS = TrainConfig()
 
@@ -188,7 +187,16 @@ def _write_plot(path: str, config: TrainConfig, learner: object) -> None:
     plot_plane(responses, data.x_train, data.y_train, path)
 
 
+def train(*args: Any, **kwargs: Any) -> Any:
+    """:func:`chainrule.training.train`, imported when a run starts: ``--help`` stays fast."""
+    from chainrule.training.loop import train as train_loop
+
+    return train_loop(*args, **kwargs)
+
+
 def run(args: argparse.Namespace) -> int:
+    from chainrule.training import checkpoint as ckpt  # here: a fast --help (issue 15)
+
     save = args.save
     if args.resume:
         config = config_from(args, base=ckpt.load(args.resume).config)

@@ -523,6 +523,10 @@ def _not_learning(
     return Finding("not_learning", (), message, numbers, REMEDIES["not_learning"])
 
 
+#: Values per float64 block of ``input_scale``.
+SCALE_BLOCK = 1 << 20
+
+
 def input_scale(x: Any, unit_scale: tuple[float, float] = UNIT_SCALE) -> Finding | None:
     """The ``input_scale`` finding when inputs ``x`` (m, n) are far from unit scale, else None.
 
@@ -537,15 +541,23 @@ def input_scale(x: Any, unit_scale: tuple[float, float] = UNIT_SCALE) -> Finding
     >>> input_scale(x / 16) is None
     True
     """
-    x = np.asarray(x, dtype=np.float64)
-    finite = x[np.isfinite(x)]
-    if not finite.size:
+    # float64 a block at a time: no float64 copy of a whole data set (issue 15, lean memory);
+    # one block (up to 2**20 values) sums exactly as np.mean(np.square(x)) did
+    flat = np.asarray(x).reshape(-1)
+    total, count, lowest, highest = 0.0, 0, math.inf, -math.inf
+    for start in range(0, flat.size, SCALE_BLOCK):
+        part = np.asarray(flat[start : start + SCALE_BLOCK], dtype=np.float64)
+        finite = part[np.isfinite(part)]
+        if finite.size:
+            total += float(np.add.reduce(np.square(finite)))
+            count += finite.size
+            lowest, highest = min(lowest, float(finite.min())), max(highest, float(finite.max()))
+    if not count:
         return None
-    rms = float(np.sqrt(np.mean(np.square(finite))))
+    rms = float(np.sqrt(total / count))
     low, high = unit_scale
     if low <= rms <= high:
         return None
-    lowest, highest = float(finite.min()), float(finite.max())
     message = _(
         "inputs far from unit scale: root mean square {rms} (values {lowest} to "
         "{highest}); standardize them"

@@ -27,7 +27,8 @@ from chainrule import nn, optim
 from chainrule.classic import Network
 from chainrule.classic.convert import to_sequential
 from chainrule.compiler import CompiledStep, compiling
-from chainrule.data import FeatureStats, one_hot, standardize
+from chainrule.data import FeatureStats, one_hot
+from chainrule.data.preprocessing import check_standardizable, fit_stats
 from chainrule.diagnostics.adapters import ModuleAdapter, host, remove_handle
 from chainrule.diagnostics.monitor import GradientMonitor
 from chainrule.diagnostics.records import LayerPass
@@ -102,7 +103,7 @@ class _Inputs:
 
     def fit_input_stats(self, x: np.ndarray) -> None:
         """Fit the per-feature mean and std on training inputs (kept in float32)."""
-        _, _, stats = standardize(x)
+        stats = fit_stats(check_standardizable(x))  # standardize's, without its scaled copy
         self.input_stats = FeatureStats(
             mean=stats.mean.astype(np.float32), std=stats.std.astype(np.float32)
         )
