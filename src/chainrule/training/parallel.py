@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import pickle
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,12 +81,20 @@ def run_tasks(
         yield from _tries(fn, tasks, map_, retries)
 
 
-def _attempt(fn: Callable[[Any], Any], key: str, task: Any) -> tuple[str, Any, Any]:
-    """One try of one task, in whichever process the backend chose: (key, value, error)."""
+def one_blas_thread() -> AbstractContextManager[Any]:
+    """BLAS held to one thread inside the block. Every task runs under it, in any backend, and
+    so must a serial loop that promises the numbers of :func:`run_tasks`: OpenBLAS splits a
+    product's sums differently over two threads, which moves the last bits (a 300-row
+    learning-speed pass differed in the 8th digit)."""
     from threadpoolctl import threadpool_limits
 
+    return threadpool_limits(limits=1)
+
+
+def _attempt(fn: Callable[[Any], Any], key: str, task: Any) -> tuple[str, Any, Any]:
+    """One try of one task, in whichever process the backend chose: (key, value, error)."""
     try:
-        with threadpool_limits(limits=1):  # one BLAS thread: the same sums in any process
+        with one_blas_thread():  # the same sums in any process
             return key, fn(task), None
     except Exception as exc:  # any failure costs this task only
         try:
