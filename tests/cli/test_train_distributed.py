@@ -91,3 +91,15 @@ def test_distributed_outside_mpiexec_is_one_line_exit_2():
     )
     assert alone.returncode == 2 and alone.stdout == ""
     assert alone.stderr.count("\n") == 1 and "this process is alone" in alone.stderr
+
+
+def test_a_bad_save_path_stops_every_process_with_exit_2(tmp_path):
+    mpiexec, env = _mpi()
+    bad = str(tmp_path / "no-such-folder" / "m.safetensors")
+    run = subprocess.run(
+        [mpiexec, "-n", "2", *TRAIN, "--distributed", "--save", bad],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 2 and run.stdout == ""
+    assert "no folder" in run.stderr  # rank 0's reason; rank 1 says it stopped with it
+    assert "another process stopped before training" in run.stderr

@@ -173,3 +173,24 @@ def test_settings_that_cannot_match_one_process_are_refused(change, named):
     parallel = DataParallel(ThreadComm(_Shared(2), 0))
     with pytest.raises(ConfigError, match=named):
         train(config, data_parallel=parallel)
+
+
+def test_a_rank_that_fails_before_training_stops_the_others(tmp_path):
+    """Rank 0 alone checks --save: when it fails, rank 1 must not wait for it in attach."""
+    shared = _Shared(2)
+    errors: list = [None, None]
+
+    def rank_main(rank: int) -> None:
+        parallel = DataParallel(ThreadComm(shared, rank))
+        try:
+            train(SMALL, data_parallel=parallel, save=tmp_path / "no-such-folder" / "m.safetensors")
+        except ConfigError as exc:
+            errors[rank] = str(exc)
+
+    threads = [threading.Thread(target=rank_main, args=(r,)) for r in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert "no folder" in errors[0]
+    assert "another process stopped before training" in errors[1]

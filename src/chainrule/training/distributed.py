@@ -58,6 +58,7 @@ class DataParallel:
         self._share = 1.0  # this process's rows / the global batch's rows, set by shard()
         self._buffer: np.ndarray | None = None
         self.allreduces = 0  # Allreduce calls so far: one per training step
+        self._agreed = False  # whether this process has met the others before training
 
     @classmethod
     def world(cls) -> DataParallel:
@@ -153,9 +154,33 @@ class DataParallel:
 
     def attach(self, learner: Any) -> None:
         """Make ``learner`` train data-parallel: rank 0's weights everywhere, then this
-        object between its backward pass and its optimizer step."""
+        object between its backward pass and its optimizer step. Every process calls it
+        once, ready to train, or :meth:`abandon` when it failed before (a ConfigError here
+        then: no process starts training without the others)."""
+        self._agree(failed=False)
         self.broadcast(learner.parameter_arrays())
         learner.gradient_hook = self
+
+    def abandon(self) -> None:
+        """Tell the processes waiting in :meth:`attach` that this one failed before training
+        (rank 0 alone checks ``--save``, a node may lack the data), so that they stop too
+        instead of waiting for it forever. Does nothing once training has begun."""
+        if not self._agreed:
+            self._agree(failed=True)
+
+    def _agree(self, *, failed: bool) -> None:
+        """One Allreduce of a failure count before training; a ConfigError on the processes
+        that did not fail when another one did."""
+        self._agreed = True
+        count = np.array([1.0 if failed else 0.0])
+        self.comm.Allreduce(self._in_place, count, op=self._op)
+        if not failed and count[0] > 0:
+            raise ConfigError(
+                _(
+                    "--distributed: another process stopped before training (its message says "
+                    "why); this one stops too"
+                )
+            )
 
     def _flat_buffer(self, grads: Sequence[np.ndarray]) -> np.ndarray:
         """The step's buffer: every gradient, then the loss; allocated once and reused."""

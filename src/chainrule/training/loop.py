@@ -123,10 +123,28 @@ def train(
     >>> 0 <= result.test_accuracy <= 1
     True
     """
-    if data_parallel is not None:
-        data_parallel.check(config)
+    if data_parallel is None:
+        return _saved_run(config, data, on_epoch, progress, save, resume, on_batch)
+    data_parallel.check(config)  # the same settings fail on every process: no one waits
+    try:
         if not data_parallel.is_root:  # rank 0 alone prints and writes
             save, progress, on_epoch = None, False, None
+        return _saved_run(config, data, on_epoch, progress, save, resume, on_batch, data_parallel)
+    except BaseException:
+        data_parallel.abandon()  # a failure before training: the others must not wait for us
+        raise
+
+
+def _saved_run(
+    config: TrainConfig,
+    data: Dataset | None,
+    on_epoch: EpochCallback | None,
+    progress: bool,
+    save: str | Path | None,
+    resume: str | Path | None,
+    on_batch: BatchCallback | None,
+    data_parallel: DataParallel | None = None,
+) -> TrainResult:
     if save is None:
         return _train(config, data, on_epoch, progress, save, resume, on_batch, data_parallel)
     _check_writable(Path(save))
