@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chainrule.cli._common import (
     counted,
@@ -13,6 +13,7 @@ from chainrule.cli._common import (
     print_json,
     show_progress,
 )
+from chainrule.i18n import _
 from chainrule.training.config import (
     ACTIVATIONS,
     COSTS,
@@ -23,6 +24,9 @@ from chainrule.training.config import (
     SCHEDULES,
     TrainConfig,
 )
+
+if TYPE_CHECKING:
+    from chainrule.training.distributed import DataParallel
 
 _DEFAULTS = TrainConfig()
 
@@ -160,6 +164,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "hidden unit's response over the input plane into FILE (.png, .svg, .pdf)",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument(
+        "--distributed",
+        action="store_true",
+        help=_(
+            "data-parallel over MPI: run as mpiexec -n N chainrule train ... --distributed; "
+            "each process trains on its slice of every batch, one Allreduce averages the "
+            "gradients, rank 0 alone prints and saves (pip install 'chainrule[mpi]')"
+        ),
+    )
     p.set_defaults(run=run)
 
 
@@ -204,6 +217,10 @@ def run(args: argparse.Namespace) -> int:
     else:
         config = config_from(args)
     _check_plot(args, config)
+    parallel = _data_parallel(args, config)
+    if parallel is not None and not parallel.is_root:
+        train(config, resume=args.resume, data_parallel=parallel)  # rank 0 prints and saves
+        return 0
     quiet = args.json
 
     def report(stats: dict, learner: object) -> None:
@@ -218,7 +235,12 @@ def run(args: argparse.Namespace) -> int:
         )
 
     result = train(
-        config, on_epoch=report, progress=show_progress(args), save=save, resume=args.resume
+        config,
+        on_epoch=report,
+        progress=show_progress(args),
+        save=save,
+        resume=args.resume,
+        data_parallel=parallel,
     )
     if args.plot and not result.interrupted:
         _write_plot(args.plot, config, result.learner)
@@ -247,3 +269,15 @@ def run(args: argparse.Namespace) -> int:
 
         print(_("decision boundary drawn in {path}").format(path=args.plot))
     return 0
+
+
+def _data_parallel(args: argparse.Namespace, config: TrainConfig) -> DataParallel | None:
+    """This process's part in ``--distributed`` training (None without the option); its
+    settings are checked here, before any data is read."""
+    if not args.distributed:
+        return None
+    from chainrule.training.distributed import DataParallel
+
+    parallel = DataParallel.world()
+    parallel.check(config)
+    return parallel

@@ -85,7 +85,7 @@ from chainrule.diagnostics.stats import activation_stats
 from chainrule.errors import ConfigError
 from chainrule.training.config import TrainConfig
 from chainrule.training.learners import Learner, build_learner
-from chainrule.training.parallel import check_backend, run_tasks
+from chainrule.training.parallel import check_backend, one_blas_thread, run_tasks
 from chainrule.training.run import Run
 
 ENGINES = ("auto", "classic", "autodiff")
@@ -412,7 +412,8 @@ def compare_remedies(
     shared = {"cost": cost, "epochs": epochs, "batch_size": batch_size, "seed": seed}
     one = functools.partial(_remedy_run, ds, tuple(sizes), shared)
     if jobs == 1 and backend == "loky":
-        results = [one(settings, on_epoch) for settings in combos]
+        with one_blas_thread():  # the workers' sums, so --jobs N gives these numbers
+            results = [one(settings, on_epoch) for settings in combos]
     else:
         where = {"jobs": jobs, "backend": backend, "scheduler": scheduler}
         results = _runs_on_workers(one, combos, epochs, on_epoch, where)
@@ -427,18 +428,42 @@ def _runs_on_workers(
     on_epoch: Callable[[int], None] | None,
     where: dict[str, Any],
 ) -> list[SpeedResult]:
-    """``one(settings)`` of every combination on joblib's workers, in the grid's order; the
-    first error a run raised is raised here (as the serial loop would)."""
-    tasks = {str(i): settings for i, settings in enumerate(combos)}
-    done: dict[str, SpeedResult] = {}
-    with closing(run_tasks(one, tasks, **where)) as outcomes:
-        for outcome in outcomes:
+    """``one(settings)`` of every combination on joblib's workers, in the grid's order."""
+
+    def finished(index: int) -> None:
+        for epoch in range(1, epochs + 1) if on_epoch is not None else ():
+            on_epoch(epoch)  # a worker's epochs, counted when its run is back
+
+    return map_runs(one, combos, on_done=finished, **where)
+
+
+def map_runs(
+    one: Callable[[Any], Any],
+    tasks: Sequence[Any],
+    *,
+    jobs: int = 1,
+    backend: str = "loky",
+    scheduler: str | None = None,
+    on_done: Callable[[int], None] | None = None,
+) -> list[Any]:
+    """``one(task)`` for every task, through :func:`~chainrule.training.parallel.run_tasks`
+    (this process, local processes or Dask: the same numbers), returned in the tasks' order;
+    ``on_done(index)`` as each comes back. The first error a run raised is raised here, as a
+    serial loop would raise it. ``one`` and the tasks must pickle.
+
+    >>> map_runs(abs, [-3, 2, -1], jobs=1)
+    [3, 2, 1]
+    """
+    keyed = {str(i): task for i, task in enumerate(tasks)}
+    done: dict[str, Any] = {}
+    with closing(run_tasks(one, keyed, jobs=jobs, backend=backend, scheduler=scheduler)) as outs:
+        for outcome in outs:
             if outcome.error is not None:
                 raise outcome.error
             done[outcome.key] = outcome.value
-            for epoch in range(1, epochs + 1) if on_epoch is not None else ():
-                on_epoch(epoch)  # a worker's epochs, counted when its run is back
-    return [done[key] for key in tasks]
+            if on_done is not None:
+                on_done(int(outcome.key))
+    return [done[key] for key in keyed]
 
 
 def _remedy_run(

@@ -19,6 +19,8 @@ itself, so a saved model predicts from the same pixels it was trained on.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -50,11 +52,15 @@ class Learner(Protocol):
     (a non-finite gradient norm under clipping: the weights are left as they were).
     ``layer_pass`` runs forward and backward on (x, y) without stepping. After ``watch``,
     every training step goes through the returned monitor, which records one in ``every``.
+    With a ``gradient_hook`` (data-parallel training, see
+    :class:`~chainrule.training.distributed.DataParallel`) a step trains on the hook's
+    ``shard`` of the batch and takes the step its ``average`` of the gradients gives.
     """
 
     engine: str
     input_stats: FeatureStats | None
     monitor: GradientMonitor | None
+    gradient_hook: GradientHook | None
 
     def set_lr(self, lr: float) -> None: ...
 
@@ -75,6 +81,20 @@ class Learner(Protocol):
     def state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]: ...
 
     def load_state(self, arrays: dict[str, np.ndarray], values: dict[str, Any]) -> None: ...
+
+    def parameter_arrays(self) -> list[np.ndarray]: ...
+
+
+class GradientHook(Protocol):
+    """What sits between a learner's backward pass and its step (data-parallel training):
+    ``shard`` picks this process's rows of the batch, ``average`` turns its gradients and
+    loss (means over those rows) into the whole batch's."""
+
+    def shard(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def average(
+        self, grads: Sequence[np.ndarray], loss: float
+    ) -> tuple[list[np.ndarray], float]: ...
 
 
 def build_learner(
@@ -138,14 +158,32 @@ class ClassicLearner(_Inputs):
         self.network = network
         self.lr = lr
         self.monitor: GradientMonitor | None = None
+        self.gradient_hook: GradientHook | None = None
 
     def set_lr(self, lr: float) -> None:
         self.lr = lr
 
     def train_batch(self, x: np.ndarray, y: np.ndarray) -> float:
+        if self.gradient_hook is not None:
+            return self._train_shard(self.gradient_hook, x, y)
         if self.monitor is not None:
             return self.monitor.train_step(self._inputs(x), y, self.lr)
         return self.network.train_step(self._inputs(x), y, self.lr)
+
+    def _train_shard(self, hook: GradientHook, x: np.ndarray, y: np.ndarray) -> float:
+        """backward on this process's rows, the hook's average, then the lecture's step."""
+        x, y = hook.shard(x, y)
+        grads = self.network.backward(self._inputs(x), y)
+        n = len(grads.grad_weights)
+        averaged, cost = hook.average([*grads.grad_weights, *grads.grad_biases], grads.cost)
+        self.network.step(
+            replace(grads, grad_weights=averaged[:n], grad_biases=averaged[n:]), self.lr
+        )
+        return cost
+
+    def parameter_arrays(self) -> list[np.ndarray]:
+        """W^1, ..., W^L, b^1, ..., b^L: the arrays the network trains, not copies."""
+        return [*self.network.weights, *self.network.biases]
 
     def watch(self, every: int = 1) -> GradientMonitor:
         self.monitor = GradientMonitor(self.network, every=every)
@@ -203,6 +241,7 @@ class AutodiffLearner(_Inputs):
         self.optimizer = make_optimizer(config, self.model.parameters())
         self.n_classes = config.n_outputs
         self.monitor: GradientMonitor | None = None
+        self.gradient_hook: GradientHook | None = None
         if config.cost == "quadratic":
             self.loss = nn.QuadraticCost()
         else:
@@ -225,13 +264,17 @@ class AutodiffLearner(_Inputs):
             group["lr"] = lr
 
     def train_batch(self, x: np.ndarray, y: np.ndarray) -> float:
-        if self.compiled is not None and self.monitor is None and self.config.clip_norm is None:
+        if self.gradient_hook is not None:
+            x, y = self.gradient_hook.shard(x, y)
+        elif self.compiled is not None and self.monitor is None and self.config.clip_norm is None:
             return self.compiled(self._inputs(x), self._targets(y))
         self.model.train()
         loss = self.loss(self.model(Tensor(self._inputs(x))), self._targets(y))
         self.optimizer.zero_grad()
         loss.backward()
         value = float(loss.item())
+        if self.gradient_hook is not None:
+            value = self._average_gradients(self.gradient_hook, value)
         if self.monitor is not None:
             self.monitor.before_step(value)
         if self.config.clip_norm is not None:
@@ -246,6 +289,21 @@ class AutodiffLearner(_Inputs):
     def watch(self, every: int = 1) -> GradientMonitor:
         self.monitor = GradientMonitor(self.model, every=every)
         return self.monitor
+
+    def _average_gradients(self, hook: GradientHook, loss: float) -> float:
+        """Every parameter's gradient replaced by the hook's average; the batch's loss."""
+        params = list(self.model.parameters())
+        grads = [
+            p.grad.numpy() if p.grad is not None else np.zeros(p.shape, p.dtype) for p in params
+        ]
+        averaged, loss = hook.average(grads, loss)
+        for p, grad in zip(params, averaged, strict=True):
+            p.grad = Tensor(grad)
+        return loss
+
+    def parameter_arrays(self) -> list[np.ndarray]:
+        """The model's parameters in ``parameters()`` order: its arrays, not copies."""
+        return [p.array for p in self.model.parameters()]
 
     def layer_pass(self, x: np.ndarray, y: np.ndarray) -> LayerPass:
         """In training mode (batch statistics under batch norm), as a step sees the batch;
