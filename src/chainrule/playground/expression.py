@@ -79,7 +79,10 @@ def view_model(expl: Explanation) -> dict[str, Any]:
         "forward": None if expl.forward is None else [forward_rows(g, p) for p in expl.forward],
         "result": {
             "value": format_number(expl.value),
-            "gradients": {k: format_number(v) for k, v in expl.gradients.items()},
+            "gradients": [
+                {"partial": partial(g.output, name), "value": format_number(value)}
+                for name, value in expl.gradients.items()
+            ],
             "agrees": expl.agrees,
             "difference": format_number(expl.max_difference),
         },
@@ -209,6 +212,8 @@ def forward_rows(g: Graph, one: ForwardPass) -> dict[str, Any]:
     """One forward pass: the seeds, then a row per op node, from the inputs up."""
     return {
         "input": one.input,
+        "partial": partial(g.output, one.input),
+        "output_tangent": f"{g.output}′",
         "seeds": ", ".join(f"{n.name}′ = {int(n.name == one.input)}" for n in g.inputs),
         "seed_values": {n.name: str(int(n.name == one.input)) for n in g.inputs},
         "rows": [
