@@ -4,7 +4,7 @@
 // script only chooses which of it to show.
 
 import { el, postJSON, t } from "./common.js";
-import { drawGraph, lastLines, mark } from "./graph.js";
+import { drawGraph, lastLines, mark, reveal } from "./graph.js";
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -134,7 +134,7 @@ function showPaths(frame) {
     }));
     body.push({ cells: ["", "", t("path_total"), g.total], total: true });
   }
-  ui.rows.replaceChildren(table(body, [t("partial"), t("path"), t("product"), t("value")]));
+  ui.rows.replaceChildren(table(body, [t("partial"), t("path"), t("product"), t("value"), ""]));
 }
 
 function showForward(frame) {
@@ -195,6 +195,8 @@ function show() {
   state.frame = Math.max(0, Math.min(state.frame, all.length - 1));
   const frame = all[state.frame];
   ({ backward: showBackward, paths: showPaths, forward: showForward })[state.mode](frame);
+  const current = [...state.graph.boxes.values()].find((g) => g.classList.contains("current"));
+  if (current) reveal(state.graph, current.dataset.node, ui.svg.parentElement);
   ui.count.textContent = t("step", { k: state.frame + 1, n: all.length });
   $("step-first").disabled = $("step-previous").disabled = state.frame === 0;
   $("step-last").disabled = $("step-next").disabled = state.frame === all.length - 1;
