@@ -144,6 +144,10 @@ class Network:
             self.biases.append(np.ascontiguousarray(b, dtype=self.dtype))
         self._steps: dict[int, TrainingStep] = {}
 
+    def __getstate__(self) -> dict[str, Any]:
+        # the training steps' buffers and closures are rebuilt on use: pickles stay small
+        return {**self.__dict__, "_steps": {}}
+
     # ----------------------------------------------------------------- description
 
     @property
