@@ -26,7 +26,6 @@ from chainrule.cli._common import (
     require,
     show_progress,
 )
-from chainrule.files import writable_target
 from chainrule.i18n import _
 from chainrule.training.config import ACTIVATIONS, COSTS, INITS
 
@@ -95,6 +94,8 @@ def check_common(args: argparse.Namespace) -> None:
         folder = path.parent if str(path.parent) else Path(".")
         require(folder.is_dir(), f"--plot {args.plot}: the folder {folder} does not exist")
         require(not path.is_dir(), f"--plot {args.plot}: is a folder")
+        from chainrule.files import writable_target  # here: a fast --help (issue 15)
+
         writable_target(path)  # a FIFO or a device is refused now, not after the run
 
 

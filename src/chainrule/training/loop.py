@@ -20,13 +20,12 @@ from chainrule.diagnostics.diagnosis import input_scale
 from chainrule.errors import ConfigError, ModelFileError, NonFiniteError
 from chainrule.serialization import try_writing_in, writable_target, write_lock
 from chainrule.training import checkpoint as ckpt
-from chainrule.training.config import TrainConfig
+from chainrule.training.config import DEFAULT_CHECKPOINT, TrainConfig
 from chainrule.training.learners import Learner
 from chainrule.training.run import Run
 from chainrule.training.splits import Splits, check_data, load_data, make_splits
 from chainrule.wording import counted
 
-DEFAULT_CHECKPOINT = "chainrule-checkpoint.safetensors"
 # load_data, check_data, Splits and make_splits live in splits.py; importable from here too
 __all__ = ["Splits", "TrainResult", "check_data", "load_data", "make_splits", "train"]
 
