@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 OUT ?= out
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean catalog
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,12 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed $(VENV)/.torch
 	$(BIN)/python -m ruff check src tests benchmarks
 	$(BIN)/python -m pytest -n 2 -q
+
+# Extract the messages (Python and templates), merge them into each language's .po, compile the
+# .mo files; then fill in the new msgstr in src/chainrule/locale/<lang>/LC_MESSAGES/chainrule.po
+# and run it again. `python tools/catalog.py --check` lists what is untranslated.
+catalog: $(VENV)/.installed
+	$(BIN)/python tools/catalog.py
 
 lint: $(VENV)/.installed
 	$(BIN)/python -m ruff check src tests benchmarks

@@ -17,7 +17,17 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 import chainrule as cr
+from chainrule.i18n import language
 from helpers import oracles
+
+
+@pytest.fixture(autouse=True)
+def english(monkeypatch: pytest.MonkeyPatch):
+    """Every test reads English unless it asks for another language (``with language("zh")``),
+    whatever the machine's locale: in this process and in the commands it starts."""
+    monkeypatch.setenv("LANGUAGE", "en")
+    with language("en"):
+        yield
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

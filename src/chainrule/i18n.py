@@ -16,12 +16,16 @@ with :func:`N_` so extraction finds them, and translate them with ``_()`` where 
 from __future__ import annotations
 
 import contextvars
+import functools
 import gettext as _gettext
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 LANGUAGES = ("en", "zh")
 DOMAIN = "chainrule"
@@ -91,3 +95,22 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def N_(message: str) -> str:
     """Mark ``message`` for extraction without translating it yet (import-time constants)."""
     return message
+
+
+def localized(function: F) -> F:
+    """Give ``function`` a ``lang=`` keyword: its messages are in that language (``None``: the
+    current one), for the renderers and report writers of the Python API.
+
+    >>> @localized
+    ... def hello() -> str:
+    ...     return _("language of the output (default: from the locale, LANG)")
+    >>> hello(lang="zh")[:2], hello(lang="en")[:8]
+    ('输出', 'language')
+    """
+
+    @functools.wraps(function)
+    def in_language(*args: Any, lang: str | None = None, **kwargs: Any) -> Any:
+        with language(lang):
+            return function(*args, **kwargs)
+
+    return in_language  # type: ignore[return-value]

@@ -7,8 +7,6 @@ import argparse
 import numpy as np
 
 from chainrule.cli._common import require
-from chainrule.interop.onnx_export import export_onnx
-from chainrule.training import load_model
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -26,6 +24,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from chainrule.interop.onnx_export import export_onnx  # here: a fast --help (issue 15)
+    from chainrule.training.checkpoint import load_model
+
     require(args.onnx.endswith(".onnx"), f"--onnx must name a .onnx file, got {args.onnx!r}")
     learner, checkpoint = load_model(args.model)
     model = learner.model if hasattr(learner, "model") else learner.network

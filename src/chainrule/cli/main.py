@@ -3,6 +3,9 @@
 Each subcommand lives in its own module beside this one, exposing ``add_parser(subparsers)``
 and ``run(args) -> int``. Errors the library raises on purpose (``ChainruleError``) become one
 line on stderr and exit status 2; Ctrl-C exits with 130.
+
+``--lang zh|en`` works before or after the subcommand (default: the environment's locale); it is
+read before the parser is built, so that the help itself is in that language.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from collections.abc import Sequence
 
 from chainrule import __version__
 from chainrule.errors import ChainruleError
-from chainrule.i18n import _
+from chainrule.i18n import LANGUAGES, _, language
 
 COMMANDS = (
     "derive",
@@ -28,6 +31,9 @@ COMMANDS = (
     "lab",
     "sweep",
     "playground",
+    "exercise",
+    "check",
+    "formulas",
 )
 
 
@@ -41,9 +47,10 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="chainrule",
-        description="Backpropagation made visible and real: derive, train, diagnose.",
+        description=_("Backpropagation made visible and real: derive, train, diagnose."),
     )
     parser.add_argument("--version", action="version", version=f"chainrule {__version__}")
+    _add_lang(parser, default=None)
     parser.add_argument(
         "--no-compile",
         action="store_true",
@@ -54,11 +61,45 @@ def build_parser() -> argparse.ArgumentParser:
     for name in COMMANDS:
         module = importlib.import_module(f"chainrule.cli.{name}")
         module.add_parser(sub)
+        # after the subcommand too; SUPPRESS keeps a --lang given before it
+        _add_lang(sub.choices[name], default=argparse.SUPPRESS)
     return parser
+
+
+def _add_lang(parser: argparse.ArgumentParser, default: object) -> None:
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default=default,
+        help=_("language of the output (default: from the locale, LANG)"),
+    )
+
+
+def requested_language(argv: Sequence[str]) -> str | None:
+    """The ``--lang`` of a command line, looked for before parsing it (None when absent or not a
+    language chainrule speaks: the parser then says so in one line).
+
+    >>> requested_language(["derive", "y = x", "--lang", "zh"]), requested_language(["--lang=xx"])
+    ('zh', None)
+    """
+    words = list(argv[: argv.index("--")] if "--" in argv else argv)
+    for k, word in enumerate(words):
+        value = word.partition("=")[2] if word.startswith("--lang=") else None
+        if word == "--lang" and k + 1 < len(words):
+            value = words[k + 1]
+        if value in LANGUAGES:
+            return value
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    with language(requested_language(argv)):
+        return _main(argv)
+
+
+def _main(argv: Sequence[str]) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.no_compile:  # through the environment, so that sweep workers inherit it
@@ -66,10 +107,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args) or 0)
     except ChainruleError as exc:
-        print(f"chainrule {args.command}: error: {exc}", file=sys.stderr)
+        print(
+            _("chainrule {command}: error: {message}").format(command=args.command, message=exc),
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt:
-        print(f"chainrule {args.command}: interrupted", file=sys.stderr)
+        print(_("chainrule {command}: interrupted").format(command=args.command), file=sys.stderr)
         return 130
     except BrokenPipeError:  # e.g. `chainrule derive ... | head`: the reader left, fine
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -79,7 +123,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         # should go): the operating system's one line, naming the file, not a traceback.
         name = exc.filename2 or exc.filename  # a rename names its destination second
         where = f"{name}: " if name else ""
-        print(f"chainrule {args.command}: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        message = f"{where}{exc.strerror or exc}"
+        print(
+            _("chainrule {command}: error: {message}").format(
+                command=args.command, message=message
+            ),
+            file=sys.stderr,
+        )
         return 2
 
 

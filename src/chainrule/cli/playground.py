@@ -13,29 +13,36 @@ def _port(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+        message = _("expected a port number, got {text!r}").format(text=text)
+        raise argparse.ArgumentTypeError(message) from None
     if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"a port is between 0 and 65535, got {value}")
+        message = _("a port is between 0 and 65535, got {value}").format(value=value)
+        raise argparse.ArgumentTypeError(message)
     return value
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "playground",
-        help="open the playground in the browser: expressions and networks, live",
-        description="Start a local web server for the playground (the expression view, the "
-        "network view, the lab replay) and open it in the browser.",
+        help=_("open the playground in the browser: expressions and networks, live"),
+        description=_(
+            "Start a local web server for the playground (the expression view, the network "
+            "view, the lab replay) and open it in the browser."
+        ),
     )
     p.add_argument(
-        "--port", type=_port, default=8000, help="port to listen on (default 8000; 0: any free)"
+        "--port",
+        type=_port,
+        default=8000,
+        help=_("port to listen on (default 8000; 0: any free port)"),
     )
     p.add_argument(
         "--host",
         default="127.0.0.1",
-        help="address to listen on (default 127.0.0.1: this computer only)",
+        help=_("address to listen on (default 127.0.0.1: this computer only)"),
     )
     p.add_argument(
-        "--no-browser", action="store_true", help="print the address instead of opening it"
+        "--no-browser", action="store_true", help=_("print the address instead of opening it")
     )
     p.set_defaults(run=run)
 

@@ -60,7 +60,10 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.diagnostics.factors import explain_finding
 from chainrule.diagnostics.records import GradientRecords
+from chainrule.diagnostics.remedies import REMEDIES, TITLES
+from chainrule.i18n import N_, _, localized
 
 KINDS = (
     "vanishing",
@@ -72,56 +75,6 @@ KINDS = (
     "input_scale",
     "healthy",
 )
-
-#: What the lecture recommends for each problem, in plain words.
-REMEDIES: dict[str, str] = {
-    "vanishing": (
-        "The early layers' error is a product of many factors below one (the logistic σ' is at "
-        "most 0.25, so the weights must bring |w σ'| back near 1). The lecture's remedies: an "
-        "initialization whose weights are not too small (its example: standard-normal N(0, 1) "
-        "weights; or the scale that fits the activation, Xavier for tanh, He for ReLU), a "
-        "learning rate that is not too small, a better activation (tanh, whose derivative "
-        "reaches 1, or ReLU, whose derivative is 1 wherever the unit is active), and batch "
-        "normalization."
-    ),
-    "exploding": (
-        "The error grows as it is multiplied by weights larger than one on its way back. Clip "
-        "the gradient by its norm, lower the learning rate, start from smaller weights (a "
-        "scaled initialization such as N(0, 1/n_in)), or add batch normalization."
-    ),
-    "saturation": (
-        "Most units sit in a flat part of σ, where σ' is almost 0, so little gradient gets "
-        "through. Start from smaller weights (N(0, 1/n_in) or Xavier), scale the inputs, add "
-        "batch normalization, or use ReLU, which does not saturate for positive inputs."
-    ),
-    "dead_units": (
-        "Many ReLU units output 0 for every input, where ReLU' is 0: they pass no gradient and "
-        "stop learning. Lower the learning rate, use He initialization, or add batch "
-        "normalization."
-    ),
-    "non_finite": (
-        "NaN or Inf appeared, usually after exploding gradients or a too-large learning rate. "
-        "Lower the learning rate and clip the gradient norm, restart from the last good "
-        "checkpoint, and run a step in anomaly mode (GradientMonitor.guard) to find the op."
-    ),
-    "not_learning": (
-        "The network predicts no better than guessing. Likely causes, in the order to check "
-        "them: a gradient that does not reach the early layers (vanishing, saturation or dead "
-        "units, when flagged above); a learning rate far too small (the loss barely moves) or "
-        "far too large (the first steps saturate or kill the units); inputs far from unit "
-        "scale (standardize each feature to mean 0 and standard deviation 1); labels that do "
-        "not belong to their inputs (shuffled or misaligned). A quick test: a network that "
-        "works drives its loss near 0 on a batch of 10 examples."
-    ),
-    "input_scale": (
-        "Standardize each input feature to mean 0 and standard deviation 1, with the "
-        "statistics of the training set: TrainConfig(standardize=True), --standardize on the "
-        "command line, or chainrule.data.standardize. Inputs far from unit scale push the first "
-        "layer's z far from 0, where σ saturates, and leave no learning rate that suits every "
-        "layer: the bundled digits train to about 0.96 scaled and 0.86 left at 0..16."
-    ),
-    "healthy": "Nothing to fix: the learning speeds of the layers stay within range.",
-}
 
 #: Inputs whose root mean square lies outside this range get the ``input_scale`` finding.
 UNIT_SCALE = (0.03, 3.0)
@@ -141,14 +94,21 @@ class Finding:
     message: str
     numbers: dict[str, Any]
     remedy: str
+    details: tuple[str, ...] = ()  # lines under the message: the factor split, layer by layer
 
     @property
     def title(self) -> str:
         """The kind in words, as text for people shows it: ``dead_units`` -> "dead units"."""
-        return self.kind.replace("_", " ")
+        words = self.kind.replace("_", " ")
+        return _(words) if self.kind in TITLES else words
+
+    @property
+    def remedy_text(self) -> str:
+        """The remedy in the current language (the data keeps the English)."""
+        return _(self.remedy) if self.remedy else self.remedy
 
     def __str__(self) -> str:
-        return f"{self.title}: {self.message}"
+        return _("{title}: {message}").format(title=self.title, message=self.message)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -157,6 +117,7 @@ class Finding:
             "message": self.message,
             "numbers": dict(self.numbers),
             "remedy": self.remedy,
+            **({"details": list(self.details)} if self.details else {}),
         }
 
 
@@ -186,9 +147,15 @@ class Diagnosis:
         """The findings of one kind."""
         return [f for f in self.findings if f.kind == kind]
 
+    @localized
     def report(self) -> str:
-        """Plain text: one paragraph per finding, with its remedy."""
-        return "\n".join(f"- {f}\n  Remedy: {f.remedy}" for f in self.findings)
+        """Plain text: one paragraph per finding, with its remedy (``lang="zh"``: in Chinese;
+        the messages stay in the language :func:`diagnose` ran in)."""
+        remedy = _("Remedy: {remedy}")
+        return "\n".join(
+            f"- {f}\n{_indented(f.details)}  " + remedy.format(remedy=f.remedy_text)
+            for f in self.findings
+        )
 
     def __str__(self) -> str:
         return self.report()
@@ -198,13 +165,18 @@ class Diagnosis:
 
     def _repr_markdown_(self) -> str:
         """Jupyter shows the report: each finding in bold with its remedy."""
+        remedy = _("Remedy:")
         return "\n".join(
-            f"- **{f.title}**: {_markdown(f.message)}  \n  *Remedy:* {_markdown(f.remedy)}"
+            f"- **{f.title}**: {_markdown(f.message)}  \n  *{remedy}* {_markdown(f.remedy_text)}"
             for f in self.findings
         )
 
     def to_dict(self) -> dict[str, Any]:
         return {"findings": [f.to_dict() for f in self.findings]}
+
+
+def _indented(lines: tuple[str, ...]) -> str:
+    return "".join(f"  {line}\n" for line in lines)
 
 
 def _markdown(text: str) -> str:
@@ -222,7 +194,9 @@ def _fmt(x: float) -> str:
 
 def _join(words: list[str]) -> str:
     """``"a, b or c"``."""
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+    if len(words) == 1:
+        return words[0]
+    return _("{some} or {last}").format(some=", ".join(words[:-1]), last=words[-1])
 
 
 def diagnose(
@@ -284,7 +258,7 @@ def _findings(
     vanishing_ratio, exploding_ratio, growth_factor, saturated_fraction, dead_fraction = limits
     accuracy, chance, chance_margin = outcome
     if records.n_records == 0:
-        return [Finding("healthy", (), "nothing recorded yet", {}, REMEDIES["healthy"])]
+        return [Finding("healthy", (), _("nothing recorded yet"), {}, REMEDIES["healthy"])]
     hidden = np.flatnonzero(records.hidden)
     findings: list[Finding] = []
     bad_rows = _bad_rows(records)
@@ -293,7 +267,7 @@ def _findings(
     finite_rows = np.setdiff1d(np.arange(records.n_records), bad_rows)
     ratio, finding = _layer_ratio(records, hidden, finite_rows, vanishing_ratio, exploding_ratio)
     if finding is not None:
-        findings.append(finding)
+        findings.append(explain_finding(records, finding, finite_rows))
     if "exploding" not in [f.kind for f in findings]:
         finding = _growth(records, finite_rows, growth_factor)
         if finding is not None:
@@ -333,11 +307,13 @@ def _non_finite(records: GradientRecords, bad_rows: np.ndarray) -> Finding:
     bad = (records.nonfinite[row] > 0) | np.isinf(records.speeds[row])
     bad |= np.isinf(records.grad_norms[row])
     layers = tuple(records.layers[i] for i in np.flatnonzero(bad))
-    where = ", ".join(layers) if layers else "the loss"
+    where = ", ".join(layers) if layers else _("the loss")
     return Finding(
         "non_finite",
         layers,
-        f"NaN/Inf first recorded at step {int(records.steps[row])} in {where}",
+        _("NaN/Inf first recorded at step {step} in {where}").format(
+            step=int(records.steps[row]), where=where
+        ),
         {
             "step": int(records.steps[row]),
             "counts": records.nonfinite[row].tolist(),
@@ -363,7 +339,7 @@ def _layer_ratio(
     # an error whose batch mean was removed: small by construction. Compare the relative
     # weight gradients ‖∂J/∂W‖/‖W‖ there instead.
     normalized = bool(records.batch_norm[hidden].any())
-    measure = "relative weight gradient ‖∂J/∂W‖/‖W‖" if normalized else "speed ‖∂J/∂b‖"
+    measure = N_("relative weight gradient ‖∂J/∂W‖/‖W‖") if normalized else N_("speed ‖∂J/∂b‖")
     first, last = int(hidden[0]), int(hidden[-1])
     if normalized:
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -383,17 +359,26 @@ def _layer_ratio(
         "factor_per_layer": ratio ** (1.0 / (hidden.size - 1)) if ratio > 0 else math.nan,
     }
     if ratio < vanishing_ratio:
-        message = (
-            f"{names[first]} learns {_fmt(1 / ratio) if ratio > 0 else 'infinitely'}x "
-            f"more slowly than {names[last]} ({measure}: "
-            + ", ".join(_fmt(s) for s in per_layer)
-            + ", first hidden layer first)"
+        message = _(
+            "{first} learns {times}x more slowly than {last} ({measure}: {speeds}, "
+            "first hidden layer first)"
+        ).format(
+            first=names[first],
+            times=_fmt(1 / ratio) if ratio > 0 else _("infinitely"),
+            last=names[last],
+            measure=_(measure),
+            speeds=", ".join(_fmt(s) for s in per_layer),
         )
         kind = "vanishing"
     elif ratio > exploding_ratio:
-        message = (
-            f"the speed grows toward the input: {names[first]} is {_fmt(ratio)}x "
-            f"{names[last]} ({measure}: " + ", ".join(_fmt(s) for s in per_layer) + ")"
+        message = _(
+            "the speed grows toward the input: {first} is {times}x {last} ({measure}: {speeds})"
+        ).format(
+            first=names[first],
+            times=_fmt(ratio),
+            last=names[last],
+            measure=_(measure),
+            speeds=", ".join(_fmt(s) for s in per_layer),
         )
         kind = "exploding"
     else:
@@ -414,7 +399,9 @@ def _growth(
         return Finding(
             "exploding",
             (names[col],),
-            f"the gradient of {names[col]} overflowed to Inf at step {int(records.steps[row])}",
+            _("the gradient of {layer} overflowed to Inf at step {step}").format(
+                layer=names[col], step=int(records.steps[row])
+            ),
             {"step": int(records.steps[row])},
             REMEDIES["exploding"],
         )
@@ -430,9 +417,16 @@ def _growth(
     return Finding(
         "exploding",
         (names[col],),
-        f"the largest gradient norm grew {_fmt(growth)}x from step "
-        f"{int(records.steps[finite_rows[0]])} to step "
-        f"{int(records.steps[finite_rows[-1]])} (now {_fmt(end)}, in {names[col]})",
+        _(
+            "the largest gradient norm grew {growth}x from step {start} to step {end} "
+            "(now {now}, in {layer})"
+        ).format(
+            growth=_fmt(growth),
+            start=int(records.steps[finite_rows[0]]),
+            end=int(records.steps[finite_rows[-1]]),
+            now=_fmt(end),
+            layer=names[col],
+        ),
         {"growth": growth, "start": float(start), "end": float(end)},
         REMEDIES["exploding"],
     )
@@ -474,8 +468,8 @@ def _activation_findings(
 
     findings = []
     for kind, fractions, limit, label in (
-        ("saturation", records.saturated, saturated_fraction, "saturated activations (σ' ≈ 0)"),
-        ("dead_units", records.dead, dead_fraction, "dead ReLU units (0 for the whole batch)"),
+        ("saturation", records.saturated, saturated_fraction, _("saturated activations (σ' ≈ 0)")),
+        ("dead_units", records.dead, dead_fraction, _("dead ReLU units (0 for the whole batch)")),
     ):
         medians = [(names[i], _median(fractions[rows, i])) for i in hidden]
         over = [(n, f) for n, f in medians if f > limit]
@@ -484,10 +478,15 @@ def _activation_findings(
         layers = [n for n, _ in over]
         if layers_stalled and kind == stalled_kind:
             parts.append(
-                "no gradient reaches "
-                + ", ".join(names[i] for i in layers_stalled)
-                + f" (‖∂J/∂b‖ and ‖∂J/∂W‖ exactly 0 in {zero_records} of {n_records} "
-                "records, the last one included): the network has stopped learning there"
+                _(
+                    "no gradient reaches {layers} (‖∂J/∂b‖ and ‖∂J/∂W‖ exactly 0 in {zero} of "
+                    "{records} records, the last one included): the network has stopped "
+                    "learning there"
+                ).format(
+                    layers=", ".join(names[i] for i in layers_stalled),
+                    zero=zero_records,
+                    records=n_records,
+                )
             )
             numbers["stalled"] = [names[i] for i in layers_stalled]
             layers = [names[i] for i in hidden if names[i] in layers or i in layers_stalled]
@@ -508,14 +507,24 @@ def _not_learning(
     if accuracy is None or chance is None or not accuracy <= chance + margin:
         return None
     numbers: dict[str, Any] = {"accuracy": float(accuracy), "chance": float(chance)}
-    message = f"accuracy {_fmt(accuracy)} is at chance level ({_fmt(chance)})"
+    message = _("accuracy {accuracy} is at chance level ({chance})").format(
+        accuracy=_fmt(accuracy), chance=_fmt(chance)
+    )
     loss = records.loss[np.isfinite(records.loss)]
     if loss.size >= 2:
         numbers.update(loss_first=float(loss[0]), loss_last=float(loss[-1]))
-        message += f"; the loss went from {_fmt(loss[0])} to {_fmt(loss[-1])}"
+        message += _("; the loss went from {start} to {end}").format(
+            start=_fmt(loss[0]), end=_fmt(loss[-1])
+        )
     if found:
-        message += f" (likely cause: {_join([f.kind for f in found])}, above)"
+        message += _(" (likely cause: {causes}, above)").format(
+            causes=_join([f.kind for f in found])
+        )
     return Finding("not_learning", (), message, numbers, REMEDIES["not_learning"])
+
+
+#: Values per float64 block of ``input_scale``.
+SCALE_BLOCK = 1 << 20
 
 
 def input_scale(x: Any, unit_scale: tuple[float, float] = UNIT_SCALE) -> Finding | None:
@@ -532,19 +541,27 @@ def input_scale(x: Any, unit_scale: tuple[float, float] = UNIT_SCALE) -> Finding
     >>> input_scale(x / 16) is None
     True
     """
-    x = np.asarray(x, dtype=np.float64)
-    finite = x[np.isfinite(x)]
-    if not finite.size:
+    # float64 a block at a time: no float64 copy of a whole data set (issue 15, lean memory);
+    # one block (up to 2**20 values) sums exactly as np.mean(np.square(x)) did
+    flat = np.asarray(x).reshape(-1)
+    total, count, lowest, highest = 0.0, 0, math.inf, -math.inf
+    for start in range(0, flat.size, SCALE_BLOCK):
+        part = np.asarray(flat[start : start + SCALE_BLOCK], dtype=np.float64)
+        finite = part[np.isfinite(part)]
+        if finite.size:
+            total += float(np.add.reduce(np.square(finite)))
+            count += finite.size
+            lowest, highest = min(lowest, float(finite.min())), max(highest, float(finite.max()))
+    if not count:
         return None
-    rms = float(np.sqrt(np.mean(np.square(finite))))
+    rms = float(np.sqrt(total / count))
     low, high = unit_scale
     if low <= rms <= high:
         return None
-    lowest, highest = float(finite.min()), float(finite.max())
-    message = (
-        f"inputs far from unit scale: root mean square {_fmt(rms)} (values {_fmt(lowest)} to "
-        f"{_fmt(highest)}); standardize them"
-    )
+    message = _(
+        "inputs far from unit scale: root mean square {rms} (values {lowest} to "
+        "{highest}); standardize them"
+    ).format(rms=_fmt(rms), lowest=_fmt(lowest), highest=_fmt(highest))
     numbers = {"rms": rms, "min": lowest, "max": highest, "unit_scale": list(unit_scale)}
     return Finding("input_scale", (), message, numbers, REMEDIES["input_scale"])
 
@@ -556,18 +573,18 @@ def _healthy(
     checked: list[str] = []
     unchecked: list[str] = []
     if math.isfinite(ratio):
-        checked.append("vanishing")
+        checked.append(N_("vanishing"))
     elif hidden.size < 2:
-        unchecked.append("vanishing (it needs two hidden layers)")
+        unchecked.append(N_("vanishing (it needs two hidden layers)"))
     else:
-        unchecked.append("vanishing (no first/last hidden-layer speed ratio)")
+        unchecked.append(N_("vanishing (no first/last hidden-layer speed ratio)"))
     if math.isfinite(ratio) or n_finite >= 2:
-        checked.append("exploding")
+        checked.append(N_("exploding"))
     else:
-        unchecked.append("exploding (it needs two records or a speed ratio)")
+        unchecked.append(N_("exploding (it needs two records or a speed ratio)"))
     for what, fractions, acts in (
-        ("saturation", records.saturated, ("sigmoid", "tanh")),
-        ("dead units", records.dead, ("relu",)),
+        (N_("saturation"), records.saturated, ("sigmoid", "tanh")),
+        (N_("dead units"), records.dead, ("relu",)),
     ):
         # Only layers whose σ can saturate (or die) are measured; others are NaN by design.
         layers = [int(i) for i in hidden if records.activations[i] in acts]
@@ -578,11 +595,19 @@ def _healthy(
         else:
             unchecked.append(f"{what} (no activation statistics recorded)")
     checked.append("NaN/Inf")
-    message = f"no {_join(checked)}"
+    message = _("no {problems}").format(problems=_join([_(word) for word in checked]))
     numbers: dict[str, Any] = {"checked": checked, "not_checked": unchecked}
     if math.isfinite(ratio):
         numbers["ratio"] = ratio
-        message += f" (first/last hidden-layer speed ratio {_fmt(ratio)})"
+        message += _(" (first/last hidden-layer speed ratio {ratio})").format(ratio=_fmt(ratio))
     if unchecked:
-        message += "; not checked: " + ", ".join(unchecked)
+        message += _("; not checked: {what}").format(what=", ".join(map(_unchecked, unchecked)))
     return Finding("healthy", (), message, numbers, REMEDIES["healthy"])
+
+
+def _unchecked(words: str) -> str:
+    """One entry of the healthy finding's "not checked" list, in the current language."""
+    what, _sep, _why = words.partition(" (no activation statistics recorded)")
+    if _sep:
+        return _("{what} (no activation statistics recorded)").format(what=_(what))
+    return _(words)

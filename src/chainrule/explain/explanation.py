@@ -21,6 +21,7 @@ from chainrule.engine.tensor import Tensor
 from chainrule.errors import ExpressionError, GraphError
 from chainrule.explain.graph import Graph, build_graph, format_number
 from chainrule.explain.parser import Expression, Term, evaluate, number_value, parse
+from chainrule.explain.render_common import LISTED_NOTE, NOT_SCALAR_NOTE, TENSOR_NOTE
 from chainrule.explain.tables import (
     Counts,
     ForwardPass,
@@ -31,6 +32,7 @@ from chainrule.explain.tables import (
     path_table,
     reverse_table,
 )
+from chainrule.i18n import _
 from chainrule.nn import Module
 
 #: Relative tolerance within which the methods and the engine must agree, for float64 graphs;
@@ -105,20 +107,23 @@ class Explanation:
             }
         )
 
-    def to_text(self) -> str:
+    def to_text(self, lang: str | None = None) -> str:
+        """``render_text(self, lang=lang)`` (``lang="zh"``: Chinese)."""
         from chainrule.explain.render_text import render_text
 
-        return render_text(self)
+        return render_text(self, lang=lang)
 
-    def to_markdown(self) -> str:
+    def to_markdown(self, lang: str | None = None) -> str:
+        """``render_markdown(self, lang=lang)`` (``lang="zh"``: Chinese)."""
         from chainrule.explain.render_markdown import render_markdown
 
-        return render_markdown(self)
+        return render_markdown(self, lang=lang)
 
-    def to_latex(self) -> str:
+    def to_latex(self, lang: str | None = None) -> str:
+        """``render_latex(self, lang=lang)`` (``lang="zh"``: Chinese)."""
         from chainrule.explain.render_latex import render_latex
 
-        return render_latex(self)
+        return render_latex(self, lang=lang)
 
     def to_dot(self) -> str:
         from chainrule.explain.draw import to_dot
@@ -160,7 +165,9 @@ def derive(text: str | Expression, at: Mapping[str, Any] | None = None) -> Expla
     expression = text if isinstance(text, Expression) else parse(text)
     values = _point(expression, dict(at or {}))
     if expression.root.kind == "number":
-        raise ExpressionError("the expression has no variables: there is nothing to differentiate")
+        raise ExpressionError(
+            _("the expression has no variables: there is nothing to differentiate")
+        )
     out, inputs, origin = evaluate(expression, values)
     output_name = expression.output or ("y" if "y" not in inputs else "out")
     graph, tensors = build_graph(out, inputs, output_name)
@@ -170,7 +177,9 @@ def derive(text: str | Expression, at: Mapping[str, Any] | None = None) -> Expla
         if step.value is not None and not math.isfinite(step.value):
             term = origin.get(id(tensors[step.node]))
             raise ExpressionError(
-                f"the partial d{graph.output}/d{step.node} overflows float64 at this point",
+                _("the partial {partial} overflows float64 at this point").format(
+                    partial=f"d{graph.output}/d{step.node}"
+                ),
                 term.position if term else None,
             )
     return explanation
@@ -229,10 +238,8 @@ def _explain(
         estimates.append({p.input: p.value for p in forward})
         difference = _max_difference(engine, estimates, _magnitudes(graph))
         if not all(p.complete for p in paths):
-            notes.append(
-                f"{counts.paths} paths in all: only the first {sum(len(p.paths) for p in paths)}"
-                " are listed"
-            )
+            listed = sum(len(p.paths) for p in paths)
+            notes.append(LISTED_NOTE.format(total=counts.paths, listed=listed))
         nodes = tuple(
             dataclasses.replace(n, grad=partial[n.name], grad_norm=_abs(partial[n.name]))
             for n in graph.nodes
@@ -240,13 +247,10 @@ def _explain(
     else:
         paths = forward = None
         difference = None
-        notes.append(
-            "the nodes are not all scalars: shapes and norms are shown instead of values, "
-            "local partials as formulas, and the per-path and forward-mode tables are skipped"
-        )
+        notes.append(TENSOR_NOTE)
         norms = _engine_gradient_norms(out, tensors)
         if not norms:
-            notes.append("the output is not a scalar: no gradients (reduce it first, e.g. .sum())")
+            notes.append(NOT_SCALAR_NOTE)
         gradients = {n: None for n in inputs}
         nodes = tuple(dataclasses.replace(n, grad_norm=norms.get(n.name)) for n in graph.nodes)
     graph = dataclasses.replace(graph, nodes=nodes)
@@ -346,11 +350,16 @@ def _point(expression: Expression, at: dict[str, Any]) -> dict[str, float]:
     """The values of the variables: every variable needs one, and nothing else may have one."""
     for name, position in expression.positions.items():
         if name not in at:
-            raise ExpressionError(f"no value given for {name} (give it as {name}=...)", position)
+            message = _("no value given for {name} (give it as {name}=...)").format(name=name)
+            raise ExpressionError(message, position)
     extra = [name for name in at if name not in expression.positions]
     if extra:
         listed = ", ".join(str(n) for n in extra)
-        raise ExpressionError(f"a value is given for {listed}, which the expression does not use")
+        raise ExpressionError(
+            _("a value is given for {names}, which the expression does not use").format(
+                names=listed
+            )
+        )
     values = {}
     for name in expression.variables:
         values[name] = number_value(at[name], name)
@@ -366,13 +375,23 @@ def _check_derivatives(graph: Graph, tensors: dict[str, Tensor], origin: dict[in
             # an inner node has a generated name (a, b...): say which part of the text it is
             inner = not graph.node(edge.source).is_input
             operand = origin.get(id(tensors[edge.source])) if inner else None
-            named = f", where {edge.source} = {operand.source}" if operand else ""
-            wrt = operand.source if operand else edge.source
-            raise ExpressionError(
-                f"the derivative of {where} with respect to {wrt} is not finite at "
-                f"this point ({edge.formula} = {format_number(edge.value)}{named})",
-                term.position if term else None,
+            named = (
+                _(", where {name} = {source}").format(name=edge.source, source=operand.source)
+                if operand
+                else ""
             )
+            wrt = operand.source if operand else edge.source
+            message = _(
+                "the derivative of {where} with respect to {wrt} is not finite at "
+                "this point ({formula} = {value}{named})"
+            ).format(
+                where=where,
+                wrt=wrt,
+                formula=edge.formula,
+                value=format_number(edge.value),
+                named=named,
+            )
+            raise ExpressionError(message, term.position if term else None)
 
 
 def _abs(value: float | None) -> float | None:

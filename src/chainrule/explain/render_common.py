@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from chainrule.explain.graph import Graph, format_number
 from chainrule.explain.tables import Counts, PathSum
+from chainrule.i18n import N_, _
 from chainrule.wording import counted
 
 if TYPE_CHECKING:
@@ -33,30 +34,51 @@ PATHS_LISTED = 20
 #: Each section's title and what it shows, in the order every format gives them. ``{y}`` is
 #: the output's name and ``{dy}`` its partial with respect to itself, written by the format.
 SECTIONS = {
-    "graph": ("Graph", "topological order, inputs first; constants are written inline"),
-    "locals": ("Local partials", "one per edge: ∂(node)/∂(operand), from the op's formula"),
+    "graph": (N_("Graph"), N_("topological order, inputs first; constants are written inline")),
+    "locals": (
+        N_("Local partials"),
+        N_("one per edge: ∂(node)/∂(operand), from the op's formula"),
+    ),
     "reverse": (
-        "Reverse accumulation",
-        "from the top, {dy} = 1; each node's partial is the sum over the nodes it feeds "
-        "of their partial · the local partial",
+        N_("Reverse accumulation"),
+        N_(
+            "from the top, {dy} = 1; each node's partial is the sum over the nodes it feeds "
+            "of their partial · the local partial"
+        ),
     ),
     "paths": (
-        "Per path",
-        "the naive method: every path from an input to {y}, the product of the local partials "
-        "along it, summed",
+        N_("Per path"),
+        N_(
+            "the naive method: every path from an input to {y}, the product of the local "
+            "partials along it, summed"
+        ),
     ),
     "forward": (
-        "Forward mode",
-        "one pass per input; each node's tangent n' is the sum over its operands of the local "
-        "partial · their tangent",
+        N_("Forward mode"),
+        N_(
+            "one pass per input; each node's tangent n' is the sum over its operands of the "
+            "local partial · their tangent"
+        ),
     ),
     "counts": (
-        "Operation count",
-        "multiplications and additions of the chain rule; computing the local partials is not "
-        "counted",
+        N_("Operation count"),
+        N_(
+            "multiplications and additions of the chain rule; computing the local partials is "
+            "not counted"
+        ),
     ),
-    "result": ("Result", ""),
+    "result": (N_("Result"), ""),
 }
+
+#: The notes an explanation may carry: kept in English in the data (``Explanation.notes``, the
+#: JSON), said in the reader's language by :func:`note_text` when rendered.
+LISTED_NOTE = N_("{total} paths in all: only the first {listed} are listed")
+TENSOR_NOTE = N_(
+    "the nodes are not all scalars: shapes and norms are shown instead of values, "
+    "local partials as formulas, and the per-path and forward-mode tables are skipped"
+)
+NOT_SCALAR_NOTE = N_("the output is not a scalar: no gradients (reduce it first, e.g. .sum())")
+_LISTED = re.compile(r"(?P<total>\d+) paths in all: only the first (?P<listed>\d+) are listed")
 
 _PLACEHOLDER = re.compile(r"(\{\w+\})")
 _ASCII = str.maketrans({"∂": "d", "·": "*", "→": "->", "…": "..."})
@@ -69,10 +91,24 @@ def heading(key: str, prose: Callable[[str], str] = str, **symbols: str) -> tupl
     >>> heading("paths", y="out")[1][:40]
     'the naive method: every path from an inp'
     """
-    title, detail = SECTIONS[key]
+    title, detail = (_(words) if words else "" for words in SECTIONS[key])
     pieces = _PLACEHOLDER.split(detail)
     text = "".join(symbols[p[1:-1]] if k % 2 else prose(p) for k, p in enumerate(pieces))
     return prose(title), text
+
+
+def note_text(note: str) -> str:
+    """A note of the explanation in the current language.
+
+    >>> from chainrule.i18n import language
+    >>> with language("zh"):
+    ...     note_text(LISTED_NOTE.format(total=30, listed=20))[:2]
+    '共 '
+    """
+    listed = _LISTED.fullmatch(note)
+    if listed:
+        return _(LISTED_NOTE).format(**listed.groupdict())
+    return _(note)
 
 
 def ascii_symbols(text: str) -> str:
@@ -82,13 +118,17 @@ def ascii_symbols(text: str) -> str:
 
 def subject(expl: Explanation) -> str:
     """What is explained: the expression as typed, or ``trace of y``."""
-    return expl.expression if expl.expression is not None else f"trace of {expl.output}"
+    if expl.expression is not None:
+        return expl.expression
+    return _("trace of {output}").format(output=expl.output)
 
 
 def title(expl: Explanation) -> str:
     """``y = x1 * x2 at x1 = 2, x2 = 3`` (plain text: each format escapes it its own way)."""
     where = ", ".join(f"{k} = {v}" for k, v in point(expl))
-    return f"{subject(expl)} at {where}" if where else subject(expl)
+    if not where:
+        return subject(expl)
+    return _("{subject} at {point}").format(subject=subject(expl), point=where)
 
 
 def point(expl: Explanation) -> list[tuple[str, str]]:
@@ -111,46 +151,51 @@ def scalar_sections(expl: Explanation) -> list[str]:
 def check_sentence(expl: Explanation) -> str:
     """Whether reverse, per path, forward mode and the engine agree, in one sentence."""
     if expl.agrees:
-        text = (
+        text = _(
             "reverse accumulation, the per-path sums, forward mode and the engine's backward()"
             " agree"
         )
         if expl.max_difference:
-            text += f" (to a relative {expl.max_difference:.1e}, rounding)"
+            text += _(" (to a relative {difference:.1e}, rounding)").format(
+                difference=expl.max_difference
+            )
         return text
-    return f"the methods differ by up to {expl.max_difference:.3g}"
+    return _("the methods differ by up to {difference:.3g}").format(difference=expl.max_difference)
 
 
 def check_label(expl: Explanation) -> str:
     """``check`` or ``check FAILED``: what the check sentence follows."""
-    return "check" if expl.agrees else "check FAILED"
+    return _("check") if expl.agrees else _("check FAILED")
 
 
 def count_rows(c: Counts) -> list[list[str]]:
     """The operation-count table of a scalar graph, header first (every format shows it)."""
-    s = "" if c.edges == 1 else "s"
     return [
-        ["method", "passes", "mult", "add", "how"],
+        [_("method"), _("passes"), _("mult"), _("add"), _("how")],
         [
-            "reverse accumulation",
+            _("reverse accumulation"),
             "1",
             str(c.reverse_mult),
             str(c.reverse_add),
-            f"one multiplication per edge ({c.edges} edge{s})",
+            _("one multiplication per edge ({edges})").format(edges=counted(c.edges, "edge")),
         ],
         [
-            "per path",
+            _("per path"),
             "-",
             str(c.path_mult),
             str(c.path_add),
-            f"one per edge of every path ({counted(c.paths, 'path')}, {c.path_edges} edges in all)",
+            _("one per edge of every path ({paths}, {edges} edges in all)").format(
+                paths=counted(c.paths, "path"), edges=c.path_edges
+            ),
         ],
         [
-            "forward mode",
+            _("forward mode"),
             str(c.inputs),
             str(c.forward_mult),
             str(c.forward_add),
-            f"every edge once in each pass, one pass per input ({c.inputs})",
+            _("every edge once in each pass, one pass per input ({inputs})").format(
+                inputs=c.inputs
+            ),
         ],
     ]
 
@@ -158,19 +203,21 @@ def count_rows(c: Counts) -> list[list[str]]:
 def count_verdict(c: Counts) -> str:
     """Which mode wins for this graph, in one sentence."""
     if c.inputs > 1:
-        verdict = f"with {c.inputs} inputs and 1 output, reverse mode wins"
+        verdict = _("with {inputs} inputs and 1 output, reverse mode wins").format(inputs=c.inputs)
     else:
-        verdict = "with 1 input and 1 output they tie; forward mode wins with more outputs"
-    return f"Reverse mode needs one pass per output, forward mode one per input: {verdict}."
+        verdict = _("with 1 input and 1 output they tie; forward mode wins with more outputs")
+    return _(
+        "Reverse mode needs one pass per output, forward mode one per input: {verdict}."
+    ).format(verdict=verdict)
 
 
 def tensor_counts(c: Counts) -> str:
     """The operation count of a graph of tensors, where the scalar table does not apply."""
-    return (
-        f"reverse accumulation: one vector-Jacobian product per edge, {c.edges} in one pass;"
+    return _(
+        "reverse accumulation: one vector-Jacobian product per edge, {edges} in one pass;"
         " forward mode would need one pass per input element, the per-path method one"
-        f" product chain per path ({counted(c.paths, 'path')})."
-    )
+        " product chain per path ({paths})."
+    ).format(edges=c.edges, paths=counted(c.paths, "path"))
 
 
 def unlisted_paths(t: PathSum) -> int:
@@ -180,17 +227,19 @@ def unlisted_paths(t: PathSum) -> int:
 
 def recomputed_note(partial: str, node: str, times: int) -> str:
     """The lecture's point about the per-path method, with symbols in the caller's markup."""
-    return (
-        f"{partial} is recomputed on each of the {times} paths that reach {node}; "
+    return _(
+        "{partial} is recomputed on each of the {times} paths that reach {node}; "
         "reverse accumulation computes it once."
-    )
+    ).format(partial=partial, times=times, node=node)
 
 
 def path_total(t: PathSum) -> str:
     """``sum over 3 paths``, or of the listed ones when the listing stopped short."""
     if t.complete:
-        return f"sum over {counted(t.count, 'path')}"
-    return f"sum over the {len(t.paths)} listed of {counted(t.count, 'path')}"
+        return _("sum over {paths}").format(paths=counted(t.count, "path"))
+    return _("sum over the {listed} listed of {paths}").format(
+        listed=len(t.paths), paths=counted(t.count, "path")
+    )
 
 
 def repeated_edges(graph: Graph) -> set[tuple[str, str]]:
@@ -206,7 +255,11 @@ def repeated_edges(graph: Graph) -> set[tuple[str, str]]:
 
 def operand_slot(graph: Graph, source: str, target: str, index: int) -> str:
     """`` (operand 2)`` where two edges join the same nodes, else nothing."""
-    return f" (operand {index + 1})" if (source, target) in repeated_edges(graph) else ""
+    return (
+        _(" (operand {number})").format(number=index + 1)
+        if (source, target) in repeated_edges(graph)
+        else ""
+    )
 
 
 def most_recomputed(graph: Graph) -> tuple[str, int] | None:

@@ -25,6 +25,7 @@ from chainrule.explain.draw import to_svg
 from chainrule.explain.graph import Graph, format_number
 from chainrule.explain.tables import PathSum
 from chainrule.explain.templating import environment
+from chainrule.i18n import _, localized
 
 if TYPE_CHECKING:
     from chainrule.explain.explanation import Explanation
@@ -34,11 +35,12 @@ _POWER = re.compile(r"\s*(?:\*\*|\^)\s*(\(?-?[0-9.]+\)?|[A-Za-z_][A-Za-z0-9_]*)"
 _NAME = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)")
 
 
+@localized
 def render_html(expl: Explanation, *, full: bool = True, show_title: bool = True) -> Markup:
     """The whole explanation as an HTML fragment: the drawing, the graph listing, the local
     partials, reverse accumulation, and for scalar graphs the per-path sums, forward mode and
     the operation counts; then the result and the notes. ``full=False`` keeps the drawing, the
-    listing, the reverse table and the result (the lab's exercises)."""
+    listing, the reverse table and the result (the lab's exercises); ``lang="zh"``: in Chinese."""
     g = expl.graph
     tables = [_reverse_table(expl)]
     if full and g.scalar:
@@ -52,7 +54,7 @@ def render_html(expl: Explanation, *, full: bool = True, show_title: bool = True
         "tables": [t for t in tables if t is not None],
         "result": _result(expl),
         "check": _check(expl),
-        "notes": expl.notes,
+        "notes": [common.note_text(note) for note in expl.notes],
     }
     template = environment("chainrule.explain").get_template("explanation.html.j2")
     return Markup(template.render(e=view))
@@ -64,8 +66,8 @@ def _check(expl: Explanation) -> Markup:
         label, sentence = common.check_label(expl).capitalize(), common.check_sentence(expl)
     else:
         label, sentence = common.heading("counts")[0], common.tensor_counts(expl.counts)
-    end = "." if expl.graph.scalar else ""
-    return Markup("{}: {}{}").format(escape.html(label), escape.html(sentence), end)
+    line = _("{label}: {sentence}.") if expl.graph.scalar else _("{label}: {sentence}")
+    return escape.html(line).format(label=escape.html(label), sentence=escape.html(sentence))
 
 
 # ---- names and formulas ---------------------------------------------------------------------
@@ -118,7 +120,9 @@ def title(expl: Explanation) -> Markup:
     """``y = (x1 + x2) * (x2 + 1) at x1 = 1, x2 = 2``, names subscripted."""
     what = formula(common.subject(expl))
     where = Markup(", ").join(Markup("{} = {}").format(sym(k), v) for k, v in common.point(expl))
-    return Markup("{} at {}").format(what, where) if where else what
+    return (
+        escape.html(_("{subject} at {point}")).format(subject=what, point=where) if where else what
+    )
 
 
 def _caption(key: str, y: str) -> Markup:
@@ -149,8 +153,8 @@ def _graph_table(g: Graph) -> dict:
             rows.append([*cells, format_number(n.value)])
         else:
             rows.append([*cells, str(n.shape), format_number(n.norm)])
-    head = ["node", "op", "inputs", "formula"]
-    head += ["value"] if g.scalar else ["shape", "norm"]
+    head = [_("node"), _("op"), _("inputs"), _("formula")]
+    head += [_("value")] if g.scalar else [_("shape"), _("norm")]
     return _table("graph", g.output, head, rows, cls=None, numeric=[len(head) - 1])
 
 
@@ -164,8 +168,8 @@ def _locals_table(g: Graph) -> dict:
         edge = Markup("{} → {}").format(sym(e.source), sym(e.target))
         rows.append([edge, local(g, e.target, e.source), rule, format_number(e.value)])
     if not rows:
-        rows = [["(none: the output is an input)", "", "", ""]]
-    head = ["edge", "local partial", "from the formula", "value"]
+        rows = [[_("(none: the output is an input)"), "", "", ""]]
+    head = [_("edge"), _("local partial"), _("from the formula"), _("value")]
     return _table("locals", g.output, head, rows, cls=None, numeric=[3])
 
 
@@ -174,7 +178,7 @@ def _reverse_table(expl: Explanation) -> dict:
     rows = []
     for step in expl.steps:
         if not step.terms:
-            rows.append([partial(y, y), "1 (the top node)", "", "1"])
+            rows.append([partial(y, y), _("1 (the top node)"), "", "1"])
             continue
         terms = (
             Markup("{} · {}").format(partial(y, t.node), local(g, t.node, step.node))
@@ -187,8 +191,9 @@ def _reverse_table(expl: Explanation) -> dict:
             numbers = "; ".join(t.edge.formula for t in step.terms)
             value = format_number(g.node(step.node).grad_norm)
         rows.append([partial(y, step.node), _join(terms, " + "), numbers, value])
-    head = ["partial", "sum over the nodes it feeds", "with numbers" if g.scalar else "local"]
-    head.append("value" if g.scalar else "norm of the gradient")
+    head = [_("partial"), _("sum over the nodes it feeds")]
+    head.append(_("with numbers") if g.scalar else _("local"))
+    head.append(_("value") if g.scalar else _("norm of the gradient"))
     return _table("reverse", y, head, rows, numeric=[3])
 
 
@@ -204,7 +209,7 @@ def _paths_table(expl: Explanation) -> dict | None:
         note = Markup(common.recomputed_note("{0}", "{1}", times)).format(
             partial(y, node), sym(node)
         )
-    head = ["partial", "path", "product of the local partials", "value"]
+    head = [_("partial"), _("path"), _("product of the local partials"), _("value")]
     return _table("paths", y, head, rows, numeric=[3], note=note)
 
 
@@ -218,12 +223,12 @@ def _path_rows(g: Graph, y: str, t: PathSum) -> list[list[Any]]:
             values = "·".join(common.signed(e.value) for e in top_down)
             product = Markup("{} = {}").format(factors, values)
         else:
-            product = "1 (the input is the output)"
+            product = _("1 (the input is the output)")
         label = partial(y, t.input) if k == 0 else ""
         rows.append([label, route, product, format_number(path.product)])
     more = common.unlisted_paths(t)
     if more:
-        rows.append(["", f"… and {more} more paths", "", ""])
+        rows.append(["", _("… and {more} more paths").format(more=more), "", ""])
     rows.append(["", "", common.path_total(t), format_number(t.total)])
     return rows
 
@@ -238,7 +243,9 @@ def _forward_table(expl: Explanation) -> dict | None:
             (Markup("{}′ = {}").format(sym(n.name), int(n.name == one.input)) for n in g.inputs),
             ", ",
         )
-        label = Markup("pass for {} ({})").format(sym(one.input), seeds)
+        label = Markup(escape.html(_("pass for {input} ({seeds})"))).format(
+            input=sym(one.input), seeds=seeds
+        )
         for k, step in enumerate(one.steps):
             terms = (
                 Markup("{} · {}′").format(local(g, step.node, t.node), sym(t.node))
@@ -249,7 +256,7 @@ def _forward_table(expl: Explanation) -> dict | None:
             rows.append([label if k == 0 else "", tangent, numbers, format_number(step.value)])
         result = Markup("{} = {}′").format(partial(y, one.input), sym(y))
         rows.append(["" if one.steps else label, result, "", format_number(one.value)])
-    head = ["pass", "tangent", "with numbers", "value"]
+    head = [_("pass"), _("tangent"), _("with numbers"), _("value")]
     return _table("forward", y, head, rows, numeric=[3])
 
 
@@ -277,7 +284,9 @@ def _result(expl: Explanation) -> Markup:
             ),
             ", ",
         )
-        return Markup("Result: {} = {}; {}.").format(sym(y), format_number(expl.value), grads)
+        return escape.html(_("Result: {y} = {value}; {grads}.")).format(
+            y=sym(y), value=format_number(expl.value), grads=grads
+        )
     out = g.node(y)
     norms = _join(
         (
@@ -286,6 +295,6 @@ def _result(expl: Explanation) -> Markup:
         ),
         ", ",
     )
-    return Markup("Result: {} of shape {}, norm {}; {}.").format(
-        sym(y), str(out.shape), format_number(out.norm), norms
+    return escape.html(_("Result: {y} of shape {shape}, norm {norm}; {norms}.")).format(
+        y=sym(y), shape=str(out.shape), norm=format_number(out.norm), norms=norms
     )

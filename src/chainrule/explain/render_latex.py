@@ -14,6 +14,7 @@ from chainrule.explain import escape
 from chainrule.explain import render_common as common
 from chainrule.explain.graph import Graph, format_number
 from chainrule.explain.tables import PathSum
+from chainrule.i18n import _, localized
 
 if TYPE_CHECKING:
     from chainrule.explain.explanation import Explanation
@@ -24,10 +25,12 @@ _SYMBOLS = str.maketrans({"∂": r"$\partial$", "·": r"$\cdot$", "→": r"$\to$
 _tex_text = escape.latex
 
 
+@localized
 def render_latex(expl: Explanation) -> str:
     """The graph listing as a ``tabular`` and the reverse table as an ``align*`` block; for
     scalar graphs also the local partials, the per-path sums and the operation counts as
-    ``tabular``s and forward mode as one ``align*`` per pass; then the result.
+    ``tabular``s and forward mode as one ``align*`` per pass; then the result. With
+    ``lang="zh"`` the words are Chinese (typeset them with ``ctex`` or ``xeCJK``).
 
     >>> from chainrule.explain import derive
     >>> tex = render_latex(derive("y = (x1 + x2) * (x2 + 1)", at={"x1": 1, "x2": 2}))
@@ -59,7 +62,8 @@ def _section(key: str, y: str = "y") -> list[str]:
 
 def _graph(g: Graph) -> list[str]:
     lines = [*_section("graph"), r"\begin{tabular}{llll}", r"\hline"]
-    lines.append(r"node & op & formula & " + ("value" if g.scalar else "shape") + r" \\")
+    last = _("value") if g.scalar else _("shape")
+    lines.append(" & ".join([_("node"), _("op"), _("formula"), last]) + r" \\")
     lines.append(r"\hline")
     for n in g.nodes:
         last = (
@@ -99,8 +103,9 @@ def _result(expl: Explanation) -> list[str]:
     if g.scalar:
         grads = ", ".join(f"${_partial(y, k)} = {_tex_num(v)}$" for k, v in expl.gradients.items())
         line = f"${latex_name(y)} = {_tex_num(expl.value)}$; {grads}."
-        check = (
-            f"{common.check_label(expl).capitalize()}: {_tex_text(common.check_sentence(expl))}."
+        check = _("{label}: {sentence}.").format(
+            label=common.check_label(expl).capitalize(),
+            sentence=_tex_text(common.check_sentence(expl)),
         )
     else:
         out = g.node(y)
@@ -108,22 +113,27 @@ def _result(expl: Explanation) -> list[str]:
             rf"$\left\|{_partial(y, n.name)}\right\| = {_tex_num(n.grad_norm)}$" for n in g.inputs
         )
         shape = r" \times ".join(map(str, out.shape)) or "1"
-        line = f"${latex_name(y)}$ of shape ${shape}$, norm ${_tex_num(out.norm)}$; {norms}."
+        line = _("{y} of shape {shape}, norm {norm}; {norms}.").format(
+            y=f"${latex_name(y)}$", shape=f"${shape}$", norm=f"${_tex_num(out.norm)}$", norms=norms
+        )
         check = ""
     lines = [*_section("result"), line]
     if check:
         lines += ["", check]
-    return lines + [f"\n\\emph{{Note: {_tex_text(note)}}}" for note in expl.notes]
+    notes = (
+        _("Note: {note}").format(note=_tex_text(common.note_text(note))) for note in expl.notes
+    )
+    return lines + [f"\n\\emph{{{note}}}" for note in notes]
 
 
 def _tex_locals(g: Graph) -> list[str]:
     lines = _section("locals")
     if not g.edges:
-        return [*lines, "(none: the output is an input)"]
+        return [*lines, _("(none: the output is an input)")]
     lines += [
         r"\begin{tabular}{llll}",
         r"\hline",
-        r"edge & partial & formula & value \\",
+        " & ".join([_("edge"), _("partial"), _("formula"), _("value")]) + r" \\",
         r"\hline",
     ]
     for e in g.edges:
@@ -144,7 +154,10 @@ def _tex_paths(expl: Explanation) -> list[str]:
         *_section("paths", y),
         r"\begin{tabular}{lllll}",
         r"\hline",
-        r"partial & path & local partials, from the top & with numbers & value \\",
+        " & ".join([_("partial"), _("path"), _("local partials, from the top"), _("with numbers")])
+        + " & "
+        + _("value")
+        + r" \\",
         r"\hline",
     ]
     for t in expl.paths or ():
@@ -169,13 +182,15 @@ def _path_rows(g: Graph, y: str, t: PathSum) -> list[str]:
             values = "$" + r" \cdot ".join(_tex_num(e.value) for e in top_down) + "$"
             factors += "$"
         else:
-            factors, values = "1 (the input is the output)", ""
+            factors, values = _("1 (the input is the output)"), ""
         first = label if k == 0 else ""
         product = f"${_tex_num(path.product)}$"
         lines.append(f"{first} & {route} & {factors} & {values} & {product} \\\\")
     more = common.unlisted_paths(t)
     if more:
-        lines.append(f" & \\ldots{{}} and {more} more paths & & & \\\\")
+        lines.append(
+            " & " + _(r"\ldots{{}} and {more} more paths").format(more=more) + r" & & & \\"
+        )
     lines.append(f" & & {common.path_total(t)} & & ${_tex_num(t.total)}$ \\\\")
     return [*lines, r"\hline"]
 
@@ -189,7 +204,10 @@ def _tex_forward(expl: Explanation) -> list[str]:
         seeds = ", ".join(
             f"${latex_name(n.name)}' = {1 if n.name == one.input else 0}$" for n in g.inputs
         )
-        lines += ["", f"Pass for ${latex_name(one.input)}$ ({seeds}):", r"\begin{align*}"]
+        label = _("Pass for {input} ({seeds}):").format(
+            input=f"${latex_name(one.input)}$", seeds=seeds
+        )
+        lines += ["", label, r"\begin{align*}"]
         for step in one.steps:
             symbols = " + ".join(
                 f"{_local_partial(g, t.edge.target, t.node)} {latex_name(t.node)}'"

@@ -13,6 +13,7 @@ from chainrule.explain import escape
 from chainrule.explain import render_common as common
 from chainrule.explain.graph import Edge, Graph, format_number, local_top
 from chainrule.explain.tables import PathSum
+from chainrule.i18n import _, localized
 
 if TYPE_CHECKING:
     from chainrule.explain.explanation import Explanation
@@ -21,9 +22,11 @@ _md = escape.markdown
 _code = escape.markdown_code
 
 
+@localized
 def render_markdown(expl: Explanation) -> str:
     """The explanation as Markdown tables: the graph listing and the reverse table, and for
-    scalar graphs the local partials, the per-path sums, forward mode and the operation counts.
+    scalar graphs the local partials, the per-path sums, forward mode and the operation counts
+    (``lang="zh"``: in Chinese).
 
     >>> from chainrule.explain import derive
     >>> md = render_markdown(derive("y = (x1 + x2) * (x2 + 1)", at={"x1": 1, "x2": 2}))
@@ -50,13 +53,13 @@ def _section(key: str, y: str = "y") -> list[str]:
 
 def _graph_table(g: Graph) -> str:
     if g.scalar:
-        rows = [["node", "op", "inputs", "formula", "value"]]
+        rows = [[_("node"), _("op"), _("inputs"), _("formula"), _("value")]]
         for n in g.nodes:
             rows.append(
                 [_md(n.name), n.op, _names(n.inputs), _code(n.formula), format_number(n.value)]
             )
     else:
-        rows = [["node", "op", "inputs", "formula", "shape", "norm"]]
+        rows = [[_("node"), _("op"), _("inputs"), _("formula"), _("shape"), _("norm")]]
         for n in g.nodes:
             cells = [_md(n.name), n.op, _names(n.inputs), _code(n.formula), str(n.shape)]
             rows.append([*cells, format_number(n.norm)])
@@ -67,9 +70,9 @@ def _reverse_table(expl: Explanation) -> str:
     y = _md(expl.output)
     g = expl.graph
     if g.scalar:
-        rows = [["partial", "sum over the nodes it feeds", "with numbers", "value"]]
+        rows = [[_("partial"), _("sum over the nodes it feeds"), _("with numbers"), _("value")]]
     else:
-        rows = [["partial", "sum over the nodes it feeds", "local partials", "norm"]]
+        rows = [[_("partial"), _("sum over the nodes it feeds"), _("local partials"), _("norm")]]
     for step in expl.steps:
         node = _md(step.node)
         left = f"∂{y}/∂{node}"
@@ -96,8 +99,8 @@ def _local(g: Graph, edge: Edge) -> str:
 def _locals(g: Graph) -> list[str]:
     parts = _section("locals")
     if not g.edges:
-        return [*parts, "(none: the output is an input)"]
-    rows = [["edge", "partial", "formula", "value"]]
+        return [*parts, _("(none: the output is an input)")]
+    rows = [[_("edge"), _("partial"), _("formula"), _("value")]]
     for e in g.edges:
         # x1 * x1 has two edges x1 → y; the operand number tells them apart
         slot = common.operand_slot(g, e.source, e.target, e.index)
@@ -110,7 +113,9 @@ def _locals(g: Graph) -> list[str]:
 def _paths(expl: Explanation) -> list[str]:
     y = _md(expl.output)
     g = expl.graph
-    rows = [["partial", "path", "local partials, from the top", "with numbers", "value"]]
+    rows = [
+        [_("partial"), _("path"), _("local partials, from the top"), _("with numbers"), _("value")]
+    ]
     for t in expl.paths or ():
         rows += _path_rows(g, y, t)
     parts = [*_section("paths", y), _md_table(rows)]
@@ -131,11 +136,11 @@ def _path_rows(g: Graph, y: str, t: PathSum) -> list[list[str]]:
             factors = " · ".join(_local(g, e) for e in top_down)
             values = "·".join(common.signed(e.value) for e in top_down)
         else:
-            factors, values = "1 (the input is the output)", ""
+            factors, values = _("1 (the input is the output)"), ""
         rows.append([label if k == 0 else "", route, factors, values, format_number(path.product)])
     more = common.unlisted_paths(t)
     if more:
-        rows.append(["", f"… and {more} more paths", "", "", ""])
+        rows.append(["", _("… and {more} more paths").format(more=more), "", "", ""])
     rows.append(["", "", common.path_total(t), "", format_number(t.total)])
     return rows
 
@@ -146,13 +151,17 @@ def _forward(expl: Explanation) -> list[str]:
     parts = _section("forward", y)[:-1]
     for one in expl.forward or ():
         seeds = ", ".join(f"{_md(n.name)}' = {1 if n.name == one.input else 0}" for n in g.inputs)
-        parts += ["", f"Pass for {_md(one.input)} ({seeds}):", ""]
-        rows = [["tangent", "sum over its operands", "with numbers", "value"]]
+        parts += [
+            "",
+            _("Pass for {input} ({seeds}):").format(input=_md(one.input), seeds=seeds),
+            "",
+        ]
+        rows = [[_("tangent"), _("sum over its operands"), _("with numbers"), _("value")]]
         for step in one.steps:
             symbols = " + ".join(f"{_local(g, t.edge)} · {_md(t.node)}'" for t in step.terms)
             values = common.products(((t.edge.value, t.partial) for t in step.terms), "·")
             rows.append([f"{_md(step.node)}'", symbols, values, format_number(step.value)])
-        parts.append(_md_table(rows) if one.steps else "(no ops)")
+        parts.append(_md_table(rows) if one.steps else _("(no ops)"))
         parts += ["", f"∂{y}/∂{_md(one.input)} = {y}' = {format_number(one.value)}."]
     return parts
 
@@ -169,15 +178,27 @@ def _result(expl: Explanation) -> list[str]:
     y = _md(expl.output)
     if expl.graph.scalar:
         grads = ", ".join(f"∂{y}/∂{_md(k)} = {format_number(v)}" for k, v in expl.gradients.items())
-        lines = ["", f"Result: {y} = {format_number(expl.value)}; {grads}."]
-        lines += ["", f"{common.check_label(expl).capitalize()}: {common.check_sentence(expl)}."]
+        lines = [
+            "",
+            _("Result: {y} = {value}; {grads}.").format(
+                y=y, value=format_number(expl.value), grads=grads
+            ),
+        ]
+        check = _("{label}: {sentence}.").format(
+            label=common.check_label(expl).capitalize(), sentence=common.check_sentence(expl)
+        )
+        lines += ["", check]
     else:
         out = expl.graph.node(expl.output)
         norms = ", ".join(
             f"‖∂{y}/∂{_md(n.name)}‖ = {format_number(n.grad_norm)}" for n in expl.graph.inputs
         )
-        lines = ["", f"Result: {y} of shape {out.shape}, norm {format_number(out.norm)}; {norms}."]
-    return lines + [f"\n_Note: {_md(note)}_" for note in expl.notes]
+        result = _("Result: {y} of shape {shape}, norm {norm}; {norms}.")
+        lines = ["", result.format(y=y, shape=out.shape, norm=format_number(out.norm), norms=norms)]
+    return lines + [
+        "\n_" + _("Note: {note}").format(note=_md(common.note_text(note))) + "_"
+        for note in expl.notes
+    ]
 
 
 def _md_table(rows: list[list[str]]) -> str:

@@ -8,12 +8,14 @@ the pass for one input.
 from __future__ import annotations
 
 import textwrap
+import unicodedata
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from chainrule.explain import render_common as common
 from chainrule.explain.graph import Edge, Graph, format_number, local_top
 from chainrule.explain.tables import PathSum
+from chainrule.i18n import _, localized
 
 if TYPE_CHECKING:
     from chainrule.explain.explanation import Explanation
@@ -22,8 +24,9 @@ if TYPE_CHECKING:
 TEXT_PATHS_PER_INPUT = common.PATHS_LISTED
 
 
+@localized
 def render_text(expl: Explanation) -> str:
-    """The whole explanation as text, one section after another.
+    """The whole explanation as text, one section after another (``lang="zh"``: in Chinese).
 
     >>> from chainrule.explain import derive
     >>> text = render_text(derive("y = (x1 + x2) * (x2 + 1)", at={"x1": 1, "x2": 2}))
@@ -53,7 +56,7 @@ def _wrap_title(section: str) -> str:
 def _title(key: str, y: str = "y") -> str:
     """``Title (detail)`` of a section, in ASCII."""
     title, detail = common.heading(key, common.ascii_symbols, y=y, dy=partial_name(y, y))
-    return f"{title} ({detail})" if detail else title
+    return _("{title} ({detail})").format(title=title, detail=detail) if detail else title
 
 
 def partial_name(output: str, node: str) -> str:
@@ -67,20 +70,35 @@ def local_name(edge: Edge, graph: Graph) -> str:
     return f"d{local_top(graph, edge.target)}/d{edge.source}"
 
 
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: a Chinese character takes two.
+
+    >>> display_width("node"), display_width("节点")
+    (4, 4)
+    """
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def pad(text: str, width: int) -> str:
+    """``text`` padded with spaces to ``width`` terminal columns (``str.ljust`` for ASCII)."""
+    return text + " " * (width - display_width(text))
+
+
 def table(rows: Sequence[Sequence[str]], indent: str = "  ") -> str:
     """Rows as left-aligned columns (the last column is not padded)."""
-    widths = [max(len(r[i]) for r in rows if i < len(r)) for i in range(max(map(len, rows)))]
+    columns = range(max(map(len, rows)))
+    widths = [max(display_width(r[i]) for r in rows if i < len(r)) for i in columns]
     lines = []
     for row in rows:
-        cells = [c.ljust(widths[i]) if i < len(row) - 1 else c for i, c in enumerate(row)]
+        cells = [pad(c, widths[i]) if i < len(row) - 1 else c for i, c in enumerate(row)]
         lines.append((indent + "  ".join(cells)).rstrip())
     return "\n".join(lines)
 
 
 def equations(rows: Sequence[Sequence[str]], indent: str = "  ") -> str:
     """``left = right`` lines with the left sides padded to one width."""
-    width = max(len(left) for left, _ in rows)
-    return "\n".join(f"{indent}{left.ljust(width)} {right}" for left, right in rows)
+    width = max(display_width(left) for left, _right in rows)
+    return "\n".join(f"{indent}{pad(left, width)} {right}" for left, right in rows)
 
 
 #: A factor in a product: negative numbers in parentheses.
@@ -90,22 +108,24 @@ number = common.signed
 def _header(expl: Explanation) -> str:
     if expl.expression is not None:
         where = ", ".join(f"{k} = {v}" for k, v in common.point(expl))
-        return f"{common.subject(expl)}   at {where}"
+        return _("{subject}   at {point}").format(subject=common.subject(expl), point=where)
     g = expl.graph
-    return f"{common.subject(expl)}: {len(g.nodes)} nodes, {len(g.edges)} edges"
+    return _("{subject}: {nodes} nodes, {edges} edges").format(
+        subject=common.subject(expl), nodes=len(g.nodes), edges=len(g.edges)
+    )
 
 
 def _graph_section(graph: Graph) -> str:
     if graph.scalar:
-        rows = [["node", "op", "inputs", "formula", "value"]]
+        rows = [[_("node"), _("op"), _("inputs"), _("formula"), _("value")]]
         for n in graph.nodes:
             rows.append(
                 [n.name, n.op, ", ".join(n.inputs), n.formula or "-", format_number(n.value)]
             )
     else:
-        rows = [["node", "op", "inputs", "formula", "shape", "norm"]]
+        rows = [[_("node"), _("op"), _("inputs"), _("formula"), _("shape"), _("norm")]]
         for n in graph.nodes:
-            shape = "x".join(map(str, n.shape)) or "scalar"
+            shape = "x".join(map(str, n.shape)) or _("scalar")
             rows.append(
                 [n.name, n.op, ", ".join(n.inputs), n.formula or "-", shape, format_number(n.norm)]
             )
@@ -115,8 +135,8 @@ def _graph_section(graph: Graph) -> str:
 def _locals_section(graph: Graph) -> str:
     title = _title("locals")
     if not graph.edges:
-        return f"{title}\n  (none: the output is an input)"
-    rows = [["edge", "partial", "formula", "value"]]
+        return title + "\n  " + _("(none: the output is an input)")
+    rows = [[_("edge"), _("partial"), _("formula"), _("value")]]
     for e in graph.edges:
         target = graph.node(e.target)
         slot = common.operand_slot(graph, e.source, e.target, e.index)
@@ -145,7 +165,9 @@ def _reverse_section(expl: Explanation) -> str:
             rows.append([left, f"= {symbols} = {numbers} = {format_number(step.value)}"])
         else:
             norm = expl.graph.node(step.node).grad_norm
-            rows.append([left, f"= {symbols}   (norm {format_number(norm)})"])
+            rows.append(
+                [left, f"= {symbols}   " + _("(norm {norm})").format(norm=format_number(norm))]
+            )
     return f"{_title('reverse', y)}\n{equations(rows)}"
 
 
@@ -162,11 +184,11 @@ def _paths_section(expl: Explanation, tables: tuple[PathSum, ...]) -> str:
                 values = "*".join(number(e.value) for e in top_down)
                 product = f"{factors} = {values} = {format_number(path.product)}"
             else:
-                product = "1 (the input is the output)"
+                product = _("1 (the input is the output)")
             rows.append([label if k == 0 else "", route, product])
         more = common.unlisted_paths(t)
         if more:
-            rows.append(["", "", f"... and {more} more paths"])
+            rows.append(["", "", _("... and {more} more paths").format(more=more)])
         rows.append(["", "", f"{common.path_total(t)} = {format_number(t.total)}"])
     text = f"{_title('paths', y)}\n{table(rows)}"
     repeated = common.most_recomputed(expl.graph)
@@ -192,8 +214,12 @@ def _forward_section(expl: Explanation) -> str:
             values = common.products(((t.edge.value, t.partial) for t in step.terms), "*")
             rows.append([f"{step.node}'", f"= {symbols} = {values} = {format_number(step.value)}"])
         result = f"{partial_name(y, one.input)} = {y}' = {format_number(one.value)}"
-        body = equations(rows, "    ") if rows else "    (no ops)"
-        blocks.append(f"  pass for {one.input} ({seeds}):\n{body}\n    {result}")
+        body = equations(rows, "    ") if rows else "    " + _("(no ops)")
+        blocks.append(
+            "  "
+            + _("pass for {input} ({seeds}):").format(input=one.input, seeds=seeds)
+            + f"\n{body}\n    {result}"
+        )
     return "\n".join(blocks)
 
 
@@ -219,10 +245,18 @@ def _result_section(expl: Explanation) -> str:
         lines.append(f"  {y} = {format_number(out.value)}")
         for name, value in expl.gradients.items():
             lines.append(f"  {partial_name(y, name)} = {format_number(value)}")
-        lines.append(f"  {common.check_label(expl)}: {common.check_sentence(expl)}")
+        check = _("{label}: {sentence}").format(
+            label=common.check_label(expl), sentence=common.check_sentence(expl)
+        )
+        lines.append(f"  {check}")
     else:
-        lines.append(f"  {y}: shape {out.shape}, norm {format_number(out.norm)}")
+        lines.append(
+            f"  {y}: "
+            + _("shape {shape}, norm {norm}").format(shape=out.shape, norm=format_number(out.norm))
+        )
         for n in g.inputs:
             lines.append(f"  |{partial_name(y, n.name)}| = {format_number(n.grad_norm)}")
-    lines.extend(f"  note: {note}" for note in expl.notes)
+    lines.extend(
+        "  " + _("note: {note}").format(note=common.note_text(note)) for note in expl.notes
+    )
     return "\n".join(lines)

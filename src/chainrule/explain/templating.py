@@ -8,6 +8,10 @@ environment every value a template prints goes through :func:`chainrule.explain.
 unless it is :class:`~markupsafe.Markup` already (and autoescaping stays on behind it); a text
 environment (``text=True``, for plain-text templates) prints values as they are.
 
+Templates speak the reader's language through ``jinja2.ext.i18n``: ``{% trans %}…{% endtrans %}``
+and ``_("…")`` go through :mod:`chainrule.i18n` when the template is rendered (new-style
+gettext: ``_("{n} paths", n=3)`` formats and escapes).
+
 >>> environment("chainrule.explain").from_string("{{ name }}").render(name="<b>'s")
 '&lt;b&gt;&#x27;s'
 >>> environment("chainrule.explain", text=True).from_string("{{ name }}").render(name="<b>")
@@ -22,13 +26,14 @@ from typing import Any
 from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from chainrule import i18n
 from chainrule.explain import escape
 
 
 @cache
 def environment(*packages: str, text: bool = False) -> Environment:
     """One environment per tuple of packages (and kind), the first package's templates first."""
-    return Environment(
+    env = Environment(
         loader=ChoiceLoader([PackageLoader(p, "templates") for p in packages]),
         autoescape=not text,
         finalize=None if text else _escaped,
@@ -36,7 +41,10 @@ def environment(*packages: str, text: bool = False) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    env.install_gettext_callables(i18n._, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    return env
 
 
 def _escaped(value: Any) -> Markup:

@@ -12,10 +12,10 @@ in it is ever run.
 from __future__ import annotations
 
 import json
-import math
 import re
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -23,7 +23,7 @@ from starlette.routing import Route
 from chainrule.errors import ChainruleError
 from chainrule.explain import derive
 from chainrule.explain.explanation import Explanation
-from chainrule.explain.parser import Expression, parse
+from chainrule.explain.parser import Expression, number_value, parse
 from chainrule.i18n import _
 from chainrule.serialization import finite_json
 
@@ -96,9 +96,7 @@ def point(payload: dict[str, Any]) -> dict[str, float]:
                     name=name[:40], value=json.dumps(value)[:40]
                 )
             )
-        if not math.isfinite(value):
-            raise RequestError(_("the value of {name} must be finite").format(name=name[:40]))
-        values[name] = value
+        values[name] = number_value(value, name)  # finite, and within float64's range
     return values
 
 
@@ -120,15 +118,16 @@ async def explained(request: Request) -> Explanation:
     limits = request.app.state.limits
     payload = await read_json(request)
     expression = parse_request(payload, limits.expression_chars, limits.expression_nodes)
-    return derive(expression, point(payload))
+    # derive and lay out in a worker thread: the event loop keeps serving the live views
+    return await run_in_threadpool(derive, expression, point(payload))
 
 
-def error(message: str, status: int = 400) -> JSONResponse:
-    """``{"error": message}``, the message on one line."""
+def error(message: str, status: int = 400, **extra: Any) -> JSONResponse:
+    """``{"error": message}`` (and ``extra``), the message on one line."""
     line = " ".join(str(message).split())
     if len(line) > MAX_MESSAGE:
         line = line[: MAX_MESSAGE - 1] + "…"
-    return JSONResponse({"error": line}, status_code=status)
+    return JSONResponse({"error": line, **extra}, status_code=status)
 
 
 async def derive_endpoint(request: Request) -> JSONResponse:
@@ -137,18 +136,32 @@ async def derive_endpoint(request: Request) -> JSONResponse:
         explanation = await explained(request)
     except (RequestError, ChainruleError) as exc:
         return error(str(exc))
-    return JSONResponse(finite_json(explanation.to_json()))
+    return JSONResponse(await run_in_threadpool(lambda: finite_json(explanation.to_json())))
 
 
 async def expression_endpoint(request: Request) -> JSONResponse:
-    """``POST /api/expression``: the derivation and what the expression view draws of it."""
+    """``POST /api/expression``: the derivation and what the expression view draws of it.
+
+    The page sends the value of every field it shows, so values for names the expression no
+    longer uses are left out here (``/api/derive`` refuses them, as ``derive`` does); a name
+    without a value is an error that lists the expression's variables, for the page to ask.
+    """
     from chainrule.playground.expression import view_model
 
+    limits = request.app.state.limits
     try:
-        explanation = await explained(request)
+        payload = await read_json(request)
+        expression = parse_request(payload, limits.expression_chars, limits.expression_nodes)
+        values = point(payload)
+        missing = [name for name in expression.variables if name not in values]
+        if missing:
+            message = _("give a value for {name}").format(name=missing[0])
+            return error(message, variables=list(expression.variables))
+        used = {name: values[name] for name in expression.variables}
+        model = await run_in_threadpool(lambda: finite_json(view_model(derive(expression, used))))
     except (RequestError, ChainruleError) as exc:
         return error(str(exc))
-    return JSONResponse(finite_json(view_model(explanation)))
+    return JSONResponse(model)
 
 
 routes = [

@@ -28,7 +28,7 @@ from starlette.staticfiles import StaticFiles
 
 from chainrule.errors import ConfigError
 from chainrule.i18n import _
-from chainrule.playground import api, pages
+from chainrule.playground import api, network, pages, replay
 from chainrule.playground.guard import Guard
 
 STATIC = Path(__file__).parent / "static"
@@ -93,6 +93,7 @@ def routes() -> list[BaseRoute]:
     ]
     table += api.routes
     # The network view and the lab replay add theirs here: `table += live.routes`.
+    table += network.routes + replay.routes
     table.append(
         Mount(
             f"/static/{asset_version()}",

@@ -124,5 +124,15 @@ async def expression(request: Request) -> HTMLResponse:
         view="expression",
         script="expression.js",
         messages=MESSAGES,
-        examples=[{"label": _(name), "expression": text, "at": at} for name, text, at in EXAMPLES],
+        examples=[
+            {"label": _(name), "expression": text, "at": _numbers(at)}
+            for name, text, at in EXAMPLES
+        ],
     )
+
+
+def _numbers(at: Mapping[str, float]) -> dict[str, str]:
+    """A point's values as the tables write them (``1``, not ``1.0``)."""
+    from chainrule.explain.graph import format_number
+
+    return {name: format_number(value) for name, value in at.items()}

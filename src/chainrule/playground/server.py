@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import uvicorn
 
@@ -61,9 +62,12 @@ def is_loopback(host: str) -> bool:
     return host in LOOPBACK_HOSTS or host.startswith("127.")
 
 
-def server_for(sock: socket.socket, host: str, limits: Limits | None = None) -> uvicorn.Server:
-    """A uvicorn server for the guarded application at the socket's address."""
-    app = create_app(limits, host=host, port=sock.getsockname()[1])
+def server_for(
+    sock: socket.socket, host: str, limits: Limits | None = None, **options: Any
+) -> uvicorn.Server:
+    """A uvicorn server for the guarded application at the socket's address (``options``
+    go to :func:`~chainrule.playground.app.create_app`)."""
+    app = create_app(limits, host=host, port=sock.getsockname()[1], **options)
     config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
     return uvicorn.Server(config)
 
@@ -99,11 +103,15 @@ def serve(
 
 @contextmanager
 def running(
-    host: str = "127.0.0.1", port: int = 0, limits: Limits | None = None, timeout: float = 10.0
+    host: str = "127.0.0.1",
+    port: int = 0,
+    limits: Limits | None = None,
+    timeout: float = 10.0,
+    **options: Any,
 ) -> Iterator[str]:
     """Serve in a background thread; yields the address, stops the server on leaving."""
     sock = bind(host, port)
-    server = server_for(sock, host, limits)
+    server = server_for(sock, host, limits, **options)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + timeout
