@@ -50,6 +50,9 @@ Predictions, written before each change to src/chainrule/classic (profile first)
    → 44.7, 45.1 → 45.0–46.3 (the limit 43–44). So change 3 gave ~+0.02 at W1, as predicted,
    and change 2 more than predicted at W1 (+0.05–0.06). Weights, biases and J after 50 steps
    of train_step and after fit: the same bytes before and after, W1–W5, float32 and float64.
+   Change 3 was then reverted: it reads NumPy's private error-state internals
+   (``numpy._core._ufunc_config``), which a NumPy release may change without the import
+   failing; 0.02 at W1 is not worth a silent break. With change 2 alone W1 stays ~0.91–0.92.
    What is left: the bias gradient as ``np.add.reduce`` (~1–2 µs), J exact from log a^L
    (one (m, N^L) subtraction), and ~1 µs of checks per call.
 """
