@@ -15,6 +15,7 @@ import sys
 import time
 
 from chainrule.cli._common import show_progress
+from chainrule.i18n import _
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -71,5 +72,5 @@ def run(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.close()
     print(render_summary(result, paths))
-    print(f"done in {time.perf_counter() - started:.1f} s")
+    print(_("done in {seconds:.1f} s").format(seconds=time.perf_counter() - started))
     return 0
