@@ -21,19 +21,25 @@ from chainrule.i18n import _
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "lab",
-        help="run the whole gradient-flow lab and write one HTML report (make demo)",
-        description="Run the lecture's three parts end to end on the bundled digits data "
-        "(composite functions, backpropagation, vanishing and exploding gradients with their "
-        "remedies) and write a self-contained HTML report, its figures as PNG files and the "
-        "numbers as JSON. Same seed, same numbers.",
+        help=_("run the whole gradient-flow lab and write one HTML report (make demo)"),
+        description=_(
+            "Run the lecture's three parts end to end on the bundled digits data "
+            "(composite functions, backpropagation, vanishing and exploding gradients with their "
+            "remedies) and write a self-contained HTML report, its figures as PNG files and the "
+            "numbers as JSON. Same seed, same numbers."
+        ),
     )
-    p.add_argument("--out", default="out", help="folder for the report and figures (default: out)")
+    p.add_argument(
+        "--out", default="out", help=_("folder for the report and figures (default: out)")
+    )
     p.add_argument(
         "--quick",
         action="store_true",
-        help="small data and few epochs: seconds instead of a minute (rough numbers)",
+        help=_("small data and few epochs: seconds instead of a minute (rough numbers)"),
     )
-    p.add_argument("--seed", type=int, default=0, help="weights, batch order, split (default: 0)")
+    p.add_argument(
+        "--seed", type=int, default=0, help=_("weights, batch order, split (default: 0)")
+    )
     p.set_defaults(run=run)
 
 

@@ -144,7 +144,7 @@ def exploding(case: Exploding) -> Figure:
                 y = finite[last[-1]] if last.size else 1.0
                 ax.plot(steps[k], y, "x", color=color, ms=11, mew=2.5)
                 ax.annotate(
-                    f"NaN/Inf at step {int(steps[k])}",
+                    _("NaN/Inf at step {step}").format(step=int(steps[k])),
                     (steps[k], y),
                     textcoords="offset points",
                     xytext=(10, -16),
