@@ -149,7 +149,7 @@ _BUILTIN_NAMED = {"float": np.dtype("float32"), "int": np.dtype("int32"), "bool"
 # Subpackages (and save/load) are imported on first use, as PyTorch code reaches them as
 # attributes (``cr.nn.Linear``, ``cr.utils.data``): ``import chainrule`` stays fast.
 _LAZY_MODULES = ("accelerator", "cuda", "data", "nn", "optim", "utils")
-_LAZY_NAMES = {"save": "chainrule.io", "load": "chainrule.io"}
+_LAZY_NAMES = {"save": "chainrule.io", "load": "chainrule.io", "compile": "chainrule.compiler"}
 
 
 def __getattr__(name: str) -> Any:

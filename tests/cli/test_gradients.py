@@ -145,3 +145,30 @@ def test_a_network_stuck_at_chance_is_diagnosed_as_not_learning(cli):
     healthy = json.loads(cli("gradients", *FAST, *learning).out)
     assert healthy["train_accuracy"] > 0.3  # well above chance: no finding
     assert "not_learning" not in [f["kind"] for f in healthy["diagnosis"]["findings"]]
+
+
+def test_factor_split_is_printed_and_diagnosed(cli):
+    run = cli("gradients", *FAST)
+    assert run.code == 0, run.err
+    assert "where δ shrinks or grows on its way back, epoch 0" in run.out
+    assert "σ' is what shrinks δ" in run.out
+    assert "hidden layer 2: σ' averages" in run.out
+
+
+def test_rerun_with_a_remedy_side_by_side(cli):
+    run = cli("gradients", *FAST, "--rerun-with", "smaller-lr")
+    assert run.code == 0, run.err
+    assert "rerun with smaller-lr (a learning rate ten times smaller), from the same initial" in (
+        run.out
+    )
+    assert "diagnosis of the rerun:" in run.out
+    as_json = cli("gradients", *FAST, "--rerun-with", "relu-he", "--json")
+    rerun = json.loads(as_json.out)["rerun"]
+    assert rerun["remedy"] == "relu-he" and rerun["after"]["activation"] == "relu"
+    assert rerun["diagnosis"]["findings"]
+
+
+def test_rerun_with_an_unknown_remedy_is_one_line(cli):
+    run = cli("gradients", *FAST, "--rerun-with", "dropout")
+    assert run.code == 2
+    assert "--rerun-with dropout: use one of relu-he" in run.error_line

@@ -29,3 +29,14 @@ def test_a_file_error_is_one_line_naming_the_file(cli, monkeypatch, error, shown
     run = cli("derive", "y = x", "--at", "x=1")
     assert run.code == 2
     assert run.error_line == f"chainrule derive: error: {shown}"
+
+
+def test_no_compile_turns_compiling_off_for_the_command(cli, monkeypatch):
+    from chainrule.compiler import compiling
+
+    monkeypatch.delenv("CHAINRULE_COMPILE", raising=False)
+    seen = []
+    monkeypatch.setattr(derive, "run", lambda args: seen.append(compiling()) or 0)
+    assert cli("derive", "y = x", "--at", "x=1").code == 0
+    assert cli("--no-compile", "derive", "y = x", "--at", "x=1").code == 0
+    assert seen == [True, False]

@@ -220,10 +220,10 @@ def test_parse_assignments_rejects(items: list[str]) -> None:
     ids=["sum-101", "product-101", "difference-150", "weighted-sum-80", "sum-200"],
 )
 def test_a_long_flat_expression_is_not_deep(text: str, gradient: float) -> None:
+    # No wall-clock bound here (speed is for benchmarks/, and a loaded machine failed one):
+    # a long flat chain that parsed as deep nesting would be refused by parse() instead.
     expression = parse(text)
-    start = time.perf_counter()
     explanation = derive(expression, {name: 0.5 for name in expression.variables})
-    assert time.perf_counter() - start < 5
     assert explanation.gradients[expression.variables[0]] == pytest.approx(gradient, rel=1e-12)
 
 

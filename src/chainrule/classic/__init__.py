@@ -16,20 +16,32 @@ small table.
 True
 """
 
-from chainrule.classic.activations import ACTIVATIONS, Activation, get_activation
-from chainrule.classic.convert import from_sequential, to_sequential
-from chainrule.classic.costs import (
-    COSTS,
-    SOFTMAX,
-    CrossEntropyCost,
-    QuadraticCost,
-    log_softmax,
-    make_cost,
-    softmax,
-)
-from chainrule.classic.initializers import INITIALIZERS, get_initializer
-from chainrule.classic.network import EpochStats, ForwardPass, Gradients, History, Network
-from chainrule.classic.reference import backprop
+# Names load their module on first use: importing the package stays cheap (issue 15).
+from chainrule._lazy import lazy_exports
+
+_WHERE = {
+    "ACTIVATIONS": "chainrule.classic.activations",
+    "Activation": "chainrule.classic.activations",
+    "get_activation": "chainrule.classic.activations",
+    "from_sequential": "chainrule.classic.convert",
+    "to_sequential": "chainrule.classic.convert",
+    "COSTS": "chainrule.classic.costs",
+    "SOFTMAX": "chainrule.classic.costs",
+    "CrossEntropyCost": "chainrule.classic.costs",
+    "QuadraticCost": "chainrule.classic.costs",
+    "log_softmax": "chainrule.classic.costs",
+    "make_cost": "chainrule.classic.costs",
+    "softmax": "chainrule.classic.costs",
+    "INITIALIZERS": "chainrule.classic.initializers",
+    "get_initializer": "chainrule.classic.initializers",
+    "EpochStats": "chainrule.classic.network",
+    "ForwardPass": "chainrule.classic.network",
+    "Gradients": "chainrule.classic.network",
+    "History": "chainrule.classic.network",
+    "Network": "chainrule.classic.network",
+    "backprop": "chainrule.classic.reference",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE)
 
 __all__ = [
     "ACTIVATIONS",

@@ -32,30 +32,36 @@ from collections.abc import Callable
 import numpy as np
 
 from chainrule.errors import ConfigError
-from chainrule.nn import init as nn_init
 
 Array = np.ndarray
 Initializer = Callable[[tuple[int, int], np.random.Generator], Array]
 
 
+def _nn_init():  # type: ignore[no-untyped-def]
+    # imported on first use: reading INITIALIZERS' names (the CLI's help) loads no nn (issue 15)
+    from chainrule.nn import init
+
+    return init
+
+
 def normal(shape: tuple[int, int], rng: np.random.Generator) -> Array:
     """N(0, 1) weights, as in the lecture and Nielsen's book."""
-    return nn_init.normal(shape, rng, dtype=np.float64)
+    return _nn_init().normal(shape, rng, dtype=np.float64)
 
 
 def normal_scaled(shape: tuple[int, int], rng: np.random.Generator) -> Array:
     """N(0, 1/n_in): z keeps a variance near that of one input."""
-    return nn_init.normal_scaled(shape, rng, dtype=np.float64)
+    return _nn_init().normal_scaled(shape, rng, dtype=np.float64)
 
 
 def xavier(shape: tuple[int, int], rng: np.random.Generator) -> Array:
     """Glorot uniform: U(-r, r) with r = sqrt(6/(n_in + n_out))."""
-    return nn_init.xavier_uniform(shape, rng, dtype=np.float64)
+    return _nn_init().xavier_uniform(shape, rng, dtype=np.float64)
 
 
 def he(shape: tuple[int, int], rng: np.random.Generator) -> Array:
     """Kaiming normal: N(0, 2/n_in), for ReLU layers."""
-    return nn_init.kaiming_normal(shape, rng, nonlinearity="relu", dtype=np.float64)
+    return _nn_init().kaiming_normal(shape, rng, nonlinearity="relu", dtype=np.float64)
 
 
 #: Every weight initializer by name.

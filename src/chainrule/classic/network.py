@@ -57,10 +57,11 @@ from chainrule.classic._checks import (
     require_finite,
     state_array,
 )
+from chainrule.classic._step import TrainingStep
 from chainrule.classic.activations import Activation, get_activation
 from chainrule.classic.costs import CrossEntropyCost, make_cost
 from chainrule.classic.initializers import Initializer, get_initializer
-from chainrule.classic.records import EpochStats, ForwardPass, Gradients, History, _Workspace
+from chainrule.classic.records import EpochStats, ForwardPass, Gradients, History
 from chainrule.errors import ConfigError, ModelFileError, ShapeError
 from chainrule.seeding import as_generator
 
@@ -140,7 +141,7 @@ class Network:
             b = self.rng.standard_normal(n_out) if self.init_name == "normal" else np.zeros(n_out)
             self.weights.append(np.ascontiguousarray(w, dtype=self.dtype))
             self.biases.append(np.ascontiguousarray(b, dtype=self.dtype))
-        self._workspaces: dict[int, _Workspace] = {}
+        self._steps: dict[int, TrainingStep] = {}
 
     # ----------------------------------------------------------------- description
 
@@ -173,7 +174,7 @@ class Network:
         ((5, 2), (5, 2))
         """
         x = as_inputs(self, x)
-        return self._forward_arrays(x, None)
+        return self._forward_arrays(x)
 
     def backward(self, x: Any, y: Any) -> Gradients:
         """Forward x, then backpropagate the cost against targets y; weights are not changed.
@@ -188,8 +189,8 @@ class Network:
         """
         x = as_inputs(self, x)
         t = as_targets(self, y, len(x))
-        fp = self._forward_arrays(x, None)
-        cost, deltas, gw, gb = self._backward_arrays(fp, t, None)
+        fp = self._forward_arrays(x)
+        cost, deltas, gw, gb = self._backward_arrays(fp, t)
         return Gradients(cost, deltas, gw, gb, fp)
 
     def step(self, grads: Gradients, lr: float) -> None:
@@ -238,6 +239,9 @@ class Network:
         lr = check_lr(lr)
         x = as_inputs(self, x, check_finite=False)
         t = as_targets(self, y, len(x), check_values=False)
+        if self._step_for(len(x)).overflows:  # σ's e^-z overflows harmlessly to a = 0
+            with np.errstate(over="ignore"):
+                return self._train_batch(x, t, lr)
         return self._train_batch(x, t, lr)
 
     # ----------------------------------------------------------------- training loop
@@ -340,8 +344,7 @@ class Network:
         """
         x = as_inputs(self, x)
         chunks = [
-            self._forward_arrays(x[i : i + EVAL_CHUNK], None).output
-            for i in range(0, len(x), EVAL_CHUNK)
+            self._forward_arrays(x[i : i + EVAL_CHUNK]).output for i in range(0, len(x), EVAL_CHUNK)
         ]
         return chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
 
@@ -472,49 +475,39 @@ class Network:
 
     # ----------------------------------------------------------------- internals
 
-    def _forward_arrays(self, x: Array, ws: _Workspace | None) -> ForwardPass:
-        """z^l = a^(l-1) @ W^l.T + b^l and a^l = σ(z^l) for l = 1..L (into ws when given)."""
+    def _forward_arrays(self, x: Array) -> ForwardPass:
+        """z^l = a^(l-1) @ W^l.T + b^l and a^l = σ(z^l) for l = 1..L."""
         n = len(self.weights)
-        z_out = ws.z if ws is not None else [None] * n
-        a_out = ws.a if ws is not None else [None] * n
         log_out = None
         if isinstance(self.cost_function, CrossEntropyCost):
-            log_out = ws.log_a if ws is not None else np.empty((len(x), self.sizes[-1]), x.dtype)
+            log_out = np.empty((len(x), self.sizes[-1]), x.dtype)
         zs: list[Array] = []
         acts: list[Array] = [x]
         a = x
         hidden = self.activation.fn
         for l in range(n):
-            z = np.matmul(a, self.weights[l].T, z_out[l])
+            z = np.matmul(a, self.weights[l].T)
             z += self.biases[l]
-            if l < n - 1:
-                a = hidden(z, a_out[l])
-            else:
-                a = self.cost_function.output(z, a_out[l], log_out)
+            a = hidden(z) if l < n - 1 else self.cost_function.output(z, None, log_out)
             zs.append(z)
             acts.append(a)
         return ForwardPass(zs, acts, log_out)
 
     def _backward_arrays(
-        self, fp: ForwardPass, t: Array, ws: _Workspace | None, scale: float = 1.0
+        self, fp: ForwardPass, t: Array
     ) -> tuple[float, list[Array], list[Array], list[Array]]:
-        """The lecture's four formulas, from δ^L back to δ^1 (into ws when given).
+        """The lecture's four formulas, from δ^L back to δ^1.
 
-        Every δ^l and gradient is ``scale`` times the true one (training passes α here).
+        The training hot path (``_step.TrainingStep``) does the same ops into preallocated
+        arrays, with α folded into δ^L; change both together.
         """
         n = len(self.weights)
         zs, acts = fp.z, fp.a
-        if ws is not None:
-            d_out, s_out, gw_out, gb_out = ws.delta, ws.scratch, ws.grad_w, ws.grad_b
-        else:
-            d_out = s_out = gw_out = gb_out = [None] * n
         deltas: list[Array] = [None] * n  # type: ignore[list-item]
         grad_w: list[Array] = [None] * n  # type: ignore[list-item]
         grad_b: list[Array] = [None] * n  # type: ignore[list-item]
         # δ^L = ∇_a J ⊙ σ'(z^L)
-        cost, delta = self.cost_function.value_and_delta(
-            zs[-1], acts[-1], t, d_out[-1], s_out[-1], fp.log_output, scale
-        )
+        cost, delta = self.cost_function.value_and_delta(zs[-1], acts[-1], t, log_a=fp.log_output)
         act = self.activation
         # List index l holds the lecture's layer l+1: weights[l] is W^(l+1), zs[l] is z^(l+1),
         # acts[l] is a^l (acts[0] = x). Samples are rows, so the lecture's column products
@@ -522,14 +515,14 @@ class Network:
         for l in range(n - 1, -1, -1):
             deltas[l] = delta  # δ^(l+1)
             # ∂J/∂W^(l+1) = δ^(l+1) (a^l)^T and ∂J/∂b^(l+1) = δ^(l+1), summed over the rows
-            grad_w[l] = np.matmul(delta.T, acts[l], gw_out[l])
-            grad_b[l] = np.add.reduce(delta, 0, None, gb_out[l])
+            grad_w[l] = np.matmul(delta.T, acts[l])
+            grad_b[l] = np.add.reduce(delta, 0)
             if l == 0:
                 break  # no δ^0: the input layer has no parameters
             # δ^l = (W^(l+1))^T δ^(l+1) ⊙ σ'(z^l), σ' from the saved activation a^l
-            delta = np.matmul(delta, self.weights[l], d_out[l - 1])
+            delta = np.matmul(delta, self.weights[l])
             if not act.constant_prime:
-                np.multiply(delta, act.prime(zs[l - 1], acts[l], s_out[l - 1]), delta)
+                np.multiply(delta, act.prime(zs[l - 1], acts[l]), delta)
         return cost, deltas, grad_w, grad_b
 
     def _train_batch(
@@ -541,26 +534,24 @@ class Network:
         directly; the update is then one subtraction per array, W^l -= α ∂J/∂W^l. With
         ``update_if_nonfinite=False`` (``fit``), a non-finite J leaves the weights as they were.
         """
-        ws = self._workspaces.get(len(x))
-        if ws is None:
-            ws = self._workspace(len(x))
-        fp = self._forward_arrays(x, ws)
-        cost, _, step_w, step_b = self._backward_arrays(fp, t, ws, lr)
+        step = self._step_for(len(x))
+        cost = step.cost_and_delta(x, t, lr, self.weights, self.biases)
         if not math.isfinite(cost):
             require_finite(x, "x")
             require_finite(t, "y")
             if not update_if_nonfinite:
                 return cost
-        for w, b, sw, sb in zip(self.weights, self.biases, step_w, step_b, strict=True):
-            w -= sw
-            b -= sb
+        step.backward_update(x, self.weights, self.biases)
         return cost
 
-    def _workspace(self, m: int) -> _Workspace:
-        if len(self._workspaces) >= 4:  # e.g. fit's last, smaller batch: keep a few sizes only
-            self._workspaces.clear()
-        ws = self._workspaces[m] = _Workspace(self, m)
-        return ws
+    def _step_for(self, m: int) -> TrainingStep:
+        """The preallocated training step for batches of m rows (a few sizes are kept)."""
+        step = self._steps.get(m)
+        if step is None:
+            if len(self._steps) >= 4:  # e.g. fit's last, smaller batch: keep a few sizes only
+                self._steps.clear()
+            step = self._steps[m] = TrainingStep(self, m)
+        return step
 
     def _evaluate(self, x: Array, t: Array, labels: Array | None) -> tuple[float, float]:
         """J and accuracy over (x, t), chunk by chunk."""
@@ -568,7 +559,7 @@ class Network:
         correct = 0
         for i in range(0, len(x), EVAL_CHUNK):
             xc, tc = x[i : i + EVAL_CHUNK], t[i : i + EVAL_CHUNK]
-            fp = self._forward_arrays(xc, None)
+            fp = self._forward_arrays(xc)
             total += self.cost_function.value(fp.z[-1], fp.output, tc, fp.log_output) * len(xc)
             if labels is not None:
                 predicted = self._labels_from_output(fp.output)

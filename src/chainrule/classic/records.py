@@ -1,5 +1,6 @@
 """What a :class:`~chainrule.classic.Network` computes and keeps: one forward pass, one backward
-pass, the per-epoch numbers of ``fit``, and the preallocated buffers of its training hot path.
+pass and the per-epoch numbers of ``fit`` (the buffers of its training hot path are in
+``_step.py``).
 
 Split out of ``network.py`` (issue 10) so that the network module holds the algorithm itself.
 """
@@ -7,12 +8,8 @@ Split out of ``network.py`` (issue 10) so that the network module holds the algo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from chainrule.classic.network import Network
 
 Array = np.ndarray
 
@@ -120,25 +117,3 @@ class History:
 
     def __len__(self) -> int:
         return len(self.stats)
-
-
-class _Workspace:
-    """Preallocated arrays for training steps on batches of ``m`` samples (the hot path)."""
-
-    __slots__ = ("a", "delta", "grad_b", "grad_w", "log_a", "scratch", "z")
-
-    def __init__(self, net: Network, m: int) -> None:
-        dt = net.dtype
-        widths = net.sizes[1:]
-        self.z = [np.empty((m, n), dt) for n in widths]
-        self.a = [np.empty((m, n), dt) for n in widths]
-        self.delta = [np.empty((m, n), dt) for n in widths]
-        # Scratch for σ'(z^l): a boolean mask where σ' is one (ReLU), else floats.
-        kinds = [net.activation] * (len(widths) - 1) + [net.output_activation]
-        self.scratch = [
-            np.empty((m, n), bool if act.prime_is_mask else dt)
-            for n, act in zip(widths, kinds, strict=True)
-        ]
-        self.grad_w = [np.empty(w.shape, dt) for w in net.weights]
-        self.grad_b = [np.empty(b.shape, dt) for b in net.biases]
-        self.log_a = np.empty((m, widths[-1]), dt)  # log a^L, for the softmax output

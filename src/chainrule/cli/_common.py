@@ -10,7 +10,6 @@ from typing import Any
 
 from chainrule.errors import ConfigError, DataError
 from chainrule.i18n import _
-from chainrule.serialization import finite_json
 from chainrule.wording import counted
 
 __all__ = ["counted"]  # re-exported: the commands import it from here
@@ -66,6 +65,8 @@ def positive_int(text: str) -> int:
 
 def print_json(payload: Any) -> None:
     """``payload`` as strict JSON on stdout; NaN and Inf (a diverged run) become null."""
+    from chainrule.serialization import finite_json  # here: a fast --help (issue 15)
+
     # finite_json has turned NumPy values into Python ones; anything else (a Path) as text
     json.dump(finite_json(payload), sys.stdout, indent=2, default=str, allow_nan=False)
     sys.stdout.write("\n")

@@ -6,14 +6,6 @@ import argparse
 import re
 
 from chainrule.cli._common import print_json, require
-from chainrule.explain import (
-    derive,
-    parse_assignments,
-    render_latex,
-    render_markdown,
-    render_text,
-    write_graph,
-)
 from chainrule.i18n import _
 
 
@@ -67,6 +59,15 @@ def _graph_path(text: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from chainrule.explain import (  # here, not at the top: a fast --help (issue 15)
+        derive,
+        parse_assignments,
+        render_latex,
+        render_markdown,
+        render_text,
+        write_graph,
+    )
+
     require(
         not (args.json and args.format),
         _("--format {format} applies to the text output; --json prints JSON only").format(

@@ -8,11 +8,8 @@ import math
 import numpy as np
 
 from chainrule.cli._common import counted, print_json, require
-from chainrule.data import load
 from chainrule.errors import ModelFileError
 from chainrule.i18n import _
-from chainrule.training import load_model
-from chainrule.training.loop import Splits, check_data, make_splits
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -34,6 +31,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # imported here, not at the top: `chainrule --help` stays fast (issue 15)
+    from chainrule.data import load
+    from chainrule.training.checkpoint import load_model
+    from chainrule.training.loop import Splits, check_data, make_splits
+
     require(
         args.test_size is None or args.test_size >= 1,
         _("--test-size must be at least 1, got {test_size}").format(test_size=args.test_size),

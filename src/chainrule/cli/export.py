@@ -8,8 +8,6 @@ import numpy as np
 
 from chainrule.cli._common import require
 from chainrule.i18n import _
-from chainrule.interop.onnx_export import export_onnx
-from chainrule.training import load_model
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -29,6 +27,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from chainrule.interop.onnx_export import export_onnx  # here: a fast --help (issue 15)
+    from chainrule.training.checkpoint import load_model
+
     require(
         args.onnx.endswith(".onnx"),
         _("--onnx must name a .onnx file, got {onnx!r}").format(onnx=args.onnx),

@@ -26,7 +26,6 @@ from chainrule.cli._common import (
     require,
     show_progress,
 )
-from chainrule.files import writable_target
 from chainrule.i18n import _
 from chainrule.training.config import ACTIVATIONS, COSTS, INITS
 
@@ -118,6 +117,8 @@ def check_common(args: argparse.Namespace) -> None:
             ),
         )
         require(not path.is_dir(), _("--plot {plot}: is a folder").format(plot=args.plot))
+        from chainrule.files import writable_target  # here: a fast --help (issue 15)
+
         writable_target(path)  # a FIFO or a device is refused now, not after the run
 
 
@@ -240,6 +241,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
             "each epoch; step: on each training mini-batch"
         ),
     )
+    p.add_argument(
+        "--rerun-with",
+        metavar="REMEDY",
+        help=_(
+            "then rerun from the same initial weights with one remedy and show both side by "
+            "side: relu-he, batch-norm, clip, smaller-lr or cross-entropy"
+        ),
+    )
     p.set_defaults(run=run)
 
 
@@ -248,6 +257,15 @@ def run(args: argparse.Namespace) -> int:
     from chainrule.training import learning_speed_experiment
 
     check_common(args)
+    if args.rerun_with is not None:
+        from chainrule.training.rerun import RERUN_REMEDIES
+
+        require(
+            args.rerun_with in RERUN_REMEDIES,
+            _("--rerun-with {remedy}: use one of {known}").format(
+                remedy=args.rerun_with, known=", ".join(RERUN_REMEDIES)
+            ),
+        )
     data = load_data(args)
     sizes = network_sizes(args, data)
     with progress_bar(args, args.epochs, "epoch") as tick:
@@ -274,6 +292,7 @@ def run(args: argparse.Namespace) -> int:
         from chainrule.diagnostics.plots import plot_learning_speeds
 
         write_plot(plot_learning_speeds(result), args.plot)
+    rerun = _rerun(args, result, data, chance)
     if args.json:
         payload = {
             **result.to_dict(),
@@ -281,9 +300,15 @@ def run(args: argparse.Namespace) -> int:
             "diagnosis": diagnosis.to_dict(),
             "plot": args.plot,
         }
+        if rerun is not None:
+            payload["rerun"] = {**rerun[0].to_dict(), "diagnosis": rerun[1].to_dict()}
         print_json(payload)  # print_json makes NaN/Inf null
         return 0
     print(_speeds_text(result, data))
+    factors = _factors_text(result)
+    if factors:
+        print()
+        print(factors)
     print()
     print(_("diagnosis:"))
     print(diagnosis.report())
@@ -291,7 +316,52 @@ def run(args: argparse.Namespace) -> int:
     print(_done_line(result))
     if args.plot:
         print(_("plot written to {plot}").format(plot=os.fspath(args.plot)))
+    if rerun is not None:
+        print()
+        print(_rerun_text(*rerun, diagnosis))
     return 0
+
+
+def _rerun(args: argparse.Namespace, result: Any, data: Any, chance: float) -> Any:
+    """``--rerun-with``: the rerun and its diagnosis (None without the option)."""
+    if args.rerun_with is None:
+        return None
+    from chainrule.diagnostics import diagnose
+    from chainrule.training.rerun import rerun_with
+
+    with progress_bar(args, args.epochs, "epoch") as tick:
+        again = rerun_with(result, args.rerun_with, data=data, on_epoch=tick)
+    after = again.after
+    return again, diagnose(after.to_records(), accuracy=after.train_accuracy, chance=chance)
+
+
+def _rerun_text(rerun: Any, after_diagnosis: Any, before_diagnosis: Any) -> str:
+    """The run and its rerun side by side, then the rerun's diagnosis."""
+    before, after = rerun.before, rerun.after
+    start = _("the same initial weights") if rerun.same_start else _("the same draws, rescaled")
+    lines = [
+        _("rerun with {remedy} ({what}), from {start}:").format(
+            remedy=rerun.remedy, what=rerun.what, start=start
+        ),
+        f"{'':<34}{_('as run'):>14}{rerun.remedy:>14}",
+    ]
+    rows = [
+        (_("first hidden layer speed, start"), lambda r: r.speeds[0, 0]),
+        (_("last hidden layer speed, start"), lambda r: r.speeds[0, -1]),
+        (_("first/last ratio, start"), lambda r: r.initial_ratio),
+        (_("first/last ratio, end"), lambda r: r.final_ratio),
+        (_("final J"), lambda r: r.final_loss),
+        (_("train accuracy"), lambda r: r.train_accuracy),
+    ]
+    if before.test_accuracy is not None and after.test_accuracy is not None:
+        rows.append((_("test accuracy"), lambda r: r.test_accuracy))
+    for label, value in rows:
+        lines.append(f"{label:<34}" + fmt(float(value(before)), 14) + fmt(float(value(after)), 14))
+    for label, found in ((_("as run"), before_diagnosis), (rerun.remedy, after_diagnosis)):
+        titles = ", ".join(f.title for f in found.findings)
+        lines.append(_("diagnosis, {run}: {titles}").format(run=label, titles=titles))
+    lines += ["", _("diagnosis of the rerun:"), after_diagnosis.report()]
+    return "\n".join(lines)
 
 
 def _speeds_text(result: Any, data: Any) -> str:
@@ -325,6 +395,47 @@ def _speeds_text(result: Any, data: Any) -> str:
         )
     if every > 1:
         lines.append(f"(every {every}th {what} shown; --json has all {n})")
+    if not lines and result.batch_norm:
+        return _(
+            "where δ shrinks or grows: not split under batch normalization, whose backward "
+            "pass is a third factor between the weights and σ'"
+        )
+    return "\n".join(lines)
+
+
+def _factors_text(result: Any) -> str:
+    """The factor split of every hidden layer at the first and the last record ("" if none)."""
+    what = _("epoch") if result.record == "epoch" else _("step")
+    lines: list[str] = []
+    for k in dict.fromkeys((0, len(result.x) - 1)):
+        split = result.factor_split(k)
+        if split is None:
+            continue
+        lines += [""] if lines else []
+        lines += [
+            _(
+                "where δ shrinks or grows on its way back, {what} {at}: ‖δ^l‖/‖δ^(l+1)‖ = "
+                "(W^(l+1))^T part × ⊙ σ'(z^l) part"
+            ).format(what=what, at=int(result.x[k])),
+            "".join(
+                f"{head:>{width}}"
+                for head, width in (
+                    (_("layer"), 16),
+                    (_("ratio"), 11),
+                    (_("W part"), 11),
+                    (_("σ' part"), 11),
+                    (_("mean σ'"), 11),
+                )
+            ),
+        ]
+        for row in split.rows:
+            numbers = (row.ratio, row.weight_factor, row.sigma_factor, row.sigma_prime_mean)
+            lines.append(f"{row.layer:>16}" + "".join(fmt(v) for v in numbers))
+    if not lines and result.batch_norm:
+        return _(
+            "where δ shrinks or grows: not split under batch normalization, whose backward "
+            "pass is a third factor between the weights and σ'"
+        )
     return "\n".join(lines)
 
 

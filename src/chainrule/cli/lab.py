@@ -14,6 +14,7 @@ import argparse
 import sys
 import time
 
+from chainrule.cli._backend import add_backend_options
 from chainrule.cli._common import show_progress
 from chainrule.i18n import _
 
@@ -40,6 +41,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--seed", type=int, default=0, help=_("weights, batch order, split (default: 0)")
     )
+    add_backend_options(p)
     p.set_defaults(run=run)
 
 
@@ -51,9 +53,11 @@ def run(args: argparse.Namespace) -> int:
         run_lab,
         write_lab,
     )
+    from chainrule.training.parallel import check_backend
 
     started = time.perf_counter()
     settings = LabSettings.quick_settings(args.seed) if args.quick else LabSettings.full(args.seed)
+    check_backend(args.jobs, args.backend, args.scheduler)
     prepare_out(args.out)  # a bad --out fails before the work, not after
     stages = 10  # part 1, part 2, six remedies, exploding, the report
     bar = None
@@ -69,7 +73,13 @@ def run(args: argparse.Namespace) -> int:
             bar.set_description(stage)
 
     try:
-        result = run_lab(settings, progress=progress)
+        result = run_lab(
+            settings,
+            progress=progress,
+            jobs=args.jobs,
+            backend=args.backend,
+            scheduler=args.scheduler,
+        )
         progress("writing the report")
         paths = write_lab(result, args.out)
         if bar is not None:

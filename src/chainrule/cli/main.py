@@ -31,6 +31,10 @@ COMMANDS = (
     "compare",
     "lab",
     "sweep",
+    "playground",
+    "exercise",
+    "check",
+    "formulas",
 )
 
 
@@ -78,6 +82,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"chainrule {__version__}")
     _add_lang(parser, default=None)
+    parser.add_argument(
+        "--no-compile",
+        action="store_true",
+        help=_("train autodiff models eagerly, without compiling the training step (same numbers)"),
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name in COMMANDS:
@@ -125,6 +134,8 @@ def _main(argv: Sequence[str]) -> int:
     with _argparse_in_language():
         parser = build_parser()
         args = parser.parse_args(argv)
+    if args.no_compile:  # through the environment, so that sweep workers inherit it
+        os.environ["CHAINRULE_COMPILE"] = "0"
     try:
         return int(args.run(args) or 0)
     except ChainruleError as exc:

@@ -12,13 +12,8 @@ from typing import BinaryIO
 import numpy as np
 
 from chainrule.cli._common import load_up_to, positive_int, print_json
-from chainrule.data import check_features
 from chainrule.errors import DataError, ModelFileError
-from chainrule.files import open_regular
 from chainrule.i18n import _
-from chainrule.serialization import first_line
-from chainrule.training import load_model
-from chainrule.training.loop import check_data
 
 # the first bytes of every .npy file, whatever its version
 _NPY_MAGIC = b"\x93NUMPY"
@@ -49,6 +44,9 @@ def read_examples(path: str) -> np.ndarray:
     """The rows of a .npy or .csv file as float32 (m, n); a DataError naming the file for
     anything else (a FIFO or device is never read, a .npy header is checked against the
     file's size before NumPy allocates what it announces)."""
+    from chainrule.files import open_regular  # here: a fast --help (issue 15)
+    from chainrule.serialization import first_line
+
     with open_regular(path, DataError, "a file of examples") as stream:
         try:
             if Path(path).suffix == ".npy":
@@ -116,6 +114,11 @@ def _read_npy(path: str, stream: BinaryIO) -> np.ndarray:
 
 
 def run(args: argparse.Namespace) -> int:
+    # imported here, not at the top: `chainrule --help` stays fast (issue 15)
+    from chainrule.data import check_features
+    from chainrule.training.checkpoint import load_model
+    from chainrule.training.loop import check_data
+
     learner, checkpoint = load_model(args.model)
     config = checkpoint.config
     labels = None

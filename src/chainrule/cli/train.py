@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chainrule.cli._common import (
     counted,
@@ -14,17 +14,19 @@ from chainrule.cli._common import (
     show_progress,
 )
 from chainrule.i18n import _
-from chainrule.training import TrainConfig, train
-from chainrule.training import checkpoint as ckpt
 from chainrule.training.config import (
     ACTIVATIONS,
     COSTS,
+    DEFAULT_CHECKPOINT,
     ENGINES,
     INITS,
     OPTIMIZERS,
     SCHEDULES,
+    TrainConfig,
 )
-from chainrule.training.loop import DEFAULT_CHECKPOINT
+
+if TYPE_CHECKING:
+    from chainrule.training.distributed import DataParallel
 
 _DEFAULTS = TrainConfig()
 
@@ -191,17 +193,71 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         metavar="FILE",
         help=_("continue from a checkpoint: its settings are kept, give --epochs to train longer"),
     )
+    p.add_argument(
+        "--plot",
+        metavar="FILE",
+        help=_(
+            "2-D data (xor, spirals, moons, circles): draw the decision boundary and each "
+            "hidden unit's response over the input plane into FILE (.png, .svg, .pdf)"
+        ),
+    )
     p.add_argument("--json", action="store_true", help=_("print one JSON object"))
+    p.add_argument(
+        "--distributed",
+        action="store_true",
+        help=_(
+            "data-parallel over MPI: run as mpiexec -n N chainrule train ... --distributed; "
+            "each process trains on its slice of every batch, one Allreduce averages the "
+            "gradients, rank 0 alone prints and saves (pip install 'chainrule[mpi]')"
+        ),
+    )
     p.set_defaults(run=run)
 
 
+def _check_plot(args: argparse.Namespace, config: TrainConfig) -> None:
+    """--plot needs inputs on a plane: refused before training, not after it."""
+    if getattr(args, "plot", None) and config.n_features != 2:
+        from chainrule.errors import ConfigError
+
+        raise ConfigError(
+            _(
+                "--plot draws the input plane of 2-D data (xor, spirals, moons, circles); "
+                "{data} has {n} input features"
+            ).format(data=config.data, n=config.n_features)
+        )
+
+
+def _write_plot(path: str, config: TrainConfig, learner: object) -> None:
+    from chainrule.diagnostics.boundary import learner_parts, plane_responses, plot_plane
+    from chainrule.training.splits import load_data
+
+    data = load_data(config)
+    model, scale = learner_parts(learner)
+    responses = plane_responses(model, data.x_train, resolution=80, scale=scale)
+    plot_plane(responses, data.x_train, data.y_train, path)
+
+
+def train(*args: Any, **kwargs: Any) -> Any:
+    """:func:`chainrule.training.train`, imported when a run starts: ``--help`` stays fast."""
+    from chainrule.training.loop import train as train_loop
+
+    return train_loop(*args, **kwargs)
+
+
 def run(args: argparse.Namespace) -> int:
+    from chainrule.training import checkpoint as ckpt  # here: a fast --help (issue 15)
+
     save = args.save
     if args.resume:
         config = config_from(args, base=ckpt.load(args.resume).config)
         save = save or args.resume
     else:
         config = config_from(args)
+    _check_plot(args, config)
+    parallel = _data_parallel(args, config)
+    if parallel is not None and not parallel.is_root:
+        train(config, resume=args.resume, data_parallel=parallel)  # rank 0 prints and saves
+        return 0
     quiet = args.json
 
     def report(stats: dict, learner: object) -> None:
@@ -210,8 +266,15 @@ def run(args: argparse.Namespace) -> int:
         print(_epoch_line(stats), flush=True)
 
     result = train(
-        config, on_epoch=report, progress=show_progress(args), save=save, resume=args.resume
+        config,
+        on_epoch=report,
+        progress=show_progress(args),
+        save=save,
+        resume=args.resume,
+        data_parallel=parallel,
     )
+    if args.plot and not result.interrupted:
+        _write_plot(args.plot, config, result.learner)
     if args.json:
         print_json(result.to_dict())
         return 130 if result.interrupted else 0
@@ -240,6 +303,8 @@ def run(args: argparse.Namespace) -> int:
     )
     if result.checkpoint_path:
         print(_("model saved to {checkpoint_path}").format(checkpoint_path=result.checkpoint_path))
+    if args.plot:
+        print(_("decision boundary drawn in {path}").format(path=args.plot))
     return 0
 
 
@@ -260,3 +325,15 @@ def _epoch_line(stats: dict) -> str:
         test_accuracy=stats["test_accuracy"],
         seconds=stats["seconds"],
     )
+
+
+def _data_parallel(args: argparse.Namespace, config: TrainConfig) -> DataParallel | None:
+    """This process's part in ``--distributed`` training (None without the option); its
+    settings are checked here, before any data is read."""
+    if not args.distributed:
+        return None
+    from chainrule.training.distributed import DataParallel
+
+    parallel = DataParallel.world()
+    parallel.check(config)
+    return parallel

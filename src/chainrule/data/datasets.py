@@ -319,7 +319,8 @@ def _first(
 def _features(x: np.ndarray) -> np.ndarray:
     """Float32 features; raw IDX pixels (uint8) become pixels / 255."""
     if x.dtype == np.uint8:
-        return x.astype(np.float32) / np.float32(255.0)
+        pixels = x.astype(np.float32)
+        return np.divide(pixels, np.float32(255.0), out=pixels)  # in place: one float32 copy
     return np.ascontiguousarray(x, dtype=np.float32)
 
 

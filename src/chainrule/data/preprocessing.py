@@ -18,6 +18,8 @@ from chainrule.seeding import as_generator
 __all__ = [
     "FeatureStats",
     "check_features",
+    "check_standardizable",
+    "fit_stats",
     "one_hot",
     "standardize",
     "train_test_split",
@@ -80,7 +82,72 @@ class FeatureStats:
                 f"fitted on {self.mean.shape[0]}"
             )
         dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float32)
-        return ((x - self.mean) / self.std).astype(dtype, copy=False)
+        if np.result_type(x, self.mean, self.std) == dtype:  # e.g. float32 data and stats
+            out = np.subtract(x, self.mean)  # one new array, divided in place
+            return np.divide(out, self.std, out=out)
+        if x.ndim < 2:
+            return ((x - self.mean) / self.std).astype(dtype, copy=False)
+        # float32 data, float64 stats: the same arithmetic a block of rows at a time, so the
+        # float64 intermediates never hold more than CHUNK values (issue 15, lean memory)
+        out = np.empty(x.shape, dtype)
+        for rows in _row_blocks(x):
+            out[rows] = (x[rows] - self.mean) / self.std
+        return out
+
+
+#: Values per block when a whole data set is processed in float64 a block of rows at a time.
+CHUNK = 1 << 20
+
+
+def _row_blocks(x: np.ndarray) -> list[slice]:
+    rows = max(1, CHUNK // max(1, math.prod(x.shape[1:])))
+    return [slice(i, i + rows) for i in range(0, len(x), rows)]
+
+
+def check_standardizable(x_train: np.ndarray) -> np.ndarray:
+    """``x_train`` as an array fit to standardize: non-empty, (m, n), finite; else DataError."""
+    x_train = np.asarray(x_train)
+    if x_train.ndim != 2 or x_train.shape[0] == 0:
+        raise DataError(
+            f"standardize: x_train must be a non-empty (m, n) array, got {x_train.shape}"
+        )
+    if not np.isfinite(x_train).all():
+        bad = np.flatnonzero(~np.isfinite(x_train).all(axis=0))
+        raise DataError(
+            f"standardize: {bad.size} feature(s) of x_train hold NaN or Inf; the first is "
+            f"feature {bad[0]}"
+        )
+    return x_train
+
+
+def fit_stats(x_train: np.ndarray, eps: float = 1e-8) -> FeatureStats:
+    """The per-feature mean and std of ``standardize`` (float64), without scaling anything.
+
+    The std is NumPy's ``x_train.std(axis=0, dtype=np.float64)`` to the bit, summed a block of
+    rows at a time instead of over a float64 copy of the whole data set (twice the size of
+    float32 data). A std below ``eps`` becomes 1 (the feature is only centred).
+
+    >>> fit_stats(np.array([[0.0, 5.0], [2.0, 5.0]])).std.tolist()
+    [1.0, 1.0]
+    """
+    mean = x_train.mean(axis=0, dtype=np.float64)
+    # NumPy sums over axis 0 row after row into one accumulator, so carrying the running sum
+    # in the first row of the next block repeats its additions exactly
+    blocks = _row_blocks(x_train)
+    buffer = np.empty((min(len(x_train), blocks[0].stop) + 1, *mean.shape))
+    total: np.ndarray | None = None
+    for rows in blocks:
+        part = x_train[rows]
+        first = 0 if total is None else 1
+        block = buffer[: first + len(part)]
+        np.subtract(part, mean, out=block[first:], dtype=np.float64)
+        np.multiply(block[first:], block[first:], out=block[first:])
+        if total is not None:
+            block[0] = total
+        total = np.add.reduce(block, axis=0)
+    assert total is not None  # x_train has at least one row
+    std = np.sqrt(np.true_divide(total, len(x_train)))
+    return FeatureStats(mean=mean, std=np.where(std < eps, 1.0, std))
 
 
 def standardize(
@@ -96,21 +163,8 @@ def standardize(
     >>> xtr.ravel().tolist(), xte.ravel().tolist()
     ([-1.0, 1.0], [3.0])
     """
-    x_train = np.asarray(x_train)
-    if x_train.ndim != 2 or x_train.shape[0] == 0:
-        raise DataError(
-            f"standardize: x_train must be a non-empty (m, n) array, got {x_train.shape}"
-        )
-    if not np.isfinite(x_train).all():
-        bad = np.flatnonzero(~np.isfinite(x_train).all(axis=0))
-        raise DataError(
-            f"standardize: {bad.size} feature(s) of x_train hold NaN or Inf; the first is "
-            f"feature {bad[0]}"
-        )
-    mean = x_train.mean(axis=0, dtype=np.float64)
-    std = x_train.std(axis=0, dtype=np.float64)
-    std = np.where(std < eps, 1.0, std)
-    stats = FeatureStats(mean=mean, std=std)
+    x_train = check_standardizable(x_train)
+    stats = fit_stats(x_train, eps)
     test = stats.apply(x_test) if x_test is not None else None
     return stats.apply(x_train), test, stats
 

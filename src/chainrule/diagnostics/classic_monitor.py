@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.diagnostics.adapters import ClassicAdapter
+from chainrule.diagnostics.factors import measure_factors
 from chainrule.diagnostics.monitor import GradientMonitor, LayerNonFiniteError
 from chainrule.diagnostics.records import LayerInfo
 from chainrule.diagnostics.stats import count_nonfinite, norm
@@ -69,6 +70,11 @@ class ClassicMonitor(GradientMonitor):
         acts = grads.forward.a
         for l in range(len(self.layers)):
             self._fill_layer(row, l, grads.grad_biases[l], grads.grad_weights[l], acts[l + 1])
+        activations = [info.activation for info in self.layers]
+        split = measure_factors(
+            grads.deltas, self.model.weights, grads.forward.z, acts, activations
+        )
+        row.update(split)
 
     def _check_pass(self, grads: Any) -> None:
         """Find the first NaN/Inf of a classic pass: forward z^l, a^l, then δ^L .. δ^1."""

@@ -60,6 +60,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.diagnostics.factors import explain_finding
 from chainrule.diagnostics.records import GradientRecords
 from chainrule.diagnostics.remedies import REMEDIES, TITLES
 from chainrule.i18n import N_, _, localized
@@ -93,6 +94,7 @@ class Finding:
     message: str
     numbers: dict[str, Any]
     remedy: str
+    details: tuple[str, ...] = ()  # lines under the message: the factor split, layer by layer
 
     @property
     def title(self) -> str:
@@ -115,6 +117,7 @@ class Finding:
             "message": self.message,
             "numbers": dict(self.numbers),
             "remedy": self.remedy,
+            **({"details": list(self.details)} if self.details else {}),
         }
 
 
@@ -149,7 +152,10 @@ class Diagnosis:
         """Plain text: one paragraph per finding, with its remedy (``lang="zh"``: in Chinese;
         the messages stay in the language :func:`diagnose` ran in)."""
         remedy = _("Remedy: {remedy}")
-        return "\n".join(f"- {f}\n  " + remedy.format(remedy=f.remedy_text) for f in self.findings)
+        return "\n".join(
+            f"- {f}\n{_indented(f.details)}  " + remedy.format(remedy=f.remedy_text)
+            for f in self.findings
+        )
 
     def __str__(self) -> str:
         return self.report()
@@ -167,6 +173,10 @@ class Diagnosis:
 
     def to_dict(self) -> dict[str, Any]:
         return {"findings": [f.to_dict() for f in self.findings]}
+
+
+def _indented(lines: tuple[str, ...]) -> str:
+    return "".join(f"  {line}\n" for line in lines)
 
 
 def _markdown(text: str) -> str:
@@ -257,7 +267,7 @@ def _findings(
     finite_rows = np.setdiff1d(np.arange(records.n_records), bad_rows)
     ratio, finding = _layer_ratio(records, hidden, finite_rows, vanishing_ratio, exploding_ratio)
     if finding is not None:
-        findings.append(finding)
+        findings.append(explain_finding(records, finding, finite_rows))
     if "exploding" not in [f.kind for f in findings]:
         finding = _growth(records, finite_rows, growth_factor)
         if finding is not None:
@@ -504,6 +514,10 @@ def _not_learning(
     return Finding("not_learning", (), message, numbers, REMEDIES["not_learning"])
 
 
+#: Values per float64 block of ``input_scale``.
+SCALE_BLOCK = 1 << 20
+
+
 def input_scale(x: Any, unit_scale: tuple[float, float] = UNIT_SCALE) -> Finding | None:
     """The ``input_scale`` finding when inputs ``x`` (m, n) are far from unit scale, else None.
 
@@ -518,15 +532,23 @@ def input_scale(x: Any, unit_scale: tuple[float, float] = UNIT_SCALE) -> Finding
     >>> input_scale(x / 16) is None
     True
     """
-    x = np.asarray(x, dtype=np.float64)
-    finite = x[np.isfinite(x)]
-    if not finite.size:
+    # float64 a block at a time: no float64 copy of a whole data set (issue 15, lean memory);
+    # one block (up to 2**20 values) sums exactly as np.mean(np.square(x)) did
+    flat = np.asarray(x).reshape(-1)
+    total, count, lowest, highest = 0.0, 0, math.inf, -math.inf
+    for start in range(0, flat.size, SCALE_BLOCK):
+        part = np.asarray(flat[start : start + SCALE_BLOCK], dtype=np.float64)
+        finite = part[np.isfinite(part)]
+        if finite.size:
+            total += float(np.add.reduce(np.square(finite)))
+            count += finite.size
+            lowest, highest = min(lowest, float(finite.min())), max(highest, float(finite.max()))
+    if not count:
         return None
-    rms = float(np.sqrt(np.mean(np.square(finite))))
+    rms = float(np.sqrt(total / count))
     low, high = unit_scale
     if low <= rms <= high:
         return None
-    lowest, highest = float(finite.min()), float(finite.max())
     message = _(
         "inputs far from unit scale: root mean square {rms} (values {lowest} to "
         "{highest}); standardize them"

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.diagnostics.adapters import ModuleAdapter, host, remove_handle
+from chainrule.diagnostics.factors import measure_factors
 from chainrule.diagnostics.monitor import GradientMonitor, LayerNonFiniteError
 from chainrule.diagnostics.records import LayerInfo
 from chainrule.diagnostics.stats import count_nonfinite, norm
@@ -47,6 +48,9 @@ class ModuleMonitor(GradientMonitor):
         self._backward_layer: int | None = None
         super().__init__(model, **options)
         self._acts: list[Array | None] = [None] * len(self.layers)
+        # z^l (each Linear's output) and δ^l = ∂J/∂z^l of a recorded step, for the factor split
+        self._z: list[Array | None] = [None] * len(self.layers)
+        self._deltas: list[Array | None] = [None] * len(self.layers)
         self._sync_activation_hooks()
 
     def _read_layers(self, model: Any) -> list[LayerInfo]:
@@ -71,6 +75,8 @@ class ModuleMonitor(GradientMonitor):
                 hook = self._make_activation_hook(l)
                 module = self._adapter.stats_module(l)
                 self._act_handles.append(module.register_forward_hook(hook))
+                linear = self._adapter.groups[l]["linear"]
+                self._act_handles.append(linear.register_forward_hook(self._make_delta_hook(l)))
         elif not want and self._act_handles:
             for handle in self._act_handles:
                 remove_handle(handle)
@@ -81,6 +87,33 @@ class ModuleMonitor(GradientMonitor):
             self._acts[l] = host(output)
 
         return hook
+
+    def _make_delta_hook(self, l: int) -> Callable[..., None]:
+        def keep_delta(grad: Any) -> None:
+            self._deltas[l] = host(grad)
+
+        def hook(module: Any, inputs: Any, output: Any) -> None:
+            self._z[l] = host(output)
+            if getattr(output, "requires_grad", False):
+                output.register_hook(keep_delta)
+
+        return hook
+
+    def _fill_factors(self, row: dict[str, Any]) -> None:
+        """The factor split of δ (see :mod:`chainrule.diagnostics.factors`) from the caught
+        z^l, a^l and δ^l; NaN across a BatchNorm1d."""
+        weights = [host(w) for w in self._adapter.weights()]
+        split = measure_factors(
+            self._deltas,
+            weights,
+            self._z,
+            [None, *self._acts],
+            [info.activation for info in self.layers],
+            [info.batch_norm for info in self.layers],
+        )
+        row.update(split)
+        self._z = [None] * len(self.layers)
+        self._deltas = [None] * len(self.layers)
 
     def _attach_guard_hooks(self) -> list[Any]:
         """Pre-hooks that say which layer runs, and output hooks that track backward."""
@@ -125,6 +158,7 @@ class ModuleMonitor(GradientMonitor):
                 self._fill_layer(
                     row, l, adapter.shift_grad(l), adapter.weight_grad(l), self._acts[l]
                 )
+            self._fill_factors(row)
         self._acts = [None] * len(self.layers)
         self._snapshot_weights(row)
         self._pending = row

@@ -38,6 +38,11 @@ What is recorded, per layer l (layers with weights, first hidden layer first, ou
     them, so no gradient reaches their weights). NaN for other activations.
 ``nonfinite``
     Count of NaN/Inf values in the layer's activations and gradients (0 when all are finite).
+``delta_norms``, ``weight_factor``, ``sigma_factor``, ``sigma_prime_mean``
+    The factor split of :mod:`~chainrule.diagnostics.factors`: ‖δ^l‖ over the batch, and
+    ‖δ^l‖/‖δ^(l+1)‖ = ``weight_factor`` × ``sigma_factor``, the parts from (W^(l+1))^T and
+    from ⊙ σ'(z^l), beside the mean of σ'(z^l). The output layer has no factors (NaN), nor
+    does a layer next to a BatchNorm1d.
 
 Cost. A step that is not recorded costs nothing extra (no hooks are attached then, and a
 classic network runs its own hot path); a recorded step costs about one more plain step

@@ -71,6 +71,10 @@ class GradientRecords:
     dead: Array
     nonfinite: Array
     weight_norms: Array | None = None
+    delta_norms: Array | None = None
+    weight_factor: Array | None = None
+    sigma_factor: Array | None = None
+    sigma_prime_mean: Array | None = None
     hidden: Array = field(default_factory=lambda: np.zeros(0, bool))
     batch_norm: Array = field(default_factory=lambda: np.zeros(0, bool))
     every: int = 1
@@ -85,6 +89,11 @@ class GradientRecords:
         "saturated",
         "dead",
         "nonfinite",
+        # the factor split of δ^l (chainrule.diagnostics.factors); NaN where not measured
+        "delta_norms",
+        "weight_factor",
+        "sigma_factor",
+        "sigma_prime_mean",
     )
 
     def __repr__(self) -> str:  # a summary, not a dozen arrays: a notebook shows this
@@ -95,8 +104,10 @@ class GradientRecords:
         )
 
     def __post_init__(self) -> None:
-        if self.weight_norms is None:
-            self.weight_norms = np.full(self.speeds.shape, np.nan)
+        optional = ("weight_norms", "delta_norms", "weight_factor", "sigma_factor")
+        for name in (*optional, "sigma_prime_mean"):
+            if getattr(self, name) is None:  # not measured
+                setattr(self, name, np.full(self.speeds.shape, np.nan))
         if self.batch_norm.shape != (len(self.layers),):
             self.batch_norm = np.zeros(len(self.layers), bool)
         if self.hidden.shape != (len(self.layers),):
@@ -190,7 +201,9 @@ class LayerPass:
     ``grad_weights``/``grad_biases`` = ∂J/∂W^l, ∂J/∂b^l (∂J/∂β^l of the BatchNorm, the shift
     that moves z^l, when there is one). ``speeds`` (‖∂J/∂b^l‖, Nielsen's learning speed),
     ``grad_norms`` (‖∂J/∂W^l‖) and ``weight_norms`` (‖W^l‖) are computed by the engine that
-    made the pass. Every array is a NumPy array on the host.
+    made the pass. ``weights`` (W^l, when the engine gives them) and ``batch_norm`` (one flag
+    per layer: a BatchNorm1d before its σ) let :func:`~chainrule.diagnostics.factors.
+    measure_factors` split each ratio ‖δ^l‖/‖δ^(l+1)‖. Every array is a NumPy array on the host.
 
     >>> import numpy as np
     >>> p = LayerPass(0.5, [np.ones((1, 2))], [np.zeros((1, 3)), np.ones((1, 2))],
@@ -209,6 +222,8 @@ class LayerPass:
     speeds: Array
     grad_norms: Array
     weight_norms: Array
+    weights: list[Array] | None = None
+    batch_norm: list[bool] | None = None
 
     def __repr__(self) -> str:  # a summary: the arrays stay behind their names
         speeds = ", ".join(f"{v:.3g}" for v in self.speeds)

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.diagnostics.factors import FACTOR_FIELDS, FactorSplit, LayerFactors
 from chainrule.diagnostics.records import GradientRecords
 from chainrule.wording import counted
 
@@ -76,6 +77,11 @@ class SpeedResult:
     act_std: np.ndarray | None = field(default=None, repr=False)
     saturated: np.ndarray | None = field(default=None, repr=False)
     dead: np.ndarray | None = field(default=None, repr=False)
+    # the factor split of ‖δ^l‖/‖δ^(l+1)‖ at the same records (chainrule.diagnostics.factors)
+    delta_norms: np.ndarray | None = field(default=None, repr=False)
+    weight_factor: np.ndarray | None = field(default=None, repr=False)
+    sigma_factor: np.ndarray | None = field(default=None, repr=False)
+    sigma_prime_mean: np.ndarray | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:  # a summary: the arrays stay behind their names
         speeds = ", ".join(f"{v:.3g}" for v in self.speeds[0]) if len(self.speeds) else ""
@@ -106,6 +112,25 @@ class SpeedResult:
         """‖∂J/∂W‖ of the first hidden layer over that of the last, at the first record."""
         return _ratio(self.grad_norms[0])
 
+    def factor_split(self, record: int = 0) -> FactorSplit | None:
+        """The factor split of every hidden layer at one record (0: the first; -1: the last),
+        or None where it was not measured (batch normalization, an old result).
+
+        >>> from chainrule.training import learning_speed_experiment
+        >>> r = learning_speed_experiment("digits", [64, 8, 8, 10], epochs=1, train_size=50)
+        >>> [row.layer for row in r.factor_split().rows]
+        ['hidden layer 1', 'hidden layer 2']
+        """
+        if self.weight_factor is None or not len(self.weight_factor):
+            return None
+        rows = []
+        for j, layer in enumerate(self.layers):
+            w, s = float(self.weight_factor[record, j]), float(self.sigma_factor[record, j])
+            mean = float(self.sigma_prime_mean[record, j])
+            if math.isfinite(w) and math.isfinite(s):
+                rows.append(LayerFactors(layer, w * s, w, s, mean))
+        return FactorSplit(rows) if rows else None
+
     def to_records(self) -> GradientRecords:
         """The run as monitor records, so that :func:`~chainrule.diagnostics.diagnose` reads it.
 
@@ -124,7 +149,7 @@ class SpeedResult:
             return self.records
         speeds, grads = self.speeds, self.grad_norms
         per_layer = {"weight_norms": self.weight_norms}
-        for name in ("act_mean", "act_std", "saturated", "dead"):
+        for name in ("act_mean", "act_std", "saturated", "dead", *FACTOR_FIELDS):
             per_layer[name] = getattr(self, name)
         for name, values in per_layer.items():
             if values is None or values.shape != speeds.shape:
@@ -174,6 +199,11 @@ class SpeedResult:
             "train_accuracy": self.train_accuracy,
             "test_accuracy": self.test_accuracy,
             "diverged": self.diverged,
+        }
+        out["factors"] = {
+            name: getattr(self, name).tolist()
+            for name in FACTOR_FIELDS
+            if getattr(self, name) is not None
         }
         out["epochs" if self.record == "epoch" else "steps"] = self.x.tolist()
         if self.record == "epoch":

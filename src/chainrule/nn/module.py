@@ -24,6 +24,9 @@ ForwardHook = Callable[["Module", tuple[Any, ...], Any], Any]
 ForwardPreHook = Callable[["Module", tuple[Any, ...]], Any]
 
 _hook_ids = itertools.count()
+# Bumped whenever any module gains or loses a child, a parameter, a buffer or a hook: a
+# compiled step (chainrule.compiler) rechecks the model it was traced from only then.
+structure_version = [0]
 
 
 class RemovableHandle:
@@ -40,6 +43,7 @@ class RemovableHandle:
 
     def remove(self) -> None:
         self._hooks.pop(self.id, None)
+        structure_version[0] += 1
 
     def __enter__(self) -> RemovableHandle:
         return self
@@ -122,6 +126,7 @@ class Module:
         """
         handle = RemovableHandle(self._forward_hooks)
         self._forward_hooks[handle.id] = hook
+        structure_version[0] += 1
         return handle
 
     def register_forward_pre_hook(self, hook: ForwardPreHook) -> RemovableHandle:
@@ -129,6 +134,7 @@ class Module:
         the inputs (a tuple, or a single input)."""
         handle = RemovableHandle(self._forward_pre_hooks)
         self._forward_pre_hooks[handle.id] = hook
+        structure_version[0] += 1
         return handle
 
     # ---- registration --------------------------------------------------------------------
@@ -141,6 +147,8 @@ class Module:
                 f"call super().__init__() first in {type(self).__name__}.__init__"
             )
         modules, buffers = d["_modules"], d["_buffers"]
+        if name in params or name in modules or isinstance(value, Parameter | Module):
+            structure_version[0] += 1
         if isinstance(value, Parameter):
             self._forget(name, keep=params)  # a reassigned name keeps its place
             params[name] = value
@@ -175,6 +183,7 @@ class Module:
         self._forget(name)
 
     def _forget(self, name: str, keep: dict[str, Any] | None = None) -> None:
+        structure_version[0] += 1
         d = self.__dict__
         for registry in (d["_parameters"], d["_modules"], d["_buffers"]):
             if registry is not keep:

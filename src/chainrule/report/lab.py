@@ -29,6 +29,7 @@ seconds (for tests); the story is the same, the numbers rougher.
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Callable
@@ -59,6 +60,8 @@ from chainrule.report.lab_backprop import (
 )
 from chainrule.serialization import finite_json
 from chainrule.training import TrainConfig, learning_speed_experiment, train
+from chainrule.training.experiments import map_runs
+from chainrule.training.parallel import check_backend, one_blas_thread
 
 #: The lecture's composite-function example and the point it is evaluated at.
 COMPOSITE = "y = (x1 + x2) * (x2 + 1)"
@@ -426,11 +429,20 @@ def _speed_dict(r: SpeedResult) -> dict[str, Any]:
 Progress = Callable[[str], None]
 
 
-def run_lab(settings: LabSettings | None = None, *, progress: Progress | None = None) -> LabResult:
+def run_lab(
+    settings: LabSettings | None = None,
+    *,
+    progress: Progress | None = None,
+    jobs: int = 1,
+    backend: str = "loky",
+    scheduler: str | None = None,
+) -> LabResult:
     """Run the three parts of the lab and return the numbers (see the module docstring).
 
-    ``progress(stage)`` is called as each stage starts (for a progress bar).
+    ``progress(stage)`` is called as each stage starts (for a progress bar). ``jobs``,
+    ``backend``, ``scheduler``: where the remedies run (see ``training.parallel.run_tasks``).
     """
+    check_backend(jobs, backend, scheduler)  # before any work
     settings = settings or LabSettings.full()
     report = progress or (lambda stage: None)
     seconds: dict[str, float] = {}
@@ -454,7 +466,8 @@ def run_lab(settings: LabSettings | None = None, *, progress: Progress | None = 
     training = _backpropagation(ds, settings)
     lap("training")
 
-    runs = _remedies(ds, settings, report)
+    where = {"jobs": jobs, "backend": backend, "scheduler": scheduler}
+    runs = _remedies(ds, settings, report, where)
     comparison = ComparisonResult(
         ds.name,
         list(DEEP),
@@ -519,26 +532,38 @@ def _backpropagation(ds: Dataset, settings: LabSettings) -> Training:
     )
 
 
-def _remedies(ds: Dataset, settings: LabSettings, report: Progress) -> list[RemedyRun]:
+def _remedies(ds: Dataset, settings: LabSettings, report: Progress, where: dict) -> list[RemedyRun]:
     """Part 3, vanishing: the deep network under the baseline and each remedy."""
-    runs = []
-    for remedy in REMEDIES:
-        report(f"part 3: {remedy.title}")
-        result = learning_speed_experiment(
-            ds,
-            DEEP,
-            remedy.activation,
-            remedy.init,
-            cost="quadratic",
-            epochs=settings.speed_epochs,
-            batch_size=settings.batch_size,
-            lr=remedy.lr,
-            train_size=None,
-            seed=settings.seed,
-            batch_norm=remedy.batch_norm,
+    one = functools.partial(_remedy_result, ds, settings)
+    if where["jobs"] == 1 and where["backend"] == "loky":
+        results = []
+        for remedy in REMEDIES:
+            report(f"part 3: {remedy.title}")
+            with one_blas_thread():  # the workers' sums: --jobs N gives these numbers
+                results.append(one(remedy))
+    else:
+        results = map_runs(
+            one, REMEDIES, on_done=lambda i: report(f"part 3: {REMEDIES[i].title}"), **where
         )
-        runs.append(RemedyRun(remedy, result, diagnose(result.to_records())))
-    return runs
+    pairs = zip(REMEDIES, results, strict=True)
+    return [RemedyRun(remedy, result, diagnose(result.to_records())) for remedy, result in pairs]
+
+
+def _remedy_result(ds: Dataset, settings: LabSettings, remedy: Remedy) -> SpeedResult:
+    """The deep network under one remedy (a module-level function: workers unpickle it)."""
+    return learning_speed_experiment(
+        ds,
+        DEEP,
+        remedy.activation,
+        remedy.init,
+        cost="quadratic",
+        epochs=settings.speed_epochs,
+        batch_size=settings.batch_size,
+        lr=remedy.lr,
+        train_size=None,
+        seed=settings.seed,
+        batch_norm=remedy.batch_norm,
+    )
 
 
 def _step_runs(settings: LabSettings) -> dict[str, Any]:

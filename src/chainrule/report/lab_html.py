@@ -61,6 +61,10 @@ def _view(result: LabResult, files: dict[str, FigureFile]) -> dict[str, Any]:
         "explode_rows": _explode_rows(result),
         "large_lr_heads": _layers(result.large_lr.large.speeds.shape[1]),
         "large_lr_rows": _large_lr_rows(result.large_lr),
+        "factor_rows": _factor_rows(result.vanishing.result),
+        "factor_summary": _factor_summary(result.vanishing.result, "vanishing"),
+        "explode_factor_rows": _factor_rows(ex.unclipped),
+        "explode_factor_summary": _factor_summary(ex.unclipped, "exploding"),
         "file_rows": [*file_rows, [NUMBERS_NAME, _("every number of this report, as JSON")]],
     }
 
@@ -183,6 +187,29 @@ def _remedy_rows(result: LabResult) -> list[list[Any]]:
             ]
         )
     return rows
+
+
+def _factor_rows(r: Any) -> list[list[str]]:
+    """The factor split of every hidden layer at the run's first record (none if unmeasured)."""
+    split = r.factor_split(0)
+    if split is None:
+        return []
+    return [
+        [
+            row.layer,
+            g(row.ratio),
+            g(row.weight_factor),
+            g(row.sigma_factor),
+            g(row.sigma_prime_mean),
+        ]
+        for row in split.rows
+    ]
+
+
+def _factor_summary(r: Any, kind: str) -> str:
+    """Which factor shrinks (``kind`` "vanishing") or grows δ most at the first record."""
+    split = r.factor_split(0)
+    return "" if split is None else split.summary(kind)
 
 
 def _explode_rows(result: LabResult) -> list[list[str]]:

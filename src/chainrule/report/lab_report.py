@@ -18,6 +18,7 @@ from chainrule.report.lab import LabResult
 from chainrule.report.lab_figures import NUMBERS_NAME, REPORT_NAME, FigureFile, lab_figures
 from chainrule.report.lab_html import render_lab_html
 from chainrule.report.lab_summary import render_summary
+from chainrule.report.replay import REPLAY_NAME, render_replay_html, replay_data
 from chainrule.serialization import atomic_write_bytes, atomic_write_text, try_writing_in
 
 __all__ = [
@@ -50,11 +51,12 @@ def prepare_out(out: str | os.PathLike[str]) -> Path:
 
 @localized
 def write_lab(result: LabResult, out: str | os.PathLike[str]) -> dict[str, Path]:
-    """Write ``report.html``, every figure as PNG and ``lab.json`` into ``out``, atomically
-    (``lang="zh"``: the report and the figures in Chinese).
+    """Write ``report.html``, every figure as PNG, ``lab.json`` and ``replay.html`` (the
+    recorded runs with a scrubber over their steps) into ``out``, atomically (``lang="zh"``:
+    the report and the figures in Chinese).
 
-    Returns the paths by key (the figure keys of :func:`lab_figures`, ``"report"`` and
-    ``"numbers"``).
+    Returns the paths by key (the figure keys of :func:`lab_figures`, ``"report"``,
+    ``"numbers"`` and ``"replay"``).
     """
     folder = prepare_out(out)
     files = lab_figures(result)
@@ -62,11 +64,15 @@ def write_lab(result: LabResult, out: str | os.PathLike[str]) -> dict[str, Path]
     # The folder is the program's to fill: a link planted in it is replaced, never followed.
     for key, f in files.items():
         paths[key] = atomic_write_bytes(folder / f.name, f.png, follow_symlinks=False)
-    numbers = json.dumps(result.to_dict(), indent=1, allow_nan=False)
+    recorded = result.to_dict()
+    numbers = json.dumps(recorded, indent=1, allow_nan=False)
     paths["numbers"] = atomic_write_text(
         folder / NUMBERS_NAME, numbers + "\n", follow_symlinks=False
     )
     paths["report"] = atomic_write_text(
         folder / REPORT_NAME, render_lab_html(result, files), follow_symlinks=False
+    )
+    paths["replay"] = atomic_write_text(
+        folder / REPLAY_NAME, render_replay_html(replay_data(recorded)), follow_symlinks=False
     )
     return paths

@@ -44,7 +44,7 @@ def render_summary(result: LabResult, paths: dict[str, Path] | None = None) -> s
         "explode_speeds": ", ".join(g(v, 2) for v in ex.unclipped.speeds[0]),
         "unclipped": stopped(ex.diverged_at),
         "big_run": stopped(big.diverged_at),
-        "n_png": sum(1 for k in paths or () if k not in ("report", "numbers")),
+        "n_png": sum(1 for k in paths or () if k not in ("report", "numbers", "replay")),
     }
     template = environment(text=True).get_template("summary.txt.j2")
     return template.render(r=result, v=numbers, paths=paths).rstrip("\n")

@@ -5,18 +5,34 @@ progress, checkpoints and resume; :func:`learning_speed_experiment` and
 :func:`compare_remedies` are loops over runs that measure the learning speed of each layer.
 """
 
-from chainrule.training.checkpoint import Checkpoint, load_model
-from chainrule.training.config import TrainConfig
-from chainrule.training.experiments import compare_remedies, learning_speed_experiment
-from chainrule.training.learners import AutodiffLearner, ClassicLearner, Learner, build_learner
-from chainrule.training.loop import TrainResult, load_data, train
-from chainrule.training.run import Run
+# Names load their module on first use: importing the package stays cheap (issue 15).
+from chainrule._lazy import lazy_exports
+
+_WHERE = {
+    "Checkpoint": "chainrule.training.checkpoint",
+    "load_model": "chainrule.training.checkpoint",
+    "TrainConfig": "chainrule.training.config",
+    "compare_remedies": "chainrule.training.experiments",
+    "learning_speed_experiment": "chainrule.training.experiments",
+    "AutodiffLearner": "chainrule.training.learners",
+    "ClassicLearner": "chainrule.training.learners",
+    "Learner": "chainrule.training.learners",
+    "build_learner": "chainrule.training.learners",
+    "TrainResult": "chainrule.training.loop",
+    "load_data": "chainrule.training.loop",
+    "train": "chainrule.training.loop",
+    "Rerun": "chainrule.training.rerun",
+    "rerun_with": "chainrule.training.rerun",
+    "Run": "chainrule.training.run",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE)
 
 __all__ = [
     "AutodiffLearner",
     "Checkpoint",
     "ClassicLearner",
     "Learner",
+    "Rerun",
     "Run",
     "TrainConfig",
     "TrainResult",
@@ -25,5 +41,6 @@ __all__ = [
     "learning_speed_experiment",
     "load_data",
     "load_model",
+    "rerun_with",
     "train",
 ]

@@ -20,6 +20,9 @@ ACTIVATIONS = tuple(name for name in _CLASSIC_ACTIVATIONS if name != "identity")
 INITS = tuple(INITIALIZERS)
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop")
 SCHEDULES = ("constant", "cosine", "step")
+#: Where ``train`` writes its checkpoint on Ctrl-C when not told (here, not in loop.py, so the
+#: command line's help reads it without importing the training loop).
+DEFAULT_CHECKPOINT = "chainrule-checkpoint.safetensors"
 # Sizes past these are refused before any work. 20 million parameters are 160 MB per copy in
 # float64, and a run holds several (weights, gradients, optimizer state); 10,000 epochs keep
 # a model file's history under 4 MB; 1,000 sizes is a far deeper network than any run needs.

@@ -72,7 +72,8 @@ import numpy as np
 
 from chainrule.classic import Network
 from chainrule.data import load
-from chainrule.diagnostics.records import GradientRecords
+from chainrule.diagnostics.factors import FACTOR_FIELDS, measure_factors
+from chainrule.diagnostics.records import GradientRecords, LayerPass
 from chainrule.diagnostics.results import (
     GRID_KEYS,
     ComparisonResult,
@@ -84,7 +85,7 @@ from chainrule.diagnostics.stats import activation_stats
 from chainrule.errors import ConfigError
 from chainrule.training.config import TrainConfig
 from chainrule.training.learners import Learner, build_learner
-from chainrule.training.parallel import check_backend, run_tasks
+from chainrule.training.parallel import check_backend, one_blas_thread, run_tasks
 from chainrule.training.run import Run
 
 ENGINES = ("auto", "classic", "autodiff")
@@ -164,6 +165,9 @@ class _Trace:
     act_tables: list[np.ndarray] = field(default_factory=list)
     losses: list[float] = field(default_factory=list)
     xs: list[int] = field(default_factory=list)
+    factors: dict[str, list[np.ndarray]] = field(
+        default_factory=lambda: {name: [] for name in FACTOR_FIELDS}
+    )
 
     def add(self, run: Run, x: int, activation: str) -> bool:
         """Measure ``run`` over the training set as record ``x`` (its hidden layers); False
@@ -176,7 +180,20 @@ class _Trace:
         self.act_tables.append(_activation_table(layers.hidden_activations(), activation))
         self.losses.append(layers.cost)
         self.xs.append(x)
+        self._add_factors(layers, activation)
         return math.isfinite(layers.cost) and bool(np.isfinite(speeds).all())
+
+    def _add_factors(self, layers: LayerPass, activation: str) -> None:
+        """The factor split of the hidden layers' δ (NaN where the pass has no weights)."""
+        n = layers.n_layers
+        split = {name: [np.nan] * n for name in FACTOR_FIELDS}
+        if layers.weights is not None:
+            acts = [activation] * n
+            split = measure_factors(
+                layers.deltas, layers.weights, layers.z, layers.a, acts, layers.batch_norm
+            )
+        for name in FACTOR_FIELDS:
+            self.factors[name].append(np.array(split[name][:-1], float))
 
     @classmethod
     def from_records(cls, records: GradientRecords) -> _Trace:
@@ -187,6 +204,9 @@ class _Trace:
             weight_norms=list(records.weight_norms[:, records.hidden]),
             losses=list(records.loss),
             xs=list(records.steps),
+            factors={
+                name: list(getattr(records, name)[:, records.hidden]) for name in FACTOR_FIELDS
+            },
         )
 
     def arrays(self, n_hidden: int) -> dict[str, Any]:
@@ -203,6 +223,10 @@ class _Trace:
             "final_loss": float(self.losses[-1]) if self.losses else math.nan,
             "weight_norms": np.array(self.weight_norms, float).reshape(-1, n_hidden),
             **{name: None if acts is None else acts[:, k] for k, name in enumerate(stats)},
+            **{
+                name: np.array(values, float).reshape(-1, n_hidden)
+                for name, values in self.factors.items()
+            },
         }
 
 
@@ -227,12 +251,15 @@ def learning_speed_experiment(
     clip: float | None = None,
     record: str = "epoch",
     on_epoch: Callable[[int], None] | None = None,
+    network: Network | None = None,
 ) -> SpeedResult:
     """Train a network and record the learning speed of each hidden layer.
 
     The settings are described in the module docstring (*Settings*); ``record="epoch"``
     measures over the whole training set before training and after each epoch, ``"step"``
-    records every training step with the learner's gradient monitor.
+    records every training step with the learner's gradient monitor. ``network``: start from
+    this classic network's weights instead of drawing them from ``seed`` (it must have
+    ``sizes``, ``activation`` and ``cost``; see :func:`chainrule.training.rerun.rerun_with`).
 
     >>> r = learning_speed_experiment("digits", [64, 16, 16, 10], "relu", "he",
     ...                               cost="cross-entropy", epochs=1, lr=0.1, train_size=100)
@@ -243,7 +270,8 @@ def learning_speed_experiment(
     sizes = [int(s) for s in sizes]
     _check_settings(sizes, ds, engine, record, batch_norm, clip)
     engine = _choose_engine(engine, activation, batch_norm, clip)
-    net = _classic_network(sizes, activation, init, cost, seed)
+    net = network if network is not None else _classic_network(sizes, activation, init, cost, seed)
+    _check_network(net, sizes, activation, cost)
     config = _run_config(
         ds.name, sizes, cost, lr, batch_size, epochs, seed, engine, batch_norm, clip
     )
@@ -268,6 +296,13 @@ def learning_speed_experiment(
         records=records,
         **trace.arrays(len(sizes) - 2),
     )
+
+
+def _check_network(net: Network, sizes: list[int], activation: str, cost: str) -> None:
+    """A network given to start from must be the one the settings describe."""
+    have = (list(net.sizes), net.activation.name, net.cost_function.name)
+    if have != (sizes, activation, cost):
+        raise ConfigError(f"network {have} does not match the settings {(sizes, activation, cost)}")
 
 
 def _run_config(
@@ -377,7 +412,8 @@ def compare_remedies(
     shared = {"cost": cost, "epochs": epochs, "batch_size": batch_size, "seed": seed}
     one = functools.partial(_remedy_run, ds, tuple(sizes), shared)
     if jobs == 1 and backend == "loky":
-        results = [one(settings, on_epoch) for settings in combos]
+        with one_blas_thread():  # the workers' sums, so --jobs N gives these numbers
+            results = [one(settings, on_epoch) for settings in combos]
     else:
         where = {"jobs": jobs, "backend": backend, "scheduler": scheduler}
         results = _runs_on_workers(one, combos, epochs, on_epoch, where)
@@ -392,18 +428,42 @@ def _runs_on_workers(
     on_epoch: Callable[[int], None] | None,
     where: dict[str, Any],
 ) -> list[SpeedResult]:
-    """``one(settings)`` of every combination on joblib's workers, in the grid's order; the
-    first error a run raised is raised here (as the serial loop would)."""
-    tasks = {str(i): settings for i, settings in enumerate(combos)}
-    done: dict[str, SpeedResult] = {}
-    with closing(run_tasks(one, tasks, **where)) as outcomes:
-        for outcome in outcomes:
+    """``one(settings)`` of every combination on joblib's workers, in the grid's order."""
+
+    def finished(index: int) -> None:
+        for epoch in range(1, epochs + 1) if on_epoch is not None else ():
+            on_epoch(epoch)  # a worker's epochs, counted when its run is back
+
+    return map_runs(one, combos, on_done=finished, **where)
+
+
+def map_runs(
+    one: Callable[[Any], Any],
+    tasks: Sequence[Any],
+    *,
+    jobs: int = 1,
+    backend: str = "loky",
+    scheduler: str | None = None,
+    on_done: Callable[[int], None] | None = None,
+) -> list[Any]:
+    """``one(task)`` for every task, through :func:`~chainrule.training.parallel.run_tasks`
+    (this process, local processes or Dask: the same numbers), returned in the tasks' order;
+    ``on_done(index)`` as each comes back. The first error a run raised is raised here, as a
+    serial loop would raise it. ``one`` and the tasks must pickle.
+
+    >>> map_runs(abs, [-3, 2, -1], jobs=1)
+    [3, 2, 1]
+    """
+    keyed = {str(i): task for i, task in enumerate(tasks)}
+    done: dict[str, Any] = {}
+    with closing(run_tasks(one, keyed, jobs=jobs, backend=backend, scheduler=scheduler)) as outs:
+        for outcome in outs:
             if outcome.error is not None:
                 raise outcome.error
             done[outcome.key] = outcome.value
-            for epoch in range(1, epochs + 1) if on_epoch is not None else ():
-                on_epoch(epoch)  # a worker's epochs, counted when its run is back
-    return [done[key] for key in tasks]
+            if on_done is not None:
+                on_done(int(outcome.key))
+    return [done[key] for key in keyed]
 
 
 def _remedy_run(

@@ -19,6 +19,8 @@ itself, so a saved model predicts from the same pixels it was trained on.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -26,7 +28,9 @@ import numpy as np
 from chainrule import nn, optim
 from chainrule.classic import Network
 from chainrule.classic.convert import to_sequential
-from chainrule.data import FeatureStats, one_hot, standardize
+from chainrule.compiler import CompiledStep, compiling
+from chainrule.data import FeatureStats, one_hot
+from chainrule.data.preprocessing import check_standardizable, fit_stats
 from chainrule.diagnostics.adapters import ModuleAdapter, host, remove_handle
 from chainrule.diagnostics.monitor import GradientMonitor
 from chainrule.diagnostics.records import LayerPass
@@ -48,11 +52,15 @@ class Learner(Protocol):
     (a non-finite gradient norm under clipping: the weights are left as they were).
     ``layer_pass`` runs forward and backward on (x, y) without stepping. After ``watch``,
     every training step goes through the returned monitor, which records one in ``every``.
+    With a ``gradient_hook`` (data-parallel training, see
+    :class:`~chainrule.training.distributed.DataParallel`) a step trains on the hook's
+    ``shard`` of the batch and takes the step its ``average`` of the gradients gives.
     """
 
     engine: str
     input_stats: FeatureStats | None
     monitor: GradientMonitor | None
+    gradient_hook: GradientHook | None
 
     def set_lr(self, lr: float) -> None: ...
 
@@ -74,13 +82,30 @@ class Learner(Protocol):
 
     def load_state(self, arrays: dict[str, np.ndarray], values: dict[str, Any]) -> None: ...
 
+    def parameter_arrays(self) -> list[np.ndarray]: ...
 
-def build_learner(config: TrainConfig, network: Network | None = None) -> Learner:
+
+class GradientHook(Protocol):
+    """What sits between a learner's backward pass and its step (data-parallel training):
+    ``shard`` picks this process's rows of the batch, ``average`` turns its gradients and
+    loss (means over those rows) into the whole batch's."""
+
+    def shard(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def average(
+        self, grads: Sequence[np.ndarray], loss: float
+    ) -> tuple[list[np.ndarray], float]: ...
+
+
+def build_learner(
+    config: TrainConfig, network: Network | None = None, *, compile: bool | None = None
+) -> Learner:
     """A fresh model for ``config``; both engines draw the same initial weights from the seed.
 
     ``network`` replaces the one ``config`` describes (e.g. weights from a custom
     initializer); the learner trains it (classic) or a copy of it (autodiff) as ``config``
-    says.
+    says. ``compile`` (autodiff): compile the training step (see ``chainrule.compile``); by
+    default unless ``--no-compile`` or ``CHAINRULE_COMPILE=0``. The numbers are the same.
     """
     if network is None:
         network = Network(
@@ -88,7 +113,7 @@ def build_learner(config: TrainConfig, network: Network | None = None) -> Learne
         )
     if config.engine == "classic":
         return ClassicLearner(network, config.lr)
-    return AutodiffLearner(config, network)
+    return AutodiffLearner(config, network, compile=compile)
 
 
 class _Inputs:
@@ -98,7 +123,7 @@ class _Inputs:
 
     def fit_input_stats(self, x: np.ndarray) -> None:
         """Fit the per-feature mean and std on training inputs (kept in float32)."""
-        _, _, stats = standardize(x)
+        stats = fit_stats(check_standardizable(x))  # standardize's, without its scaled copy
         self.input_stats = FeatureStats(
             mean=stats.mean.astype(np.float32), std=stats.std.astype(np.float32)
         )
@@ -133,14 +158,32 @@ class ClassicLearner(_Inputs):
         self.network = network
         self.lr = lr
         self.monitor: GradientMonitor | None = None
+        self.gradient_hook: GradientHook | None = None
 
     def set_lr(self, lr: float) -> None:
         self.lr = lr
 
     def train_batch(self, x: np.ndarray, y: np.ndarray) -> float:
+        if self.gradient_hook is not None:
+            return self._train_shard(self.gradient_hook, x, y)
         if self.monitor is not None:
             return self.monitor.train_step(self._inputs(x), y, self.lr)
         return self.network.train_step(self._inputs(x), y, self.lr)
+
+    def _train_shard(self, hook: GradientHook, x: np.ndarray, y: np.ndarray) -> float:
+        """backward on this process's rows, the hook's average, then the lecture's step."""
+        x, y = hook.shard(x, y)
+        grads = self.network.backward(self._inputs(x), y)
+        n = len(grads.grad_weights)
+        averaged, cost = hook.average([*grads.grad_weights, *grads.grad_biases], grads.cost)
+        self.network.step(
+            replace(grads, grad_weights=averaged[:n], grad_biases=averaged[n:]), self.lr
+        )
+        return cost
+
+    def parameter_arrays(self) -> list[np.ndarray]:
+        """W^1, ..., W^L, b^1, ..., b^L: the arrays the network trains, not copies."""
+        return [*self.network.weights, *self.network.biases]
 
     def watch(self, every: int = 1) -> GradientMonitor:
         self.monitor = GradientMonitor(self.network, every=every)
@@ -159,6 +202,7 @@ class ClassicLearner(_Inputs):
             speeds=net.learning_speeds(g),
             grad_norms=np.array([np.linalg.norm(gw) for gw in g.grad_weights]),
             weight_norms=np.array([np.linalg.norm(w) for w in net.weights]),
+            weights=list(net.weights),
         )
 
     def predict(self, x: np.ndarray) -> np.ndarray:
@@ -187,7 +231,9 @@ class AutodiffLearner(_Inputs):
 
     engine = "autodiff"
 
-    def __init__(self, config: TrainConfig, network: Network) -> None:
+    def __init__(
+        self, config: TrainConfig, network: Network, *, compile: bool | None = None
+    ) -> None:
         self.config = config
         self.model = to_sequential(
             network, batch_norm=config.batch_norm, dropout=config.dropout, seed=config.seed
@@ -195,10 +241,18 @@ class AutodiffLearner(_Inputs):
         self.optimizer = make_optimizer(config, self.model.parameters())
         self.n_classes = config.n_outputs
         self.monitor: GradientMonitor | None = None
+        self.gradient_hook: GradientHook | None = None
         if config.cost == "quadratic":
             self.loss = nn.QuadraticCost()
         else:
             self.loss = nn.CrossEntropyLoss()
+        # The same numbers bit for bit, faster: the step traced once per batch shape (the
+        # data were checked before training, so the labels are not checked at every step).
+        self.compiled: CompiledStep | None = None
+        if compiling() if compile is None else compile:
+            self.compiled = CompiledStep(
+                self.model, self.loss, self.optimizer, check_labels=False, warn=False
+            )
 
     def _targets(self, y: np.ndarray) -> np.ndarray:
         if self.config.cost == "quadratic" and y.ndim == 1:
@@ -210,11 +264,17 @@ class AutodiffLearner(_Inputs):
             group["lr"] = lr
 
     def train_batch(self, x: np.ndarray, y: np.ndarray) -> float:
+        if self.gradient_hook is not None:
+            x, y = self.gradient_hook.shard(x, y)
+        elif self.compiled is not None and self.monitor is None and self.config.clip_norm is None:
+            return self.compiled(self._inputs(x), self._targets(y))
         self.model.train()
         loss = self.loss(self.model(Tensor(self._inputs(x))), self._targets(y))
         self.optimizer.zero_grad()
         loss.backward()
         value = float(loss.item())
+        if self.gradient_hook is not None:
+            value = self._average_gradients(self.gradient_hook, value)
         if self.monitor is not None:
             self.monitor.before_step(value)
         if self.config.clip_norm is not None:
@@ -229,6 +289,21 @@ class AutodiffLearner(_Inputs):
     def watch(self, every: int = 1) -> GradientMonitor:
         self.monitor = GradientMonitor(self.model, every=every)
         return self.monitor
+
+    def _average_gradients(self, hook: GradientHook, loss: float) -> float:
+        """Every parameter's gradient replaced by the hook's average; the batch's loss."""
+        params = list(self.model.parameters())
+        grads = [
+            p.grad.numpy() if p.grad is not None else np.zeros(p.shape, p.dtype) for p in params
+        ]
+        averaged, loss = hook.average(grads, loss)
+        for p, grad in zip(params, averaged, strict=True):
+            p.grad = Tensor(grad)
+        return loss
+
+    def parameter_arrays(self) -> list[np.ndarray]:
+        """The model's parameters in ``parameters()`` order: its arrays, not copies."""
+        return [p.array for p in self.model.parameters()]
 
     def layer_pass(self, x: np.ndarray, y: np.ndarray) -> LayerPass:
         """In training mode (batch statistics under batch norm), as a step sees the batch;
@@ -259,6 +334,8 @@ class AutodiffLearner(_Inputs):
             speeds=layer_speeds(model),
             grad_norms=layer_grad_norms(model),
             weight_norms=np.array([np.linalg.norm(host(w)) for w in adapter.weights()]),
+            weights=[host(w).copy() for w in adapter.weights()],
+            batch_norm=[info.batch_norm for info in adapter.layers],
         )
         model.zero_grad()
         for name, b in model.named_buffers():

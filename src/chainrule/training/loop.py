@@ -20,13 +20,13 @@ from chainrule.diagnostics.diagnosis import input_scale
 from chainrule.errors import ConfigError, ModelFileError, NonFiniteError
 from chainrule.serialization import try_writing_in, writable_target, write_lock
 from chainrule.training import checkpoint as ckpt
-from chainrule.training.config import TrainConfig
+from chainrule.training.config import DEFAULT_CHECKPOINT, TrainConfig
+from chainrule.training.distributed import DataParallel
 from chainrule.training.learners import Learner
 from chainrule.training.run import Run
 from chainrule.training.splits import Splits, check_data, load_data, make_splits
 from chainrule.wording import counted
 
-DEFAULT_CHECKPOINT = "chainrule-checkpoint.safetensors"
 # load_data, check_data, Splits and make_splits live in splits.py; importable from here too
 __all__ = ["Splits", "TrainResult", "check_data", "load_data", "make_splits", "train"]
 
@@ -101,6 +101,7 @@ def train(
     save: str | Path | None = None,
     resume: str | Path | None = None,
     on_batch: BatchCallback | None = None,
+    data_parallel: DataParallel | None = None,
 ) -> TrainResult:
     """Train the network ``config`` describes; returns the history and the trained model.
 
@@ -112,16 +113,43 @@ def train(
     training step, ``on_epoch(stats, learner)`` after each epoch's evaluation. The steps
     themselves are a :class:`~chainrule.training.run.Run`'s.
 
+    ``data_parallel`` (a :class:`~chainrule.training.distributed.DataParallel`, one per MPI
+    process) shards every batch across the processes and averages their gradients; every
+    process evaluates (and returns the same result), rank 0 alone shows progress, calls
+    ``on_epoch`` and writes ``save``.
+
     >>> result = train(TrainConfig(epochs=1, layers=(64, 16, 10)))
     >>> 0 <= result.test_accuracy <= 1
     True
     """
+    if data_parallel is None:
+        return _saved_run(config, data, on_epoch, progress, save, resume, on_batch)
+    data_parallel.check(config)  # the same settings fail on every process: no one waits
+    try:
+        if not data_parallel.is_root:  # rank 0 alone prints and writes
+            save, progress, on_epoch = None, False, None
+        return _saved_run(config, data, on_epoch, progress, save, resume, on_batch, data_parallel)
+    except BaseException:
+        data_parallel.abandon()  # a failure before training: the others must not wait for us
+        raise
+
+
+def _saved_run(
+    config: TrainConfig,
+    data: Dataset | None,
+    on_epoch: EpochCallback | None,
+    progress: bool,
+    save: str | Path | None,
+    resume: str | Path | None,
+    on_batch: BatchCallback | None,
+    data_parallel: DataParallel | None = None,
+) -> TrainResult:
     if save is None:
-        return _train(config, data, on_epoch, progress, save, resume, on_batch)
+        return _train(config, data, on_epoch, progress, save, resume, on_batch, data_parallel)
     _check_writable(Path(save))
     # held from start to save: a second run saving to the same file is refused, not raced
     with write_lock(save):
-        return _train(config, data, on_epoch, progress, save, resume, on_batch)
+        return _train(config, data, on_epoch, progress, save, resume, on_batch, data_parallel)
 
 
 def _train(
@@ -132,11 +160,14 @@ def _train(
     save: str | Path | None,
     resume: str | Path | None,
     on_batch: BatchCallback | None,
+    data_parallel: DataParallel | None = None,
 ) -> TrainResult:
     data = data if data is not None else load_data(config)
     check_data(config, data)  # bad data is named before a bad checkpoint
     run = _resumed(config, data, resume) if resume is not None else Run(config, data)
     learner = run.learner
+    if data_parallel is not None:
+        data_parallel.attach(learner)
     result = TrainResult(config=config, learner=learner, history=run.history, hints=_hints(run))
     snapshot = ckpt.capture(learner, config, run.epoch, run.history, run.shuffle_rng)
     started = time.perf_counter()
@@ -152,6 +183,8 @@ def _train(
             raise NonFiniteError(f"{exc}; epoch {snapshot.epoch} is saved in {kept}") from None
         raise
     except KeyboardInterrupt:
+        if data_parallel is not None and not data_parallel.is_root:
+            raise  # rank 0 keeps the last finished epoch
         # The learner may be half-way through an epoch: keep the last finished one instead.
         result.interrupted = True
         path = Path(save) if save is not None else Path(DEFAULT_CHECKPOINT)

@@ -4,8 +4,9 @@
 finishes: in this process (``jobs=1``), on ``jobs`` local processes (joblib's ``loky``), or on
 a Dask cluster (``backend="dask"``: the scheduler at ``scheduler``, or a local cluster of
 ``jobs`` worker processes). Each call holds BLAS to one thread, so a task's numbers do not
-depend on where it ran. A task that raises, or whose worker process dies, is tried again up
-to ``retries`` times; then its outcome carries the error and the other tasks go on.
+depend on where it ran. A task that raises, or whose worker process dies under it, is tried
+again up to ``retries`` times; then its outcome carries the error and the other tasks go on
+(a death costs the task that caused it, not the others that were running: see ``_tries``).
 
 >>> sorted(o.value for o in run_tasks(abs, {"a": -2, "b": 3}))
 [2, 3]
@@ -15,10 +16,13 @@ to ``retries`` times; then its outcome carries the error and the other tasks go 
 
 from __future__ import annotations
 
+import hashlib
 import pickle
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from chainrule.errors import ConfigError
@@ -81,12 +85,28 @@ def run_tasks(
         yield from _tries(fn, tasks, map_, retries)
 
 
-def _attempt(fn: Callable[[Any], Any], key: str, task: Any) -> tuple[str, Any, Any]:
-    """One try of one task, in whichever process the backend chose: (key, value, error)."""
+def one_blas_thread() -> AbstractContextManager[Any]:
+    """BLAS held to one thread inside the block. Every task runs under it, in any backend, and
+    so must a serial loop that promises the numbers of :func:`run_tasks`: OpenBLAS splits a
+    product's sums differently over two threads, which moves the last bits (a 300-row
+    learning-speed pass differed in the 8th digit)."""
     from threadpoolctl import threadpool_limits
 
+    return threadpool_limits(limits=1)
+
+
+def _attempt(
+    fn: Callable[[Any], Any], key: str, task: Any, marks: str | None = None
+) -> tuple[str, Any, Any]:
+    """One try of one task, in whichever process the backend chose: (key, value, error).
+
+    With ``marks`` (a folder the parent reads), a file named after the task lies there while
+    the try runs: one left behind names a task whose process died under it."""
+    mark = Path(marks) / _mark_name(key) if marks is not None else None
+    if mark is not None:
+        mark.touch()
     try:
-        with threadpool_limits(limits=1):  # one BLAS thread: the same sums in any process
+        with one_blas_thread():  # the same sums in any process
             return key, fn(task), None
     except Exception as exc:  # any failure costs this task only
         try:
@@ -94,6 +114,23 @@ def _attempt(fn: Callable[[Any], Any], key: str, task: Any) -> tuple[str, Any, A
         except Exception:  # the error must travel back to the parent process
             exc = RuntimeError(f"{type(exc).__name__}: {exc}")
         return key, None, exc
+    finally:
+        if mark is not None:
+            mark.unlink(missing_ok=True)
+
+
+def _mark_name(key: str) -> str:
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class _Ledger:
+    """Tries per task: ``attempts`` made (a try killed with its worker counts), ``charged``
+    to the task's own account (it raised, or its worker died while it ran alone)."""
+
+    attempts: dict[str, int]
+    charged: dict[str, int]
+    suspects: set[str]  # in flight when a worker died: each runs alone next, to find the culprit
 
 
 def _tries(
@@ -104,28 +141,52 @@ def _tries(
 ) -> Iterator[Outcome]:
     """Every task's outcome as it finishes or fails for good, in rounds: each round sends the
     tasks still pending; one that raised goes again in the next round. A worker that dies ends
-    the round (joblib cannot say which task it held): each task of the round not back yet is
-    charged one try."""
+    the round, and joblib cannot say which task killed it (loky also stops the other workers):
+    the tasks that were running then (their marks left behind) each run alone next, where a
+    death is their own and charged to them; the others lose nothing. A task is given up after
+    ``retries`` charged tries beyond the first."""
     pending = list(tasks)
-    attempts = dict.fromkeys(pending, 0)
+    ledger = _Ledger(dict.fromkeys(pending, 0), dict.fromkeys(pending, 0), set())
     while pending:
-        returned: set[str] = set()
+        alone = sorted(ledger.suspects & set(pending))[:1]
+        batch = alone or pending
         finished: set[str] = set()
-        try:
-            for key, value, error in map_(fn, [(key, tasks[key]) for key in pending]):
-                returned.add(key)
-                attempts[key] += 1
-                if error is None or attempts[key] > retries:
-                    finished.add(key)
-                    yield Outcome(key, attempts[key], value, error)
-        except Exception as lost:  # a lost worker (loky: TerminatedWorkerError), not a task's
-            for key in pending:
-                if key not in returned:
-                    attempts[key] += 1
-                    if attempts[key] > retries:
+        with tempfile.TemporaryDirectory(prefix="chainrule-tries-") as marks:
+            returned: set[str] = set()
+            try:
+                for key, value, error in map_(fn, [(k, tasks[k]) for k in batch], marks):
+                    returned.add(key)
+                    if _settle(ledger, key, error, retries):
                         finished.add(key)
-                        yield Outcome(key, attempts[key], None, lost)
+                        yield Outcome(key, ledger.attempts[key], value, error)
+            except Exception as lost:  # a lost worker (loky: TerminatedWorkerError)
+                in_flight = [k for k in batch if k not in returned and _left(marks, k)]
+                # no marks to read (a remote cluster's /tmp): every task not back is a suspect
+                in_flight = in_flight or [k for k in batch if k not in returned]
+                for key in in_flight:
+                    ledger.attempts[key] += 1
+                    ledger.suspects.add(key)
+                if alone and _settle(ledger, alone[0], lost, retries, counted=True):
+                    finished.add(alone[0])
+                    yield Outcome(alone[0], ledger.attempts[alone[0]], None, lost)
         pending = [key for key in pending if key not in finished]
+
+
+def _settle(ledger: _Ledger, key: str, error: Any, retries: int, *, counted: bool = False) -> bool:
+    """Book one try of ``key`` that ended with ``error`` (None: it succeeded); whether the
+    task is done (succeeded, or out of tries). ``counted``: the try is already in attempts."""
+    if not counted:
+        ledger.attempts[key] += 1
+    if error is None:
+        ledger.suspects.discard(key)
+        return True
+    ledger.charged[key] += 1
+    return ledger.charged[key] > retries
+
+
+def _left(marks: str, key: str) -> bool:
+    """Whether ``key``'s try left its mark: it was running when its process died."""
+    return (Path(marks) / _mark_name(key)).exists()
 
 
 @contextmanager
@@ -133,11 +194,11 @@ def _backend(jobs: int, backend: str, scheduler: str | None) -> Iterator[Callabl
     """A function that runs ``_attempt`` on each task and yields the results as they finish."""
     from joblib import Parallel, delayed, parallel_config
 
-    def serial(fn: Callable[[Any], Any], batch: list[tuple[str, Any]]) -> Iterator[Any]:
+    def serial(fn: Callable[[Any], Any], batch: list[tuple[str, Any]], marks: str) -> Any:
         return (_attempt(fn, key, task) for key, task in batch)
 
-    def parallel(fn: Callable[[Any], Any], batch: list[tuple[str, Any]]) -> Iterator[Any]:
-        calls = (delayed(_attempt)(fn, key, task) for key, task in batch)
+    def parallel(fn: Callable[[Any], Any], batch: list[tuple[str, Any]], marks: str) -> Any:
+        calls = (delayed(_attempt)(fn, key, task, marks) for key, task in batch)
         return Parallel(return_as="generator_unordered", batch_size=1)(calls)
 
     if backend == "loky" and jobs == 1:

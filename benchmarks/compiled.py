@@ -1,0 +1,134 @@
+"""Compiled autodiff (``chainrule.compile``) against eager autodiff, classic and the NumPy limit.
+
+The four train one workload from the same weights over the same float32 batches: the NumPy
+limit (benchmarks/numpy_limit.py, the tightest hand-written step), the autodiff learner with
+its compiled step (the training loop's default), the same learner eager (``compile=False``)
+and the classic network. Blocks of steps are interleaved in rotating order so machine noise
+hits them alike. Printed per workload: µs per step, median (min..max of the blocks), and each
+contender's samples/s over the limit's, as the median of the ratios of neighbouring blocks.
+Issue 15's goal: compiled at least 0.8x the limit on W1, W2, W5 and 0.95x on W3, W4.
+
+    PYTHONPATH=src python benchmarks/compiled.py -w W1 W5 --repeats 9
+    PYTHONPATH=src python benchmarks/compiled.py --clock cpu    # on a loaded machine
+
+Prediction, written before measuring (after profiling one step with cProfile and timing each
+kernel of the plan): the compiled step makes the same NumPy and BLAS calls as the eager one
+minus the graph (about 1.5 µs of Python per node and per parameter), so W3 and W4 (products
+of 64-256 rows by 256-1024 columns) stay where eager is, at 0.95-1.0x the limit; W1, W2 and
+W5 gain 10-25 % over eager and land at 0.8-0.9x the limit. What the limit does that the
+compiled step may not, because its numbers must stay the eager step's bit for bit: it folds
+the learning rate into δ^L (one ufunc less per parameter), sums the bias gradient with BLAS
+(``ones @ δ``) and computes the softmax without the log-softmax round trip.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import statistics
+import time
+from collections.abc import Callable
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from chainrule.training import TrainConfig, build_learner
+from numpy_limit import WORKLOADS, Workload, make_batches, make_step
+
+NAMES = ("limit", "compiled", "eager", "classic")
+
+
+# Wall time by default; ``--clock cpu`` counts this thread's CPU time only, which leaves out
+# the time other processes hold the core (a loaded machine), as long as BLAS runs one thread.
+CLOCKS = {"wall": time.perf_counter, "cpu": time.thread_time}
+clock = CLOCKS["wall"]
+
+
+def time_block(fn: Callable[[int], object], steps: int) -> float:
+    start = clock()
+    for i in range(steps):
+        fn(i)
+    return (clock() - start) / steps
+
+
+def contenders(w: Workload, seed: int) -> dict[str, Callable[[int], object]]:
+    """The four steps of ``w`` from the classic network's weights for ``seed``."""
+    config = TrainConfig(
+        layers=w.sizes,
+        activation=w.activation,
+        cost=w.cost,
+        init=w.init,
+        lr=w.lr,
+        batch_size=w.batch,
+        seed=seed,
+        engine="autodiff",
+    )
+    compiled = build_learner(config, compile=True)
+    eager = build_learner(config, compile=False)
+    classic = build_learner(dataclasses.replace(config, engine="classic"))
+    limit = make_step(w, seed=seed)
+    xs, ys = make_batches(w, 32, seed)
+    # one-hot targets for the quadratic cost, labels for cross-entropy (what the loop passes)
+    targets = [y if w.cost == "quadratic" else y.argmax(axis=1) for y in ys]
+    n = len(xs)
+    return {
+        "limit": lambda i: limit(xs[i % n], ys[i % n]),
+        "compiled": lambda i: compiled.train_batch(xs[i % n], targets[i % n]),
+        "eager": lambda i: eager.train_batch(xs[i % n], targets[i % n]),
+        "classic": lambda i: classic.train_batch(xs[i % n], targets[i % n]),
+    }
+
+
+def run_workload(w: Workload, repeats: int, block_seconds: float, seed: int) -> dict:
+    sides = contenders(w, seed)
+    per_step = max(time_block(fn, 20) for fn in sides.values())  # warm up, size the blocks
+    steps = max(5, int(block_seconds / per_step))
+    times: dict[str, list[float]] = {name: [] for name in sides}
+    order = list(sides.items())
+    for r in range(repeats):
+        k = r % len(order)
+        for name, fn in order[k:] + order[:k]:
+            times[name].append(time_block(fn, steps))
+    limit = np.array(times["limit"])
+    ratios = {name: float(np.median(limit / np.array(times[name]))) for name in NAMES}
+    return {"times": times, "ratios": ratios}
+
+
+def _cell(ts: list[float]) -> str:
+    return f"{statistics.median(ts) * 1e6:8.1f} ({min(ts) * 1e6:.0f}..{max(ts) * 1e6:.0f})"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-w", "--workloads", nargs="+", default=list(WORKLOADS))
+    parser.add_argument("--repeats", type=int, default=9, help="blocks per side (default 9)")
+    parser.add_argument("--block", type=float, default=0.05, help="seconds per block")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=1, help="BLAS threads (default 1)")
+    parser.add_argument("--clock", choices=list(CLOCKS), default="wall", help="(default: wall)")
+    args = parser.parse_args(argv)
+    global clock
+    clock = CLOCKS[args.clock]
+    print(
+        f"{args.threads} BLAS thread(s), {args.repeats} interleaved blocks of ~{args.block:g} s, "
+        f"{args.clock} clock"
+    )
+    print("µs per step, median (min..max); ratios: samples/s over the limit's (median of blocks)")
+    cells = " │ ".join(f"{name:>22}" for name in NAMES)
+    print(f"{'':3} │ {cells} │ compiled/limit  eager/limit  classic/limit  compiled/eager")
+    with np.errstate(all="ignore"), threadpool_limits(args.threads, "blas"):
+        for name in args.workloads:
+            w = WORKLOADS[name]
+            res = run_workload(w, args.repeats, args.block, args.seed)
+            t, r = res["times"], res["ratios"]
+            cells = " │ ".join(f"{_cell(t[n]):>22}" for n in NAMES)
+            speedup = statistics.median(t["eager"]) / statistics.median(t["compiled"])
+            print(
+                f"{name:3} │ {cells} │ {r['compiled']:14.2f} {r['eager']:12.2f} "
+                f"{r['classic']:14.2f} {speedup:15.2f}",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,118 @@
+"""The optimizer's step as compiled kernels, one per parameter, bit-identical to ``step()``.
+
+Plain SGD and Adam (the settings the training loop uses most) get a kernel with their scratch
+buffer bound once; each reads the learning rate and the other settings from its group at every
+step, so a scheduler or ``set_lr`` is honoured, and hands the step back to the optimizer's own
+``_update`` as soon as a setting leaves the kernel's case. Every other optimizer and setting
+runs its own ``_update`` directly (the eager rule itself, without ``step()``'s loops).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from chainrule.engine.tensor import Tensor
+from chainrule.optim import SGD, Adam, AdamW, Optimizer
+
+Update = Callable[[], None]
+multiply, subtract = np.multiply, np.subtract
+
+
+def parameter_updates(
+    optimizer: Optimizer, grads: dict[int, Any], flats: dict[int, Any]
+) -> list[Update]:
+    """The updates of the parameters of ``optimizer`` that have a gradient in ``grads`` (by
+    id): one per group for plain SGD, one per parameter otherwise. ``flats``: each group's
+    gradients as one flat buffer (by the group's id), when they are views of one."""
+    updates = []
+    for group in optimizer.param_groups:
+        pairs = [(p, grads[id(p)]) for p in group["params"] if id(p) in grads]
+        if type(optimizer) is SGD:
+            updates.append(_sgd(optimizer, pairs, group, flats.get(id(group))))
+        else:
+            updates.extend(_update_for(optimizer, p, g, group) for p, g in pairs)
+    return updates
+
+
+def _update_for(optimizer: Optimizer, p: Tensor, g: Any, group: dict[str, Any]) -> Update:
+    kind = type(optimizer)
+    if kind is Adam or kind is AdamW:
+        return _adam(optimizer, p, g, group)
+    eager = optimizer._update
+    return lambda: eager(p, g, np, group)
+
+
+def _sgd(
+    optimizer: SGD, pairs: list[tuple[Tensor, Any]], group: dict[str, Any], flat: Any
+) -> Update:
+    """W ← W - lr g for each parameter of ``group``, as ``SGD._update`` computes it without
+    momentum or weight decay (the settings read once per step, for the whole group). When the
+    gradients are views of one flat buffer, lr g is one multiply over all of it."""
+    eager = optimizer._update
+    if flat is None or any(g.base is not flat for _p, g in pairs):
+        flat, scaled = None, [np.empty_like(p.array) for p, _g in pairs]
+    else:  # the scratch views lie in a flat buffer as the gradients lie in theirs
+        flat_scaled = np.zeros_like(flat)
+        scaled = [_same_view(flat_scaled, flat, g) for _p, g in pairs]
+    steps = [(g, p.array, s) for (p, g), s in zip(pairs, scaled, strict=True)]
+
+    def run() -> None:
+        if group["momentum"] or group["weight_decay"]:
+            for p, g in pairs:
+                eager(p, g, np, group)
+            return
+        lr = float(group["lr"])
+        if flat is not None:
+            multiply(flat, lr, flat_scaled)
+            for _g, data, s in steps:
+                subtract(data, s, data)
+            return
+        for g, data, s in steps:
+            multiply(g, lr, s)
+            subtract(data, s, data)
+
+    return run
+
+
+def _same_view(target: Any, flat: Any, view: Any) -> Any:
+    """The view of ``target`` at the place ``view`` has in ``flat`` (same shape)."""
+    start = (view.ctypes.data - flat.ctypes.data) // flat.itemsize
+    return target[start : start + view.size].reshape(view.shape)
+
+
+def _adam(optimizer: Adam, p: Tensor, g: Any, group: dict[str, Any]) -> Update:
+    """``Adam._update`` without weight decay or amsgrad, step for step."""
+    data, tmp, eager, states = p.array, np.empty_like(p.array), optimizer._update, optimizer.state
+
+    def run() -> None:
+        state = states.get(p)
+        if state is None or group["weight_decay"] or group["amsgrad"]:
+            eager(p, g, np, group)
+            return
+        lr, eps = float(group["lr"]), float(group["eps"])
+        beta1, beta2 = group["betas"]
+        beta1, beta2 = float(beta1), float(beta2)
+        state["step"] += 1
+        t = state["step"]
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        # the in-place operators of Adam._update, spelled as ufuncs (tmp is bound outside)
+        subtract(g, m, tmp)
+        multiply(tmp, 1.0 - beta1, tmp)
+        m += tmp
+        v *= beta2
+        multiply(g, g, tmp)
+        multiply(tmp, 1.0 - beta2, tmp)
+        v += tmp
+        step_size = lr / (1.0 - beta1**t)
+        np.sqrt(v, tmp)
+        np.divide(tmp, math.sqrt(1.0 - beta2**t), tmp)
+        np.add(tmp, eps, tmp)
+        np.divide(m, tmp, tmp)
+        multiply(tmp, step_size, tmp)
+        subtract(data, tmp, data)
+
+    return run

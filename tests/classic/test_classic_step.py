@@ -1,0 +1,42 @@
+"""The fused training step (classic/_step.py): what the hot path must keep doing."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from chainrule.classic import Network
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_saturated_sigmoid_trains_without_warnings(dtype: type) -> None:
+    # e^-z overflows for z far below 0 (σ = 0 exactly): harmless, so no RuntimeWarning
+    net = Network([2, 3, 1], seed=0, dtype=dtype)
+    x = np.array([[-1e4, 1e4], [1e4, -1e4]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        j = net.train_step(x, np.array([[1.0], [0.0]]), lr=0.1)
+    assert np.isfinite(j)
+    assert all(np.isfinite(w).all() for w in net.weights)
+
+
+@pytest.mark.parametrize(
+    ("activation", "cost"),
+    [("sigmoid", "quadratic"), ("tanh", "cross-entropy"), ("relu", "cross-entropy")],
+)
+def test_the_fused_step_is_gradient_descent_on_backward(activation: str, cost: str) -> None:
+    # α folded into δ^L: equal to step(backward(x, y), lr) up to float64 rounding, for every
+    # batch size the network has kept a workspace for
+    rng = np.random.default_rng(0)
+    fused = Network([4, 5, 5, 3], activation, cost, "xavier", dtype=np.float64)
+    plain = Network([4, 5, 5, 3], activation, cost, "xavier", dtype=np.float64)
+    for m in (7, 3, 7, 1):
+        x, y = rng.normal(size=(m, 4)), rng.integers(0, 3, m)
+        j = fused.train_step(x, y, lr=0.3)
+        grads = plain.backward(x, y)
+        plain.step(grads, lr=0.3)
+        assert j == pytest.approx(grads.cost, rel=1e-13)
+        for ours, theirs in zip(fused.weights + fused.biases, plain.weights + plain.biases):
+            np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-14)
