@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
 import warnings
 
 import numpy as np
@@ -40,3 +42,16 @@ def test_the_fused_step_is_gradient_descent_on_backward(activation: str, cost: s
         assert j == pytest.approx(grads.cost, rel=1e-13)
         for ours, theirs in zip(fused.weights + fused.biases, plain.weights + plain.biases):
             np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-14)
+
+
+def test_a_trained_network_pickles_without_its_step_buffers() -> None:
+    net = Network([3, 4, 2], "relu", "cross-entropy", "he")
+    x, y = np.ones((5, 3)), np.array([0, 1, 0, 1, 1])
+    net.train_step(x, y, lr=0.1)
+    copies = [pickle.loads(pickle.dumps(net)), copy.deepcopy(net)]
+    assert all(other._steps == {} for other in copies)
+    j = net.train_step(x, y, lr=0.1)
+    for other in copies:  # the same next step, on buffers built afresh
+        assert other.train_step(x, y, lr=0.1) == j
+        for ours, theirs in zip(other.weights, net.weights, strict=True):
+            np.testing.assert_array_equal(ours, theirs)

@@ -89,3 +89,10 @@ def test_latex_has_an_align_block_per_layer():
 def test_bad_network_is_a_config_error():
     with pytest.raises(ConfigError, match="cross-entropy"):
         formulas([3, 4, 2], "tanh", "cross-entropy", output_activation="tanh")
+
+
+def test_a_network_without_hidden_layers_names_no_hidden_activation():
+    f = formulas([3, 2], "tanh", "quadratic")
+    assert [g.layer for g in f.formulas] == [1, 1, 1]
+    assert "hidden" not in f.to_text().splitlines()[0]
+    assert f.of(1, "delta").text == "δ^1 = (a^1 − y) ⊙ σ'(z^1)"

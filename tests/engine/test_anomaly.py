@@ -48,11 +48,11 @@ def test_without_detect_anomaly_the_nan_passes_silently():
 
 
 def test_detect_anomaly_is_off_again_afterwards():
-    assert not state.detect_anomaly
+    assert not state.switches.detect_anomaly
     with pytest.raises(NonFiniteError), cr.detect_anomaly():
-        assert state.detect_anomaly
+        assert state.switches.detect_anomaly
         cr.log(cr.tensor(np.array([-1.0])))
-    assert not state.detect_anomaly
+    assert not state.switches.detect_anomaly
 
 
 def test_a_finite_computation_passes_under_detect_anomaly():

@@ -17,6 +17,9 @@ from urllib.parse import urlsplit
 import pytest
 from starlette.exceptions import StarletteDeprecationWarning
 
+#: The views' tests import these from here as well as from helpers.playground.
+__all__ = ["BASE_URL", "ORIGIN"]
+
 with warnings.catch_warnings():
     # Starlette 1.x asks for httpx2 behind its test client; httpx works the same here
     warnings.simplefilter("ignore", StarletteDeprecationWarning)
@@ -24,7 +27,7 @@ with warnings.catch_warnings():
 
 from chainrule.playground import create_app
 from chainrule.playground.server import running
-from helpers.playground import BASE_URL, chromium_path
+from helpers.playground import BASE_URL, ORIGIN, chromium_path
 
 
 @pytest.fixture

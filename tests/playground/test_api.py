@@ -83,9 +83,10 @@ def test_every_number_of_the_view_is_the_engines(
     boxes = {box["name"]: box for box in model["drawing"]["boxes"]}
     for node in expl.graph.nodes:
         assert boxes[node.name]["grad"].split()[-1] == format_number(engine(expl, node.name))
-    assert model["result"]["gradients"] == {
-        name: format_number(value) for name, value in expl.engine_gradients.items()
-    }
+    assert model["result"]["gradients"] == [
+        {"partial": f"∂{expl.output}/∂{name}", "value": format_number(value)}
+        for name, value in expl.engine_gradients.items()
+    ]
     for table, forward in zip(model["paths"], expl.forward, strict=True):
         assert table["total"] == format_number(forward.value)
     assert [p["value"] for p in model["forward"]] == [format_number(p.value) for p in expl.forward]

@@ -167,3 +167,10 @@ def test_errors_are_one_line_and_a_missing_value_is_asked_for(view: Any) -> None
     page.fill('#point input[name="x3"]', "5")
     page.wait_for_function("() => !document.querySelector('#expression-error').textContent")
     assert page.locator("#result li").nth(1).inner_text() == "∂y/∂x1 = 5"
+
+
+def test_a_narrow_window_keeps_the_page_its_width(page_at: Any) -> None:
+    page = page_at("/expression", width=420)
+    page.wait_for_selector("#graph g.node")
+    page.keyboard.press("End")  # the longest rows are shown
+    assert page.evaluate("document.documentElement.scrollWidth") <= 420

@@ -10,7 +10,7 @@ import pytest
 from chainrule.diagnostics import KINDS
 from chainrule.errors import ConfigError
 from chainrule.playground.app import Limits
-from chainrule.playground.session import Bench, Session, Settings, Slots
+from chainrule.playground.session import Bench, Session, Settings, Slots, StepBudget
 
 
 def test_xor_trains_to_accuracy_one_within_a_bounded_number_of_steps():
@@ -116,11 +116,14 @@ def test_oversized_networks_are_refused_in_one_line():
 
 def test_steps_per_second_bound_the_steps_taken():
     now = [0.0]
-    bench = Bench(Settings(data="xor"), Limits(steps_per_second=50), clock=lambda: now[0])
+    budget = StepBudget(50, clock=lambda: now[0])
+    bench = Bench(Settings(data="xor"), Limits(steps_per_second=50), budget=budget)
     assert bench.advance(80) == 50  # one second's worth at most
     assert bench.advance(10) == 0
     now[0] = 0.1
     assert bench.advance(10) == 5
+    # a restart with the same budget does not refill it
+    assert Bench(Settings(data="moons"), Limits(steps_per_second=50), budget=budget).advance(9) == 0
 
 
 @pytest.mark.parametrize(

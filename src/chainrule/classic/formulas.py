@@ -128,10 +128,10 @@ class Formula:
 
     def shapes_text(self) -> str:
         """``"δ^2: 30×1, W^3: 10×30, δ^3: 10×1, z^2: 30×1"``."""
-        return ", ".join(f"{sym}: {r}×{c}" for sym, _, (r, c) in self.shapes)
+        return ", ".join(f"{sym}: {r}×{c}" for sym, _latex, (r, c) in self.shapes)
 
     def shapes_latex(self) -> str:
-        return ", ".join(rf"{sym}: {r} \times {c}" for _, sym, (r, c) in self.shapes)
+        return ", ".join(rf"{sym}: {r} \times {c}" for _text, sym, (r, c) in self.shapes)
 
 
 def _layer_formulas(

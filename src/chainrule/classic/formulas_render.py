@@ -25,10 +25,16 @@ _COST_LATEX = {
 
 
 def _title(f: Formulas) -> str:
-    return _(
-        "Backpropagation formulas for the {sizes} network: {hidden} hidden layers, {output} "
-        "output layer, {cost} cost"
-    ).format(
+    if len(f.sizes) == 2:  # no hidden layer: no hidden σ to name
+        title = _(
+            "Backpropagation formulas for the {sizes} network: {output} output layer, {cost} cost"
+        )
+    else:
+        title = _(
+            "Backpropagation formulas for the {sizes} network: {hidden} hidden layers, {output} "
+            "output layer, {cost} cost"
+        )
+    return title.format(
         sizes="-".join(map(str, f.sizes)),
         hidden=f.activation,
         output=f.output_activation,

@@ -53,6 +53,7 @@ from chainrule.classic._checks import (
     check_lr,
     check_sizes,
     diverged,
+    is_checked_batch,
     is_cross_entropy,
     require_finite,
     state_array,
@@ -142,6 +143,10 @@ class Network:
             self.weights.append(np.ascontiguousarray(w, dtype=self.dtype))
             self.biases.append(np.ascontiguousarray(b, dtype=self.dtype))
         self._steps: dict[int, TrainingStep] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        # the training steps' buffers and closures are rebuilt on use: pickles stay small
+        return {**self.__dict__, "_steps": {}}
 
     # ----------------------------------------------------------------- description
 
@@ -237,8 +242,11 @@ class Network:
         True
         """
         lr = check_lr(lr)
-        x = as_inputs(self, x, check_finite=False)
-        t = as_targets(self, y, len(x), check_values=False)
+        if is_checked_batch(self, x, y):  # the hot path: nothing to convert, shapes right
+            t = y
+        else:
+            x = as_inputs(self, x, check_finite=False)
+            t = as_targets(self, y, len(x), check_values=False)
         if self._step_for(len(x)).overflows:  # σ's e^-z overflows harmlessly to a = 0
             with np.errstate(over="ignore"):
                 return self._train_batch(x, t, lr)

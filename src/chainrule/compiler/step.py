@@ -109,7 +109,7 @@ class CompiledStep:
             return self._eager(x, y, _("the batch is not a pair of NumPy arrays"))
         if x.dtype != self._dtype:
             x = x.astype(self._dtype)
-        if not engine_state.grad_enabled or engine_state.detect_anomaly:
+        if not engine_state.switches.grad_enabled or engine_state.switches.detect_anomaly:
             return self._eager(x, y, _("gradients are off or anomaly detection is on"))
         plan = self._plans.get((x.shape, x.dtype, y.shape, y.dtype))
         if plan is None or not self._unchanged():

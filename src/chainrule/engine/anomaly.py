@@ -34,12 +34,12 @@ def detect_anomaly() -> Iterator[None]:
     ...
     chainrule.errors.NonFiniteError: Log produced 1 NaN in its forward value, shape (1,) ...
     """
-    previous, state.detect_anomaly = state.detect_anomaly, True
+    previous, state.switches.detect_anomaly = state.switches.detect_anomaly, True
     try:
         with np.errstate(all="ignore"):
             yield
     finally:
-        state.detect_anomaly = previous
+        state.switches.detect_anomaly = previous
 
 
 def _call_site() -> str:

@@ -210,7 +210,7 @@ def _send_to_inputs(fn: Function, input_grads: Any, grads: dict[Tensor, Any], he
         dtype = pg.dtype
         if dtype is not data.dtype and dtype != data.dtype:  # float32 W, float64 input
             pg = pg.astype(data.dtype)
-        if state.detect_anomaly:
+        if state.switches.detect_anomaly:
             anomaly.check_backward(fn, pg, parent)
         previous = grads.get(parent)
         if previous is None:

@@ -77,9 +77,9 @@ class Function:
         except ValueError:
             _check_broadcastable(fn, inputs)  # a ShapeError naming the op, if shapes are at fault
             raise
-        if state.detect_anomaly:
+        if state.switches.detect_anomaly:
             anomaly.check_forward(fn, out, inputs)
-        if state.grad_enabled:
+        if state.switches.grad_enabled:
             if binary:
                 if a.requires_grad or b.requires_grad:
                     fn.needs_input_grad = [a.requires_grad, b.requires_grad]

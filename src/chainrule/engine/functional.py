@@ -24,7 +24,7 @@ def _leaves(args: Sequence[Any], argnums: Sequence[int]) -> tuple[list[Any], boo
     outer = False
     for i in argnums:
         a = args[i]
-        if isinstance(a, Tensor) and a.requires_grad and state.grad_enabled:
+        if isinstance(a, Tensor) and a.requires_grad and state.switches.grad_enabled:
             outer = True
         else:
             args[i] = Tensor(a.array if isinstance(a, Tensor) else a, requires_grad=True)

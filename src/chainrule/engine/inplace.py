@@ -36,7 +36,7 @@ def update(target: Tensor, compute: Callable[[Tensor], Tensor]) -> Tensor:
     tensor([3., 6.])
     1
     """
-    recording = state.grad_enabled
+    recording = state.switches.grad_enabled
     if recording and target.requires_grad:
         if target.grad_fn is None:
             raise GraphError(LEAF_MESSAGE + " Update it inside `with no_grad():`.")
@@ -124,7 +124,7 @@ def assign(target: Tensor, values: Any, ops: Any) -> Tensor:
 
     Recorded, with a zero gradient to the old values, when ``target`` is in a graph.
     """
-    if state.grad_enabled and target.requires_grad:
+    if state.switches.grad_enabled and target.requires_grad:
         return update(target, lambda t: ops.where(False, t, values))
     return update(target, lambda t: Tensor._from_op(values, None))
 
@@ -134,7 +134,7 @@ def set_items(target: Tensor, index: Any, value: Any, ops: Any) -> None:
     if isinstance(index, Tensor):
         index = index.array
     needs_grad = target.requires_grad or (isinstance(value, Tensor) and value.requires_grad)
-    if state.grad_enabled and needs_grad:
+    if state.switches.grad_enabled and needs_grad:
         update(target, lambda t: ops.index_put(t, index, value))
         return
     array = own_array(target)

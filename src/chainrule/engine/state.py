@@ -1,15 +1,26 @@
-"""Global switches of the engine: gradient recording and anomaly detection.
+"""The engine's switches: gradient recording and anomaly detection.
 
-Kept in one tiny module so the hot path reads a plain module attribute.
+Per thread, as in PyTorch: a worker thread's ``no_grad`` (a playground session, a server
+request) must not switch recording off for the others, and two threads entering and leaving
+``no_grad`` at once must not leave it off for good. One tiny module, so the hot path reads
+one attribute of a ``threading.local``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 
-grad_enabled: bool = True
-detect_anomaly: bool = False
+
+class _Switches(threading.local):
+    """Each thread starts with recording on and anomaly detection off (the class defaults)."""
+
+    grad_enabled: bool = True
+    detect_anomaly: bool = False
+
+
+switches = _Switches()
 
 
 @contextlib.contextmanager
@@ -23,25 +34,23 @@ def no_grad() -> Iterator[None]:
     >>> y.requires_grad
     False
     """
-    global grad_enabled
-    previous, grad_enabled = grad_enabled, False
+    previous, switches.grad_enabled = switches.grad_enabled, False
     try:
         yield
     finally:
-        grad_enabled = previous
+        switches.grad_enabled = previous
 
 
 @contextlib.contextmanager
 def enable_grad() -> Iterator[None]:
     """Record the graph inside the block, even within ``no_grad``."""
-    global grad_enabled
-    previous, grad_enabled = grad_enabled, True
+    previous, switches.grad_enabled = switches.grad_enabled, True
     try:
         yield
     finally:
-        grad_enabled = previous
+        switches.grad_enabled = previous
 
 
 def is_grad_enabled() -> bool:
     """Whether ops are being recorded right now."""
-    return grad_enabled
+    return switches.grad_enabled

@@ -15,6 +15,7 @@ import json
 import re
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -117,7 +118,8 @@ async def explained(request: Request) -> Explanation:
     limits = request.app.state.limits
     payload = await read_json(request)
     expression = parse_request(payload, limits.expression_chars, limits.expression_nodes)
-    return derive(expression, point(payload))
+    # derive and lay out in a worker thread: the event loop keeps serving the live views
+    return await run_in_threadpool(derive, expression, point(payload))
 
 
 def error(message: str, status: int = 400, **extra: Any) -> JSONResponse:
@@ -134,7 +136,7 @@ async def derive_endpoint(request: Request) -> JSONResponse:
         explanation = await explained(request)
     except (RequestError, ChainruleError) as exc:
         return error(str(exc))
-    return JSONResponse(finite_json(explanation.to_json()))
+    return JSONResponse(await run_in_threadpool(lambda: finite_json(explanation.to_json())))
 
 
 async def expression_endpoint(request: Request) -> JSONResponse:
@@ -156,10 +158,10 @@ async def expression_endpoint(request: Request) -> JSONResponse:
             message = _("give a value for {name}").format(name=missing[0])
             return error(message, variables=list(expression.variables))
         used = {name: values[name] for name in expression.variables}
-        explanation = derive(expression, used)
+        model = await run_in_threadpool(lambda: finite_json(view_model(derive(expression, used))))
     except (RequestError, ChainruleError) as exc:
         return error(str(exc))
-    return JSONResponse(finite_json(view_model(explanation)))
+    return JSONResponse(model)
 
 
 routes = [

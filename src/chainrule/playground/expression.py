@@ -76,10 +76,13 @@ def view_model(expl: Explanation) -> dict[str, Any]:
         "point": [{"name": k, "value": v} for k, v in common.point(expl)],
         "reverse": reverse_rows(expl),
         "paths": None if expl.paths is None else path_rows(g, expl.paths),
-        "forward": None if expl.forward is None else [forward_rows(g, p) for p in expl.forward],
+        "forward": None if expl.forward is None else forward_rows(g, expl.forward),
         "result": {
             "value": format_number(expl.value),
-            "gradients": {k: format_number(v) for k, v in expl.gradients.items()},
+            "gradients": [
+                {"partial": partial(g.output, name), "value": format_number(value)}
+                for name, value in expl.gradients.items()
+            ],
             "agrees": expl.agrees,
             "difference": format_number(expl.max_difference),
         },
@@ -130,17 +133,19 @@ def partial(y: str, node: str) -> str:
     return f"∂{y}/∂{node}"
 
 
-def local(g: Graph, e: Edge) -> str:
+def local(g: Graph, e: Edge, twice: set[tuple[str, str]]) -> str:
     """``∂a/∂x2``, the local partial on an edge (written with the output's formula on top
     where ∂y would read as the total partial), with the operand's number where two edges
-    join the same nodes."""
-    slot = common.operand_slot(g, e.source, e.target, e.index)
+    join the same nodes (``twice``: ``common.repeated_edges(g)``, as in ``x1 * x1``)."""
+    doubled = (e.source, e.target) in twice
+    slot = common.operand_slot(g, e.source, e.target, e.index) if doubled else ""
     return f"∂{local_top(g, e.target)}/∂{e.source}{slot}"
 
 
 def reverse_rows(expl: Explanation) -> list[dict[str, Any]]:
     """One row per node, from the top down, as the backward pass visits them."""
     g, y = expl.graph, expl.output
+    twice = common.repeated_edges(g)
     rows = []
     for step in expl.steps:
         rows.append(
@@ -149,7 +154,9 @@ def reverse_rows(expl: Explanation) -> list[dict[str, Any]]:
                 "partial": partial(y, step.node),
                 "parents": [t.node for t in step.terms],
                 "edges": [edge_key(t.edge) for t in step.terms],
-                "sum": " + ".join(f"{partial(y, t.node)}·{local(g, t.edge)}" for t in step.terms),
+                "sum": " + ".join(
+                    f"{partial(y, t.node)}·{local(g, t.edge, twice)}" for t in step.terms
+                ),
                 "numbers": common.products(((t.partial, t.edge.value) for t in step.terms), "·"),
                 "value": format_number(step.value),
             }
@@ -161,6 +168,7 @@ def path_rows(g: Graph, tables: tuple[PathSum, ...]) -> list[dict[str, Any]]:
     """Each input's paths, top factor first; a path's top part that an earlier path already
     multiplied out is marked as recomputed (the per-path method's waste)."""
     y = g.output
+    twice = common.repeated_edges(g)
     done: dict[tuple[str, ...], str] = {}  # top parts multiplied so far -> the path that did
     result = []
     for t in tables:
@@ -187,7 +195,7 @@ def path_rows(g: Graph, tables: tuple[PathSum, ...]) -> list[dict[str, Any]]:
                     "route": route,
                     "nodes": list(path.nodes),
                     "edges": list(keys),
-                    "factors": "·".join(local(g, e) for e in top_down) or "1",
+                    "factors": "·".join(local(g, e, twice) for e in top_down) or "1",
                     "numbers": "·".join(common.signed(e.value) for e in top_down) or "1",
                     "product": format_number(path.product),
                     "recomputed": recomputed,
@@ -205,23 +213,29 @@ def path_rows(g: Graph, tables: tuple[PathSum, ...]) -> list[dict[str, Any]]:
     return result
 
 
-def forward_rows(g: Graph, one: ForwardPass) -> dict[str, Any]:
-    """One forward pass: the seeds, then a row per op node, from the inputs up."""
-    return {
-        "input": one.input,
-        "seeds": ", ".join(f"{n.name}′ = {int(n.name == one.input)}" for n in g.inputs),
-        "seed_values": {n.name: str(int(n.name == one.input)) for n in g.inputs},
-        "rows": [
-            {
-                "node": s.node,
-                "tangent": f"{s.node}′",
-                "children": [t.node for t in s.terms],
-                "edges": [edge_key(t.edge) for t in s.terms],
-                "sum": " + ".join(f"{local(g, t.edge)}·{t.node}′" for t in s.terms),
-                "numbers": common.products(((t.edge.value, t.partial) for t in s.terms), "·"),
-                "value": format_number(s.value),
-            }
-            for s in one.steps
-        ],
-        "value": format_number(one.value),
-    }
+def forward_rows(g: Graph, passes: tuple[ForwardPass, ...]) -> list[dict[str, Any]]:
+    """Each forward pass: the seeds, then a row per op node, from the inputs up."""
+    twice = common.repeated_edges(g)
+    return [
+        {
+            "input": one.input,
+            "partial": partial(g.output, one.input),
+            "output_tangent": f"{g.output}′",
+            "seeds": ", ".join(f"{n.name}′ = {int(n.name == one.input)}" for n in g.inputs),
+            "seed_values": {n.name: str(int(n.name == one.input)) for n in g.inputs},
+            "rows": [
+                {
+                    "node": s.node,
+                    "tangent": f"{s.node}′",
+                    "children": [t.node for t in s.terms],
+                    "edges": [edge_key(t.edge) for t in s.terms],
+                    "sum": " + ".join(f"{local(g, t.edge, twice)}·{t.node}′" for t in s.terms),
+                    "numbers": common.products(((t.edge.value, t.partial) for t in s.terms), "·"),
+                    "value": format_number(s.value),
+                }
+                for s in one.steps
+            ],
+            "value": format_number(one.value),
+        }
+        for one in passes
+    ]

@@ -39,7 +39,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from chainrule.errors import ChainruleError, ConfigError
 from chainrule.i18n import _
-from chainrule.playground.session import Bench, Settings, Slots
+from chainrule.playground.session import Bench, Settings, Slots, StepBudget
 
 #: Frames a second while playing (the view redraws on each).
 FRAMES_PER_SECOND = 25
@@ -62,6 +62,7 @@ class Connection:
         self.limits = websocket.app.state.limits
         self.slots = slots
         self.bench: Bench | None = None
+        self.budget = StepBudget(self.limits.steps_per_second)  # kept across restarts
         self.speed = 0.0  # steps a second while playing; 0: paused
         self.played_at = 0.0  # when the last frame's steps were taken (0: not playing)
         self.plane_at = self.diagnosed_at = -math.inf
@@ -90,7 +91,8 @@ class Connection:
         kind = message["type"]
         if kind == "start":
             settings = Settings.from_dict(message.get("settings", {}))
-            self.bench = await self.in_worker(lambda: Bench(settings, self.limits))
+            budget = self.budget
+            self.bench = await self.in_worker(lambda: Bench(settings, self.limits, budget=budget))
             await self.restarted()
             return
         bench = self.need_bench()

@@ -302,43 +302,51 @@ class Session:
         }
 
 
+class StepBudget:
+    """The steps-per-second bound: a bucket that holds one second's worth of steps and
+    refills at ``rate``. One per client, kept across restarts (a restart does not refill it).
+    ``clock`` is the time source (a test passes its own)."""
+
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.rate = float(rate)
+        self._clock = clock
+        self._tokens = self.rate
+        self._filled_at = clock()
+
+    def allowance(self) -> int:
+        """Steps allowed now."""
+        now = self._clock()
+        self._tokens = min(self.rate, self._tokens + (now - self._filled_at) * self.rate)
+        self._filled_at = now
+        return int(self._tokens)
+
+    def spend(self, steps: int) -> None:
+        self._tokens -= steps
+
+
 class Bench:
     """The session a person drives and, after :meth:`remedy`, a second one beside it that
     started from the same initial weights with one setting changed; both step in lockstep.
 
-    ``clock`` is the time source of the steps-per-second bound (a test passes its own).
+    ``budget``: the client's steps-per-second bound (a fresh one from ``limits`` if None).
     """
 
     def __init__(
-        self,
-        settings: Settings,
-        limits: Limits,
-        *,
-        clock: Callable[[], float] = time.monotonic,
+        self, settings: Settings, limits: Limits, *, budget: StepBudget | None = None
     ) -> None:
         self.limits = limits
         self.main = Session(settings, limits)
         self.side: Session | None = None
         self.remedy_name: str | None = None
-        self._clock = clock
-        self._tokens = float(limits.steps_per_second)
-        self._filled_at = clock()
-
-    def allowance(self) -> int:
-        """Steps the steps-per-second bound allows now (a bucket of one second's worth)."""
-        now = self._clock()
-        rate = float(self.limits.steps_per_second)
-        self._tokens = min(rate, self._tokens + (now - self._filled_at) * rate)
-        self._filled_at = now
-        return int(self._tokens)
+        self.budget = budget if budget is not None else StepBudget(limits.steps_per_second)
 
     def advance(self, n: int = 1) -> int:
         """Step both sessions ``n`` batches, or as many as the bound allows; returns how many."""
-        allowed = min(max(int(n), 0), self.allowance())
+        allowed = min(max(int(n), 0), self.budget.allowance())
         taken = self.main.step(allowed)
         if self.side is not None:
             self.side.step(taken)
-        self._tokens -= taken
+        self.budget.spend(taken)
         return taken
 
     def remedy(self, name: str) -> None:

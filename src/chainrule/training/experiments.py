@@ -83,6 +83,7 @@ from chainrule.diagnostics.results import (
 )
 from chainrule.diagnostics.stats import activation_stats
 from chainrule.errors import ConfigError
+from chainrule.i18n import _
 from chainrule.training.config import TrainConfig
 from chainrule.training.learners import Learner, build_learner
 from chainrule.training.parallel import check_backend, one_blas_thread, run_tasks
@@ -302,7 +303,11 @@ def _check_network(net: Network, sizes: list[int], activation: str, cost: str) -
     """A network given to start from must be the one the settings describe."""
     have = (list(net.sizes), net.activation.name, net.cost_function.name)
     if have != (sizes, activation, cost):
-        raise ConfigError(f"network {have} does not match the settings {(sizes, activation, cost)}")
+        raise ConfigError(
+            _("network {have} does not match the settings {want}").format(
+                have=have, want=(sizes, activation, cost)
+            )
+        )
 
 
 def _run_config(

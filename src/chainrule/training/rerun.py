@@ -92,8 +92,10 @@ def _start(result: SpeedResult) -> Network:
     """The network ``result`` started from, drawn again from its seed."""
     if result.init not in ("normal", "normal-scaled", "xavier", "he"):
         raise ConfigError(
-            f"cannot rerun from here: the run's init {result.init!r} is not a named one, so "
-            "its initial weights cannot be drawn again"
+            _(
+                "cannot rerun from here: the run's init {init!r} is not a named one, so its "
+                "initial weights cannot be drawn again"
+            ).format(init=result.init)
         )
     return _classic_network(result.sizes, result.activation, result.init, result.cost, result.seed)
 
@@ -118,9 +120,11 @@ def _remedied(result: SpeedResult, remedy: str) -> tuple[dict[str, Any], Network
     }
     if remedy not in RERUN_REMEDIES:
         known = ", ".join(RERUN_REMEDIES)
-        raise ConfigError(f"unknown remedy {remedy!r}: use one of {known}")
+        raise ConfigError(
+            _("unknown remedy {remedy!r}: use one of {known}").format(remedy=remedy, known=known)
+        )
     if already[remedy]:
-        raise ConfigError(f"the run already has the remedy {remedy!r}")
+        raise ConfigError(_("the run already has the remedy {remedy!r}").format(remedy=remedy))
     if remedy == "relu-he":
         settings["activation"] = "relu"
     elif remedy == "batch-norm":

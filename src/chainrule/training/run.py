@@ -86,7 +86,8 @@ class Run:
         self.stop_on_divergence = stop_on_divergence
         self.history = history if history is not None else []
         if history is None and evaluate:
-            self.history.append(self._entry(0))
+            with blas_threads_for(config):  # the same sums as every later evaluation
+                self.history.append(self._entry(0))
         self.epoch = self.history[-1]["epoch"] if self.history else 0
         self.steps = 0
         self.diverged = False
@@ -170,7 +171,7 @@ class Run:
             if on not in parts:
                 raise ConfigError(f"records(on={on!r}): use 'batch' or one of {list(parts)}")
             x, y = parts[on]
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), blas_threads_for(self.config):
             return self.learner.layer_pass(x, y)
 
     def evaluate(self) -> dict[str, Any]:
@@ -178,7 +179,7 @@ class Run:
         stats: dict[str, Any] = {}
         # Huge finite weights overflow to Inf here: the loss says so (the history, the epoch
         # line); NumPy's RuntimeWarnings on stderr would only add noise after it.
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), blas_threads_for(self.config):
             for name, (x, y) in self.splits.items():
                 stats[f"{name}_loss"], stats[f"{name}_accuracy"] = self.learner.evaluate(x, y)
         return stats
@@ -216,9 +217,10 @@ class Run:
         return stats
 
 
-# Below this many multiply-adds in the largest product of a training step, run_epoch uses one
-# BLAS thread. Measured on the 2-core build machine (OpenBLAS 0.3.31, 2 threads by default,
-# other work running), `chainrule train --data digits`, wall s, medians of 5:
+# Below this many multiply-adds in the largest product of a training step, a Run (its steps,
+# its evaluations and records: train(), the CLI, the lab, the sweeps) uses one BLAS thread.
+# Measured on the 2-core build machine (OpenBLAS 0.3.31, 2 threads by default, other work
+# running), `chainrule train --data digits`, wall s, medians of 5:
 #   64-30-10, 3 epochs:        quiet 1.11 default / 1.14 one thread; under 4 busy loops
 #                              7.30 default / 4.62 one thread (startup ~0.8 s included)
 #   64-1024-1024-10, 2 epochs: quiet 6.33 / 1.92; under 4 busy loops 28.99 / 2.31
@@ -226,10 +228,16 @@ class Run:
 # 0.51/15.8, 64x1024@1024x1024 6.8/40.2, 256x1024@1024x1024 15.8/40.4, 512x2048@2048x2048
 # 115/139. Threads never won on that busy machine, but their cost shrinks with the work
 # (x6 at 7e7, x1.2 at 2e9), and a quiet many-core machine gains from them on big products, so
-# the limit stops at 2**27 (1.3e8): W4 (784-1024-1024-10, batch 256, 2.7e8) keeps the
-# default threads; W1-W3, W5 and every digits net train on one. The policy depends on the
-# config only, so a resumed run uses the same thread count as the run it continues.
-SMALL_PRODUCT_MADDS = 2**27
+# the limit stopped at 2**27 (1.3e8), leaving W4 (784-1024-1024-10, batch 256, 2.1e8) on the
+# default threads. Issue 15 measured W4 there with benchmarks/load.py on the same 2-core
+# machine, busy (load 15-22) and beside two more busy processes: samples/s 0.32x and 0.38x
+# those of one thread (W3 on default threads: 0.15x and 0.03x). So the limit is now 2**31
+# (2.1e9, where the busy machine paid x1.2 for threads and a quiet many-core one gains).
+# The policy depends on the config only, so a resumed run uses the same thread count as the
+# run it continues: OpenBLAS's sums differ between 1 and 2 threads (issue 15 checked W4's
+# products), so a run on the default threads (products of 2**31 and more) continues exactly
+# only on a machine with the same default thread count.
+SMALL_PRODUCT_MADDS = 2**31
 
 
 def largest_product(config: TrainConfig) -> int:

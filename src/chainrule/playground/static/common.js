@@ -5,7 +5,7 @@ const messages = JSON.parse(document.getElementById("messages")?.textContent || 
 /** The message `key` in the page's language, `{name}` placeholders filled from `params`. */
 export function t(key, params = {}) {
   const text = messages[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));
+  return text.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? `${params[name]}` : whole));
 }
 
 /** POST `body` as JSON; resolves to {ok, status, data} (data is the parsed answer, or an

@@ -4,7 +4,7 @@
 // script only chooses which of it to show.
 
 import { el, postJSON, t } from "./common.js";
-import { drawGraph, lastLines, mark } from "./graph.js";
+import { drawGraph, lastLines, mark, reveal } from "./graph.js";
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -70,35 +70,48 @@ function frames() {
   if (!m) return [];
   if (state.mode === "backward") return m.reverse.map((row, index) => ({ row, index }));
   if (state.mode === "paths") {
-    return (m.paths || []).flatMap((group) => group.rows.map((row, index) => ({ group, row, index })));
+    return (m.paths || []).flatMap((group) => group.rows.map((row) => ({ group, row })));
   }
-  return (m.forward || []).flatMap((pass) =>
-    [{ pass, index: -1 }, ...pass.rows.map((row, index) => ({ pass, row, index }))]);
+  return (m.forward || []).flatMap((pass) => [
+    { pass, index: -1 },
+    ...pass.rows.map((row, index) => ({ pass, row, index })),
+  ]);
+}
+
+/** Each box's last line before anything is computed: the library's "grad -". */
+function pendingLines() {
+  return Object.fromEntries(state.model.drawing.boxes.map((box) => [box.name, box.pending]));
+}
+
+/** Rows of a sum-by-sum table: those up to `index` with their numbers, later ones without. */
+function stepRows(rows, index, label) {
+  return rows.map((row, i) => ({
+    cells: [label(row), row.sum || "1", ...(i <= index ? [row.numbers, row.value] : ["", "…"])],
+    current: i === index,
+    later: i > index,
+    node: row.node,
+  }));
 }
 
 function showBackward(frame) {
-  const m = state.model;
-  const reached = m.reverse.slice(0, frame.index + 1);
-  const lines = {};
-  for (const box of m.drawing.boxes) lines[box.name] = box.pending;
-  for (const row of reached) lines[row.node] = boxOf(row.node).grad;
+  const { row, index } = frame;
+  const reverse = state.model.reverse;
+  const reached = reverse.slice(0, index + 1);
+  const lines = pendingLines();
+  for (const r of reached) lines[r.node] = boxOf(r.node).grad;
   lastLines(state.graph, lines);
   mark(state.graph, {
-    boxes: { done: reached.map((r) => r.node), current: [frame.row.node], parent: frame.row.parents },
-    edges: { active: frame.row.edges },
+    boxes: { done: reached.map((r) => r.node), current: [row.node], parent: row.parents },
+    edges: { active: row.edges },
   });
-  ui.current.textContent = equation(frame.row.partial, frame.row, t("top", { partial: frame.row.partial }));
-  ui.rows.replaceChildren(table(m.reverse.map((row, i) => ({
-    cells: [row.partial, row.sum || "1", i <= frame.index ? row.numbers : "", i <= frame.index ? row.value : "…"],
-    current: i === frame.index, later: i > frame.index, node: row.node,
-  })), [t("partial"), t("sum_over_parents"), t("with_numbers"), t("value")]));
+  ui.current.textContent = equation(row.partial, row, t("top", { partial: row.partial }));
+  const head = [t("partial"), t("sum_over_parents"), t("with_numbers"), t("value")];
+  ui.rows.replaceChildren(table(stepRows(reverse, index, (r) => r.partial), head));
 }
 
 function showPaths(frame) {
   const { group, row } = frame;
-  const lines = {};
-  for (const box of state.model.drawing.boxes) lines[box.name] = box.pending;
-  lastLines(state.graph, lines);
+  lastLines(state.graph, pendingLines());
   const shared = row.recomputed ? row.recomputed.edges : [];
   mark(state.graph, {
     boxes: { current: [group.input], parent: row.nodes.slice(1) },
@@ -106,50 +119,51 @@ function showPaths(frame) {
   });
   ui.current.replaceChildren(`${row.route}: ${row.factors} = ${row.numbers} = ${row.product}`);
   if (row.recomputed) {
-    ui.current.append(el("span", { class: "recomputed" }, t("recomputed_short"), ": ",
-                         `${row.recomputed.partial} = ${row.recomputed.value}`));
+    const { partial, value } = row.recomputed;
+    const note = `${t("recomputed_short")}: ${partial} = ${value}`;
+    ui.current.append(el("span", { class: "recomputed" }, note));
   }
   const body = [];
   for (const g of state.model.paths) {
     g.rows.forEach((r, i) => body.push({
       cells: [i === 0 ? g.partial : "", r.route, `${r.factors} = ${r.numbers}`, r.product],
-      current: r === row, note: r.recomputed ? t("recomputed", {
+      current: r === row,
+      note: r.recomputed && t("recomputed", {
         partial: r.recomputed.partial, value: r.recomputed.value, path: r.recomputed.first,
-      }) : null,
+      }),
     }));
     body.push({ cells: ["", "", t("path_total"), g.total], total: true });
   }
-  ui.rows.replaceChildren(table(body, [t("partial"), t("path"), t("product"), t("value")]));
+  ui.rows.replaceChildren(table(body, [t("partial"), t("path"), t("product"), t("value"), ""]));
 }
 
 function showForward(frame) {
-  const { pass } = frame;
-  const lines = {};
-  for (const box of state.model.drawing.boxes) lines[box.name] = box.pending;
-  for (const [name, value] of Object.entries(pass.seed_values)) lines[name] = `${name}′ = ${value}`;
-  const reached = pass.rows.slice(0, frame.index + 1);
-  for (const row of reached) lines[row.node] = `${row.tangent} = ${row.value}`;
+  const { pass, row, index } = frame;
+  const reached = pass.rows.slice(0, index + 1);
+  const seeded = Object.keys(pass.seed_values);
+  const lines = pendingLines();
+  for (const [name, seed] of Object.entries(pass.seed_values)) lines[name] = `${name}′ = ${seed}`;
+  for (const r of reached) lines[r.node] = `${r.tangent} = ${r.value}`;
   lastLines(state.graph, lines);
-  if (frame.index < 0) {
-    mark(state.graph, { boxes: { current: [pass.input], done: Object.keys(pass.seed_values) } });
-    ui.current.textContent = `${t("pass_for", { input: pass.input })}: ${pass.seeds}`;
-  } else {
+  const title = t("pass_for", { input: pass.input });
+  if (row) {
     mark(state.graph, {
-      boxes: { done: [...Object.keys(pass.seed_values), ...reached.map((r) => r.node)],
-               current: [frame.row.node], parent: frame.row.children },
-      edges: { active: frame.row.edges },
+      boxes: { done: [...seeded, ...reached.map((r) => r.node)], current: [row.node],
+               parent: row.children },
+      edges: { active: row.edges },
     });
-    ui.current.textContent = equation(frame.row.tangent, frame.row, "");
+    ui.current.textContent = equation(row.tangent, row, "");
+  } else {
+    mark(state.graph, { boxes: { current: [pass.input], done: seeded } });
+    ui.current.textContent = `${title}: ${pass.seeds}`;
   }
-  const body = pass.rows.map((row, i) => ({
-    cells: [row.tangent, row.sum, i <= frame.index ? row.numbers : "", i <= frame.index ? row.value : "…"],
-    current: i === frame.index, later: i > frame.index, node: row.node,
-  }));
-  const done = frame.index === pass.rows.length - 1;
-  const output = state.model.derivation.output.name;
-  body.push({ cells: [`∂${output}/∂${pass.input}`, `${output}′`, "", done ? pass.value : "…"], total: true });
-  ui.rows.replaceChildren(el("p", { class: "pass" }, `${t("pass_for", { input: pass.input })} (${pass.seeds})`),
-                          table(body, [t("tangent"), t("sum_over_operands"), t("with_numbers"), t("value")]));
+  const body = stepRows(pass.rows, index, (r) => r.tangent);
+  const done = index === pass.rows.length - 1;
+  const total = [pass.partial, pass.output_tangent, "", done ? pass.value : "…"];
+  body.push({ cells: total, total: true });
+  const head = [t("tangent"), t("sum_over_operands"), t("with_numbers"), t("value")];
+  const caption = el("p", { class: "pass" }, `${title} (${pass.seeds})`);
+  ui.rows.replaceChildren(caption, table(body, head));
 }
 
 function equation(left, row, whenEmpty) {
@@ -163,14 +177,15 @@ function boxOf(name) {
 
 function table(rows, head) {
   const body = rows.map((r) => {
-    const tr = el("tr", { class: [r.current && "current", r.later && "later", r.total && "total"].filter(Boolean).join(" ") || null,
-                          "data-node": r.node || null },
+    const marks = [r.current && "current", r.later && "later", r.total && "total"];
+    const tr = el("tr", { class: marks.filter(Boolean).join(" ") || null, "data-node": r.node },
       ...r.cells.map((c, i) => el("td", { class: i === 3 ? "num" : null }, c)));
     if (r.note) tr.append(el("td", { class: "note" }, r.note));
     return tr;
   });
   return el("table", { class: "steps mono" },
-    el("thead", {}, el("tr", {}, ...head.map((h) => el("th", {}, h)))), el("tbody", {}, ...body));
+    el("thead", {}, el("tr", {}, ...head.map((h) => el("th", {}, h)))),
+    el("tbody", {}, ...body));
 }
 
 // ---- showing a frame ----------------------------------------------------------------------
@@ -180,6 +195,8 @@ function show() {
   state.frame = Math.max(0, Math.min(state.frame, all.length - 1));
   const frame = all[state.frame];
   ({ backward: showBackward, paths: showPaths, forward: showForward })[state.mode](frame);
+  const current = [...state.graph.boxes.values()].find((g) => g.classList.contains("current"));
+  if (current) reveal(state.graph, current.dataset.node, ui.svg.parentElement);
   ui.count.textContent = t("step", { k: state.frame + 1, n: all.length });
   $("step-first").disabled = $("step-previous").disabled = state.frame === 0;
   $("step-last").disabled = $("step-next").disabled = state.frame === all.length - 1;
@@ -193,13 +210,18 @@ function showResult() {
   const r = state.model.result;
   const d = state.model.derivation;
   const y = d.output.name;
-  const items = [el("li", {}, `${y} = ${r.value}`),
-    ...Object.entries(r.gradients).map(([name, v]) => el("li", {}, `∂${y}/∂${name} = ${v}`))];
+  const items = [
+    el("li", {}, `${y} = ${r.value}`),
+    ...r.gradients.map((g) => el("li", {}, `${g.partial} = ${g.value}`)),
+  ];
   const check = r.agrees ? t("agrees") : t("differs", { difference: r.difference });
-  const counts = t("counts", { reverse: d.counts.reverse_mult, paths: d.counts.path_mult,
-                               forward: d.counts.forward_mult });
-  ui.result.replaceChildren(el("h2", {}, t("result")), el("ul", { class: "mono" }, ...items),
-                            el("p", { class: r.agrees ? "good" : "warn" }, check), el("p", {}, counts));
+  const { reverse_mult: reverse, path_mult: paths, forward_mult: forward } = d.counts;
+  ui.result.replaceChildren(
+    el("h2", {}, t("result")),
+    el("ul", { class: "mono" }, ...items),
+    el("p", { class: r.agrees ? "good" : "warn" }, check),
+    el("p", {}, t("counts", { reverse, paths, forward })),
+  );
 }
 
 function go(to) {
@@ -235,9 +257,11 @@ for (const button of document.querySelectorAll("button.example")) {
     derive();
   });
 }
+const KEYS = { ArrowRight: 1, ArrowLeft: -1, Home: "first", End: "last" };
 document.addEventListener("keydown", (event) => {
-  if (event.target.closest("input, textarea, select") || event.altKey || event.ctrlKey || event.metaKey) return;
-  const action = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1, Home: "first", End: "last" }[event.key];
+  const typing = event.target.closest("input, textarea, select");
+  if (typing || event.altKey || event.ctrlKey || event.metaKey) return;
+  const action = KEYS[event.key];
   const mode = { b: "backward", p: "paths", f: "forward" }[event.key];
   if (action !== undefined) go(action);
   else if (mode) setMode(mode);

@@ -9,6 +9,7 @@ const FONT_SIZE = 11;
 const LABEL_SIZE = 9.5;
 const LINE_HEIGHT = 14;
 const PADDING = 7;
+const SCALE = 1.5; // drawn larger than the layout's points; CSS narrows it to the panel
 
 function marker(id) {
   return svg("marker", { id, viewBox: "0 0 10 10", refX: 10, refY: 5, markerWidth: 7,
@@ -47,6 +48,8 @@ export function drawGraph(element, drawing) {
   const height = Math.ceil(drawing.height);
   element.replaceChildren();
   element.setAttribute("viewBox", `0 0 ${width} ${height}`);
+  element.setAttribute("width", Math.round(width * SCALE));
+  element.setAttribute("height", Math.round(height * SCALE));
   element.setAttribute("font-size", FONT_SIZE);
   element.append(svg("defs", {}, marker("arrow"), marker("arrow-hot"), marker("arrow-shared")));
   const boxes = new Map();
@@ -83,4 +86,14 @@ export function lastLines(graph, texts) {
     const line = group.querySelector("text.last-line");
     if (line && name in texts) line.textContent = texts[name];
   }
+}
+
+/** Scroll the box `name` into view inside `panel` (the page itself does not move). */
+export function reveal(graph, name, panel) {
+  const box = graph.boxes.get(name);
+  if (!box || panel.scrollHeight <= panel.clientHeight) return;
+  const inner = box.getBoundingClientRect();
+  const outer = panel.getBoundingClientRect();
+  if (inner.top < outer.top) panel.scrollTop -= outer.top - inner.top + 8;
+  else if (inner.bottom > outer.bottom) panel.scrollTop += inner.bottom - outer.bottom + 8;
 }

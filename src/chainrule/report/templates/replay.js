@@ -21,7 +21,9 @@
   }
 
   function shown(v) {
-    return v === null || v === undefined ? "—" : Number(v).toPrecision(4);
+    if (v === null || v === undefined) return "—";
+    const small = v !== 0 && Math.abs(v) < 1e-3; // 6.720e-6, not 0.000006720
+    return small ? Number(v).toExponential(3) : Number(v).toPrecision(4);
   }
 
   // lines over the run (log scale when asked) with a cursor at index i and a dot per line
