@@ -34,7 +34,8 @@ def test_a_file_error_is_one_line_naming_the_file(cli, monkeypatch, error, shown
 def test_no_compile_turns_compiling_off_for_the_command(cli, monkeypatch):
     from chainrule.compiler import compiling
 
-    monkeypatch.delenv("CHAINRULE_COMPILE", raising=False)
+    # set (not deleted), so that monkeypatch restores the variable main() changes in place
+    monkeypatch.setenv("CHAINRULE_COMPILE", "1")
     seen = []
     monkeypatch.setattr(derive, "run", lambda args: seen.append(compiling()) or 0)
     assert cli("derive", "y = x", "--at", "x=1").code == 0

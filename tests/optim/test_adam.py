@@ -93,3 +93,17 @@ def test_float32_state_in_place(make, state_keys):
     assert w.array is data and w.dtype == np.float32
     assert set(opt.state[w]) == state_keys | {"step"} and opt.state[w]["step"] == 3
     assert all(opt.state[w][k].dtype == np.float32 for k in state_keys)
+
+
+def test_amsgrad_switched_on_mid_training_keeps_stepping() -> None:
+    w = cr.tensor([1.0, -2.0], requires_grad=True)
+    opt = cr.optim.Adam([w], lr=0.1)
+    for turn in range(4):
+        if turn == 2:
+            opt.param_groups[0]["amsgrad"] = True
+        opt.zero_grad()
+        (w * w).sum().backward()
+        opt.step()
+    state = opt.state[w]
+    assert np.all(state["max_exp_avg_sq"] >= state["exp_avg_sq"])
+    assert np.all(np.isfinite(w.detach().numpy()))

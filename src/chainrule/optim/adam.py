@@ -95,7 +95,8 @@ class Adam(Optimizer):
         tmp *= 1.0 - beta2
         v += tmp
         if amsgrad:
-            v_max = state["max_exp_avg_sq"]
+            # setdefault: amsgrad switched on mid-training starts its running maximum here
+            v_max = state.setdefault("max_exp_avg_sq", xp.zeros_like(data))
             xp.maximum(v_max, v, out=v_max)
             v = v_max
         step_size = lr / (1.0 - beta1**t)

@@ -6,7 +6,7 @@ the median and spread of the training throughput (examples / the epochs' own sec
 loading and evaluation are left out), the speed-up, and the share of a 2-process step spent
 in the Allreduce. Every process runs one BLAS thread.
 
-    python benchmarks/distributed.py --rounds 3 --mpiexec /path/to/mpiexec
+    python benchmarks/mpi_scaling.py --rounds 3 --mpiexec /path/to/mpiexec
 """
 
 from __future__ import annotations
