@@ -28,6 +28,7 @@ from chainrule.cli._common import (
 )
 from chainrule.i18n import _
 from chainrule.training.config import ACTIVATIONS, COSTS, INITS
+from chainrule.wording import display_width
 
 PLOT_FORMATS = (".png", ".svg", ".pdf")
 #: Rows of speeds printed at most with ``--record step`` (the JSON has them all).
@@ -367,19 +368,35 @@ def _rerun_text(rerun: Any, after_diagnosis: Any, before_diagnosis: Any) -> str:
 def _speeds_text(result: Any, data: Any) -> str:
     r = result
     extras = "".join(
-        [", batch norm" if r.batch_norm else "", f", clip {r.clip:g}" if r.clip else ""]
+        [
+            _(", batch norm") if r.batch_norm else "",
+            _(", clip {clip}").format(clip=f"{r.clip:g}") if r.clip else "",
+        ]
     )
     lines = [
-        f"learning speed ‖∂J/∂b^l‖ of each hidden layer, first hidden layer first "
-        f"({data.name}, {r.train_size} training images)",
-        f"network [{', '.join(map(str, r.sizes))}], {r.activation}, init {r.init}, {r.cost} "
-        f"cost, lr {r.lr:g}, batch {r.batch_size}, {r.engine} engine{extras}",
+        _(
+            "learning speed ‖∂J/∂b^l‖ of each hidden layer, first hidden layer first "
+            "({data}, {n} training images)"
+        ).format(data=data.name, n=r.train_size),
+        _(
+            "network [{sizes}], {activation}, init {init}, {cost} cost, lr {lr}, batch {batch}, "
+            "{engine} engine{extras}"
+        ).format(
+            sizes=", ".join(map(str, r.sizes)),
+            activation=r.activation,
+            init=r.init,
+            cost=r.cost,
+            lr=f"{r.lr:g}",
+            batch=r.batch_size,
+            engine=r.engine,
+            extras=extras,
+        ),
         "",
     ]
-    what = "epoch" if r.record == "epoch" else "step"
+    what = _("epoch") if r.record == "epoch" else _("step")
     layers = range(1, r.speeds.shape[1] + 1)
-    head = f"{what:>6}" + "".join(f"{f'layer {j}':>11}" for j in layers)
-    lines.append(head + f"{'first/last':>12}{'J':>11}")
+    head = _rjust(what, 6) + "".join(_rjust(_("layer {j}").format(j=j), 11) for j in layers)
+    lines.append(head + " " + _rjust(_("first/last"), 11) + f"{'J':>11}")
     n = len(r.x)
     every = max(1, math.ceil(n / MAX_PRINTED_ROWS))
     for k in range(n):
@@ -394,7 +411,11 @@ def _speeds_text(result: Any, data: Any) -> str:
             + fmt(float(r.train_loss[k]))
         )
     if every > 1:
-        lines.append(f"(every {every}th {what} shown; --json has all {n})")
+        lines.append(
+            _("(every {every}th {what} shown; --json has all {n})").format(
+                every=every, what=what, n=n
+            )
+        )
     if not lines and result.batch_norm:
         return _(
             "where δ shrinks or grows: not split under batch normalization, whose backward "
@@ -457,3 +478,8 @@ def _done_line(result: Any) -> str:
         test=test,
         stopped=stopped,
     )
+
+
+def _rjust(text: str, width: int) -> str:
+    """``text`` right-aligned in ``width`` terminal columns (a Chinese character takes two)."""
+    return " " * max(0, width - display_width(text)) + text
