@@ -11,154 +11,45 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from typing import Any
-
-import numpy as np
-
-from chainrule import autograd  # torch.autograd's names: cr.autograd.grad
-from chainrule.backend import get_default_dtype, set_default_dtype
-from chainrule.engine import Function, Tensor, detect_anomaly, enable_grad, is_grad_enabled, no_grad
-from chainrule.engine.autograd import grad as autograd_grad
-from chainrule.engine.factories import *  # noqa: F403 - PyTorch's tensor factories
-from chainrule.engine.factories import FACTORIES
-from chainrule.engine.functional import grad, jvp, value_and_grad, vjp
-from chainrule.engine.gradcheck import GradcheckError, gradcheck
-from chainrule.errors import ChainruleError, DTypeError
-from chainrule.ops import *  # noqa: F403 - the op functions are the top-level API
-from chainrule.ops import __all__ as _ops_all
-from chainrule.seeding import manual_seed
 
 __version__ = "0.1.0"
 
-
-def tensor(
-    data: Any,
-    requires_grad: bool = False,
-    dtype: Any = None,
-    name: str | None = None,
-    device: Any = None,
-) -> Tensor:
-    """Make a tensor from a copy of ``data``. Python floats and lists take the default dtype
-    (float32 unless changed); arrays keep theirs. ``from_numpy`` shares an array instead.
-
-    >>> import chainrule as cr
-    >>> cr.tensor([1, 2.5]).dtype
-    dtype('float32')
-    """
-    if isinstance(data, Tensor):
-        data = data.array
-    if hasattr(data, "__array_interface__") or hasattr(data, "__cuda_array_interface__"):
-        data = data.copy()  # a NumPy or CuPy array, or a NumPy scalar: never shared
-    if device is not None:
-        data = Tensor(data, dtype=dtype).to(device).array
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
-
-
-def from_numpy(array: np.ndarray) -> Tensor:
-    """A tensor on the memory of a NumPy array, as ``torch.from_numpy``: changing one in
-    place changes the other. The array keeps its dtype.
-
-    >>> import numpy as np, chainrule as cr
-    >>> a = np.zeros(2); t = cr.from_numpy(a); a[0] = 5.0; t
-    tensor([5., 0.], dtype=float64)
-    """
-    if not isinstance(array, np.ndarray):
-        raise DTypeError(f"from_numpy() expects a numpy.ndarray, got {type(array).__name__}")
-    return Tensor(array)
-
-
-def from_dlpack(obj: Any) -> Tensor:
-    """A tensor on the memory of any DLPack producer (a NumPy array, a ``torch.Tensor``, a
-    CuPy array, ...), without a copy: a write on either side shows on the other. Host
-    memory becomes a NumPy array, CUDA memory a CuPy one (CuPy needed).
-
-    >>> import numpy as np, chainrule as cr
-    >>> a = np.zeros(2); t = cr.from_dlpack(a); a[1] = 3.0; t
-    tensor([0., 3.], dtype=float64)
-    """
-    if not hasattr(obj, "__dlpack__") or not hasattr(obj, "__dlpack_device__"):
-        raise DTypeError(
-            f"from_dlpack() needs an object with __dlpack__ and __dlpack_device__, "
-            f"got {type(obj).__name__}"
-        )
-    # DLPack's device types: 1 is the host, 2 CUDA, 3 CUDA pinned host memory.
-    device_type = int(obj.__dlpack_device__()[0])
-    try:
-        if device_type == 2:
-            from chainrule.backend import cupy_module
-
-            return Tensor(cupy_module().from_dlpack(obj))
-        return Tensor(np.from_dlpack(obj))
-    except (BufferError, RuntimeError, TypeError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise DTypeError(
-            f"from_dlpack() cannot share the memory of {type(obj).__name__}: {reason}"
-        ) from None
-
-
-__all__ = [
-    "ChainruleError",
-    "Function",
-    "GradcheckError",
-    "Tensor",
-    "autograd",
-    "autograd_grad",
-    "detect_anomaly",
-    "enable_grad",
-    "from_dlpack",
-    "from_numpy",
-    "get_default_dtype",
-    "grad",
-    "gradcheck",
-    "is_grad_enabled",
-    "jvp",
-    "manual_seed",
-    "no_grad",
-    "set_default_dtype",
-    "tensor",
-    "value_and_grad",
-    "vjp",
-    *FACTORIES,
-    *_ops_all,
-]
-
-
-# Dtypes as attributes, as PyTorch's (``cr.float32``, ``dtype=cr.long``): NumPy dtypes, so
-# ``x.dtype == cr.float32`` holds.
-DTYPES = {
-    "float16": np.dtype("float16"),
-    "half": np.dtype("float16"),
-    "float32": np.dtype("float32"),
-    "float64": np.dtype("float64"),
-    "double": np.dtype("float64"),
-    "int8": np.dtype("int8"),
-    "uint8": np.dtype("uint8"),
-    "int16": np.dtype("int16"),
-    "short": np.dtype("int16"),
-    "int32": np.dtype("int32"),
-    "int64": np.dtype("int64"),
-    "long": np.dtype("int64"),
-}
-globals().update(DTYPES)
-__all__ += list(DTYPES)
-# cr.float, cr.int and cr.bool too, but only as attributes (PEP 562): as globals they would
-# shadow the builtins in this module, and `from chainrule import *` must not bring them.
-_BUILTIN_NAMED = {"float": np.dtype("float32"), "int": np.dtype("int32"), "bool": np.dtype("bool")}
-
-
 # Subpackages (and save/load) are imported on first use, as PyTorch code reaches them as
-# attributes (``cr.nn.Linear``, ``cr.utils.data``): ``import chainrule`` stays fast.
+# attributes (``cr.nn.Linear``, ``cr.utils.data``); so is the top-level API itself
+# (``chainrule._toplevel``: the engine, the ops, NumPy), so that ``import chainrule.cli`` or
+# ``chainrule.i18n`` starts fast. After the first use its names are plain globals here.
 _LAZY_MODULES = ("accelerator", "cuda", "data", "nn", "optim", "utils")
 _LAZY_NAMES = {"save": "chainrule.io", "load": "chainrule.io", "compile": "chainrule.compiler"}
 
 
-def __getattr__(name: str) -> Any:
-    import importlib
+def _api() -> Any:
+    api = importlib.import_module("chainrule._toplevel")
+    if "__all__" not in globals():
+        globals().update({name: getattr(api, name) for name in api.__all__})
+        globals().update(__all__=api.__all__, DTYPES=api.DTYPES)
+    return api
 
-    if name in _BUILTIN_NAMED:
-        return _BUILTIN_NAMED[name]
-    if name in _LAZY_MODULES:
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY_MODULES or _is_submodule(name):
+        # also `from chainrule import backend` inside the engine, before the API exists
         return importlib.import_module(f"chainrule.{name}")
     if name in _LAZY_NAMES:
         return getattr(importlib.import_module(_LAZY_NAMES[name]), name)
+    api = _api()
+    if name in api._BUILTIN_NAMED:  # cr.float, cr.int, cr.bool: attributes only, never globals
+        return api._BUILTIN_NAMED[name]
+    if name in api.__all__ or name in ("__all__", "DTYPES"):
+        return getattr(api, name)
     raise AttributeError(f"module 'chainrule' has no attribute {name!r}")
+
+
+def _is_submodule(name: str) -> bool:
+    return not name.startswith("__") and importlib.util.find_spec(f"chainrule.{name}") is not None
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_api().__all__, *_LAZY_MODULES, *_LAZY_NAMES})

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+import numbers
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 from chainrule.errors import ConfigError
 
@@ -22,6 +24,8 @@ def as_generator(rng: Any, what: str = "rng") -> np.random.Generator:
     ...
     chainrule.errors.ConfigError: seed must be an integer of 0 or more, got -1
     """
+    import numpy as np  # here: seeding itself loads without NumPy
+
     if isinstance(rng, np.random.Generator):
         return rng
     if rng is None or isinstance(rng, np.random.SeedSequence | np.random.BitGenerator):
@@ -45,7 +49,9 @@ def check_seed(value: Any, what: str = "seed") -> int:
 
 
 def _is_int(value: Any) -> bool:
-    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+    # numbers.Integral covers NumPy's integers too, and needs no NumPy: TrainConfig checks its
+    # seed while the command line builds its --help (issue 15, a fast start)
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 # The generator behind functions that take no ``rng`` (``Tensor.normal_``, ``randn``, a
@@ -56,6 +62,8 @@ _default_generator: np.random.Generator | None = None
 
 def default_generator() -> np.random.Generator:
     """The library's default generator (fresh entropy until ``manual_seed`` is called)."""
+    import numpy as np  # here: seeding itself loads without NumPy
+
     global _default_generator
     if _default_generator is None:
         _default_generator = np.random.default_rng()
@@ -68,6 +76,8 @@ def manual_seed(seed: int) -> np.random.Generator:
     >>> a = manual_seed(3).random(); b = manual_seed(3).random(); a == b
     True
     """
+    import numpy as np  # here: seeding itself loads without NumPy
+
     global _default_generator
     _default_generator = np.random.default_rng(check_seed(seed))
     return _default_generator

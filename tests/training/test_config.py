@@ -97,3 +97,15 @@ def test_sizes_and_types_are_checked_before_any_work(settings, says):
     with pytest.raises(ConfigError, match=says) as info:
         TrainConfig(**settings)
     assert "\n" not in str(info.value)
+
+
+def test_the_written_out_names_match_the_classic_networks_tables() -> None:
+    # config.py spells them out so that --help needs no NumPy; they must not drift
+    from chainrule.classic.activations import ACTIVATIONS as CLASSIC_ACTIVATIONS
+    from chainrule.classic.costs import COSTS as CLASSIC_COSTS
+    from chainrule.classic.initializers import INITIALIZERS
+    from chainrule.training import config
+
+    assert tuple(a for a in CLASSIC_ACTIVATIONS if a != "identity") == config.ACTIVATIONS
+    assert tuple(CLASSIC_COSTS) == config.COSTS
+    assert tuple(INITIALIZERS) == config.INITS

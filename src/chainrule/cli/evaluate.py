@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import math
 
-import numpy as np
-
 from chainrule.cli._common import counted, print_json, require
 from chainrule.errors import ModelFileError
 from chainrule.i18n import _
@@ -31,6 +29,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import numpy as np  # here, not at the top: a fast --help (issue 15)
+
     # imported here, not at the top: `chainrule --help` stays fast (issue 15)
     from chainrule.data import load
     from chainrule.training.checkpoint import load_model

@@ -7,7 +7,6 @@ import json
 
 from chainrule.cli._common import positive_int
 from chainrule.i18n import _
-from chainrule.serialization import atomic_write_text
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -73,6 +72,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         text = render_exercise(exercise, fmt, solutions=args.solutions)
     if args.out:
+        from chainrule.serialization import atomic_write_text
+
         atomic_write_text(args.out, text)
         print(_("exercise written to {path}").format(path=args.out))
     else:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-import numpy as np
-
 from chainrule.cli._common import require
 from chainrule.i18n import _
 
@@ -27,6 +25,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import numpy as np  # here, not at the top: a fast --help (issue 15)
+
     from chainrule.interop.onnx_export import export_onnx  # here: a fast --help (issue 15)
     from chainrule.training.checkpoint import load_model
 

@@ -7,13 +7,14 @@ import math
 import os
 import warnings
 from pathlib import Path
-from typing import BinaryIO
-
-import numpy as np
+from typing import TYPE_CHECKING, BinaryIO
 
 from chainrule.cli._common import load_up_to, positive_int, print_json
 from chainrule.errors import DataError, ModelFileError
 from chainrule.i18n import _
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # the first bytes of every .npy file, whatever its version
 _NPY_MAGIC = b"\x93NUMPY"
@@ -44,6 +45,8 @@ def read_examples(path: str) -> np.ndarray:
     """The rows of a .npy or .csv file as float32 (m, n); a DataError naming the file for
     anything else (a FIFO or device is never read, a .npy header is checked against the
     file's size before NumPy allocates what it announces)."""
+    import numpy as np
+
     from chainrule.files import open_regular  # here: a fast --help (issue 15)
     from chainrule.serialization import first_line
 
@@ -76,6 +79,8 @@ def read_examples(path: str) -> np.ndarray:
 
 
 def _read_npy(path: str, stream: BinaryIO) -> np.ndarray:
+    import numpy as np  # here, not at the top: a fast --help (issue 15)
+
     # np.load takes anything without the .npy magic for a pickle, and with allow_pickle=False
     # says "pickled (object) data" about what is in fact a text file
     if stream.read(len(_NPY_MAGIC)) != _NPY_MAGIC:
@@ -115,6 +120,8 @@ def _read_npy(path: str, stream: BinaryIO) -> np.ndarray:
 
 def run(args: argparse.Namespace) -> int:
     # imported here, not at the top: `chainrule --help` stays fast (issue 15)
+    import numpy as np
+
     from chainrule.data import check_features
     from chainrule.training.checkpoint import load_model
     from chainrule.training.loop import check_data

@@ -8,16 +8,16 @@ import numbers
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from chainrule.classic.activations import ACTIVATIONS as _CLASSIC_ACTIVATIONS
-from chainrule.classic.costs import COSTS
-from chainrule.classic.initializers import INITIALIZERS
 from chainrule.errors import ConfigError
-from chainrule.seeding import check_seed
 
 ENGINES = ("classic", "autodiff")
-# the network's tables are the one list of each; the identity is an output activation only
-ACTIVATIONS = tuple(name for name in _CLASSIC_ACTIVATIONS if name != "identity")
-INITS = tuple(INITIALIZERS)
+# The classic network's tables (classic.activations, .costs, .initializers) name these; they
+# are written out here so that the command line's parsers read them without importing NumPy
+# (a fast --help, issue 15), and tests/training/test_config.py checks they match the tables.
+# The identity is an output activation only.
+ACTIVATIONS = ("sigmoid", "tanh", "relu")
+COSTS = ("quadratic", "cross-entropy")
+INITS = ("normal", "normal-scaled", "xavier", "he")
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop")
 SCHEDULES = ("constant", "cosine", "step")
 #: Where ``train`` writes its checkpoint on Ctrl-C when not told (here, not in loop.py, so the
@@ -102,6 +102,8 @@ class TrainConfig:
             raise ConfigError(f"batch size must be at least 1, got {self.batch_size}")
         # NumPy's generators take no negative seed: a message here, not a traceback from the
         # middle of loading the data
+        from chainrule.seeding import check_seed  # NumPy's: loaded when a config is checked
+
         check_seed(self.seed)
         if not 0 <= self.dropout < 1:
             raise ConfigError(f"dropout must lie in [0, 1), got {self.dropout}")
