@@ -43,22 +43,6 @@ def as_inputs(net: Network, x: Any, *, name: str = "x", check_finite: bool = Tru
     return x
 
 
-def is_checked_batch(net: Network, x: Any, y: Any) -> bool:
-    """Whether x and y (targets (m, N^L)) already pass ``as_inputs``/``as_targets`` unchanged
-    (without their value checks): arrays of the network's dtype with the right shapes."""
-    dt = net.dtype
-    return (
-        type(x) is np.ndarray
-        and type(y) is np.ndarray
-        and (x.dtype is dt or x.dtype == dt)
-        and (y.dtype is dt or y.dtype == dt)
-        and x.ndim == 2
-        and x.shape[0] > 0
-        and x.shape[1] == net.sizes[0]
-        and y.shape == (x.shape[0], net.sizes[-1])
-    )
-
-
 def as_targets(
     net: Network, y: Any, m: int, *, name: str = "y", check_values: bool = True
 ) -> Array:

@@ -21,12 +21,14 @@ True
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from chainrule.backend import ONE, ZERO
+from chainrule.classic._checks import require_finite
 from chainrule.classic.activations import IDENTITY, RELU, SIGMOID, TANH, Activation
 from chainrule.classic.costs import CrossEntropyCost
 
@@ -87,8 +89,10 @@ class TrainingStep:
     ``cost_and_delta(x, t, lr, weights, biases)`` runs the forward pass and returns J, with
     α δ^L kept; ``backward_update(x, weights, biases)`` then backpropagates it and updates the
     arrays of ``weights`` and ``biases`` in place (each W^l once its δ^(l-1) is computed: the
-    same numbers as updating after the whole backward pass). ``overflows``: the logistic σ may
-    overflow e^-z harmlessly (to a = 0), so the caller runs under ``np.errstate(over=...)``.
+    same numbers as updating after the whole backward pass); ``train`` does both. ``overflows``:
+    the logistic σ may overflow e^-z harmlessly (to a = 0), so the caller runs under
+    ``np.errstate(over=...)``, or calls ``train_ignoring_overflow``. ``accepts(x, t)`` tells
+    whether a batch already has this step's shapes and dtype (nothing to convert or check).
     """
 
     __slots__ = (
@@ -96,15 +100,20 @@ class TrainingStep:
         "column",
         "cross_entropy",
         "delta",
+        "dtype",
         "grad_b",
         "grad_w",
         "hidden",
         "hidden_prime",
+        "inputs_shape",
         "log_a",
+        "lr",
         "output",
         "output_prime",
         "overflows",
+        "scale",
         "scratch",
+        "targets_shape",
         "z",
     )
 
@@ -131,12 +140,61 @@ class TrainingStep:
         self.output = None if self.cross_entropy else _forward_fn(out, dt)
         self.output_prime = None if self.cross_entropy else _prime_fn(out, dt)
         self.overflows = SIGMOID in kinds
+        self.dtype = dt
+        self.inputs_shape = (m, net.sizes[0])
+        self.targets_shape = (m, widths[-1])
+        # α/m as a 0-d array of the dtype, refilled when α changes: NumPy converts a Python
+        # float on every call (~1 µs on small batches), to the same value.
+        self.lr: float | None = None
+        self.scale = np.empty((), dt)
+
+    def accepts(self, x: Any, t: Any) -> bool:
+        """Whether x and t are arrays of this step's dtype and shapes: nothing to convert."""
+        dt = self.dtype
+        return (
+            type(x) is np.ndarray
+            and type(t) is np.ndarray
+            and x.dtype is dt
+            and t.dtype is dt
+            and x.shape == self.inputs_shape
+            and t.shape == self.targets_shape
+        )
+
+    def train(
+        self,
+        x: Array,
+        t: Array,
+        lr: float,
+        weights: list[Array],
+        biases: list[Array],
+        update_if_nonfinite: bool = True,
+    ) -> float:
+        """Forward, backward and update on checked arrays; J before the update.
+
+        A non-finite J blames NaN or Inf in x or t first; with ``update_if_nonfinite=False``
+        (``fit``) it leaves the weights as they were.
+        """
+        cost = self.cost_and_delta(x, t, lr, weights, biases)
+        if not math.isfinite(cost):
+            require_finite(x, "x")
+            require_finite(t, "y")
+            if not update_if_nonfinite:
+                return cost
+        self.backward_update(x, weights, biases)
+        return cost
+
+    #: ``train`` with e^-z's overflow ignored: the decorator makes its errstate once, which
+    #: costs less per call than a ``with np.errstate(...)`` block.
+    train_ignoring_overflow = np.errstate(over="ignore")(train)
 
     def cost_and_delta(
         self, x: Array, t: Array, lr: float, weights: list[Array], biases: list[Array]
     ) -> float:
         """Forward x through the network; J against t, and α δ^L into ``delta[-1]``."""
         zs, acts, last = self.z, self.a, len(weights) - 1
+        if lr != self.lr:
+            self.lr = lr
+            self.scale[()] = lr / len(x)
         a = x
         for l in range(last):
             z = np.matmul(a, weights[l].T, zs[l])
@@ -159,7 +217,7 @@ class TrainingStep:
         np.subtract(shifted, np.log(total, total), shifted)
         cost = -float(np.vdot(t, shifted)) / m
         d = np.subtract(a, t, self.delta[-1])
-        np.multiply(d, lr / m, d)
+        np.multiply(d, self.scale, d)  # α/m
         return cost
 
     def _quadratic(self, z: Array, t: Array, lr: float) -> float:
@@ -169,7 +227,7 @@ class TrainingStep:
         d = np.subtract(a, t, self.delta[-1])
         cost = float(np.vdot(d, d)) / (2 * m)
         self.output_prime(d, z, a, self.scratch[-1])
-        np.multiply(d, lr / m, d)
+        np.multiply(d, self.scale, d)  # α/m
         return cost
 
     def backward_update(self, x: Array, weights: list[Array], biases: list[Array]) -> None:

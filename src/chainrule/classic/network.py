@@ -53,9 +53,7 @@ from chainrule.classic._checks import (
     check_lr,
     check_sizes,
     diverged,
-    is_checked_batch,
     is_cross_entropy,
-    require_finite,
     state_array,
 )
 from chainrule.classic._step import TrainingStep
@@ -242,15 +240,14 @@ class Network:
         True
         """
         lr = check_lr(lr)
-        if is_checked_batch(self, x, y):  # the hot path: nothing to convert, shapes right
-            t = y
-        else:
+        step = self._checked_step(x, y)
+        if step is None:  # not a batch of a known shape: convert and check
             x = as_inputs(self, x, check_finite=False)
-            t = as_targets(self, y, len(x), check_values=False)
-        if self._step_for(len(x)).overflows:  # σ's e^-z overflows harmlessly to a = 0
-            with np.errstate(over="ignore"):
-                return self._train_batch(x, t, lr)
-        return self._train_batch(x, t, lr)
+            y = as_targets(self, y, len(x), check_values=False)
+            step = self._step_for(len(x))
+        if step.overflows:  # σ's e^-z overflows harmlessly to a = 0
+            return step.train_ignoring_overflow(x, y, lr, self.weights, self.biases)
+        return step.train(x, y, lr, self.weights, self.biases)
 
     # ----------------------------------------------------------------- training loop
 
@@ -327,8 +324,9 @@ class Network:
         # a NonFiniteError, not as RuntimeWarnings from deep inside the arithmetic.
         with np.errstate(all="ignore"):
             for step, lo in enumerate(range(0, n, batch_size)):
-                batch = xs[lo : lo + batch_size], ts[lo : lo + batch_size]
-                cost = self._train_batch(*batch, lr, update_if_nonfinite=False)
+                x_batch, t_batch = xs[lo : lo + batch_size], ts[lo : lo + batch_size]
+                plan = self._step_for(len(x_batch))
+                cost = plan.train(x_batch, t_batch, lr, self.weights, self.biases, False)
                 if not math.isfinite(cost):
                     raise diverged(f"epoch {epoch}, batch {step + 1}: the cost", cost, lr)
             train_loss, train_acc = self._evaluate(x, t, labels)
@@ -533,24 +531,16 @@ class Network:
                 np.multiply(delta, act.prime(zs[l - 1], acts[l]), delta)
         return cost, deltas, grad_w, grad_b
 
-    def _train_batch(
-        self, x: Array, t: Array, lr: float, *, update_if_nonfinite: bool = True
-    ) -> float:
-        """Forward, backward and update on checked arrays: the training hot path.
+    def _checked_step(self, x: Any, y: Any) -> TrainingStep | None:
+        """The training step for (x, y) if they are arrays of its shapes and dtype already.
 
-        Backpropagation is linear in δ^L, so scaling δ^L by α gives α ∂J/∂W^l and α ∂J/∂b^l
-        directly; the update is then one subtraction per array, W^l -= α ∂J/∂W^l. With
-        ``update_if_nonfinite=False`` (``fit``), a non-finite J leaves the weights as they were.
+        The hot path of ``train_step``: targets (m, N^L) of the network's dtype need no
+        conversion, and their values are only checked when J comes out non-finite.
         """
-        step = self._step_for(len(x))
-        cost = step.cost_and_delta(x, t, lr, self.weights, self.biases)
-        if not math.isfinite(cost):
-            require_finite(x, "x")
-            require_finite(t, "y")
-            if not update_if_nonfinite:
-                return cost
-        step.backward_update(x, self.weights, self.biases)
-        return cost
+        if type(x) is not np.ndarray or x.ndim != 2:
+            return None
+        step = self._steps.get(len(x))
+        return step if step is not None and step.accepts(x, y) else None
 
     def _step_for(self, m: int) -> TrainingStep:
         """The preallocated training step for batches of m rows (a few sizes are kept)."""
