@@ -30,14 +30,22 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "src" / "chainrule"
 LOCALE = PACKAGE / "locale"
 TEMPLATE = LOCALE / "chainrule.pot"
-KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "Nn_": (1, 2)}
+KEYWORDS = {"_": None, "gettext": None, "N_": None, "ngettext": (1, 2), "Nn_": (1, 2)}
 METHODS = [
     ("**/templates/**.j2", "jinja2.ext:babel_extract"),
     ("**.py", "python"),
 ]
 # Fixed, so that re-running the script changes the files only when a message changed.
 STARTED = datetime(2026, 12, 3, tzinfo=UTC)
-OPTIONS = {"**/templates/**.j2": {"extensions": "jinja2.ext.i18n"}}
+# As chainrule.explain.templating builds its environments, so that the msgids match at runtime.
+OPTIONS = {
+    "**/templates/**.j2": {
+        "extensions": "jinja2.ext.i18n",
+        "trim_blocks": "true",
+        "lstrip_blocks": "true",
+        "newstyle_gettext": "true",
+    }
+}
 
 
 def languages() -> list[str]:

@@ -7,6 +7,8 @@ one-line message and exit status 2.
 
 from __future__ import annotations
 
+from chainrule.i18n import _
+
 
 class ChainruleError(Exception):
     """Base class of every error chainrule raises on purpose."""
@@ -29,7 +31,9 @@ class ExpressionError(ChainruleError, ValueError):
 
     def __init__(self, message: str, position: int | None = None) -> None:
         self.position = position
-        where = f" (at column {position + 1})" if position is not None else ""
+        where = (
+            _(" (at column {column})").format(column=position + 1) if position is not None else ""
+        )
         super().__init__(f"{message}{where}")
 
 

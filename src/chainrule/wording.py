@@ -9,6 +9,8 @@ has one form and a measure word: 3 条通路); another noun gets English's rule.
 
 from __future__ import annotations
 
+import unicodedata
+
 from chainrule.i18n import ngettext
 
 
@@ -42,3 +44,12 @@ def counted(n: int, noun: str) -> str:
         singular, plural = NOUNS[noun]
         return ngettext(singular, plural, n).format(n=n)
     return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: a Chinese character takes two.
+
+    >>> display_width("node"), display_width("节点")
+    (4, 4)
+    """
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)

@@ -133,3 +133,25 @@ def test_counted_speaks_both(n, noun, en, zh):
 def test_a_message_without_a_translation_stays_english():
     with language("zh"):
         assert _("a sentence no catalog holds") == "a sentence no catalog holds"
+
+
+def test_argparse_speaks_chinese_for_one_command_line_only(capsys):
+    import argparse
+
+    own = argparse._
+    _code, out, _err = run(capsys, "--lang", "zh", "derive", "--help")
+    assert out.startswith("用法：chainrule derive") and "选项" in out and "显示此帮助信息" in out
+    code, _out, err = run(capsys, "derive", "--lang", "zh")
+    assert code == 2 and err == "chainrule derive：错误：缺少以下必需参数：expression\n"
+    assert argparse._ is own
+    code, _out, err = run(capsys, "derive")
+    assert err == "chainrule derive: error: the following arguments are required: expression\n"
+
+
+def test_library_errors_follow_the_language(capsys):
+    code, _out, err = run(capsys, "--lang", "zh", "derive", "y = x +")
+    assert (
+        code == 2
+        and err.startswith("chainrule derive：错误：无法解析表达式")
+        and "（第 8 列）" in err
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from chainrule.cli._common import positive_int
+from chainrule.i18n import _
 from chainrule.training.parallel import BACKENDS
 
 
@@ -14,16 +15,20 @@ def add_backend_options(p: argparse.ArgumentParser) -> None:
         "--jobs",
         type=positive_int,
         default=1,
-        help="worker processes for the runs (default: 1, this process); with --backend dask "
-        "and no --scheduler, the workers of the local cluster",
+        help=_(
+            "worker processes for the runs (default: 1, this process); with --backend dask "
+            "and no --scheduler, the workers of the local cluster"
+        ),
     )
     p.add_argument(
         "--backend",
         choices=BACKENDS,
         default="loky",
-        help="loky: local processes (default); dask: a Dask cluster (pip install "
-        "'chainrule[dask]'). Same numbers whichever",
+        help=_(
+            "loky: local processes (default); dask: a Dask cluster (pip install "
+            "'chainrule[dask]'). Same numbers whichever"
+        ),
     )
     p.add_argument(
-        "--scheduler", metavar="ADDRESS", help="the Dask scheduler, e.g. tcp://host:8786"
+        "--scheduler", metavar="ADDRESS", help=_("the Dask scheduler, e.g. tcp://host:8786")
     )

@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from chainrule.errors import ConfigError, DataError
+from chainrule.i18n import _
 from chainrule.wording import counted
 
 __all__ = ["counted"]  # re-exported: the commands import it from here
@@ -18,16 +19,18 @@ def int_list(text: str) -> tuple[int, ...]:
     """``"784,30,10"`` -> (784, 30, 10), for ``--layers``."""
     parts = text.replace(" ", "").split(",")
     if not any(parts):
-        raise argparse.ArgumentTypeError("expected at least one integer")
+        raise argparse.ArgumentTypeError(_("expected at least one integer"))
     if not all(parts):
         # "64,,10" is more likely a lost number than a stray comma: dropping it would train
         # a network of another shape than the one meant
-        raise argparse.ArgumentTypeError(f"empty item in {text!r}; expected 64,32,10 or the like")
+        raise argparse.ArgumentTypeError(
+            _("empty item in {text!r}; expected 64,32,10 or the like").format(text=text)
+        )
     try:
         return tuple(int(part) for part in parts)
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"expected comma-separated integers, got {text!r}"
+            _("expected comma-separated integers, got {text!r}").format(text=text)
         ) from None
 
 
@@ -35,9 +38,13 @@ def positive_float(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            _("expected a number, got {text!r}").format(text=text)
+        ) from None
     if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+        raise argparse.ArgumentTypeError(
+            _("expected a positive number, got {text!r}").format(text=text)
+        )
     return value
 
 
@@ -46,9 +53,13 @@ def positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            _("expected an integer, got {text!r}").format(text=text)
+        ) from None
     if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+        raise argparse.ArgumentTypeError(
+            _("expected a positive integer, got {text!r}").format(text=text)
+        )
     return value
 
 

@@ -25,6 +25,7 @@ from chainrule.cli.gradients import (
     progress_bar,
     write_plot,
 )
+from chainrule.i18n import _
 from chainrule.training.config import ACTIVATIONS, INITS
 
 WIDTH = 100  # columns of the report: a terminal split in two still shows it whole
@@ -36,10 +37,14 @@ _OFF = ("off", "false", "no", "0")
 def _values(text: str, parse: Callable[[str], Any], what: str) -> list[Any]:
     parts = [part.strip() for part in text.split(",")]
     if not parts or any(not part for part in parts):
-        raise argparse.ArgumentTypeError(f"expected a comma-separated list of {what}, got {text!r}")
+        raise argparse.ArgumentTypeError(
+            _("expected a comma-separated list of {what}, got {text!r}").format(
+                what=what, text=text
+            )
+        )
     values = [parse(part) for part in parts]
     if len(set(map(repr, values))) != len(values):
-        raise argparse.ArgumentTypeError(f"a value is repeated in {text!r}")
+        raise argparse.ArgumentTypeError(_("a value is repeated in {text!r}").format(text=text))
     return values
 
 
@@ -47,7 +52,9 @@ def _choice(allowed: tuple[str, ...]) -> Callable[[str], list[str]]:
     def parse_one(part: str) -> str:
         if part not in allowed:
             raise argparse.ArgumentTypeError(
-                f"unknown value {part!r}; choose from {', '.join(allowed)}"
+                _("unknown value {part!r}; choose from {allowed}").format(
+                    part=part, allowed=", ".join(allowed)
+                )
             )
         return part
 
@@ -58,9 +65,13 @@ def _positive(part: str) -> float:
     try:
         value = float(part)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {part!r}") from None
+        raise argparse.ArgumentTypeError(
+            _("expected a positive number, got {part!r}").format(part=part)
+        ) from None
     if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {part!r}")
+        raise argparse.ArgumentTypeError(
+            _("expected a positive number, got {part!r}").format(part=part)
+        )
     return value
 
 
@@ -86,7 +97,7 @@ def switch_list(text: str) -> list[bool]:
             return True
         if part.lower() in _OFF:
             return False
-        raise argparse.ArgumentTypeError(f"expected off or on, got {part!r}")
+        raise argparse.ArgumentTypeError(_("expected off or on, got {part!r}").format(part=part))
 
     return _values(text, parse_one, "off/on")
 
@@ -94,31 +105,33 @@ def switch_list(text: str) -> list[bool]:
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "compare",
-        help="the same network under a grid of remedies: one table, one figure",
-        description="Train the same network on the same data and seed under every combination "
-        "of the remedies given (each option takes a comma-separated list), and compare the "
-        "first/last hidden-layer learning speeds, the final cost and the accuracy. Runs with "
-        "batch normalization or clipping use the autodiff engine, the others the classic one.",
+        help=_("the same network under a grid of remedies: one table, one figure"),
+        description=_(
+            "Train the same network on the same data and seed under every combination "
+            "of the remedies given (each option takes a comma-separated list), and compare the "
+            "first/last hidden-layer learning speeds, the final cost and the accuracy. Runs with "
+            "batch normalization or clipping use the autodiff engine, the others the classic one."
+        ),
     )
     add_data_options(p, epochs=10)
     p.add_argument(
         "--activation",
         type=_choice(ACTIVATIONS),
         default=["sigmoid"],
-        help="e.g. sigmoid,relu (default: sigmoid)",
+        help=_("e.g. sigmoid,relu (default: sigmoid)"),
     )
     p.add_argument(
         "--init",
         type=_choice(INITS),
         default=["normal-scaled"],
-        help="e.g. normal-scaled,he (default: normal-scaled)",
+        help=_("e.g. normal-scaled,he (default: normal-scaled)"),
     )
-    p.add_argument("--lr", type=lr_list, default=[0.5], help="e.g. 0.1,1 (default: 0.5)")
+    p.add_argument("--lr", type=lr_list, default=[0.5], help=_("e.g. 0.1,1 (default: 0.5)"))
     p.add_argument(
-        "--clip-norm", type=clip_list, default=[None], help="e.g. none,1 (default: none)"
+        "--clip-norm", type=clip_list, default=[None], help=_("e.g. none,1 (default: none)")
     )
     p.add_argument(
-        "--batch-norm", type=switch_list, default=[False], help="e.g. off,on (default: off)"
+        "--batch-norm", type=switch_list, default=[False], help=_("e.g. off,on (default: off)")
     )
     add_backend_options(p)
     p.set_defaults(run=run)
@@ -209,7 +222,7 @@ def _print_report(
     print()
     print(_table(result, diagnoses, with_lr=not same_lr))
     if args.plot:
-        print(f"plot written to {args.plot}")
+        print(_("plot written to {plot}").format(plot=args.plot))
 
 
 #: What the table's columns mean, under the heading line.

@@ -6,38 +6,43 @@ import argparse
 import re
 
 from chainrule.cli._common import print_json, require
+from chainrule.i18n import _
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "derive",
-        help="derive an expression: graph, reverse accumulation, paths, forward mode",
-        description="Derive an expression by the chain rule and show every step: the graph "
-        "with its forward values, the reverse-accumulation table, the naive per-path sums, "
-        "forward mode, and what each method costs.",
+        help=_("derive an expression: graph, reverse accumulation, paths, forward mode"),
+        description=_(
+            "Derive an expression by the chain rule and show every step: the graph "
+            "with its forward values, the reverse-accumulation table, the naive per-path sums, "
+            "forward mode, and what each method costs."
+        ),
     )
-    p.add_argument("expression", help='e.g. "y = (x1 + x2) * (x2 + 1)"')
+    p.add_argument("expression", help=_('e.g. "y = (x1 + x2) * (x2 + 1)"'))
     p.add_argument(
         "--at",
         nargs="*",
         action="extend",  # --at x1=1 --at x2=2 gives both, not only the last
         default=[],
         metavar="NAME=VALUE",
-        help="the point, e.g. --at x1=1 x2=2 (or --at x1=1 --at x2=2)",
+        help=_("the point, e.g. --at x1=1 x2=2 (or --at x1=1 --at x2=2)"),
     )
     p.add_argument(
         "--format",
         choices=("text", "markdown", "latex"),
-        help="how to print the tables (default: text; markdown and latex paste into notes; "
-        "not with --json)",
+        help=_(
+            "how to print the tables (default: text; markdown and latex paste into notes; "
+            "not with --json)"
+        ),
     )
     p.add_argument(
         "--graph",
         metavar="FILE",
         type=_graph_path,
-        help="draw the graph with values and gradients (.svg, .png or .dot)",
+        help=_("draw the graph with values and gradients (.svg, .png or .dot)"),
     )
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--json", action="store_true", help=_("print one JSON object"))
     p.set_defaults(run=run)
     # argparse takes any word that starts with '-' for an option unless it looks like a
     # negative number, so "-x**2" would need "--" before it. Here a '-' followed by anything
@@ -49,7 +54,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def _graph_path(text: str) -> str:
     """``--graph FILE``: an empty name would silently draw nothing, so it is an error."""
     if not text.strip():
-        raise argparse.ArgumentTypeError("empty path; give a .svg, .png or .dot file")
+        raise argparse.ArgumentTypeError(_("empty path; give a .svg, .png or .dot file"))
     return text
 
 
@@ -65,7 +70,9 @@ def run(args: argparse.Namespace) -> int:
 
     require(
         not (args.json and args.format),
-        f"--format {args.format} applies to the text output; --json prints JSON only",
+        _("--format {format} applies to the text output; --json prints JSON only").format(
+            format=args.format
+        ),
     )
     explanation = derive(args.expression, parse_assignments(args.at))
     if args.graph:
@@ -76,5 +83,5 @@ def run(args: argparse.Namespace) -> int:
         render = {"text": render_text, "markdown": render_markdown, "latex": render_latex}
         print(render[args.format or "text"](explanation))
         if args.graph:
-            print(f"graph written to {args.graph}")
+            print(_("graph written to {graph}").format(graph=args.graph))
     return 0

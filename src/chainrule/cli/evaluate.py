@@ -7,23 +7,24 @@ import math
 
 from chainrule.cli._common import counted, print_json, require
 from chainrule.errors import ModelFileError
+from chainrule.i18n import _
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "evaluate",
-        help="evaluate a saved model",
-        description="Loss and accuracy of a saved model on a data set's splits.",
+        help=_("evaluate a saved model"),
+        description=_("Loss and accuracy of a saved model on a data set's splits."),
     )
-    p.add_argument("model", help="a model file written by chainrule train --save")
-    p.add_argument("--data", help="data set (default: the one the model was trained on)")
-    p.add_argument("--data-root", help="folder of MNIST-format IDX files")
+    p.add_argument("model", help=_("a model file written by chainrule train --save"))
+    p.add_argument("--data", help=_("data set (default: the one the model was trained on)"))
+    p.add_argument("--data-root", help=_("folder of MNIST-format IDX files"))
     p.add_argument(
         "--test-size",
         type=int,
-        help="use the first N test examples (default: as many as the model was trained with)",
+        help=_("use the first N test examples (default: as many as the model was trained with)"),
     )
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--json", action="store_true", help=_("print one JSON object"))
     p.set_defaults(run=run)
 
 
@@ -37,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
 
     require(
         args.test_size is None or args.test_size >= 1,
-        f"--test-size must be at least 1, got {args.test_size}",
+        _("--test-size must be at least 1, got {test_size}").format(test_size=args.test_size),
     )
     learner, checkpoint = load_model(args.model)
     config = checkpoint.config
@@ -71,13 +72,25 @@ def run(args: argparse.Namespace) -> int:
         print_json({"model": args.model, "data": data.name, **results})
         return 0
     print(
-        f"{args.model}: {config.engine} engine, layers {list(config.layers)}, "
-        f"{counted(checkpoint.epoch, 'epoch')} trained"
+        _("{model}: {engine} engine, layers {layers}, {epoch} trained").format(
+            model=args.model,
+            engine=config.engine,
+            layers=list(config.layers),
+            epoch=counted(checkpoint.epoch, "epoch"),
+        )
     )
     for split, r in results.items():
         print(
-            f"  {split:5}  loss {r['loss']:.4f}  accuracy {r['accuracy']:.4f}  "
-            f"({r['examples']} examples of {data.name})"
+            _(
+                "  {split:5}  loss {loss:.4f}  accuracy {accuracy:.4f}  ({examples} "
+                "examples of {name})"
+            ).format(
+                split=split,
+                loss=r["loss"],
+                accuracy=r["accuracy"],
+                examples=r["examples"],
+                name=data.name,
+            )
         )
     return 0
 

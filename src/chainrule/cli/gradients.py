@@ -28,6 +28,7 @@ from chainrule.cli._common import (
 )
 from chainrule.i18n import _
 from chainrule.training.config import ACTIVATIONS, COSTS, INITS
+from chainrule.wording import display_width
 
 PLOT_FORMATS = (".png", ".svg", ".pdf")
 #: Rows of speeds printed at most with ``--record step`` (the JSON has them all).
@@ -45,55 +46,78 @@ def add_data_options(p: argparse.ArgumentParser, *, epochs: int) -> None:
     p.add_argument(
         "--data",
         default="fashion-mnist",
-        help="fashion-mnist (default; the published experiment used MNIST), digits (bundled), "
-        "mnist, ...",
+        help=_(
+            "fashion-mnist (default; the published experiment used MNIST), digits (bundled), "
+            "mnist, ..."
+        ),
     )
-    p.add_argument("--data-root", help="folder of MNIST-format IDX files")
+    p.add_argument("--data-root", help=_("folder of MNIST-format IDX files"))
     p.add_argument(
         "--train-size",
         type=int,
-        help=f"train on the first N training examples (default: {DEFAULT_TRAIN_SIZE} as "
-        "published, or all of a smaller data set)",
+        help=_(
+            "train on the first N training examples (default: {n} as published, or all of a "
+            "smaller data set)"
+        ).format(n=DEFAULT_TRAIN_SIZE),
     )
-    p.add_argument("--test-size", type=int, help="evaluate on the first N test examples")
+    p.add_argument("--test-size", type=int, help=_("evaluate on the first N test examples"))
     p.add_argument(
         "--layers",
         type=int_list,
-        help="neurons per layer, input first (default: the data's inputs, four hidden layers "
-        "of 30, the data's classes; e.g. 784,30,30,30,30,10)",
+        help=_(
+            "neurons per layer, input first (default: the data's inputs, four hidden layers "
+            "of 30, the data's classes; e.g. 784,30,30,30,30,10)"
+        ),
     )
     p.add_argument(
-        "--cost", choices=COSTS, default="quadratic", help="(default: quadratic, logistic output)"
+        "--cost",
+        choices=COSTS,
+        default="quadratic",
+        help=_("(default: quadratic, logistic output)"),
     )
-    p.add_argument("--batch-size", type=int, default=10, help="(default: 10)")
-    p.add_argument("--epochs", type=int, default=epochs, help=f"(default: {epochs})")
-    p.add_argument("--seed", type=int, default=0, help="weights and batch order (default: 0)")
-    p.add_argument("--plot", metavar="FILE", help="write the figure (.png, .svg or .pdf) to FILE")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--batch-size", type=int, default=10, help=_("(default: 10)"))
+    p.add_argument(
+        "--epochs", type=int, default=epochs, help=_("(default: {default})").format(default=epochs)
+    )
+    p.add_argument("--seed", type=int, default=0, help=_("weights and batch order (default: 0)"))
+    p.add_argument(
+        "--plot", metavar="FILE", help=_("write the figure (.png, .svg or .pdf) to FILE")
+    )
+    p.add_argument("--json", action="store_true", help=_("print one JSON object"))
 
 
 def check_common(args: argparse.Namespace) -> None:
     """Bad numbers and an unwritable plot path fail before anything runs."""
-    require(args.epochs >= 0, f"--epochs must be 0 or more, got {args.epochs}")
-    require(args.batch_size >= 1, f"--batch-size must be at least 1, got {args.batch_size}")
+    require(
+        args.epochs >= 0, _("--epochs must be 0 or more, got {epochs}").format(epochs=args.epochs)
+    )
+    require(
+        args.batch_size >= 1,
+        _("--batch-size must be at least 1, got {batch_size}").format(batch_size=args.batch_size),
+    )
     require(
         args.train_size is None or args.train_size >= 1,
-        f"--train-size must be at least 1, got {args.train_size}",
+        _("--train-size must be at least 1, got {train_size}").format(train_size=args.train_size),
     )
     require(
         args.test_size is None or args.test_size >= 0,
-        f"--test-size must be 0 or more, got {args.test_size}",
+        _("--test-size must be 0 or more, got {test_size}").format(test_size=args.test_size),
     )
-    require(args.seed >= 0, f"--seed must be 0 or more, got {args.seed}")
+    require(args.seed >= 0, _("--seed must be 0 or more, got {seed}").format(seed=args.seed))
     if args.plot:
         path = Path(args.plot)
         require(
             path.suffix.lower() in PLOT_FORMATS,
-            f"--plot {args.plot}: use a .png, .svg or .pdf file name",
+            _("--plot {plot}: use a .png, .svg or .pdf file name").format(plot=args.plot),
         )
         folder = path.parent if str(path.parent) else Path(".")
-        require(folder.is_dir(), f"--plot {args.plot}: the folder {folder} does not exist")
-        require(not path.is_dir(), f"--plot {args.plot}: is a folder")
+        require(
+            folder.is_dir(),
+            _("--plot {plot}: the folder {folder} does not exist").format(
+                plot=args.plot, folder=folder
+            ),
+        )
+        require(not path.is_dir(), _("--plot {plot}: is a folder").format(plot=args.plot))
         from chainrule.files import writable_target  # here: a fast --help (issue 15)
 
         writable_target(path)  # a FIFO or a device is refused now, not after the run
@@ -115,13 +139,22 @@ def network_sizes(args: argparse.Namespace, data: Any) -> list[int]:
         sizes = list(args.layers)
         require(
             len(sizes) >= 3,
-            f"--layers needs at least one hidden layer, got {','.join(map(str, sizes))}",
+            _("--layers needs at least one hidden layer, got {sizes}").format(
+                sizes=",".join(map(str, sizes))
+            ),
         )
         require(
             sizes[0] == data.n_features and sizes[-1] == data.n_classes,
-            f"--layers {','.join(map(str, sizes))} does not fit {data.name}: it has "
-            f"{data.n_features} inputs and {data.n_classes} classes, so start --layers with "
-            f"{data.n_features} and end it with {data.n_classes}",
+            _(
+                "--layers {sizes} does not fit {name}: it has {n_features} inputs and "
+                "{n_classes} classes, so start --layers with {n_features} and end it "
+                "with {n_classes}"
+            ).format(
+                sizes=",".join(map(str, sizes)),
+                name=data.name,
+                n_features=data.n_features,
+                n_classes=data.n_classes,
+            ),
         )
         return sizes
     return [data.n_features, 30, 30, 30, 30, data.n_classes]
@@ -164,42 +197,50 @@ def fmt(value: float, width: int = 11) -> str:
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "gradients",
-        help="per-layer learning speeds of a deep network over training, diagnosed and plotted",
-        description="Train a network and record the learning speed ‖∂J/∂b^l‖ of every hidden "
-        "layer before training and after each epoch (or each step): the lecture's vanishing-"
-        "gradient experiment. Prints the speeds, the diagnosis with its remedies, and writes "
-        "the log-scale plot. Same seed, same numbers.",
+        help=_("per-layer learning speeds of a deep network over training, diagnosed and plotted"),
+        description=_(
+            "Train a network and record the learning speed ‖∂J/∂b^l‖ of every hidden "
+            "layer before training and after each epoch (or each step): the lecture's vanishing-"
+            "gradient experiment. Prints the speeds, the diagnosis with its remedies, and writes "
+            "the log-scale plot. Same seed, same numbers."
+        ),
     )
     add_data_options(p, epochs=30)
     p.add_argument(
-        "--activation", choices=ACTIVATIONS, default="sigmoid", help="(default: sigmoid)"
+        "--activation", choices=ACTIVATIONS, default="sigmoid", help=_("(default: sigmoid)")
     )
     p.add_argument(
         "--init",
         choices=INITS,
         default="normal-scaled",
-        help="normal = N(0,1) (the lecture's); normal-scaled = N(0,1/n_in) (default, as "
-        "published); xavier; he",
+        help=_(
+            "normal = N(0,1) (the lecture's); normal-scaled = N(0,1/n_in) (default, as "
+            "published); xavier; he"
+        ),
     )
-    p.add_argument("--lr", type=positive_float, default=0.5, help="learning rate α (default: 0.5)")
+    p.add_argument(
+        "--lr", type=positive_float, default=0.5, help=_("learning rate α (default: 0.5)")
+    )
     p.add_argument(
         "--engine",
         choices=("auto", "classic", "autodiff"),
         default="auto",
-        help="auto (default): classic unless --batch-norm or --clip-norm needs autodiff",
+        help=_("auto (default): classic unless --batch-norm or --clip-norm needs autodiff"),
     )
     p.add_argument(
-        "--batch-norm", action="store_true", help="BatchNorm1d before each hidden σ (autodiff)"
+        "--batch-norm", action="store_true", help=_("BatchNorm1d before each hidden σ (autodiff)")
     )
     p.add_argument(
-        "--clip-norm", type=positive_float, help="clip the gradient's global norm (autodiff)"
+        "--clip-norm", type=positive_float, help=_("clip the gradient's global norm (autodiff)")
     )
     p.add_argument(
         "--record",
         choices=("epoch", "step"),
         default="epoch",
-        help="epoch (default): speeds over the whole training set before training and after "
-        "each epoch; step: on each training mini-batch",
+        help=_(
+            "epoch (default): speeds over the whole training set before training and after "
+            "each epoch; step: on each training mini-batch"
+        ),
     )
     p.add_argument(
         "--rerun-with",
@@ -270,19 +311,12 @@ def run(args: argparse.Namespace) -> int:
         print()
         print(factors)
     print()
-    print("diagnosis:")
+    print(_("diagnosis:"))
     print(diagnosis.report())
     print()
-    test = f", test accuracy {result.test_accuracy:.4f}" if result.test_accuracy is not None else ""
-    stopped = "  (diverged: the cost or the gradients became NaN/Inf)" if result.diverged else ""
-    print(
-        f"done: {counted(result.epochs, 'epoch')} on {result.train_size} images, "
-        f"{result.engine} engine; "
-        f"final J {result.final_loss:.4g}, train accuracy {result.train_accuracy:.4f}{test}"
-        f"{stopped}"
-    )
+    print(_done_line(result))
     if args.plot:
-        print(f"plot written to {os.fspath(args.plot)}")
+        print(_("plot written to {plot}").format(plot=os.fspath(args.plot)))
     if rerun is not None:
         print()
         print(_rerun_text(*rerun, diagnosis))
@@ -334,19 +368,35 @@ def _rerun_text(rerun: Any, after_diagnosis: Any, before_diagnosis: Any) -> str:
 def _speeds_text(result: Any, data: Any) -> str:
     r = result
     extras = "".join(
-        [", batch norm" if r.batch_norm else "", f", clip {r.clip:g}" if r.clip else ""]
+        [
+            _(", batch norm") if r.batch_norm else "",
+            _(", clip {clip}").format(clip=f"{r.clip:g}") if r.clip else "",
+        ]
     )
     lines = [
-        f"learning speed ‖∂J/∂b^l‖ of each hidden layer, first hidden layer first "
-        f"({data.name}, {r.train_size} training images)",
-        f"network [{', '.join(map(str, r.sizes))}], {r.activation}, init {r.init}, {r.cost} "
-        f"cost, lr {r.lr:g}, batch {r.batch_size}, {r.engine} engine{extras}",
+        _(
+            "learning speed ‖∂J/∂b^l‖ of each hidden layer, first hidden layer first "
+            "({data}, {n} training images)"
+        ).format(data=data.name, n=r.train_size),
+        _(
+            "network [{sizes}], {activation}, init {init}, {cost} cost, lr {lr}, batch {batch}, "
+            "{engine} engine{extras}"
+        ).format(
+            sizes=", ".join(map(str, r.sizes)),
+            activation=r.activation,
+            init=r.init,
+            cost=r.cost,
+            lr=f"{r.lr:g}",
+            batch=r.batch_size,
+            engine=r.engine,
+            extras=extras,
+        ),
         "",
     ]
-    what = "epoch" if r.record == "epoch" else "step"
+    what = _("epoch") if r.record == "epoch" else _("step")
     layers = range(1, r.speeds.shape[1] + 1)
-    head = f"{what:>6}" + "".join(f"{f'layer {j}':>11}" for j in layers)
-    lines.append(head + f"{'first/last':>12}{'J':>11}")
+    head = _rjust(what, 6) + "".join(_rjust(_("layer {j}").format(j=j), 11) for j in layers)
+    lines.append(head + " " + _rjust(_("first/last"), 11) + f"{'J':>11}")
     n = len(r.x)
     every = max(1, math.ceil(n / MAX_PRINTED_ROWS))
     for k in range(n):
@@ -361,7 +411,11 @@ def _speeds_text(result: Any, data: Any) -> str:
             + fmt(float(r.train_loss[k]))
         )
     if every > 1:
-        lines.append(f"(every {every}th {what} shown; --json has all {n})")
+        lines.append(
+            _("(every {every}th {what} shown; --json has all {n})").format(
+                every=every, what=what, n=n
+            )
+        )
     if not lines and result.batch_norm:
         return _(
             "where δ shrinks or grows: not split under batch normalization, whose backward "
@@ -404,3 +458,28 @@ def _factors_text(result: Any) -> str:
             "pass is a third factor between the weights and σ'"
         )
     return "\n".join(lines)
+
+
+def _done_line(result: Any) -> str:
+    """The last line: epochs, data, engine, final cost and accuracies, and a divergence."""
+    test = ""
+    if result.test_accuracy is not None:
+        test = _(", test accuracy {accuracy:.4f}").format(accuracy=result.test_accuracy)
+    stopped = _("  (diverged: the cost or the gradients became NaN/Inf)") if result.diverged else ""
+    return _(
+        "done: {epoch} on {train_size} images, {engine} engine; final J "
+        "{final_loss:.4g}, train accuracy {train_accuracy:.4f}{test}{stopped}"
+    ).format(
+        epoch=counted(result.epochs, "epoch"),
+        train_size=result.train_size,
+        engine=result.engine,
+        final_loss=result.final_loss,
+        train_accuracy=result.train_accuracy,
+        test=test,
+        stopped=stopped,
+    )
+
+
+def _rjust(text: str, width: int) -> str:
+    """``text`` right-aligned in ``width`` terminal columns (a Chinese character takes two)."""
+    return " " * max(0, width - display_width(text)) + text

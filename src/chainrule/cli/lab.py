@@ -16,24 +16,31 @@ import time
 
 from chainrule.cli._backend import add_backend_options
 from chainrule.cli._common import show_progress
+from chainrule.i18n import _
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "lab",
-        help="run the whole gradient-flow lab and write one HTML report (make demo)",
-        description="Run the lecture's three parts end to end on the bundled digits data "
-        "(composite functions, backpropagation, vanishing and exploding gradients with their "
-        "remedies) and write a self-contained HTML report, its figures as PNG files and the "
-        "numbers as JSON. Same seed, same numbers.",
+        help=_("run the whole gradient-flow lab and write one HTML report (make demo)"),
+        description=_(
+            "Run the lecture's three parts end to end on the bundled digits data "
+            "(composite functions, backpropagation, vanishing and exploding gradients with their "
+            "remedies) and write a self-contained HTML report, its figures as PNG files and the "
+            "numbers as JSON. Same seed, same numbers."
+        ),
     )
-    p.add_argument("--out", default="out", help="folder for the report and figures (default: out)")
+    p.add_argument(
+        "--out", default="out", help=_("folder for the report and figures (default: out)")
+    )
     p.add_argument(
         "--quick",
         action="store_true",
-        help="small data and few epochs: seconds instead of a minute (rough numbers)",
+        help=_("small data and few epochs: seconds instead of a minute (rough numbers)"),
     )
-    p.add_argument("--seed", type=int, default=0, help="weights, batch order, split (default: 0)")
+    p.add_argument(
+        "--seed", type=int, default=0, help=_("weights, batch order, split (default: 0)")
+    )
     add_backend_options(p)
     p.set_defaults(run=run)
 
@@ -81,5 +88,5 @@ def run(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.close()
     print(render_summary(result, paths))
-    print(f"done in {time.perf_counter() - started:.1f} s")
+    print(_("done in {seconds:.1f} s").format(seconds=time.perf_counter() - started))
     return 0

@@ -14,11 +14,12 @@ import argparse
 import importlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from chainrule import __version__
 from chainrule.errors import ChainruleError
-from chainrule.i18n import LANGUAGES, _, language
+from chainrule.i18n import LANGUAGES, N_, _, language, ngettext
 
 COMMANDS = (
     "derive",
@@ -37,11 +38,41 @@ COMMANDS = (
 )
 
 
+#: argparse's own words that a person reads (headings, usage errors), as argparse 3.11-3.13
+#: writes them: translated while chainrule's command line is built and parsed.
+ARGPARSE_WORDS = (
+    N_("usage: "),
+    N_("positional arguments"),
+    N_("options"),
+    N_("show this help message and exit"),
+    N_("argument %(argument_name)s: %(message)s"),
+    N_("unrecognized arguments: %s"),
+    N_("the following arguments are required: %s"),
+    N_("expected one argument"),
+    N_("expected at least one argument"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("invalid %(type)s value: %(value)r"),
+    N_("ambiguous option: %(option)s could match %(matches)s"),
+)
+
+
+@contextmanager
+def _argparse_in_language() -> Iterator[None]:
+    """argparse looks its ``_`` and ``ngettext`` up in its module at each call: chainrule's
+    for the time of one command line, then argparse's own again."""
+    saved = argparse._, argparse.ngettext  # type: ignore[attr-defined]
+    argparse._, argparse.ngettext = _, ngettext  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        argparse._, argparse.ngettext = saved  # type: ignore[attr-defined]
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, but usage errors are one line and exit 2 (argparse prints usage too)."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        self.exit(2, _("{prog}: error: {message}").format(prog=self.prog, message=message) + "\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -100,8 +131,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str]) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    with _argparse_in_language():
+        parser = build_parser()
+        args = parser.parse_args(argv)
     if args.no_compile:  # through the environment, so that sweep workers inherit it
         os.environ["CHAINRULE_COMPILE"] = "0"
     try:

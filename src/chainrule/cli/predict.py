@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from chainrule.cli._common import load_up_to, positive_int, print_json
 from chainrule.errors import DataError, ModelFileError
+from chainrule.i18n import _
 
 if TYPE_CHECKING:
     import numpy as np
@@ -22,19 +23,21 @@ _NPY_MAGIC = b"\x93NUMPY"
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "predict",
-        help="predict classes with a saved model",
-        description="Predict classes for rows of a .npy/.csv file, or for the "
-        "first examples of a data set's test split.",
+        help=_("predict classes with a saved model"),
+        description=_(
+            "Predict classes for rows of a .npy/.csv file, or for the "
+            "first examples of a data set's test split."
+        ),
     )
-    p.add_argument("model", help="a model file written by chainrule train --save")
+    p.add_argument("model", help=_("a model file written by chainrule train --save"))
     source = p.add_mutually_exclusive_group()
-    source.add_argument("--input", help="a .npy or .csv file, one example per row")
-    source.add_argument("--data", help="data set whose test examples to predict")
-    p.add_argument("--data-root", help="folder of MNIST-format IDX files")
+    source.add_argument("--input", help=_("a .npy or .csv file, one example per row"))
+    source.add_argument("--data", help=_("data set whose test examples to predict"))
+    p.add_argument("--data-root", help=_("folder of MNIST-format IDX files"))
     p.add_argument(
-        "--limit", type=positive_int, default=10, help="how many examples at most (default 10)"
+        "--limit", type=positive_int, default=10, help=_("how many examples at most (default 10)")
     )
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--json", action="store_true", help=_("print one JSON object"))
     p.set_defaults(run=run)
 
 
@@ -59,13 +62,17 @@ def read_examples(path: str) -> np.ndarray:
         except DataError:  # a ValueError too, but already one line naming the file
             raise
         except (ValueError, OSError, EOFError) as exc:
-            raise DataError(f"{path}: cannot read examples: {first_line(exc)}") from None
+            raise DataError(
+                _("{path}: cannot read examples: {exc}").format(path=path, exc=first_line(exc))
+            ) from None
     try:
         x = np.atleast_2d(np.asarray(x, dtype=np.float32))
     except (TypeError, ValueError) as exc:
-        raise DataError(f"{path}: examples must be numbers: {exc}") from None
+        raise DataError(
+            _("{path}: examples must be numbers: {exc}").format(path=path, exc=exc)
+        ) from None
     if x.size == 0:
-        raise DataError(f"{path}: the file has no examples")
+        raise DataError(_("{path}: the file has no examples").format(path=path))
     if x.ndim > 2:  # images (m, 28, 28): one row of pixels per example
         x = x.reshape(len(x), -1)
     return x
@@ -77,25 +84,35 @@ def _read_npy(path: str, stream: BinaryIO) -> np.ndarray:
     # np.load takes anything without the .npy magic for a pickle, and with allow_pickle=False
     # says "pickled (object) data" about what is in fact a text file
     if stream.read(len(_NPY_MAGIC)) != _NPY_MAGIC:
-        raise DataError(f"{path}: not a .npy file (it does not start with the .npy header)")
+        raise DataError(
+            _("{path}: not a .npy file (it does not start with the .npy header)").format(path=path)
+        )
     stream.seek(0)
     version = np.lib.format.read_magic(stream)
     if version == (1, 0):
-        shape, _, dtype = np.lib.format.read_array_header_1_0(stream)
+        shape, _fortran_order, dtype = np.lib.format.read_array_header_1_0(stream)
     elif version == (2, 0):
-        shape, _, dtype = np.lib.format.read_array_header_2_0(stream)
+        shape, _fortran_order, dtype = np.lib.format.read_array_header_2_0(stream)
     else:
-        raise DataError(f"{path}: .npy format version {version} is not supported")
+        raise DataError(
+            _("{path}: .npy format version {version} is not supported").format(
+                path=path, version=version
+            )
+        )
     if dtype.hasobject:
         raise DataError(
-            f"{path}: cannot read examples: it holds Python objects (pickled data), not numbers"
+            _(
+                "{path}: cannot read examples: it holds Python objects (pickled data), not numbers"
+            ).format(path=path)
         )
     needed = math.prod(shape) * dtype.itemsize  # Python ints: no wrap-around
     held = os.fstat(stream.fileno()).st_size - stream.tell()
     if needed != held:
         raise DataError(
-            f"{path}: the .npy header announces shape {shape} ({needed} bytes), the file "
-            f"holds {held} bytes of data"
+            _(
+                "{path}: the .npy header announces shape {shape} ({needed} bytes), the "
+                "file holds {held} bytes of data"
+            ).format(path=path, shape=shape, needed=needed, held=held)
         )
     stream.seek(0)
     return np.load(stream, allow_pickle=False)
@@ -143,5 +160,9 @@ def run(args: argparse.Namespace) -> int:
         return 0
     for i, (p, scores) in enumerate(zip(predicted, proba, strict=True)):
         truth = f"  (label {labels[i]})" if labels is not None else ""
-        print(f"{i:4d}: class {p}  score {scores[p]:.3f}{truth}")
+        print(
+            _("{value:4d}: class {value2}  score {scores:.3f}{truth}").format(
+                value=i, value2=p, scores=scores[p], truth=truth
+            )
+        )
     return 0

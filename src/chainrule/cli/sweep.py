@@ -19,7 +19,9 @@ from chainrule.cli._backend import add_backend_options
 from chainrule.cli._common import int_list, positive_int, show_progress
 from chainrule.cli.compare import _choice, _values, clip_list, switch_list
 from chainrule.cli.train import add_training_options
+from chainrule.i18n import _
 from chainrule.training.config import TrainConfig
+from chainrule.wording import counted
 
 _NOT_SWEPT = ("seed",)  # --seeds replaces it
 
@@ -31,7 +33,9 @@ def _listed(parse: Callable[[str], Any], what: str) -> Callable[[str], list[Any]
         try:
             return parse(part)
         except ValueError:  # int("x"): argparse would call it an invalid <lambda> value
-            raise argparse.ArgumentTypeError(f"expected {what}, got {part!r}") from None
+            raise argparse.ArgumentTypeError(
+                _("expected {what}, got {part!r}").format(what=what, part=part)
+            ) from None
 
     return lambda text: _values(text, parse_one, what)
 
@@ -44,7 +48,9 @@ def layers_list(text: str) -> list[tuple[int, ...]]:
 def _split_layers(text: str) -> list[str]:
     parts = [part.strip() for part in text.split("/")]
     if not all(parts):
-        raise argparse.ArgumentTypeError(f"empty layer list in {text!r}; expected 64,30,10/...")
+        raise argparse.ArgumentTypeError(
+            _("empty layer list in {text!r}; expected 64,30,10/...").format(text=text)
+        )
     return parts
 
 
@@ -81,35 +87,37 @@ def _list_type(action: argparse.Action) -> Callable[[str], list[Any]]:
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "sweep",
-        help="train every combination of some settings over several seeds: tables, figures",
-        description="Train every combination of the settings given (each a comma-separated "
-        "list) with seeds 0..N-1, measure the first/last hidden-layer learning speeds before "
-        "and after training, the test loss and accuracy; write runs.csv, runs.json, "
-        "summary.csv (over seeds) and figures into --out. Started again with the same --out, "
-        "a sweep runs only the runs missing from its runs.jsonl.",
+        help=_("train every combination of some settings over several seeds: tables, figures"),
+        description=_(
+            "Train every combination of the settings given (each a comma-separated "
+            "list) with seeds 0..N-1, measure the first/last hidden-layer learning speeds before "
+            "and after training, the test loss and accuracy; write runs.csv, runs.json, "
+            "summary.csv (over seeds) and figures into --out. Started again with the same --out, "
+            "a sweep runs only the runs missing from its runs.jsonl."
+        ),
     )
     add_sweep_options(p)
     p.add_argument(
         "--depth",
         type=_listed(positive_int, "a number of hidden layers"),
         metavar="LIST",
-        help="hidden layers, each as wide as the first hidden layer of --layers, e.g. 2,3,4",
+        help=_("hidden layers, each as wide as the first hidden layer of --layers, e.g. 2,3,4"),
     )
-    p.add_argument("--seeds", type=positive_int, default=1, help="seeds 0..N-1 (default: 1)")
+    p.add_argument("--seeds", type=positive_int, default=1, help=_("seeds 0..N-1 (default: 1)"))
     p.add_argument(
         "--random",
         type=positive_int,
         metavar="N",
-        help="N grid points drawn at random (without replacement) instead of all of them",
+        help=_("N grid points drawn at random (without replacement) instead of all of them"),
     )
-    p.add_argument("--search-seed", type=int, default=0, help="the draw of --random (default 0)")
-    p.add_argument("--out", required=True, metavar="DIR", help="folder for the results")
+    p.add_argument("--search-seed", type=int, default=0, help=_("the draw of --random (default 0)"))
+    p.add_argument("--out", required=True, metavar="DIR", help=_("folder for the results"))
     add_backend_options(p)
     p.add_argument(
         "--retries",
         type=int,
         default=1,
-        help="further tries of a run that fails before it is recorded as failed (default: 1)",
+        help=_("further tries of a run that fails before it is recorded as failed (default: 1)"),
     )
     p.set_defaults(run=run)
 
@@ -143,12 +151,16 @@ def run(args: argparse.Namespace) -> int:
     written = write_sweep(result, args.out)
     runs = len(result.runs)
     print(
-        f"{runs} run{'s' if runs != 1 else ''} ({result.resumed} from an earlier sweep, "
-        f"{result.n_failed} failed) in {result.seconds:.1f} s"
+        _("{runs} ({resumed} from an earlier sweep, {n_failed} failed) in {seconds:.1f} s").format(
+            runs=counted(runs, "run"),
+            resumed=result.resumed,
+            n_failed=result.n_failed,
+            seconds=result.seconds,
+        )
     )
     for row in result.summary():
         print(_summary_line(row, result.axes))
-    print(f"wrote {', '.join(str(p) for p in written)}")
+    print(_("wrote {written}").format(written=", ".join(str(p) for p in written)))
     return 1 if result.n_failed else 0
 
 

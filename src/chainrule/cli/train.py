@@ -52,73 +52,107 @@ def _add_data_options(p: argparse.ArgumentParser) -> None:
         help="digits (bundled), fashion-mnist, mnist, xor, spirals, moons, circles "
         f"(default: {d.data})",
     )
-    p.add_argument("--data-root", help="folder of MNIST-format IDX files")
-    p.add_argument("--train-size", type=int, help="use the first N training examples")
-    p.add_argument("--test-size", type=int, help="use the first N test examples")
+    p.add_argument("--data-root", help=_("folder of MNIST-format IDX files"))
+    p.add_argument("--train-size", type=int, help=_("use the first N training examples"))
+    p.add_argument("--test-size", type=int, help=_("use the first N test examples"))
     p.add_argument(
         "--val-size",
         type=int,
-        help="hold N training examples out as a validation set, to tune on instead of the "
-        "test set (default: none)",
+        help=_(
+            "hold N training examples out as a validation set, to tune on instead of the "
+            "test set (default: none)"
+        ),
     )
 
 
 def _add_model_options(p: argparse.ArgumentParser, layers: str) -> None:
     d = _DEFAULTS
     p.add_argument(
-        "--layers", type=int_list, help=f"neurons per layer, input first (default: {layers})"
+        "--layers",
+        type=int_list,
+        help=_("neurons per layer, input first (default: {default})").format(default=layers),
     )
-    p.add_argument("--activation", choices=ACTIVATIONS, help=f"(default: {d.activation})")
-    p.add_argument("--cost", choices=COSTS, help=f"(default: {d.cost})")
+    p.add_argument(
+        "--activation",
+        choices=ACTIVATIONS,
+        help=_("(default: {default})").format(default=d.activation),
+    )
+    p.add_argument("--cost", choices=COSTS, help=_("(default: {default})").format(default=d.cost))
     p.add_argument(
         "--init",
         choices=INITS,
-        help="normal = N(0,1) (the lecture's, the default); normal-scaled = N(0,1/n_in)",
+        help=_("normal = N(0,1) (the lecture's, the default); normal-scaled = N(0,1/n_in)"),
     )
 
 
 def _add_optimizer_options(p: argparse.ArgumentParser) -> None:
     d = _DEFAULTS
-    p.add_argument("--optimizer", choices=OPTIMIZERS, help=f"(default: {d.optimizer})")
-    p.add_argument("--lr", type=positive_float, help=f"learning rate α (default: {d.lr})")
+    p.add_argument(
+        "--optimizer",
+        choices=OPTIMIZERS,
+        help=_("(default: {default})").format(default=d.optimizer),
+    )
+    p.add_argument(
+        "--lr",
+        type=positive_float,
+        help=_("learning rate α (default: {default})").format(default=d.lr),
+    )
     p.add_argument(
         "--schedule",
         choices=SCHEDULES,
-        help="learning rate per epoch: constant (default), cosine from --lr down to --lr-min "
-        "over the run, or step (times --gamma every --step-size epochs)",
+        help=_(
+            "learning rate per epoch: constant (default), cosine from --lr down to --lr-min "
+            "over the run, or step (times --gamma every --step-size epochs)"
+        ),
     )
     p.add_argument(
-        "--lr-min", type=float, help=f"floor of the cosine schedule (default: {d.lr_min})"
+        "--lr-min",
+        type=float,
+        help=_("floor of the cosine schedule (default: {default})").format(default=d.lr_min),
     )
-    p.add_argument("--step-size", type=int, help=f"epochs per step (default: {d.step_size})")
-    p.add_argument("--gamma", type=float, help=f"factor per step (default: {d.gamma})")
-    p.add_argument("--momentum", type=float, help=f"(default: {d.momentum})")
-    p.add_argument("--weight-decay", type=float, help="(default: 0)")
-    p.add_argument("--batch-size", type=int, help=f"(default: {d.batch_size})")
-    p.add_argument("--epochs", type=int, help=f"(default: {d.epochs})")
-    p.add_argument("--seed", type=int, help=f"(default: {d.seed})")
+    p.add_argument(
+        "--step-size",
+        type=int,
+        help=_("epochs per step (default: {default})").format(default=d.step_size),
+    )
+    p.add_argument(
+        "--gamma",
+        type=float,
+        help=_("factor per step (default: {default})").format(default=d.gamma),
+    )
+    p.add_argument(
+        "--momentum", type=float, help=_("(default: {default})").format(default=d.momentum)
+    )
+    p.add_argument("--weight-decay", type=float, help=_("(default: 0)"))
+    p.add_argument(
+        "--batch-size", type=int, help=_("(default: {default})").format(default=d.batch_size)
+    )
+    p.add_argument("--epochs", type=int, help=_("(default: {default})").format(default=d.epochs))
+    p.add_argument("--seed", type=int, help=_("(default: {default})").format(default=d.seed))
 
 
 def _add_engine_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--engine",
         choices=ENGINES,
-        help="classic = the lecture's matrix-form backprop (default); autodiff = nn + optim",
+        help=_("classic = the lecture's matrix-form backprop (default); autodiff = nn + optim"),
     )
     p.add_argument(
         "--batch-norm",
         action="store_true",
         default=None,
-        help="BatchNorm1d before each hidden σ",
+        help=_("BatchNorm1d before each hidden σ"),
     )
-    p.add_argument("--clip-norm", type=positive_float, help="clip the gradient's global norm")
-    p.add_argument("--dropout", type=float, help="dropout after each hidden σ (default: 0)")
+    p.add_argument("--clip-norm", type=positive_float, help=_("clip the gradient's global norm"))
+    p.add_argument("--dropout", type=float, help=_("dropout after each hidden σ (default: 0)"))
     p.add_argument(
         "--standardize",
         action="store_true",
         default=None,
-        help="scale each input feature to mean 0, std 1 (statistics of the training part, "
-        "saved with the model)",
+        help=_(
+            "scale each input feature to mean 0, std 1 (statistics of the training part, "
+            "saved with the model)"
+        ),
     )
 
 
@@ -141,9 +175,11 @@ def config_from(args: argparse.Namespace, base: TrainConfig | None = None) -> Tr
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "train",
-        help="train a network and report its accuracy",
-        description="Train an MLP; same seed, same numbers. Ctrl-C stops after saving the last "
-        "finished epoch; --resume continues from it with identical results.",
+        help=_("train a network and report its accuracy"),
+        description=_(
+            "Train an MLP; same seed, same numbers. Ctrl-C stops after saving the last "
+            "finished epoch; --resume continues from it with identical results."
+        ),
     )
     add_training_options(p)
     p.add_argument(
@@ -155,15 +191,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--resume",
         metavar="FILE",
-        help="continue from a checkpoint: its settings are kept, give --epochs to train longer",
+        help=_("continue from a checkpoint: its settings are kept, give --epochs to train longer"),
     )
     p.add_argument(
         "--plot",
         metavar="FILE",
-        help="2-D data (xor, spirals, moons, circles): draw the decision boundary and each "
-        "hidden unit's response over the input plane into FILE (.png, .svg, .pdf)",
+        help=_(
+            "2-D data (xor, spirals, moons, circles): draw the decision boundary and each "
+            "hidden unit's response over the input plane into FILE (.png, .svg, .pdf)"
+        ),
     )
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--json", action="store_true", help=_("print one JSON object"))
     p.add_argument(
         "--distributed",
         action="store_true",
@@ -180,7 +218,6 @@ def _check_plot(args: argparse.Namespace, config: TrainConfig) -> None:
     """--plot needs inputs on a plane: refused before training, not after it."""
     if getattr(args, "plot", None) and config.n_features != 2:
         from chainrule.errors import ConfigError
-        from chainrule.i18n import _
 
         raise ConfigError(
             _(
@@ -226,13 +263,7 @@ def run(args: argparse.Namespace) -> int:
     def report(stats: dict, learner: object) -> None:
         if quiet:
             return
-        val = f"  val acc {stats['val_accuracy']:.4f}" if "val_accuracy" in stats else ""
-        print(
-            f"epoch {stats['epoch']:3d}  loss {stats['train_loss']:.4f}  "
-            f"train acc {stats['train_accuracy']:.4f}{val}  test acc {stats['test_accuracy']:.4f}"
-            f"  ({stats['seconds']:.2f} s)",
-            flush=True,
-        )
+        print(_epoch_line(stats), flush=True)
 
     result = train(
         config,
@@ -249,26 +280,51 @@ def run(args: argparse.Namespace) -> int:
         return 130 if result.interrupted else 0
     if result.interrupted:
         print(
-            f"interrupted: the last finished epoch is saved in {result.checkpoint_path}; "
-            f"continue with --resume {result.checkpoint_path}"
+            _(
+                "interrupted: the last finished epoch is saved in {checkpoint_path}; "
+                "continue with --resume {checkpoint_path}"
+            ).format(checkpoint_path=result.checkpoint_path)
         )
         return 130
     for hint in result.hints:
-        print(f"hint: {hint}")
+        print(_("hint: {hint}").format(hint=hint))
     final = result.history[-1]
     print(
-        f"done: {config.engine} engine, {counted(final['epoch'], 'epoch')} in "
-        f"{result.seconds:.1f} s; "
-        f"test accuracy {final['test_accuracy']:.4f}, "
-        f"train loss {final['train_loss']:.4f}"
+        _(
+            "done: {engine} engine, {epoch} in {seconds:.1f} s; test accuracy "
+            "{test_accuracy:.4f}, train loss {train_loss:.4f}"
+        ).format(
+            engine=config.engine,
+            epoch=counted(final["epoch"], "epoch"),
+            seconds=result.seconds,
+            test_accuracy=final["test_accuracy"],
+            train_loss=final["train_loss"],
+        )
     )
     if result.checkpoint_path:
-        print(f"model saved to {result.checkpoint_path}")
+        print(_("model saved to {checkpoint_path}").format(checkpoint_path=result.checkpoint_path))
     if args.plot:
-        from chainrule.i18n import _
-
         print(_("decision boundary drawn in {path}").format(path=args.plot))
     return 0
+
+
+def _epoch_line(stats: dict) -> str:
+    """One line per epoch: the training loss and the accuracies (validation when held out)."""
+    val = ""
+    if "val_accuracy" in stats:
+        val = _("  val acc {accuracy:.4f}").format(accuracy=stats["val_accuracy"])
+    return _(
+        "epoch {epoch:3d}  loss {train_loss:.4f}  train acc "
+        "{train_accuracy:.4f}{val}  test acc {test_accuracy:.4f}  "
+        "({seconds:.2f} s)"
+    ).format(
+        epoch=stats["epoch"],
+        train_loss=stats["train_loss"],
+        train_accuracy=stats["train_accuracy"],
+        val=val,
+        test_accuracy=stats["test_accuracy"],
+        seconds=stats["seconds"],
+    )
 
 
 def _data_parallel(args: argparse.Namespace, config: TrainConfig) -> DataParallel | None:

@@ -358,28 +358,19 @@ def _layer_ratio(
         "layers": [names[i] for i in hidden],
         "factor_per_layer": ratio ** (1.0 / (hidden.size - 1)) if ratio > 0 else math.nan,
     }
+    words = {"first": names[first], "last": names[last], "measure": _(measure)}
+    words["speeds"] = ", ".join(_fmt(s) for s in per_layer)
     if ratio < vanishing_ratio:
+        times = _fmt(1 / ratio) if ratio > 0 else _("infinitely")
         message = _(
             "{first} learns {times}x more slowly than {last} ({measure}: {speeds}, "
             "first hidden layer first)"
-        ).format(
-            first=names[first],
-            times=_fmt(1 / ratio) if ratio > 0 else _("infinitely"),
-            last=names[last],
-            measure=_(measure),
-            speeds=", ".join(_fmt(s) for s in per_layer),
-        )
+        ).format(times=times, **words)
         kind = "vanishing"
     elif ratio > exploding_ratio:
         message = _(
             "the speed grows toward the input: {first} is {times}x {last} ({measure}: {speeds})"
-        ).format(
-            first=names[first],
-            times=_fmt(ratio),
-            last=names[last],
-            measure=_(measure),
-            speeds=", ".join(_fmt(s) for s in per_layer),
-        )
+        ).format(times=_fmt(ratio), **words)
         kind = "exploding"
     else:
         return ratio, None

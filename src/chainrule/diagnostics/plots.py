@@ -28,6 +28,7 @@ import numpy as np
 
 from chainrule.diagnostics.records import GradientRecords
 from chainrule.errors import ConfigError
+from chainrule.i18n import _
 from chainrule.serialization import atomic_write_bytes
 
 if TYPE_CHECKING:
@@ -140,16 +141,18 @@ def plot_learning_speeds(
         cols = rec.hidden if hidden_only else np.ones(rec.n_layers, bool)
         speeds = rec.speeds[:, cols]
         labels = [name for name, keep in zip(rec.layers, cols) if keep]
-        x, xlabel = rec.steps, "training step"
-        default_title = "Speed of learning by layer"
+        x, xlabel = rec.steps, _("training step")
+        default_title = _("Speed of learning by layer")
     else:
         res: Any = result
         speeds, labels = res.speeds, res.layers
         x = res.x
-        xlabel = "epochs of training" if res.record == "epoch" else "training step"
-        default_title = (
-            f"Speed of learning: {speeds.shape[1]} hidden layers "
-            f"({res.activation}, {res.init}{', BN' if res.batch_norm else ''})"
+        xlabel = _("epochs of training") if res.record == "epoch" else _("training step")
+        default_title = _("Speed of learning: {n} hidden layers ({activation}, {init}{bn})").format(
+            n=speeds.shape[1],
+            activation=res.activation,
+            init=res.init,
+            bn=", BN" if res.batch_norm else "",
         )
     fig = new_figure()
     ax = fig.add_subplot()
@@ -158,7 +161,7 @@ def plot_learning_speeds(
     ax.set_yscale("log")
     ax.set_xlabel(xlabel)
     whole_number_ticks(ax.xaxis)
-    ax.set_ylabel("learning speed ‖∂J/∂b‖")
+    ax.set_ylabel(_("learning speed ‖∂J/∂b‖"))
     ax.set_title(title or default_title)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(loc="best", fontsize="small")
@@ -265,12 +268,12 @@ def plot_activation_functions(path: PathLike | None = None) -> Figure:
         ax.plot(z, f, label=label, linewidth=2)
         ax.plot(z, df, label=dlabel, linewidth=2, linestyle="--")
         if k == 0:
-            ax.annotate("max 0.25", xy=(0.0, 0.25), xytext=(1.5, 0.55), arrowprops=arrow)
+            ax.annotate(_("max 0.25"), xy=(0.0, 0.25), xytext=(1.5, 0.55), arrowprops=arrow)
         elif k == 1:
-            ax.annotate("max 1", xy=(0.0, 1.0), xytext=(1.8, 0.45), arrowprops=arrow)
+            ax.annotate(_("max 1"), xy=(0.0, 1.0), xytext=(1.8, 0.45), arrowprops=arrow)
         else:
-            ax.annotate("0 for z < 0", xy=(-3, 0), xytext=(-5.5, 1.4), arrowprops=arrow)
-            ax.annotate("1 for z > 0", xy=(3, 1), xytext=(0.5, 3.0), arrowprops=arrow)
+            ax.annotate(_("0 for z < 0"), xy=(-3, 0), xytext=(-5.5, 1.4), arrowprops=arrow)
+            ax.annotate(_("1 for z > 0"), xy=(3, 1), xytext=(0.5, 3.0), arrowprops=arrow)
         ax.axhline(0, color="black", linewidth=0.6)
         ax.set_title(name)
         ax.set_xlabel("z")
@@ -306,8 +309,8 @@ def plot_comparison(result: ComparisonResult, path: PathLike | None = None) -> F
     if np.isfinite(ratios).any():
         ax1.set_yscale("log")
     ax1.axhline(1.0, color="black", linewidth=0.8, linestyle=":")
-    ax1.set_title("first / last hidden-layer speed (before training)")
-    ax2.set_title("accuracy after training")
+    ax1.set_title(_("first / last hidden-layer speed (before training)"))
+    ax2.set_title(_("accuracy after training"))
     ax2.set_ylim(0, 1)
     for ax in (ax1, ax2):
         ax.set_xticks(pos, labels, rotation=35, ha="right", fontsize="small")

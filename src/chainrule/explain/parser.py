@@ -31,6 +31,7 @@ import numpy as np
 from chainrule import ops
 from chainrule.engine.tensor import Tensor
 from chainrule.errors import ExpressionError
+from chainrule.i18n import _
 
 MAX_CHARS = 2000
 MAX_TOKENS = 400
@@ -98,25 +99,29 @@ def parse(text: str) -> Expression:
     chainrule.errors.ExpressionError: attribute access is not allowed (at column 1)
     """
     if not isinstance(text, str):
-        raise ExpressionError(f"an expression must be a string, got {type(text).__name__}")
+        raise ExpressionError(
+            _("an expression must be a string, got {kind}").format(kind=type(text).__name__)
+        )
     _check_text(text)
     try:
         module = ast.parse(text, mode="exec")
     except SyntaxError as exc:
         position = _syntax_position(text, exc)
-        raise ExpressionError(f"cannot parse the expression: {exc.msg}", position) from None
+        raise ExpressionError(
+            _("cannot parse the expression: {msg}").format(msg=exc.msg), position
+        ) from None
     except (RecursionError, MemoryError, ValueError, OverflowError):
-        raise ExpressionError("the expression is too complex to parse") from None
+        raise ExpressionError(_("the expression is too complex to parse")) from None
     lines = _line_starts(text)
     if len(module.body) != 1:
         at = _offset(lines, module.body[1]) if len(module.body) > 1 else None
-        raise ExpressionError("give exactly one expression (no ';' or new lines)", at)
+        raise ExpressionError(_("give exactly one expression (no ';' or new lines)"), at)
     statement = module.body[0]
     output: str | None = None
     if isinstance(statement, ast.Assign):
         if len(statement.targets) != 1 or not isinstance(statement.targets[0], ast.Name):
             raise ExpressionError(
-                "the left of '=' must be one name, as in y = x**2", _offset(lines, statement)
+                _("the left of '=' must be one name, as in y = x**2"), _offset(lines, statement)
             )
         target = statement.targets[0]
         output = _check_name(target.id, _offset(lines, target))
@@ -124,14 +129,16 @@ def parse(text: str) -> Expression:
     elif isinstance(statement, ast.Expr):
         tree = statement.value
     else:
-        raise ExpressionError("not an expression", _offset(lines, statement))
+        raise ExpressionError(_("not an expression"), _offset(lines, statement))
     _check_size(tree, lines)
     root = _Builder(text, lines).term(tree)
     variables: dict[str, int] = {}
     _collect_variables(root, variables)
     if output is not None and output in variables:
         raise ExpressionError(
-            f"the output {output} also appears as an input on the right of '='",
+            _("the output {output} also appears as an input on the right of '='").format(
+                output=output
+            ),
             variables[output],
         )
     return Expression(text, output, root, tuple(variables), variables)
@@ -155,10 +162,10 @@ def parse_assignments(items: Iterable[str] | str) -> dict[str, float]:
         part, start = match.group(), match.start()
         name, sep, raw = part.partition("=")
         if not sep or not name or not raw:
-            raise ExpressionError(f"expected name=value, got {part!r}", start)
+            raise ExpressionError(_("expected name=value, got {part!r}").format(part=part), start)
         _check_name(name, start)
         if name in values:
-            raise ExpressionError(f"{name} is given twice", start)
+            raise ExpressionError(_("{name} is given twice").format(name=name), start)
         values[name] = number_value(raw, name, start + len(name) + 1)
     return values
 
@@ -176,12 +183,19 @@ def number_value(raw: Any, name: str, position: int | None = None) -> float:
     try:
         value = float(raw)
     except (TypeError, ValueError):
-        raise ExpressionError(f"the value of {name} is not a number: {raw!r}", position) from None
+        raise ExpressionError(
+            _("the value of {name} is not a number: {raw!r}").format(name=name, raw=raw), position
+        ) from None
     except OverflowError:  # an int beyond float64's range, as 10**400
-        message = f"the value of {name} is too large for a float ({str(raw)[:16]}…)"
+        message = _("the value of {name} is too large for a float ({raw}…)").format(
+            name=name, raw=str(raw)[:16]
+        )
         raise ExpressionError(message, position) from None
     if not math.isfinite(value):
-        raise ExpressionError(f"the value of {name} must be finite, got {raw!r}", position)
+        raise ExpressionError(
+            _("the value of {name} must be finite, got {raw!r}").format(name=name, raw=raw),
+            position,
+        )
     return value
 
 
@@ -189,26 +203,39 @@ def number_value(raw: Any, name: str, position: int | None = None) -> float:
 def _check_text(text: str) -> None:
     if len(text) > MAX_CHARS:
         raise ExpressionError(
-            f"the expression is too long ({len(text)} characters; at most {MAX_CHARS})"
+            _("the expression is too long ({text} characters; at most {MAX_CHARS})").format(
+                text=len(text), MAX_CHARS=MAX_CHARS
+            )
         )
     if not text.strip():
-        raise ExpressionError("the expression is empty")
+        raise ExpressionError(_("the expression is empty"))
     depth = 0
     for i, ch in enumerate(text):
         if ch not in _ALLOWED_CHARS:
-            raise ExpressionError(f"unexpected character {ch!r}", i)
+            raise ExpressionError(_("unexpected character {ch!r}").format(ch=ch), i)
         if ch == "(":
             depth += 1
             if depth > MAX_NESTING:
-                raise ExpressionError(f"parentheses nested deeper than {MAX_NESTING}", i)
+                raise ExpressionError(
+                    _("parentheses nested deeper than {MAX_NESTING}").format(
+                        MAX_NESTING=MAX_NESTING
+                    ),
+                    i,
+                )
         elif ch == ")":
             depth -= 1
-    tokens = sum(1 for _ in _TOKEN.finditer(text))
+    tokens = sum(1 for _token in _TOKEN.finditer(text))
     if tokens > MAX_TOKENS:
-        raise ExpressionError(f"the expression is too long ({tokens} tokens; at most {MAX_TOKENS})")
+        raise ExpressionError(
+            _("the expression is too long ({tokens} tokens; at most {MAX_TOKENS})").format(
+                tokens=tokens, MAX_TOKENS=MAX_TOKENS
+            )
+        )
     match = re.fullmatch(r"\s*([A-Za-z_]\w*)\s*=\s*", text)
     if match:
-        raise ExpressionError(f"nothing after '{match.group(1)} ='", len(text.rstrip()))
+        raise ExpressionError(
+            _("nothing after '{group} ='").format(group=match.group(1)), len(text.rstrip())
+        )
 
 
 def _check_size(tree: ast.AST, lines: list[int]) -> None:
@@ -227,10 +254,13 @@ def _check_size(tree: ast.AST, lines: list[int]) -> None:
         node, depth = stack.pop()
         count += 1
         if count > MAX_NODES:
-            raise ExpressionError(f"the expression has more than {MAX_NODES} parts")
+            raise ExpressionError(
+                _("the expression has more than {MAX_NODES} parts").format(MAX_NODES=MAX_NODES)
+            )
         if depth > MAX_DEPTH:
             raise ExpressionError(
-                f"the expression nests deeper than {MAX_DEPTH}", _offset(lines, node)
+                _("the expression nests deeper than {MAX_DEPTH}").format(MAX_DEPTH=MAX_DEPTH),
+                _offset(lines, node),
             )
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.expr):
@@ -250,11 +280,13 @@ def _continues_chain(parent: ast.AST, child: ast.AST) -> bool:
 
 def _check_name(name: str, position: int | None) -> str:
     if name.startswith("_"):
-        raise ExpressionError(f"names may not start with '_': {name}", position)
+        raise ExpressionError(_("names may not start with '_': {name}").format(name=name), position)
     if not _NAME.match(name):
-        raise ExpressionError(f"not a valid name: {name!r}", position)
+        raise ExpressionError(_("not a valid name: {name!r}").format(name=name), position)
     if name in FUNCTIONS:
-        raise ExpressionError(f"{name} is a function: call it as {name}(...)", position)
+        raise ExpressionError(
+            _("{name} is a function: call it as {name}(...)").format(name=name), position
+        )
     return name
 
 
@@ -305,13 +337,15 @@ class _Builder:
 
     def _constant(self, value: Any, at: int) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ExpressionError(f"only real numbers are allowed, not {value!r:.30}", at)
+            raise ExpressionError(
+                _("only real numbers are allowed, not {value!r:.30}").format(value=value), at
+            )
         try:
             number = float(value)
         except OverflowError:
-            raise ExpressionError("number too large", at) from None
+            raise ExpressionError(_("number too large"), at) from None
         if not math.isfinite(number):
-            raise ExpressionError("number too large", at)
+            raise ExpressionError(_("number too large"), at)
         return number
 
     def _unary(self, node: ast.UnaryOp, at: int, source: str) -> Term:
@@ -332,7 +366,9 @@ class _Builder:
         left, right = self.term(node.left), self.term(node.right)
         if op == "**" and right.kind == "number" and abs(right.value) > MAX_EXPONENT:
             raise ExpressionError(
-                f"exponent {right.value:g} is too large (at most {MAX_EXPONENT} in size)",
+                _("exponent {value:g} is too large (at most {MAX_EXPONENT} in size)").format(
+                    value=right.value, MAX_EXPONENT=MAX_EXPONENT
+                ),
                 right.position,
             )
         if left.kind == "number" and right.kind == "number":
@@ -343,14 +379,21 @@ class _Builder:
     def _call(self, node: ast.Call, at: int, source: str) -> Term:
         allowed = ", ".join(FUNCTIONS)
         if not isinstance(node.func, ast.Name):
-            raise ExpressionError(f"only these functions can be called: {allowed}", at)
+            raise ExpressionError(
+                _("only these functions can be called: {allowed}").format(allowed=allowed), at
+            )
         name = node.func.id
         if name not in FUNCTIONS:
-            raise ExpressionError(f"unknown function {name!r} (allowed: {allowed})", at)
+            raise ExpressionError(
+                _("unknown function {name!r} (allowed: {allowed})").format(
+                    name=name, allowed=allowed
+                ),
+                at,
+            )
         if node.keywords:
-            raise ExpressionError(f"{name}() takes no keyword arguments", at)
+            raise ExpressionError(_("{name}() takes no keyword arguments").format(name=name), at)
         if len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
-            raise ExpressionError(f"{name}() takes exactly one argument", at)
+            raise ExpressionError(_("{name}() takes exactly one argument").format(name=name), at)
         arg = self.term(node.args[0])
         if arg.kind == "number":
             return Term(
@@ -400,14 +443,16 @@ def _fold(op: str, a: float, b: float, source: str, at: int) -> float:
             value = a / b
         else:
             if a < 0 and not float(b).is_integer():
-                raise ExpressionError(f"{source} is not a real number", at)
+                raise ExpressionError(_("{source} is not a real number").format(source=source), at)
             value = a**b
     except ZeroDivisionError:
-        raise ExpressionError(f"division by zero in {source}", at) from None
+        raise ExpressionError(_("division by zero in {source}").format(source=source), at) from None
     except OverflowError:
-        raise ExpressionError(f"{source} is too large for a float", at) from None
+        raise ExpressionError(
+            _("{source} is too large for a float").format(source=source), at
+        ) from None
     if isinstance(value, complex) or not math.isfinite(value):
-        raise ExpressionError(f"{source} is not a finite real number", at)
+        raise ExpressionError(_("{source} is not a finite real number").format(source=source), at)
     return float(value)
 
 
@@ -418,7 +463,7 @@ def _fold_call(name: str, x: float, source: str, at: int) -> float:
     except (ValueError, OverflowError):  # pragma: no cover - numpy returns nan/inf instead
         value = math.nan
     if not math.isfinite(value):
-        raise ExpressionError(f"{source} is not defined (or too large)", at)
+        raise ExpressionError(_("{source} is not defined (or too large)").format(source=source), at)
     return value
 
 
@@ -520,4 +565,9 @@ def _check_finite(term: Term, result: Tensor, args: list[Tensor]) -> None:
         detail = "zero to a negative power"
     elif term.op == "**" and x[0] < 0:
         detail = f"a negative base ({x[0]:g}) to a fractional power"
-    raise ExpressionError(f"{term.source} is not defined at this point: {detail}", term.position)
+    raise ExpressionError(
+        _("{source} is not defined at this point: {detail}").format(
+            source=term.source, detail=detail
+        ),
+        term.position,
+    )

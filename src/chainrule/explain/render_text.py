@@ -8,7 +8,6 @@ the pass for one input.
 from __future__ import annotations
 
 import textwrap
-import unicodedata
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -16,6 +15,7 @@ from chainrule.explain import render_common as common
 from chainrule.explain.graph import Edge, Graph, format_number, local_top
 from chainrule.explain.tables import PathSum
 from chainrule.i18n import _, localized
+from chainrule.wording import display_width
 
 if TYPE_CHECKING:
     from chainrule.explain.explanation import Explanation
@@ -68,15 +68,6 @@ def local_name(edge: Edge, graph: Graph) -> str:
     """``da/dx1``: the local partial on an edge (``d(a * b)/da`` into the output y, whose
     ``dy/da`` is the total partial)."""
     return f"d{local_top(graph, edge.target)}/d{edge.source}"
-
-
-def display_width(text: str) -> int:
-    """Columns ``text`` takes in a terminal: a Chinese character takes two.
-
-    >>> display_width("node"), display_width("节点")
-    (4, 4)
-    """
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def pad(text: str, width: int) -> str:

@@ -44,6 +44,9 @@ def environment(*packages: str, text: bool = False) -> Environment:
         extensions=["jinja2.ext.i18n"],
     )
     env.install_gettext_callables(i18n._, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    # a value inside {% trans %} is escaped by markupsafe (&#39;); `| html` escapes it by the
+    # one HTML rule first, as a value printed outside the block is
+    env.filters["html"] = escape.html
     return env
 
 

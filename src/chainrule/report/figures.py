@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from chainrule.diagnostics.plots import new_figure, positive, whole_number_ticks
+from chainrule.i18n import _
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -34,27 +35,37 @@ def learning_curve(training: Training) -> Figure:
     epochs = [h["epoch"] for h in history]
     fig = new_figure(9.5, 3.6)
     ax1, ax2 = fig.subplots(1, 2)
-    for key, label, style in (("train_loss", "training set", "-"), ("test_loss", "test set", "--")):
+    for key, label, style in (
+        ("train_loss", _("training set"), "-"),
+        ("test_loss", _("test set"), "--"),
+    ):
         ax1.plot(epochs, positive([h.get(key) for h in history]), style, label=label, lw=1.8)
     ax1.set_yscale("log")
-    ax1.set_title(r"cost $J = \frac{1}{2m}\sum_i \|y^{(i)} - a^{(L)}\|^2$")
-    ax1.set_xlabel("epoch")
+    ax1.set_title(
+        _("cost {formula}").format(formula=r"$J = \frac{1}{2m}\sum_i \|y^{(i)} - a^{(L)}\|^2$")
+    )
+    ax1.set_xlabel(_("epoch"))
     for key, label, style in (
-        ("train_accuracy", "training set", "-"),
-        ("test_accuracy", "test set", "--"),
+        ("train_accuracy", _("training set"), "-"),
+        ("test_accuracy", _("test set"), "--"),
     ):
         ax2.plot(epochs, [h.get(key) for h in history], style, label=label, lw=1.8)
     ax2.set_ylim(0, 1)
-    ax2.set_title("accuracy")
-    ax2.set_xlabel("epoch")
+    ax2.set_title(_("accuracy"))
+    ax2.set_xlabel(_("epoch"))
     for ax in (ax1, ax2):
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(loc="best", fontsize="small")
         whole_number_ticks(ax.xaxis)
     sizes = ", ".join(map(str, training.sizes))
     fig.suptitle(
-        f"[{sizes}] {training.activation}, {training.cost} cost, α = {training.lr:g}, "
-        f"batch {training.batch_size}",
+        _("[{sizes}] {activation}, {cost} cost, α = {lr}, batch {batch}").format(
+            sizes=sizes,
+            activation=training.activation,
+            cost=training.cost,
+            lr=f"{training.lr:g}",
+            batch=training.batch_size,
+        ),
         fontsize="medium",
     )
     return fig
@@ -71,16 +82,25 @@ def remedies_speeds(runs: Sequence[RemedyRun], columns: int = 3) -> Figure:
         r = run.result
         for j in range(r.speeds.shape[1]):
             color = LAYER_COLORS[j % len(LAYER_COLORS)]
-            ax.plot(r.x, positive(r.speeds[:, j]), color=color, lw=1.5, label=f"layer {j + 1}")
+            ax.plot(
+                r.x,
+                positive(r.speeds[:, j]),
+                color=color,
+                lw=1.5,
+                label=_("layer {j}").format(j=j + 1),
+            )
         ax.set_yscale("log")
         acc = r.test_accuracy if r.test_accuracy is not None else r.train_accuracy
-        ax.set_title(f"{_wrap(run.remedy.title, 34)}\naccuracy {acc:.2f}", fontsize="small")
+        heading = (
+            _wrap(_(run.remedy.title), 34) + "\n" + _("accuracy {acc}").format(acc=f"{acc:.2f}")
+        )
+        ax.set_title(heading, fontsize="small")
         ax.grid(True, which="both", alpha=0.25)
         whole_number_ticks(ax.xaxis)
     for ax in axes[n:]:
         ax.set_visible(False)
     for ax in axes[(rows - 1) * columns :]:
-        ax.set_xlabel("epoch")
+        ax.set_xlabel(_("epoch"))
     for ax in axes[::columns]:
         ax.set_ylabel(SPEED)
     handles, labels = axes[0].get_legend_handles_labels()
@@ -97,9 +117,9 @@ def exploding(case: Exploding) -> Figure:
     layers = np.arange(1, un.speeds.shape[1] + 1)
     ax1.bar(layers, positive(un.speeds[0]), color=[LAYER_COLORS[j - 1] for j in layers])
     ax1.set_yscale("log")
-    ax1.set_xticks(layers, [f"layer {j}" for j in layers])
-    ax1.set_title(f"speed {SPEED} before training")
-    ax1.set_xlabel("hidden layer (input side first)")
+    ax1.set_xticks(layers, [_("layer {j}").format(j=j) for j in layers])
+    ax1.set_title(_("speed {speed} before training").format(speed=SPEED))
+    ax1.set_xlabel(_("hidden layer (input side first)"))
     ax1.grid(True, axis="y", which="both", alpha=0.3)
 
     def largest(result: Any) -> np.ndarray:
@@ -109,8 +129,8 @@ def exploding(case: Exploding) -> Figure:
         return norms.max(axis=1)
 
     for result, label, color in (
-        (un, "no clipping", "#c0392b"),
-        (cl, f"clipped to norm {case.clip:g}", "#1b6ca8"),
+        (un, _("no clipping"), "#c0392b"),
+        (cl, _("clipped to norm {clip}").format(clip=f"{case.clip:g}"), "#1b6ca8"),
     ):
         rec = result.records
         steps = rec.steps
@@ -124,7 +144,7 @@ def exploding(case: Exploding) -> Figure:
                 y = finite[last[-1]] if last.size else 1.0
                 ax.plot(steps[k], y, "x", color=color, ms=11, mew=2.5)
                 ax.annotate(
-                    f"NaN/Inf at step {int(steps[k])}",
+                    _("NaN/Inf at step {step}").format(step=int(steps[k])),
                     (steps[k], y),
                     textcoords="offset points",
                     xytext=(10, -16),
@@ -132,11 +152,13 @@ def exploding(case: Exploding) -> Figure:
                     fontsize="small",
                     va="top",
                 )
-    ax2.set_title(r"largest $\|\partial J/\partial W^{(l)}\|$ (before clipping)")
-    ax3.set_title("cost J on the batch")
+    ax2.set_title(
+        _("largest {norm} (before clipping)").format(norm=r"$\|\partial J/\partial W^{(l)}\|$")
+    )
+    ax3.set_title(_("cost J on the batch"))
     for ax in (ax2, ax3):
         ax.set_yscale("log")
-        ax.set_xlabel("training step")
+        ax.set_xlabel(_("training step"))
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(loc="center right", fontsize="small")
     return fig

@@ -24,6 +24,8 @@ from jinja2 import Environment
 #: A string that is already HTML: inserted as it is, never escaped again (Jinja's own).
 from markupsafe import Markup
 
+from chainrule import i18n
+from chainrule.diagnostics.remedies import TITLES
 from chainrule.explain import escape as escape_rules
 from chainrule.explain import templating
 from chainrule.explain.graph import format_number
@@ -165,7 +167,8 @@ STYLE = (resources.files("chainrule.report") / "templates" / "report.css").read_
 def environment(*, text: bool = False) -> Environment:
     """The report's Jinja2 environment (its templates, then the explanation's; plain text
     with ``text=True``), with the report's filters: ``notation``, ``prose``, ``g``, ``acc``
-    ``num`` and ``counted`` (``{{ n | counted("epoch") }}``)."""
+    ``num``, ``counted`` (``{{ n | counted("epoch") }}``), ``tr`` (a message marked with ``N_``
+    in the code, translated) and ``kind_title``."""
     env = templating.environment("chainrule.report", "chainrule.explain", text=text)
     env.filters.update(
         notation=notation_filter,
@@ -174,8 +177,17 @@ def environment(*, text: bool = False) -> Environment:
         acc=accuracy,
         num=format_number,
         counted=counted,
+        tr=i18n._,
+        kind_title=kind_title,
     )
     return env
+
+
+def kind_title(kind: str) -> str:
+    """A finding's kind for the summary: its title where the language has one, else the kind."""
+    words = TITLES.get(kind)
+    translated = i18n._(words) if words else kind
+    return kind if translated == words else translated
 
 
 def page(title: str, body: Any, *, lang: str = "en") -> str:

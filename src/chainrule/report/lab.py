@@ -48,6 +48,7 @@ from chainrule.diagnostics import (
 )
 from chainrule.errors import ConfigError
 from chainrule.explain import Explanation, derive
+from chainrule.i18n import N_
 from chainrule.report.lab_backprop import (
     WORKED as WORKED,  # part of this module's names: the report and the tests read it here
 )
@@ -102,59 +103,61 @@ class Remedy:
 REMEDIES = (
     Remedy(
         "baseline",
-        "logistic σ, N(0, 1/n_in), α = 0.5",
-        "baseline",
+        N_("logistic σ, N(0, 1/n_in), α = 0.5"),
+        N_("baseline"),
         "sigmoid",
         "normal-scaled",
         0.5,
-        note="the vanishing case: the shape and N(0, 1/n_in) weights of the published "
-        "four-hidden-layer experiment (Nielsen, ch. 5, on MNIST), here on the digits",
+        note=N_(
+            "the vanishing case: the shape and N(0, 1/n_in) weights of the published "
+            "four-hidden-layer experiment (Nielsen, ch. 5, on MNIST), here on the digits"
+        ),
     ),
     Remedy(
         "larger_lr",
-        "a larger learning rate, α = 3",
-        "lr 3",
+        N_("a larger learning rate, α = 3"),
+        N_("lr 3"),
         "sigmoid",
         "normal-scaled",
         3.0,
-        note="too small an α lets the gradient vanish; a larger one moves the early layers",
+        note=N_("too small an α lets the gradient vanish; a larger one moves the early layers"),
     ),
     Remedy(
         "normal_init",
-        "the lecture's N(0, 1) initialization",
-        "N(0,1) init",
+        N_("the lecture's N(0, 1) initialization"),
+        N_("N(0,1) init"),
         "sigmoid",
         "normal",
         0.5,
-        note="larger weights: |w| near 1 offsets σ' ≤ 0.25 in the product",
+        note=N_("larger weights: |w| near 1 offsets σ' ≤ 0.25 in the product"),
     ),
     Remedy(
         "tanh_xavier",
-        "tanh with Xavier initialization",
-        "tanh+Xavier",
+        N_("tanh with Xavier initialization"),
+        N_("tanh+Xavier"),
         "tanh",
         "xavier",
         0.5,
-        note="tanh' reaches 1 where the logistic σ' stops at 0.25",
+        note=N_("tanh' reaches 1 where the logistic σ' stops at 0.25"),
     ),
     Remedy(
         "relu_he",
-        "ReLU with He initialization",
-        "ReLU+He",
+        N_("ReLU with He initialization"),
+        N_("ReLU+He"),
         "relu",
         "he",
         0.5,
-        note="ReLU' is 1 wherever a unit is active",
+        note=N_("ReLU' is 1 wherever a unit is active"),
     ),
     Remedy(
         "batch_norm",
-        "batch normalization (logistic σ, N(0, 1/n_in))",
-        "batch norm",
+        N_("batch normalization (logistic σ, N(0, 1/n_in))"),
+        N_("batch norm"),
         "sigmoid",
         "normal-scaled",
         0.5,
         batch_norm=True,
-        note="each layer's z is rescaled before σ, away from its flat parts",
+        note=N_("each layer's z is rescaled before σ, away from its flat parts"),
     ),
 )
 

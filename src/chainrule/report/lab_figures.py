@@ -12,6 +12,8 @@ from chainrule.diagnostics.plots import (
     plot_learning_speeds,
 )
 from chainrule.explain import to_png
+from chainrule.fonts import figure_language
+from chainrule.i18n import _
 from chainrule.report import figures as figs
 from chainrule.report.lab import LabResult
 
@@ -30,45 +32,51 @@ class FigureFile:
 
 
 def lab_figures(result: LabResult) -> dict[str, FigureFile]:
-    """Every figure of the report as PNG bytes, keyed by a short name."""
+    """Every figure of the report as PNG bytes, keyed by a short name, in the current language
+    (Chinese with a CJK font where one is installed: :func:`chainrule.fonts.figure_language`)."""
+    with figure_language():
+        return _figures(result)
+
+
+def _figures(result: LabResult) -> dict[str, FigureFile]:
     van = result.vanishing.result
-    speeds_title = (
-        f"Speed of learning, [{', '.join(map(str, van.sizes))}] {van.activation}, N(0, 1/n_in)"
+    speeds_title = _("Speed of learning, [{sizes}] {activation}, N(0, 1/n_in)").format(
+        sizes=", ".join(map(str, van.sizes)), activation=van.activation
     )
     return {
         "graph": FigureFile(
             "composite_graph.png",
-            "the lecture's composite function as a graph",
+            _("the lecture's composite function as a graph"),
             to_png(result.composite.graph),
         ),
         "learning_curve": FigureFile(
             "learning_curve.png",
-            "learning curve of the classic backpropagation (part 2)",
+            _("learning curve of the classic backpropagation (part 2)"),
             figure_bytes(figs.learning_curve(result.training)),
         ),
         "activations": FigureFile(
             "activation_functions.png",
-            "logistic σ, tanh, ReLU and their derivatives",
+            _("logistic σ, tanh, ReLU and their derivatives"),
             figure_bytes(plot_activation_functions()),
         ),
         "vanishing": FigureFile(
             "vanishing_speeds.png",
-            "per-layer learning speeds of the deep logistic network",
+            _("per-layer learning speeds of the deep logistic network"),
             figure_bytes(plot_learning_speeds(van, title=speeds_title)),
         ),
         "remedies_speeds": FigureFile(
             "remedies_speeds.png",
-            "per-layer learning speeds under each remedy",
+            _("per-layer learning speeds under each remedy"),
             figure_bytes(figs.remedies_speeds(result.remedies)),
         ),
         "comparison": FigureFile(
             "remedies_comparison.png",
-            "speed ratio and accuracy of each remedy",
+            _("speed ratio and accuracy of each remedy"),
             figure_bytes(plot_comparison(result.comparison)),
         ),
         "exploding": FigureFile(
             "exploding.png",
-            "exploding gradients, without and with clipping",
+            _("exploding gradients, without and with clipping"),
             figure_bytes(figs.exploding(result.exploding)),
         ),
     }

@@ -14,19 +14,21 @@ from typing import Any
 from chainrule import __version__
 from chainrule.explain.graph import format_number
 from chainrule.explain.render_html import render_html, title
+from chainrule.i18n import _, current_language, localized
 from chainrule.report.html import accuracy, environment, img_png, notation
 from chainrule.report.html import significant as g
 from chainrule.report.lab import EXPLODE_SCALE, LabResult, LargeLearningRate
 from chainrule.report.lab_figures import NUMBERS_NAME, FigureFile, lab_figures
 
 
+@localized
 def render_lab_html(result: LabResult, files: dict[str, FigureFile] | None = None) -> str:
-    """The whole report as one HTML document (figures inline)."""
+    """The whole report as one HTML document (figures inline; ``lang="zh"``: in Chinese)."""
     files = files if files is not None else lab_figures(result)
     template = environment().get_template("lab.html.j2")
     return template.render(
-        title="chainrule lab: backpropagation, made visible",
-        lang="en",
+        title=_("chainrule lab: backpropagation, made visible"),
+        lang=current_language(),
         r=result,
         v=_view(result, files),
     )
@@ -63,12 +65,12 @@ def _view(result: LabResult, files: dict[str, FigureFile]) -> dict[str, Any]:
         "factor_summary": _factor_summary(result.vanishing.result, "vanishing"),
         "explode_factor_rows": _factor_rows(ex.unclipped),
         "explode_factor_summary": _factor_summary(ex.unclipped, "exploding"),
-        "file_rows": [*file_rows, [NUMBERS_NAME, "every number of this report, as JSON"]],
+        "file_rows": [*file_rows, [NUMBERS_NAME, _("every number of this report, as JSON")]],
     }
 
 
 def _layers(n: int) -> list[str]:
-    return [f"layer {j}" for j in range(1, n + 1)]
+    return [_("layer {j}").format(j=j) for j in range(1, n + 1)]
 
 
 def _keys(result: LabResult) -> dict[str, Any]:
@@ -76,9 +78,11 @@ def _keys(result: LabResult) -> dict[str, Any]:
     grads = result.composite.gradients
     diverged = result.exploding.diverged_at
     return {
-        "gradients": f"{format_number(grads['x1'])} and {format_number(grads['x2'])}",
+        "gradients": _("{first} and {second}").format(
+            first=format_number(grads["x1"]), second=format_number(grads["x2"])
+        ),
         "best": max(result.remedies[1:], key=lambda run: run.result.test_accuracy or 0.0),
-        "diverged": f"step {diverged}" if diverged is not None else "none",
+        "diverged": _("step {step}").format(step=diverged) if diverged is not None else _("none"),
     }
 
 
@@ -168,18 +172,18 @@ def _remedy_rows(result: LabResult) -> list[list[Any]]:
     rows = []
     for run in result.remedies:
         r = run.result
-        kinds = ", ".join(k.replace("_", " ") for k in run.diagnosis.kinds)
+        kinds = ", ".join(f.title for f in run.diagnosis.findings)
         acc = r.test_accuracy if r.test_accuracy is not None else r.train_accuracy
         rows.append(
             [
-                notation(run.remedy.title),
+                notation(_(run.remedy.title)),
                 g(r.speeds[0, 0]),
                 g(r.speeds[0, -1]),
                 g(r.initial_ratio),
                 g(r.final_ratio),
                 g(r.final_loss, 3),
                 accuracy(acc),
-                kinds + (" (diverged)" if r.diverged else ""),
+                kinds + (_(" (diverged)") if r.diverged else ""),
             ]
         )
     return rows
@@ -213,18 +217,20 @@ def _explode_rows(result: LabResult) -> list[list[str]]:
     un, cl = ex.unclipped, ex.clipped
     return [
         [
-            "no clipping",
+            _("no clipping"),
             *(g(v) for v in un.speeds[0]),
             g(un.initial_ratio),
-            f"step {ex.diverged_at}" if ex.diverged_at is not None else "none",
+            _("step {step}").format(step=ex.diverged_at)
+            if ex.diverged_at is not None
+            else _("none"),
             g(un.final_loss, 3),
             accuracy(un.test_accuracy),
         ],
         [
-            f"clipped to {ex.clip:g}",
+            _("clipped to {clip}").format(clip=f"{ex.clip:g}"),
             *(g(v) for v in cl.speeds[0]),
             g(cl.initial_ratio),
-            "none" if not cl.diverged else "yes",
+            _("none") if not cl.diverged else _("yes"),
             g(cl.final_loss, 3),
             accuracy(cl.test_accuracy),
         ],

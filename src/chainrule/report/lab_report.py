@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from chainrule.errors import ConfigError
+from chainrule.i18n import localized
 from chainrule.report.lab import LabResult
 from chainrule.report.lab_figures import NUMBERS_NAME, REPORT_NAME, FigureFile, lab_figures
 from chainrule.report.lab_html import render_lab_html
@@ -48,9 +49,11 @@ def prepare_out(out: str | os.PathLike[str]) -> Path:
     return path
 
 
+@localized
 def write_lab(result: LabResult, out: str | os.PathLike[str]) -> dict[str, Path]:
     """Write ``report.html``, every figure as PNG, ``lab.json`` and ``replay.html`` (the
-    recorded runs with a scrubber over their steps) into ``out``, atomically.
+    recorded runs with a scrubber over their steps) into ``out``, atomically (``lang="zh"``:
+    the report and the figures in Chinese).
 
     Returns the paths by key (the figure keys of :func:`lab_figures`, ``"report"``,
     ``"numbers"`` and ``"replay"``).

@@ -9,18 +9,25 @@ from __future__ import annotations
 from pathlib import Path
 
 from chainrule.explain.graph import format_number
+from chainrule.i18n import _, localized
 from chainrule.report.html import accuracy, environment
 from chainrule.report.html import significant as g
 from chainrule.report.lab import COMPOSITE, EXPLODE_SCALE, LabResult
 
 
+@localized
 def render_summary(result: LabResult, paths: dict[str, Path] | None = None) -> str:
-    """The summary as text, one line per part of the lecture (and where the files are)."""
+    """The summary as text, one line per part of the lecture (and where the files are);
+    ``lang="zh"``: in Chinese."""
     ex = result.exploding
     big = result.large_lr
 
     def stopped(step: int | None) -> str:
-        return f"NaN/Inf at step {step}" if step is not None else "stayed finite"
+        return (
+            _("NaN/Inf at step {step}").format(step=step)
+            if step is not None
+            else _("stayed finite")
+        )
 
     numbers = {
         "composite": COMPOSITE,
@@ -30,7 +37,7 @@ def render_summary(result: LabResult, paths: dict[str, Path] | None = None) -> s
         "check_worst": max(max(row.max_diff_w, row.max_diff_b) for row in result.training.check),
         "speeds": ", ".join(g(v) for v in result.vanishing.result.speeds[0]),
         "remedies": ", ".join(
-            f"{run.remedy.short} {accuracy(run.result.test_accuracy)}"
+            f"{_(run.remedy.short)} {accuracy(run.result.test_accuracy)}"
             for run in result.remedies[1:]
         ),
         "explode_scale": EXPLODE_SCALE,
