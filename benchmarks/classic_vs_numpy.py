@@ -22,36 +22,14 @@ import os
 import platform
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
 from chainrule.classic import Network
 from chainrule.serialization import atomic_write_text
 
-
-@dataclass(frozen=True)
-class Workload:
-    name: str
-    sizes: tuple[int, ...]
-    activation: str
-    cost: str
-    batch: int
-    init: str
-    lr: float
-
-
-WORKLOADS = {
-    w.name: w
-    for w in (
-        Workload("W1", (784, 30, 10), "sigmoid", "quadratic", 10, "normal", 0.5),
-        Workload("W2", (784, 30, 30, 30, 30, 10), "sigmoid", "quadratic", 10, "normal", 0.5),
-        Workload("W3", (784, 256, 256, 10), "relu", "cross-entropy", 64, "he", 0.01),
-        Workload("W4", (784, 1024, 1024, 10), "relu", "cross-entropy", 256, "he", 0.01),
-        Workload("W5", (64, 32, 10), "tanh", "cross-entropy", 32, "xavier", 0.05),
-    )
-}
-
+# the five workloads are numpy_limit's, the one list of them
+from numpy_limit import WORKLOADS, Workload
 
 # ------------------------------------------------------------------ the hand-written reference
 

@@ -50,17 +50,31 @@ def positive_float(text: str) -> float:
 
 def positive_int(text: str) -> int:
     """``"10"`` -> 10; zero, negatives and non-integers are usage errors (exit 2)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            _("expected an integer, got {text!r}").format(text=text)
-        ) from None
+    value = _integer(text)
     if value <= 0:
         raise argparse.ArgumentTypeError(
             _("expected a positive integer, got {text!r}").format(text=text)
         )
     return value
+
+
+def nonnegative_int(text: str) -> int:
+    """``"0"`` -> 0 (a seed); negatives and non-integers are usage errors (exit 2)."""
+    value = _integer(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(
+            _("expected an integer of 0 or more, got {text!r}").format(text=text)
+        )
+    return value
+
+
+def _integer(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            _("expected an integer, got {text!r}").format(text=text)
+        ) from None
 
 
 def print_json(payload: Any) -> None:

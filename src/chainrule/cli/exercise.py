@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from chainrule.cli._common import positive_int
+from chainrule.cli._common import nonnegative_int, positive_int
 from chainrule.i18n import _
 
 
@@ -25,7 +25,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--level", type=int, choices=(1, 2, 3), default=1, help=_("1, 2 or 3 (default 1)")
     )
-    p.add_argument("--seed", type=_seed, default=0, help=_("the exercise's seed (default 0)"))
+    p.add_argument(
+        "--seed", type=nonnegative_int, default=0, help=_("the exercise's seed (default 0)")
+    )
     p.add_argument(
         "--samples", type=positive_int, help=_("level 3: the samples in the batch (default 2)")
     )
@@ -38,20 +40,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--solutions", action="store_true", help=_("fill in the answers"))
     p.add_argument("--out", metavar="FILE", help=_("write to FILE instead of printing"))
     p.set_defaults(run=run)
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            _("expected an integer, got {text!r}").format(text=text)
-        ) from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(
-            _("expected an integer of 0 or more, got {text!r}").format(text=text)
-        )
-    return value
 
 
 def run(args: argparse.Namespace) -> int:

@@ -20,7 +20,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from chainrule.backend import get_array_module
-from chainrule.engine import anomaly, state
+from chainrule.engine import anomaly
+from chainrule.engine.state import switches  # one thread-local object: bound once, read per op
 from chainrule.engine.tensor import Tensor
 from chainrule.errors import ShapeError
 
@@ -77,9 +78,9 @@ class Function:
         except ValueError:
             _check_broadcastable(fn, inputs)  # a ShapeError naming the op, if shapes are at fault
             raise
-        if state.switches.detect_anomaly:
+        if switches.detect_anomaly:
             anomaly.check_forward(fn, out, inputs)
-        if state.switches.grad_enabled:
+        if switches.grad_enabled:
             if binary:
                 if a.requires_grad or b.requires_grad:
                     fn.needs_input_grad = [a.requires_grad, b.requires_grad]
