@@ -59,7 +59,6 @@ Predictions, written before each change to src/chainrule/classic (profile first)
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import time
 from collections.abc import Callable
@@ -69,7 +68,7 @@ from threadpoolctl import threadpool_limits
 
 from chainrule.classic import Network
 from classic_vs_numpy import tuned_step_fn
-from numpy_limit import WORKLOADS, Workload, make_batches, make_step
+from numpy_limit import WORKLOADS, Workload, make_batches, make_step, side_by_side_parser
 
 
 def time_block(fn: Callable[[int], object], steps: int) -> float:
@@ -119,12 +118,7 @@ def _cell(ts: list[float], batch: int) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-w", "--workloads", nargs="+", default=list(WORKLOADS))
-    parser.add_argument("--repeats", type=int, default=9, help="blocks per side (default 9)")
-    parser.add_argument("--block", type=float, default=0.05, help="seconds per block")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--threads", type=int, default=1, help="BLAS threads (default 1)")
+    parser = side_by_side_parser(__doc__.splitlines()[0])
     args = parser.parse_args(argv)
     head = "µs/step (min..max)       samples/s"
     print(f"{'':3} │ classic {head} │ limit {head} │ classic/limit │ tuned/limit")

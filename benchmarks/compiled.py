@@ -29,7 +29,6 @@ W5 sit at or just under 0.8 under that load, to be rerun on a quiet machine.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import statistics
 import time
@@ -39,7 +38,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from chainrule.training import TrainConfig, build_learner
-from numpy_limit import WORKLOADS, Workload, make_batches, make_step
+from numpy_limit import WORKLOADS, Workload, make_batches, make_step, side_by_side_parser
 
 NAMES = ("limit", "compiled", "eager", "classic")
 
@@ -105,12 +104,7 @@ def _cell(ts: list[float]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-w", "--workloads", nargs="+", default=list(WORKLOADS))
-    parser.add_argument("--repeats", type=int, default=9, help="blocks per side (default 9)")
-    parser.add_argument("--block", type=float, default=0.05, help="seconds per block")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--threads", type=int, default=1, help="BLAS threads (default 1)")
+    parser = side_by_side_parser(__doc__.splitlines()[0])
     parser.add_argument("--clock", choices=list(CLOCKS), default="wall", help="(default: wall)")
     args = parser.parse_args(argv)
     global clock

@@ -227,6 +227,17 @@ def make_step(
     return LimitStep(workload, weights, biases)
 
 
+def side_by_side_parser(description: str) -> argparse.ArgumentParser:
+    """The options of every benchmark that times a contender against this limit, interleaved."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("-w", "--workloads", nargs="+", default=list(WORKLOADS))
+    parser.add_argument("--repeats", type=int, default=9, help="blocks per side (default 9)")
+    parser.add_argument("--block", type=float, default=0.05, help="seconds per block")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=1, help="BLAS threads (default 1)")
+    return parser
+
+
 def _time_workload(w: Workload, rounds: int) -> list[float]:
     from _timing import interleaved
 
