@@ -2,8 +2,9 @@
 the library's BLAS thread policy, one forced BLAS thread and the default threads.
 
 The step is the classic network's ``train_step`` on W1–W5 (benchmarks/numpy_limit.py); the
-policy is ``chainrule.training.run.blas_threads_for`` of the matching TrainConfig, as
-``Run.run_epoch`` (``train()``, the CLI, the lab, the sweeps) applies it. The busy processes are
+policy is the count ``chainrule.training.threads.choose_blas_threads`` picks for the matching
+TrainConfig, chosen inside each condition (quiet, then beside the busy processes) as a ``Run``
+(``train()``, the CLI, the lab, the sweeps) chooses it at its start. The busy processes are
 NumPy matrix-product loops on one thread each. Blocks of steps of the three thread settings are
 interleaved in rotating order; printed: samples/s (median and min..max of the blocks) and each
 setting over one thread (the goal: policy ≥ 0.9 × one thread under load; quiet, the policy no
@@ -22,13 +23,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
 from chainrule.classic import Network
 from chainrule.training.config import TrainConfig
-from chainrule.training.run import blas_threads_for
+from chainrule.training.threads import choose_blas_threads, limit_blas_threads
 from numpy_limit import WORKLOADS, Workload, make_batches
 
 BUSY_LOOP = "import numpy as np\na = np.random.rand(300, 300)\nwhile True:\n    a @ a"
@@ -47,22 +49,24 @@ def busy_processes(n: int) -> Iterator[None]:
             p.wait()
 
 
-def settings(w: Workload) -> dict[str, Callable[[], contextlib.AbstractContextManager]]:
-    config = TrainConfig(
-        layers=w.sizes, activation=w.activation, cost=w.cost, batch_size=w.batch, lr=w.lr
-    )
+def settings(w: Workload, chosen: int) -> dict[str, Callable[[], AbstractContextManager]]:
     return {
-        "policy": lambda: blas_threads_for(config),
+        "policy": lambda: limit_blas_threads(chosen),
         "one thread": lambda: threadpool_limits(1, "blas"),
         "default": contextlib.nullcontext,
     }
 
 
-def measure(w: Workload, repeats: int, block: float) -> dict[str, list[float]]:
-    """Samples/s of each thread setting, one entry per block, settings interleaved."""
+def measure(w: Workload, repeats: int, block: float) -> tuple[dict[str, list[float]], int]:
+    """Samples/s of each thread setting, one entry per block, settings interleaved; and the
+    policy's thread count, chosen first, in the condition measured, as a run chooses it."""
+    config = TrainConfig(
+        layers=w.sizes, activation=w.activation, cost=w.cost, batch_size=w.batch, lr=w.lr
+    )
+    chosen = choose_blas_threads(config)
     net = Network(w.sizes, w.activation, w.cost, w.init, seed=0)
     xs, ys = make_batches(w, 8)
-    modes = settings(w)
+    modes = settings(w, chosen)
 
     def run_block(mode: str, steps: int) -> float:
         with modes[mode]():
@@ -78,16 +82,17 @@ def measure(w: Workload, repeats: int, block: float) -> dict[str, list[float]]:
     for r in range(repeats):
         for mode in names[r % 3 :] + names[: r % 3]:
             speeds[mode].append(run_block(mode, steps))
-    return speeds
+    return speeds, chosen
 
 
-def report(label: str, w: Workload, speeds: dict[str, list[float]]) -> None:
+def report(label: str, w: Workload, measured: tuple[dict[str, list[float]], int]) -> None:
+    speeds, chosen = measured
     one = statistics.median(speeds["one thread"])
     cells = []
     for mode, values in speeds.items():
         med = statistics.median(values)
         cells.append(f"{mode} {med:9.0f} ({min(values):.0f}..{max(values):.0f}) {med / one:4.2f}")
-    print(f"{w.name:3} {label:6} │ " + " │ ".join(cells), flush=True)
+    print(f"{w.name:3} {label:6} {chosen}t │ " + " │ ".join(cells), flush=True)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -97,7 +102,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--block", type=float, default=0.1, help="seconds per block")
     args = parser.parse_args(argv)
-    print(f"{os.cpu_count()} CPUs; samples/s median (min..max), and over one thread")
+    print(
+        f"{os.cpu_count()} CPUs; the policy's BLAS threads (Nt), then samples/s median "
+        "(min..max), and over one thread"
+    )
     with np.errstate(all="ignore"):
         for name in args.workloads:
             w = WORKLOADS[name]

@@ -27,6 +27,7 @@ NOUNS = {
     "layer": Nn_("{n} layer", "{n} layers"),
     "step": Nn_("{n} step", "{n} steps"),
     "example": Nn_("{n} example", "{n} examples"),
+    "BLAS thread": Nn_("{n} BLAS thread", "{n} BLAS threads"),
 }
 
 

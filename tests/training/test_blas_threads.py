@@ -1,7 +1,10 @@
-"""Small nets train on one BLAS thread; big products keep the threads the process had."""
+"""A run's BLAS thread count: one thread for small products, a probe for big ones, chosen once,
+recorded in its checkpoints and kept (or warned about) when it resumes."""
 
 from __future__ import annotations
 
+import time
+import warnings
 from dataclasses import replace
 
 import numpy as np
@@ -9,63 +12,232 @@ import pytest
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from chainrule.data import load
-from chainrule.training import TrainConfig, train
-from chainrule.training.run import SMALL_PRODUCT_MADDS, Run, largest_product
+from chainrule.errors import ConfigError, ModelFileError
+from chainrule.serialization import load_tensors, save_tensors
+from chainrule.training import TrainConfig, checkpoint, threads, train
+from chainrule.training.parallel import one_blas_thread
+from chainrule.training.run import Run, largest_product
+from chainrule.training.threads import (
+    PROBE_MADDS,
+    BlasThreadsWarning,
+    choose_blas_threads,
+    largest_shape,
+    step_speedup,
+)
+
+BIG = TrainConfig(layers=(64, 2048, 2048, 10), batch_size=512, epochs=1)
+# big enough that OpenBLAS splits its products over two threads (and its sums differ), small
+# enough to train in a blink; PROBE_MADDS is lowered to it where a test needs a probe
+MID = TrainConfig(layers=(64, 256, 256, 10), batch_size=64, epochs=2, train_size=600)
 
 
 def _blas_threads() -> set[int]:
     return {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}
 
 
+def _no_probe(config, threads):
+    pytest.fail(f"probed {config.layers} on {threads} threads: the choice needed no probe")
+
+
+def _probe_saying(speedup: float, calls: list | None = None):
+    def probe(config, threads):
+        if calls is not None:
+            calls.append((config, threads))
+        return speedup
+
+    return probe
+
+
+@pytest.fixture
+def digits_600():
+    return load("digits", train_size=600, test_size=200)
+
+
+@pytest.fixture
+def probed_mid(monkeypatch):
+    """MID's products are probed; ``probed_mid(speedup)`` sets what the probe finds."""
+    monkeypatch.setattr(threads, "PROBE_MADDS", largest_product(MID))
+    return lambda speedup: monkeypatch.setattr(threads, "step_speedup", _probe_saying(speedup))
+
+
+def _numbers(history):
+    return [{k: v for k, v in entry.items() if k != "seconds"} for entry in history]
+
+
+def _assert_same_run(ours, theirs):
+    assert _numbers(ours.history) == _numbers(theirs.history)
+    for a, b in zip(ours.learner.state()[0].values(), theirs.learner.state()[0].values()):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_largest_product_counts_batch_times_fan_in_times_fan_out():
     assert largest_product(TrainConfig(layers=(784, 30, 10), batch_size=10)) == 10 * 784 * 30
     assert largest_product(TrainConfig(layers=(4, 8, 8, 2), batch_size=3)) == 3 * 8 * 8
+    assert largest_shape(TrainConfig(layers=(4, 8, 8, 2), batch_size=3)) == (3, 8, 8)
 
 
-@pytest.mark.parametrize(
-    ("layers", "batch_size", "limited"),
-    [((64, 30, 10), 10, True), ((64, 2048, 2048, 10), 512, False)],
-)
-def test_run_epoch_limits_blas_threads_only_for_small_products(layers, batch_size, limited):
-    config = TrainConfig(layers=layers, batch_size=batch_size, epochs=1)
-    assert (largest_product(config) < SMALL_PRODUCT_MADDS) is limited
-    data = load("digits", train_size=64, test_size=32)
+def test_small_products_take_one_thread_without_a_probe(monkeypatch):
+    monkeypatch.setattr(threads, "step_speedup", _no_probe)
+    config = TrainConfig(layers=(64, 30, 10), batch_size=10, epochs=1)
+    assert largest_product(config) < PROBE_MADDS
+    assert choose_blas_threads(config, available=2) == 1
     seen: list[set[int]] = []
     with threadpool_limits(limits=2, user_api="blas"):
-        run = Run(config, data)
+        run = Run(config, load("digits", train_size=64, test_size=32))
         run.run_epoch(lambda index, loss: seen.append(_blas_threads()))
         after = _blas_threads()
-    assert seen and all(threads == ({1} if limited else {2}) for threads in seen)
+    assert run.blas_threads == 1
+    assert seen and all(threads == {1} for threads in seen)
     assert after == {2}  # the limit ends with the epoch
+
+
+@pytest.mark.parametrize(("speedup", "chosen"), [(1.8, 2), (1.05, 1)])
+def test_big_products_take_the_threads_only_when_the_probe_finds_them_faster(
+    monkeypatch, speedup, chosen
+):
+    calls: list = []
+    monkeypatch.setattr(threads, "step_speedup", _probe_saying(speedup, calls))
+    assert largest_product(BIG) >= PROBE_MADDS
+    seen: list[set[int]] = []
+    with threadpool_limits(limits=2, user_api="blas"):
+        run = Run(BIG, load("digits", train_size=64, test_size=32))
+        run.run_epoch(lambda index, loss: seen.append(_blas_threads()))
+        after = _blas_threads()
+    assert calls == [(BIG, 2)]  # once, at the start
+    assert run.blas_threads == chosen
+    assert seen and all(threads == {chosen} for threads in seen)
+    assert after == {2}
+
+
+def test_one_thread_available_means_one_thread_without_a_probe(monkeypatch):
+    # a sweep's or compare's worker holds BLAS to one thread: a Run inside it stays there
+    monkeypatch.setattr(threads, "step_speedup", _no_probe)
+    with one_blas_thread():
+        assert choose_blas_threads(BIG) == 1
+    with threadpool_limits(limits=1, user_api="blas"):
+        assert choose_blas_threads(BIG) == 1
 
 
 def test_train_callbacks_see_one_thread_for_a_digits_net():
     seen: list[set[int]] = []
     with threadpool_limits(limits=2, user_api="blas"):
-        train(
+        result = train(
             TrainConfig(layers=(64, 16, 10), epochs=1),
             on_batch=lambda step, loss, learner: seen.append(_blas_threads()),
         )
     assert seen and all(threads == {1} for threads in seen)
+    assert result.blas_threads == 1
 
 
-def test_a_run_resumed_under_another_thread_count_continues_identically(tmp_path):
-    # OpenBLAS's sums depend on its thread count; the policy pins one thread for this net in
-    # its steps and its evaluations, so where the process's own setting changes between the
-    # interrupted run and the resumed one, nothing else does
-    config = TrainConfig(layers=(64, 256, 256, 10), batch_size=64, epochs=2, train_size=600)
-    data = load("digits", train_size=600, test_size=200)
+def test_a_pinned_count_is_kept_and_a_bad_one_refused(digits_600):
+    with threadpool_limits(limits=1, user_api="blas"):
+        assert Run(MID, digits_600, blas_threads=2).blas_threads == 2
+    for bad in (0, -1, 1.5, "2", True):
+        with pytest.raises(ConfigError, match="blas_threads must be a whole number"):
+            train(MID, data=digits_600, blas_threads=bad)
+
+
+def test_a_run_resumed_under_another_thread_count_continues_identically(tmp_path, digits_600):
+    # the run records its count (one thread for this net), so where the process's own
+    # setting changes between the interrupted run and the resumed one, nothing else does
     path = tmp_path / "half.safetensors"
     with threadpool_limits(limits=1, user_api="blas"):
-        full = train(config, data=data)
+        full = train(MID, data=digits_600)
     with threadpool_limits(limits=2, user_api="blas"):
-        train(replace(config, epochs=1), data=data, save=path)
+        train(replace(MID, epochs=1), data=digits_600, save=path)
     with threadpool_limits(limits=1, user_api="blas"):
-        resumed = train(config, data=data, resume=path)
+        resumed = train(MID, data=digits_600, resume=path)
+    _assert_same_run(resumed, full)
 
-    def numbers(history):
-        return [{k: v for k, v in entry.items() if k != "seconds"} for entry in history]
 
-    assert numbers(resumed.history) == numbers(full.history)
-    for ours, theirs in zip(resumed.learner.state()[0].values(), full.learner.state()[0].values()):
-        np.testing.assert_array_equal(ours, theirs)
+def test_the_count_is_recorded_and_a_resumed_run_keeps_it(tmp_path, digits_600, probed_mid):
+    path = tmp_path / "half.safetensors"
+    with threadpool_limits(limits=2, user_api="blas"):
+        probed_mid(1.8)
+        full = train(MID, data=digits_600)
+        half = train(replace(MID, epochs=1), data=digits_600, save=path)
+        one = train(MID, data=digits_600, blas_threads=1)
+        probed_mid(1.0)  # the probe would now choose one thread: the record wins
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", BlasThreadsWarning)
+            resumed = train(MID, data=digits_600, resume=path)
+    assert full.blas_threads == half.blas_threads == resumed.blas_threads == 2
+    assert checkpoint.load(path).blas_threads == 2
+    differ = [
+        not np.array_equal(a, b)
+        for a, b in zip(*(r.learner.state()[0].values() for r in (one, full)))
+    ]
+    assert any(differ)  # one thread's sums differ from two's: the kept count matters
+    _assert_same_run(resumed, full)
+
+
+def _resume_warnings(config, data, path, **kwargs):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = train(config, data=data, resume=path, **kwargs)
+    return result, [str(w.message) for w in caught if w.category is BlasThreadsWarning]
+
+
+def test_a_pinned_count_other_than_the_recorded_one_warns_once_and_trains(tmp_path, digits_600):
+    path = tmp_path / "half.safetensors"
+    train(replace(MID, epochs=1), data=digits_600, save=path)
+    assert checkpoint.load(path).blas_threads == 1
+    result, messages = _resume_warnings(MID, digits_600, path, blas_threads=2)
+    assert messages == [
+        f"{path} was trained on 1 BLAS thread and continues on 2 BLAS threads: its sums may "
+        "differ in the last bits from an uninterrupted run's"
+    ]
+    assert result.blas_threads == 2 and result.history[-1]["epoch"] == MID.epochs
+
+
+def test_a_recorded_count_the_process_lacks_warns_and_trains_on_fewer(
+    tmp_path, digits_600, probed_mid
+):
+    path = tmp_path / "half.safetensors"
+    probed_mid(1.8)
+    with threadpool_limits(limits=2, user_api="blas"):
+        train(replace(MID, epochs=1), data=digits_600, save=path)
+    with threadpool_limits(limits=1, user_api="blas"):
+        result, messages = _resume_warnings(MID, digits_600, path)
+    assert len(messages) == 1 and "trained on 2 BLAS threads and continues on 1 BLAS" in messages[0]
+    assert result.blas_threads == 1 and result.history[-1]["epoch"] == MID.epochs
+
+
+def test_a_file_from_before_the_record_resumes_on_the_old_policys_one_thread(
+    tmp_path, digits_600, probed_mid
+):
+    # until counts were recorded, products under 2**31 ran on one thread: such a file (no
+    # blas_threads in its metadata) continues there, silently, even where a probe would not
+    path = tmp_path / "old.safetensors"
+    with threadpool_limits(limits=1, user_api="blas"):
+        full = train(MID, data=digits_600, blas_threads=1)
+        train(replace(MID, epochs=1), data=digits_600, save=path)
+    arrays, meta = load_tensors(path)
+    del meta["blas_threads"]
+    save_tensors(path, arrays, meta)
+    assert checkpoint.load(path).blas_threads is None
+    probed_mid(1.8)
+    with threadpool_limits(limits=2, user_api="blas"):
+        resumed, messages = _resume_warnings(MID, digits_600, path)
+    assert messages == [] and resumed.blas_threads == 1
+    _assert_same_run(resumed, full)
+
+
+@pytest.mark.parametrize("bad", [0, -2, 1.5, "two", True])
+def test_a_bad_recorded_count_is_a_model_file_error(tmp_path, digits_600, bad):
+    path = tmp_path / "bad.safetensors"
+    train(replace(MID, epochs=1), data=digits_600, save=path)
+    arrays, meta = load_tensors(path)
+    meta["blas_threads"] = bad
+    save_tensors(path, arrays, meta)
+    with pytest.raises(ModelFileError, match="bad BLAS thread count"):
+        checkpoint.load(path)
+
+
+def test_the_probe_times_real_steps_briefly():
+    started = time.perf_counter()
+    speedup = step_speedup(MID, 2)
+    chosen = choose_blas_threads(BIG, available=2)  # its batch held to PROBE_CAP_MADDS
+    assert time.perf_counter() - started < 5  # generous: speed belongs in benchmarks/load.py
+    assert speedup > 0 and np.isfinite(speedup)
+    assert chosen in (1, 2)

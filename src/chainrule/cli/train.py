@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import sys
+import warnings
+from collections.abc import Iterator
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
@@ -10,6 +14,7 @@ from chainrule.cli._common import (
     counted,
     int_list,
     positive_float,
+    positive_int,
     print_json,
     show_progress,
 )
@@ -203,6 +208,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--json", action="store_true", help=_("print one JSON object"))
     p.add_argument(
+        "--blas-threads",
+        type=positive_int,
+        metavar="N",
+        help=_(
+            "BLAS threads of every matrix product (the sums depend on them; default: one for "
+            "small products, else the process's threads when a short probe finds them faster "
+            "now; --resume keeps the count the checkpoint records)"
+        ),
+    )
+    p.add_argument(
         "--distributed",
         action="store_true",
         help=_(
@@ -255,8 +270,10 @@ def run(args: argparse.Namespace) -> int:
         config = config_from(args)
     _check_plot(args, config)
     parallel = _data_parallel(args, config)
-    if parallel is not None and not parallel.is_root:
-        train(config, resume=args.resume, data_parallel=parallel)  # rank 0 prints and saves
+    threads = args.blas_threads
+    if parallel is not None and not parallel.is_root:  # rank 0 prints and saves
+        with _one_line_warnings(args.command):
+            train(config, resume=args.resume, data_parallel=parallel, blas_threads=threads)
         return 0
     quiet = args.json
 
@@ -265,14 +282,16 @@ def run(args: argparse.Namespace) -> int:
             return
         print(_epoch_line(stats), flush=True)
 
-    result = train(
-        config,
-        on_epoch=report,
-        progress=show_progress(args),
-        save=save,
-        resume=args.resume,
-        data_parallel=parallel,
-    )
+    with _one_line_warnings(args.command):
+        result = train(
+            config,
+            on_epoch=report,
+            progress=show_progress(args),
+            save=save,
+            resume=args.resume,
+            data_parallel=parallel,
+            blas_threads=threads,
+        )
     if args.plot and not result.interrupted:
         _write_plot(args.plot, config, result.learner)
     if args.json:
@@ -306,6 +325,26 @@ def run(args: argparse.Namespace) -> int:
     if args.plot:
         print(_("decision boundary drawn in {path}").format(path=args.plot))
     return 0
+
+
+@contextlib.contextmanager
+def _one_line_warnings(command: str) -> Iterator[None]:
+    """chainrule's own warnings (a resumed run on another BLAS thread count) as one line on
+    stderr, like its errors; any other warning as Python shows it."""
+    from chainrule.training.threads import BlasThreadsWarning
+
+    with warnings.catch_warnings():  # puts warnings.showwarning back on the way out
+        show = warnings.showwarning
+
+        def one_line(message: Any, category: Any, *where: Any, **more: Any) -> None:
+            if not issubclass(category, BlasThreadsWarning):
+                show(message, category, *where, **more)
+                return
+            line = _("chainrule {command}: warning: {message}")
+            print(line.format(command=command, message=message), file=sys.stderr, flush=True)
+
+        warnings.showwarning = one_line
+        yield
 
 
 def _epoch_line(stats: dict) -> str:

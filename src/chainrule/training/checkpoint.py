@@ -1,7 +1,8 @@
 """Model files and checkpoints: safetensors (no code runs on load), written atomically.
 
 One format serves both: the weights (and optimizer state) as tensors, and in the metadata the
-training config, the epochs done, the history and the random generators' states, so that
+training config, the epochs done, the history, the random generators' states and the BLAS
+thread count (the sums depend on it), so that
 ``--resume`` continues a run exactly where it stopped.
 
 Loading trusts nothing in the file: the metadata is checked against its schema
@@ -37,6 +38,8 @@ class Checkpoint:
     epoch: int = 0
     history: list[dict[str, Any]] = field(default_factory=list)
     shuffle_rng: dict[str, Any] | None = None
+    #: the BLAS threads the run trained on (its sums depend on them); None in older files
+    blas_threads: int | None = None
 
 
 def capture(
@@ -45,6 +48,7 @@ def capture(
     epoch: int,
     history: list[dict[str, Any]],
     shuffle_rng: np.random.Generator,
+    blas_threads: int | None = None,
 ) -> Checkpoint:
     """A snapshot that later changes to the learner do not touch."""
     arrays, values = learner.state()
@@ -55,6 +59,7 @@ def capture(
         epoch=epoch,
         history=[dict(h) for h in history],
         shuffle_rng=shuffle_rng.bit_generator.state,
+        blas_threads=blas_threads,
     )
 
 
@@ -69,6 +74,7 @@ def save(path: str | Path, checkpoint: Checkpoint) -> Path:
         "epoch": checkpoint.epoch,
         "history": checkpoint.history,
         "shuffle_rng": checkpoint.shuffle_rng,
+        "blas_threads": checkpoint.blas_threads,
     }
     try:
         return save_tensors(path, checkpoint.arrays, metadata)
@@ -103,6 +109,7 @@ def load(path: str | Path) -> Checkpoint:
         epoch=meta["epoch"],
         history=list(meta["history"]),
         shuffle_rng=meta.get("shuffle_rng"),
+        blas_threads=meta.get("blas_threads"),
     )
 
 

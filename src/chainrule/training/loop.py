@@ -25,6 +25,7 @@ from chainrule.training.distributed import DataParallel
 from chainrule.training.learners import Learner
 from chainrule.training.run import Run
 from chainrule.training.splits import Splits, check_data, load_data, make_splits
+from chainrule.training.threads import checked_blas_threads, resumed_blas_threads
 from chainrule.wording import counted
 
 # load_data, check_data, Splits and make_splits live in splits.py; importable from here too
@@ -34,7 +35,8 @@ __all__ = ["Splits", "TrainResult", "check_data", "load_data", "make_splits", "t
 @dataclass
 class TrainResult:
     """What a run produced. ``history`` has one dict per epoch (epoch 0 = before training);
-    ``hints`` are lines of advice about the setup (e.g. inputs far from unit scale)."""
+    ``hints`` are lines of advice about the setup (e.g. inputs far from unit scale);
+    ``blas_threads`` the BLAS threads it trained on (recorded in its checkpoints)."""
 
     config: TrainConfig
     learner: Learner
@@ -43,6 +45,7 @@ class TrainResult:
     interrupted: bool = False
     checkpoint_path: Path | None = None
     hints: list[str] = field(default_factory=list)
+    blas_threads: int | None = None
 
     @property
     def test_accuracy(self) -> float | None:
@@ -102,6 +105,7 @@ def train(
     resume: str | Path | None = None,
     on_batch: BatchCallback | None = None,
     data_parallel: DataParallel | None = None,
+    blas_threads: int | None = None,
 ) -> TrainResult:
     """Train the network ``config`` describes; returns the history and the trained model.
 
@@ -118,17 +122,26 @@ def train(
     process evaluates (and returns the same result), rank 0 alone shows progress, calls
     ``on_epoch`` and writes ``save``.
 
+    ``blas_threads`` pins the BLAS threads of the run (OpenBLAS's sums depend on them); by
+    default a new run chooses them (:func:`~chainrule.training.threads.choose_blas_threads`)
+    and a resumed one keeps the count its checkpoint records. A resumed run on another count
+    than recorded still trains, with a one-line
+    :class:`~chainrule.training.threads.BlasThreadsWarning`.
+
     >>> result = train(TrainConfig(epochs=1, layers=(64, 16, 10)))
     >>> 0 <= result.test_accuracy <= 1
     True
     """
+    threads = checked_blas_threads(blas_threads)
     if data_parallel is None:
-        return _saved_run(config, data, on_epoch, progress, save, resume, on_batch)
+        return _saved_run(config, data, on_epoch, progress, save, resume, on_batch, None, threads)
     data_parallel.check(config)  # the same settings fail on every process: no one waits
     try:
         if not data_parallel.is_root:  # rank 0 alone prints and writes
             save, progress, on_epoch = None, False, None
-        return _saved_run(config, data, on_epoch, progress, save, resume, on_batch, data_parallel)
+        return _saved_run(
+            config, data, on_epoch, progress, save, resume, on_batch, data_parallel, threads
+        )
     except BaseException:
         data_parallel.abandon()  # a failure before training: the others must not wait for us
         raise
@@ -143,13 +156,15 @@ def _saved_run(
     resume: str | Path | None,
     on_batch: BatchCallback | None,
     data_parallel: DataParallel | None = None,
+    blas_threads: int | None = None,
 ) -> TrainResult:
+    how = (on_epoch, progress, save, resume, on_batch, data_parallel, blas_threads)
     if save is None:
-        return _train(config, data, on_epoch, progress, save, resume, on_batch, data_parallel)
+        return _train(config, data, *how)
     _check_writable(Path(save))
     # held from start to save: a second run saving to the same file is refused, not raced
     with write_lock(save):
-        return _train(config, data, on_epoch, progress, save, resume, on_batch, data_parallel)
+        return _train(config, data, *how)
 
 
 def _train(
@@ -161,15 +176,25 @@ def _train(
     resume: str | Path | None,
     on_batch: BatchCallback | None,
     data_parallel: DataParallel | None = None,
+    blas_threads: int | None = None,
 ) -> TrainResult:
     data = data if data is not None else load_data(config)
     check_data(config, data)  # bad data is named before a bad checkpoint
-    run = _resumed(config, data, resume) if resume is not None else Run(config, data)
+    if resume is not None:
+        run = _resumed(config, data, resume, blas_threads)
+    else:
+        run = Run(config, data, blas_threads=blas_threads)
     learner = run.learner
     if data_parallel is not None:
         data_parallel.attach(learner)
-    result = TrainResult(config=config, learner=learner, history=run.history, hints=_hints(run))
-    snapshot = ckpt.capture(learner, config, run.epoch, run.history, run.shuffle_rng)
+    result = TrainResult(
+        config=config,
+        learner=learner,
+        history=run.history,
+        hints=_hints(run),
+        blas_threads=run.blas_threads,
+    )
+    snapshot = _snapshot(run)
     started = time.perf_counter()
     total = max(config.epochs - run.epoch, 0) * len(run.loader)
     try:
@@ -207,13 +232,18 @@ def _hints(run: Run) -> list[str]:
     return [] if finding is None else [f"{finding.message} (standardize=True, --standardize)"]
 
 
-def _resumed(config: TrainConfig, data: Dataset, resume: str | Path) -> Run:
-    """The run saved in ``resume``, ready to continue with its next epoch."""
+def _resumed(
+    config: TrainConfig, data: Dataset, resume: str | Path, blas_threads: int | None
+) -> Run:
+    """The run saved in ``resume``, ready to continue with its next epoch (on the BLAS
+    threads it recorded, unless ``blas_threads`` pins others)."""
     state = ckpt.load(resume)
     _check_resumable(config, state.config, resume)
     if state.shuffle_rng is None:
         raise ModelFileError(f"{resume}: a model file without training state; cannot resume")
-    run = Run(config, data, learner=ckpt.restore(state, resume), history=state.history)
+    threads = resumed_blas_threads(config, state.blas_threads, blas_threads, resume)
+    learner = ckpt.restore(state, resume)
+    run = Run(config, data, learner=learner, history=state.history, blas_threads=threads)
     run.epoch = state.epoch
     try:
         run.shuffle_rng.bit_generator.state = state.shuffle_rng
@@ -230,12 +260,19 @@ def _epochs(
     while run.epoch < config.epochs:
         stats = run.run_epoch(_step_callback(learner, bar, on_batch))
         assert stats is not None  # a run that raises on divergence never returns None
-        yield ckpt.capture(learner, config, run.epoch, run.history, run.shuffle_rng)
+        yield _snapshot(run)
         if bar is not None:
             bar.set_postfix(_progress_numbers(stats), refresh=False)
         if on_epoch is not None:
             with _beside(bar):
                 on_epoch(stats, learner)
+
+
+def _snapshot(run: Run) -> ckpt.Checkpoint:
+    """The run as it stands, its BLAS thread count included."""
+    return ckpt.capture(
+        run.learner, run.config, run.epoch, run.history, run.shuffle_rng, run.blas_threads
+    )
 
 
 def _step_callback(

@@ -14,7 +14,8 @@ The checks, field by field:
   losses and accuracies;
 - ``values``: an object; ``rngs`` a list of generator states, ``optimizer`` checked against
   the optimizer the config builds (:func:`check_optimizer_state`);
-- ``shuffle_rng``: null or a state a NumPy bit generator accepts.
+- ``shuffle_rng``: null or a state a NumPy bit generator accepts;
+- ``blas_threads``: absent, null or a whole number of 1 or more.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.errors import ChainruleError
+from chainrule.i18n import _
 
 FORMAT = "chainrule.model"
 #: Version 2 adds the checksum; version 1 files (no checksum) still load.
@@ -81,6 +83,11 @@ def check_training_state(meta: dict[str, Any]) -> None:
         check_rng_state(state, f"dropout generator state (values.rngs[{i}])")
     if meta.get("shuffle_rng") is not None:
         check_rng_state(meta["shuffle_rng"], "shuffling state (shuffle_rng)")
+    threads = meta.get("blas_threads")
+    if threads is not None and not (_is_whole(threads) and threads >= 1):
+        raise MetadataError(
+            _("bad BLAS thread count {value} in the model file").format(value=f"{threads!r:.40}")
+        )
 
 
 def check_rng_state(state: Any, field: str) -> None:

@@ -24,8 +24,6 @@ order from its own generator (``shuffle_rng``), drawn afresh at the start of eac
 from __future__ import annotations
 
 import contextlib
-import functools
-import itertools
 import math
 import time
 from collections.abc import Callable, Iterator
@@ -40,6 +38,15 @@ from chainrule.errors import ConfigError, NonFiniteError
 from chainrule.training.config import TrainConfig
 from chainrule.training.learners import Learner, build_learner
 from chainrule.training.splits import Split, check_data, load_data, make_splits
+from chainrule.training.threads import (
+    checked_blas_threads,
+    choose_blas_threads,
+    largest_product,
+    limit_blas_threads,
+)
+
+# largest_product lived here before the thread count was chosen in threads.py
+__all__ = ["Run", "StepCallback", "largest_product", "make_loader"]
 
 StepCallback = Callable[[int, float], None]
 
@@ -56,9 +63,13 @@ class Run:
             entries); without it an entry has only the epoch, lr, mean batch loss, seconds.
         stop_on_divergence: on a NaN/Inf loss mark the run ``diverged`` and stop, instead of
             raising NonFiniteError.
+        blas_threads: the BLAS threads of every step, evaluation and record (OpenBLAS's sums
+            depend on it); by default chosen now for ``config`` by
+            :func:`~chainrule.training.threads.choose_blas_threads`.
 
     Attributes: ``epoch`` (epochs finished), ``steps`` (steps taken by this object),
-    ``history``, ``diverged``, ``loader`` (the batches of one epoch), ``learner``.
+    ``history``, ``diverged``, ``loader`` (the batches of one epoch), ``learner``,
+    ``blas_threads``.
     """
 
     def __init__(
@@ -70,8 +81,10 @@ class Run:
         history: list[dict[str, Any]] | None = None,
         evaluate: bool = True,
         stop_on_divergence: bool = False,
+        blas_threads: int | None = None,
     ) -> None:
         self.config = config
+        blas_threads = checked_blas_threads(blas_threads)
         self.data = data if data is not None else load_data(config)
         check_data(config, self.data)
         self.splits = make_splits(config, self.data)
@@ -85,8 +98,10 @@ class Run:
         self.evaluating = evaluate
         self.stop_on_divergence = stop_on_divergence
         self.history = history if history is not None else []
+        # chosen once, before any sum: every step and evaluation of the run then agrees
+        self.blas_threads = blas_threads or choose_blas_threads(config)
         if history is None and evaluate:
-            with blas_threads_for(config):  # the same sums as every later evaluation
+            with self._threads():  # the same sums as every later evaluation
                 self.history.append(self._entry(0))
         self.epoch = self.history[-1]["epoch"] if self.history else 0
         self.steps = 0
@@ -148,7 +163,7 @@ class Run:
         when the run diverged on the way. ``on_step(index, loss)`` runs after each step
         (``index`` counts from 0 within the epoch)."""
         epoch = self.epoch
-        with blas_threads_for(self.config):
+        with self._threads():
             while self.epoch == epoch and not self.diverged:
                 index = self._in_epoch
                 loss = self.step()
@@ -171,7 +186,7 @@ class Run:
             if on not in parts:
                 raise ConfigError(f"records(on={on!r}): use 'batch' or one of {list(parts)}")
             x, y = parts[on]
-        with np.errstate(all="ignore"), blas_threads_for(self.config):
+        with np.errstate(all="ignore"), self._threads():
             return self.learner.layer_pass(x, y)
 
     def evaluate(self) -> dict[str, Any]:
@@ -179,10 +194,14 @@ class Run:
         stats: dict[str, Any] = {}
         # Huge finite weights overflow to Inf here: the loss says so (the history, the epoch
         # line); NumPy's RuntimeWarnings on stderr would only add noise after it.
-        with np.errstate(all="ignore"), blas_threads_for(self.config):
+        with np.errstate(all="ignore"), self._threads():
             for name, (x, y) in self.splits.items():
                 stats[f"{name}_loss"], stats[f"{name}_accuracy"] = self.learner.evaluate(x, y)
         return stats
+
+    def _threads(self) -> contextlib.AbstractContextManager[Any]:
+        """BLAS held to the run's thread count inside the block."""
+        return limit_blas_threads(self.blas_threads)
 
     def _start_epoch(self) -> None:
         self._lr = self.config.lr_at(self.epoch + 1)
@@ -215,55 +234,6 @@ class Run:
         stats["mean_batch_loss"] = loss
         stats["seconds"] = seconds
         return stats
-
-
-# Below this many multiply-adds in the largest product of a training step, a Run (its steps,
-# its evaluations and records: train(), the CLI, the lab, the sweeps) uses one BLAS thread.
-# Measured on the 2-core build machine (OpenBLAS 0.3.31, 2 threads by default, other work
-# running), `chainrule train --data digits`, wall s, medians of 5:
-#   64-30-10, 3 epochs:        quiet 1.11 default / 1.14 one thread; under 4 busy loops
-#                              7.30 default / 4.62 one thread (startup ~0.8 s included)
-#   64-1024-1024-10, 2 epochs: quiet 6.33 / 1.92; under 4 busy loops 28.99 / 2.31
-# and single products (ms, one thread / two): 32x64@64x30 0.007/0.009, 128x256@256x256
-# 0.51/15.8, 64x1024@1024x1024 6.8/40.2, 256x1024@1024x1024 15.8/40.4, 512x2048@2048x2048
-# 115/139. Threads never won on that busy machine, but their cost shrinks with the work
-# (x6 at 7e7, x1.2 at 2e9), and a quiet many-core machine gains from them on big products, so
-# the limit stopped at 2**27 (1.3e8), leaving W4 (784-1024-1024-10, batch 256, 2.1e8) on the
-# default threads. Issue 15 measured W4 there with benchmarks/load.py on the same 2-core
-# machine, busy (load 15-22) and beside two more busy processes: samples/s 0.32x and 0.38x
-# those of one thread (W3 on default threads: 0.15x and 0.03x). So the limit is now 2**31
-# (2.1e9, where the busy machine paid x1.2 for threads and a quiet many-core one gains).
-# The policy depends on the config only, so a resumed run uses the same thread count as the
-# run it continues: OpenBLAS's sums differ between 1 and 2 threads (issue 15 checked W4's
-# products), so a run on the default threads (products of 2**31 and more) continues exactly
-# only on a machine with the same default thread count.
-SMALL_PRODUCT_MADDS = 2**31
-
-
-def largest_product(config: TrainConfig) -> int:
-    """Multiply-adds of the largest matrix product of one training step of ``config``.
-
-    >>> largest_product(TrainConfig(layers=(64, 30, 10), batch_size=10))
-    19200
-    """
-    sizes = config.layers
-    return max(config.batch_size * a * b for a, b in itertools.pairwise(sizes))
-
-
-@functools.cache
-def _thread_controller() -> Any:
-    # imported and scanned once: a ThreadpoolController then limits in ~15 us, not ~0.4 ms
-    from threadpoolctl import ThreadpoolController
-
-    return ThreadpoolController()
-
-
-def blas_threads_for(config: TrainConfig) -> contextlib.AbstractContextManager[Any]:
-    """One BLAS thread while ``config``'s products are small (see SMALL_PRODUCT_MADDS): small
-    products spread over busy cores ran 1.6-12x slower; big ones keep the default threads."""
-    if largest_product(config) >= SMALL_PRODUCT_MADDS:
-        return contextlib.nullcontext()
-    return _thread_controller().limit(limits=1, user_api="blas")
 
 
 def make_loader(train_split: Split, config: TrainConfig, rng: np.random.Generator) -> DataLoader:
