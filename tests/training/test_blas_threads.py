@@ -54,7 +54,13 @@ def digits_600():
 
 
 @pytest.fixture
-def probed_mid(monkeypatch):
+def uncrowded(monkeypatch):
+    """Other processes leave every thread a core of its own, whatever runs beside the tests."""
+    monkeypatch.setattr(threads, "crowded", lambda threads: False)
+
+
+@pytest.fixture
+def probed_mid(monkeypatch, uncrowded):
     """MID's products are probed; ``probed_mid(speedup)`` sets what the probe finds."""
     monkeypatch.setattr(threads, "PROBE_MADDS", largest_product(MID))
     return lambda speedup: monkeypatch.setattr(threads, "step_speedup", _probe_saying(speedup))
@@ -93,7 +99,7 @@ def test_small_products_take_one_thread_without_a_probe(monkeypatch):
 
 @pytest.mark.parametrize(("speedup", "chosen"), [(1.8, 2), (1.05, 1)])
 def test_big_products_take_the_threads_only_when_the_probe_finds_them_faster(
-    monkeypatch, speedup, chosen
+    monkeypatch, uncrowded, speedup, chosen
 ):
     calls: list = []
     monkeypatch.setattr(threads, "step_speedup", _probe_saying(speedup, calls))
@@ -107,6 +113,42 @@ def test_big_products_take_the_threads_only_when_the_probe_finds_them_faster(
     assert run.blas_threads == chosen
     assert seen and all(threads == {chosen} for threads in seen)
     assert after == {2}
+
+
+@pytest.mark.parametrize(
+    ("others", "cores", "crowded"),
+    [
+        ([0] * 10, 2, False),
+        ([2] * 10, 2, True),
+        ([1] * 10, 2, True),
+        ([1] * 10, 4, False),
+        ([0, 9, 0, 0, 9], 2, False),
+    ],
+)
+def test_crowded_counts_other_running_threads_against_the_cores(
+    monkeypatch, others, cores, crowded
+):
+    looks = iter(others)
+    monkeypatch.setattr(threads, "other_running_threads", lambda: next(looks))
+    monkeypatch.setattr(threads, "_cores", lambda: cores)
+    assert threads.crowded(2) is crowded  # the median of 5 looks: a passing burst is not load
+
+
+def test_other_running_threads_leaves_out_this_process():
+    # this process's own running thread (the one asking) is not another's
+    assert 0 <= threads.other_running_threads() < 10_000
+
+
+def test_a_crowded_machine_takes_one_thread_before_or_after_the_probe(monkeypatch):
+    looks: list[bool] = []
+    monkeypatch.setattr(threads, "crowded", lambda threads: looks.pop(0))
+    looks[:] = [True]
+    assert choose_blas_threads(BIG, available=2, probe=_no_probe) == 1
+    looks[:] = [False, True]  # busy processes started during the probe
+    assert choose_blas_threads(BIG, available=2, probe=_probe_saying(1.8)) == 1
+    looks[:] = [False, False]
+    assert choose_blas_threads(BIG, available=2, probe=_probe_saying(1.8)) == 2
+    assert looks == []
 
 
 def test_one_thread_available_means_one_thread_without_a_probe(monkeypatch):

@@ -20,6 +20,7 @@ import contextlib
 import functools
 import itertools
 import math
+import os
 import statistics
 import time
 import warnings
@@ -122,20 +123,55 @@ def checked_blas_threads(threads: Any) -> int | None:
 def choose_blas_threads(
     config: TrainConfig, *, available: int | None = None, probe: Probe | None = None
 ) -> int:
-    """The BLAS threads a run of ``config`` uses: one below PROBE_MADDS or when the process
-    has one; else the ``available`` threads when the probe finds them PROBE_GAIN times faster
-    than one, now (``probe`` defaults to :func:`step_speedup`).
+    """The BLAS threads a run of ``config`` uses: one below PROBE_MADDS, when the process has
+    one, or when other processes' running threads leave the ``available`` threads no cores of
+    their own (:func:`crowded`, before and after the probe); else the ``available`` threads
+    when the probe finds them PROBE_GAIN times faster than one, now (``probe`` defaults to
+    :func:`step_speedup`).
 
     >>> choose_blas_threads(TrainConfig(layers=(784, 1024, 1024, 10), batch_size=256),
-    ...                     available=2, probe=lambda config, threads: 1.8)
-    2
+    ...                     available=2, probe=lambda config, threads: 1.05)
+    1
     """
     if available is None:
         available = available_blas_threads()
-    if available <= 1 or largest_product(config) < PROBE_MADDS:
+    if available <= 1 or largest_product(config) < PROBE_MADDS or crowded(available):
         return 1
     speedup = (probe or step_speedup)(config, available)
-    return available if speedup >= PROBE_GAIN else 1
+    return available if speedup >= PROBE_GAIN and not crowded(available) else 1
+
+
+def crowded(threads: int) -> bool:
+    """Whether ``threads`` threads would share cores with other processes' running threads
+    (:func:`other_running_threads`, the median of a few looks over ~10 ms): a short probe
+    can miss a collapse that the run's later steps meet."""
+    others = []
+    for look in range(5):
+        if look:
+            time.sleep(0.002)
+        others.append(other_running_threads())
+    return statistics.median(others) + threads > _cores()
+
+
+def other_running_threads() -> int:
+    """Threads of other processes running or ready to run on this machine now: the kernel's
+    count (Linux, /proc/loadavg) less this process's own running threads; 0 where unknown."""
+    try:
+        running = int(Path("/proc/loadavg").read_text().split()[3].partition("/")[0])
+    except (OSError, ValueError, IndexError):
+        return 0
+    own = 0
+    for stat in Path("/proc/self/task").glob("*/stat"):
+        with contextlib.suppress(OSError, IndexError):  # a thread that ended meanwhile
+            own += stat.read_text().rpartition(")")[2].split()[0] == "R"
+    return max(0, running - own)
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def step_speedup(
@@ -196,9 +232,9 @@ def resumed_blas_threads(
     """
     if recorded is None and largest_product(config) < LEGACY_SMALL_PRODUCT_MADDS:
         recorded = 1
-    threads = pinned if pinned is not None else recorded
-    if recorded is not None and threads is not None and pinned is None:
-        threads = min(threads, available_blas_threads())
+    threads = pinned
+    if pinned is None and recorded is not None:
+        threads = min(recorded, available_blas_threads())
     if recorded is None:
         message = _(
             "{path} does not record its BLAS thread count: its sums may differ in the last "
