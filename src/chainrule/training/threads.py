@@ -7,8 +7,9 @@ checkpoint records it, so that a resumed run continues on the same count
 (:func:`resumed_blas_threads`) or says why it cannot.
 
 The choice: one thread for small products (they never gain from threads and collapse when
-the cores are busy); for big ones, a short probe of the run's largest product at one thread
-and at every thread the process has, and the threads only when they are clearly faster now.
+the cores are busy), and while other processes' running threads would share the cores; else
+a short probe (a few training steps at one thread and at every thread the process has), and
+the threads only when they are clearly faster now.
 
 >>> choose_blas_threads(TrainConfig(layers=(64, 30, 10), batch_size=10))
 1
