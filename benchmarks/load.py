@@ -7,8 +7,9 @@ TrainConfig, chosen inside each condition (quiet, then beside the busy processes
 (``train()``, the CLI, the lab, the sweeps) chooses it at its start. The busy processes are
 NumPy matrix-product loops on one thread each. Blocks of steps of the three thread settings are
 interleaved in rotating order; printed: samples/s (median and min..max of the blocks) and each
-setting over one thread (the goal: policy ≥ 0.9 × one thread under load; quiet, the policy no
-slower than before).
+setting over one thread (the median over the rounds of each block over the one-thread block of
+its round; the goal: policy ≥ 0.9 × one thread under load; quiet, the policy no slower than
+the default threads).
 
     PYTHONPATH=src python benchmarks/load.py --busy 2 --repeats 5
 """
@@ -87,11 +88,13 @@ def measure(w: Workload, repeats: int, block: float) -> tuple[dict[str, list[flo
 
 def report(label: str, w: Workload, measured: tuple[dict[str, list[float]], int]) -> None:
     speeds, chosen = measured
-    one = statistics.median(speeds["one thread"])
     cells = []
     for mode, values in speeds.items():
-        med = statistics.median(values)
-        cells.append(f"{mode} {med:9.0f} ({min(values):.0f}..{max(values):.0f}) {med / one:4.2f}")
+        # each block over the one-thread block of the same round, then the median: a load
+        # that comes and goes (other work on the machine) cancels out within a round
+        ratio = statistics.median(v / o for v, o in zip(values, speeds["one thread"]))
+        low, med, high = min(values), statistics.median(values), max(values)
+        cells.append(f"{mode} {med:9.0f} ({low:.0f}..{high:.0f}) {ratio:4.2f}")
     print(f"{w.name:3} {label:6} {chosen}t │ " + " │ ".join(cells), flush=True)
 
 
