@@ -36,3 +36,16 @@ def summary(samples: list[float], scale: float = 1e6) -> str:
 
 def median(samples: list[float]) -> float:
     return statistics.median(samples)
+
+
+def paired_ratio(reference: list[float], contender: list[float]) -> tuple[float, float, float]:
+    """Median and quartiles of ``reference[i] / contender[i]``: the contender's speed over the
+    reference's, block by block (neighbouring blocks share the machine's noise)."""
+    ratios = sorted(r / c for r, c in zip(reference, contender, strict=True))
+    q1, q2, q3 = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else ratios * 3
+    return q2, q1, q3
+
+
+def ratio_cell(ratio: tuple[float, float, float]) -> str:
+    """``median [q1..q3]`` of a paired ratio."""
+    return f"{ratio[0]:.3f} [{ratio[1]:.2f}..{ratio[2]:.2f}]"

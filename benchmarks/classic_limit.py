@@ -66,6 +66,7 @@ from collections.abc import Callable
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from _timing import paired_ratio, ratio_cell
 from chainrule.classic import Network
 from classic_vs_numpy import tuned_step_fn
 from numpy_limit import WORKLOADS, Workload, make_batches, make_step, side_by_side_parser
@@ -103,11 +104,10 @@ def run_workload(w: Workload, repeats: int, block_seconds: float, seed: int) -> 
         order = list(sides.items())
         for name, fn in order[r % 3 :] + order[: r % 3]:
             times[name].append(time_block(fn, steps))
-    limit = np.array(times["limit"])
     return {
         "times": times,
-        "ratio": float(np.median(limit / np.array(times["classic"]))),
-        "ratio_tuned": float(np.median(limit / np.array(times["tuned"]))),
+        "ratio": paired_ratio(times["limit"], times["classic"]),
+        "ratio_tuned": paired_ratio(times["limit"], times["tuned"]),
     }
 
 
@@ -121,7 +121,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = side_by_side_parser(__doc__.splitlines()[0])
     args = parser.parse_args(argv)
     head = "µs/step (min..max)       samples/s"
-    print(f"{'':3} │ classic {head} │ limit {head} │ classic/limit │ tuned/limit")
+    ratios = "median [quartiles]"
+    print(f"{'':3} │ classic {head} │ limit {head} │ classic/limit {ratios} │ tuned/limit")
     print(f"{args.threads} BLAS thread(s), {args.repeats} interleaved blocks of ~{args.block:g} s")
     with np.errstate(all="ignore"), threadpool_limits(args.threads, "blas"):
         for name in args.workloads:
@@ -130,7 +131,7 @@ def main(argv: list[str] | None = None) -> None:
             t = res["times"]
             print(
                 f"{name:3} │ {_cell(t['classic'], w.batch)} │ {_cell(t['limit'], w.batch)} │ "
-                f"{res['ratio']:13.2f} │ {res['ratio_tuned']:11.2f}",
+                f"{ratio_cell(res['ratio']):>32} │ {ratio_cell(res['ratio_tuned']):>20}",
                 flush=True,
             )
 

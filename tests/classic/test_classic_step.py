@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from chainrule.classic import Network
+from chainrule.errors import DataError
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -55,3 +56,32 @@ def test_a_trained_network_pickles_without_its_step_buffers() -> None:
         assert other.train_step(x, y, lr=0.1) == j
         for ours, theirs in zip(other.weights, net.weights, strict=True):
             np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("cost", ["quadratic", "cross-entropy"])
+@pytest.mark.parametrize("label_dtype", [np.int64, np.int32, np.uint8])
+def test_labels_train_exactly_as_their_one_hot_rows(cost: str, label_dtype: type) -> None:
+    # the hot path turns labels into one-hot rows itself: the same bytes as the targets
+    rng = np.random.default_rng(1)
+    by_labels = Network([4, 6, 3], "tanh", cost, "xavier", seed=2, dtype=np.float32)
+    by_rows = Network([4, 6, 3], "tanh", cost, "xavier", seed=2, dtype=np.float32)
+    for _ in range(4):  # the first call builds the step; the rest take the hot path
+        x = rng.normal(size=(5, 4)).astype(np.float32)
+        labels = rng.integers(0, 3, 5)
+        j = by_labels.train_step(x, labels.astype(label_dtype), lr=0.2)
+        assert j == by_rows.train_step(x, np.eye(3, dtype=np.float32)[labels], lr=0.2)
+    for ours, theirs in zip(by_labels.weights + by_labels.biases, by_rows.weights + by_rows.biases):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("bad", [3, -1, 7])
+def test_a_label_outside_the_classes_is_named_on_the_hot_path_too(bad: int) -> None:
+    # take() would raise past the last class and count a negative label from the end
+    net = Network([2, 4, 3], "relu", "cross-entropy", "he", seed=0)
+    x = np.ones((3, 2), net.dtype)
+    net.train_step(x, np.array([0, 1, 2]), lr=0.1)  # the step for 3 rows now exists
+    before = [w.copy() for w in net.weights]
+    with pytest.raises(DataError, match=f"label {bad} in y is out of range"):
+        net.train_step(x, np.array([0, bad, 1]), lr=0.1)
+    for ours, theirs in zip(net.weights, before, strict=True):
+        np.testing.assert_array_equal(ours, theirs)

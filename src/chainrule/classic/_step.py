@@ -91,8 +91,8 @@ class TrainingStep:
     arrays of ``weights`` and ``biases`` in place (each W^l once its δ^(l-1) is computed: the
     same numbers as updating after the whole backward pass); ``train`` does both. ``overflows``:
     the logistic σ may overflow e^-z harmlessly (to a = 0), so the caller runs under
-    ``np.errstate(over=...)``, or calls ``train_ignoring_overflow``. ``accepts(x, t)`` tells
-    whether a batch already has this step's shapes and dtype (nothing to convert or check).
+    ``np.errstate(over=...)``, or calls ``train_ignoring_overflow``. ``targets_for(x, y)``
+    gives the targets of a batch that needs no conversion (labels become one-hot rows here).
     """
 
     __slots__ = (
@@ -105,9 +105,11 @@ class TrainingStep:
         "grad_w",
         "hidden",
         "hidden_prime",
+        "identity",
         "inputs_shape",
         "log_a",
         "lr",
+        "one_hot",
         "output",
         "output_prime",
         "overflows",
@@ -143,22 +145,41 @@ class TrainingStep:
         self.dtype = dt
         self.inputs_shape = (m, net.sizes[0])
         self.targets_shape = (m, widths[-1])
+        # Class labels become one-hot rows here, as rows of the identity taken into a buffer
+        # kept for the step (what ``as_targets`` builds anew, in a fifth of the time).
+        self.identity = np.eye(widths[-1], dtype=dt)
+        self.one_hot = np.empty((m, widths[-1]), dt)
         # α/m as a 0-d array of the dtype, refilled when α changes: NumPy converts a Python
         # float on every call (~1 µs on small batches), to the same value.
         self.lr: float | None = None
         self.scale = np.empty((), dt)
 
-    def accepts(self, x: Any, t: Any) -> bool:
-        """Whether x and t are arrays of this step's dtype and shapes: nothing to convert."""
+    def targets_for(self, x: Any, y: Any, check_labels: bool = True) -> Array | None:
+        """The targets to train on when x is an array of this step's dtype and shape: ``y``
+        itself when it is already (m, N^L) of that dtype, its one-hot rows when it holds m
+        integer labels in 0..N^L-1, else None (to convert and check, and name what is wrong).
+        ``check_labels=False`` trusts labels checked already not to be negative.
+        """
         dt = self.dtype
-        return (
-            type(x) is np.ndarray
-            and type(t) is np.ndarray
-            and x.dtype is dt
-            and t.dtype is dt
-            and x.shape == self.inputs_shape
-            and t.shape == self.targets_shape
-        )
+        if (
+            type(x) is not np.ndarray
+            or type(y) is not np.ndarray
+            or x.dtype is not dt
+            or x.shape != self.inputs_shape
+        ):
+            return None
+        if y.dtype is dt and y.shape == self.targets_shape:
+            return y
+        kind = y.dtype.kind
+        if y.shape != self.inputs_shape[:1] or kind not in "iu" or len(self.identity) < 2:
+            return None
+        try:
+            self.identity.take(y, 0, self.one_hot)  # a label past the last class raises
+        except IndexError:
+            return None
+        if check_labels and kind == "i" and np.minimum.reduce(y) < 0:  # take() wraps it
+            return None
+        return self.one_hot
 
     def train(
         self,

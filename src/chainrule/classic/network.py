@@ -223,14 +223,15 @@ class Network:
             w -= lr * gw.astype(w.dtype, copy=False)
             b -= lr * gb.astype(b.dtype, copy=False)
 
-    def train_step(self, x: Any, y: Any, lr: float) -> float:
+    def train_step(self, x: Any, y: Any, lr: float, *, check_labels: bool = True) -> float:
         """One step of gradient descent on the batch (x, y); returns J before the update.
 
         The update of ``step(backward(x, y), lr)`` (equal up to float rounding), computed into
         preallocated arrays, with α folded into δ^L and no result objects: the hot path of
         training. It checks shapes and labels; NaN in x or y is found (and nothing is updated)
         when J comes out non-finite. Soft targets for cross-entropy are trusted to sum to 1
-        here (``fit`` and ``backward`` check them).
+        here (``fit`` and ``backward`` check them). ``check_labels=False``: the labels were
+        checked already (the training loop checks its data once).
 
         >>> import numpy as np
         >>> net = Network([2, 2], cost="cross-entropy", init="he")
@@ -240,14 +241,14 @@ class Network:
         True
         """
         lr = check_lr(lr)
-        step = self._checked_step(x, y)
-        if step is None:  # not a batch of a known shape: convert and check
+        step, targets = self._checked_step(x, y, check_labels)
+        if step is None or targets is None:  # not a batch of a known shape: convert and check
             x = as_inputs(self, x, check_finite=False)
-            y = as_targets(self, y, len(x), check_values=False)
+            targets = as_targets(self, y, len(x), check_values=False)
             step = self._step_for(len(x))
         if step.overflows:  # σ's e^-z overflows harmlessly to a = 0
-            return step.train_ignoring_overflow(x, y, lr, self.weights, self.biases)
-        return step.train(x, y, lr, self.weights, self.biases)
+            return step.train_ignoring_overflow(x, targets, lr, self.weights, self.biases)
+        return step.train(x, targets, lr, self.weights, self.biases)
 
     # ----------------------------------------------------------------- training loop
 
@@ -531,16 +532,19 @@ class Network:
                 np.multiply(delta, act.prime(zs[l - 1], acts[l]), delta)
         return cost, deltas, grad_w, grad_b
 
-    def _checked_step(self, x: Any, y: Any) -> TrainingStep | None:
-        """The training step for (x, y) if they are arrays of its shapes and dtype already.
+    def _checked_step(
+        self, x: Any, y: Any, check_labels: bool
+    ) -> tuple[TrainingStep | None, Array | None]:
+        """The training step for (x, y) and its targets, if x is an array of its shape and
+        dtype already and y its targets or in-range labels (see ``TrainingStep.targets_for``).
 
-        The hot path of ``train_step``: targets (m, N^L) of the network's dtype need no
-        conversion, and their values are only checked when J comes out non-finite.
+        The hot path of ``train_step``: targets are not converted, and their values are only
+        checked when J comes out non-finite.
         """
         if type(x) is not np.ndarray or x.ndim != 2:
-            return None
+            return None, None
         step = self._steps.get(len(x))
-        return step if step is not None and step.accepts(x, y) else None
+        return (None, None) if step is None else (step, step.targets_for(x, y, check_labels))
 
     def _step_for(self, m: int) -> TrainingStep:
         """The preallocated training step for batches of m rows (a few sizes are kept)."""

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.backend import ONE
+from chainrule.backend import ONE, ZERO
 from chainrule.engine.tensor import Tensor
 from chainrule.i18n import _
 from chainrule.ops.activations import ReLU, Sigmoid, Tanh
@@ -141,7 +141,8 @@ def tanh_forward(fn: Tanh, node: Tensor, bufs: Buffers) -> Kernel:
 
 def relu_forward(fn: ReLU, node: Tensor, bufs: Buffers) -> Kernel:
     src, out = _activation_buffers(fn, node, bufs)
-    return lambda x, y: np.maximum(x if src is None else src, 0, out=out)
+    zero = ZERO[out.dtype.char]  # a 0-d array: NumPy converts a Python 0 at every call
+    return lambda x, y: np.maximum(x if src is None else src, zero, out=out)
 
 
 def _activation_buffers(fn: Any, node: Tensor, bufs: Buffers) -> tuple[Any, Any]:
@@ -154,10 +155,11 @@ def sigmoid_backward(fn: Sigmoid, node: Tensor, bufs: Buffers) -> Kernel | None:
     g, y_out = _derivative_buffers(fn, node, bufs)
     if g is None:
         return NO_KERNEL
+    one = ONE[y_out.dtype.char]
 
     def run(x: Any, y: Any) -> None:
         multiply(g, y_out, g)
-        subtract(1, y_out, y_out)
+        subtract(one, y_out, y_out)
         multiply(g, y_out, g)
 
     return run
@@ -168,10 +170,11 @@ def tanh_backward(fn: Tanh, node: Tensor, bufs: Buffers) -> Kernel | None:
     g, y_out = _derivative_buffers(fn, node, bufs)
     if g is None:
         return NO_KERNEL
+    one = ONE[y_out.dtype.char]
 
     def run(x: Any, y: Any) -> None:
         multiply(y_out, y_out, y_out)
-        subtract(1, y_out, y_out)
+        subtract(one, y_out, y_out)
         multiply(g, y_out, g)
 
     return run
@@ -183,9 +186,10 @@ def relu_backward(fn: ReLU, node: Tensor, bufs: Buffers) -> Kernel | None:
     if g is None:
         return NO_KERNEL
     mask = np.empty(y_out.shape, dtype=bool)
+    zero = ZERO[y_out.dtype.char]
 
     def run(x: Any, y: Any) -> None:
-        np.greater(y_out, 0, mask)
+        np.greater(y_out, zero, mask)
         multiply(g, mask, g)
 
     return run
@@ -228,7 +232,8 @@ def quadratic_backward(fn: QuadraticCost, node: Tensor, bufs: Buffers) -> Kernel
         return NO_KERNEL
     a_t = fn.inputs[0]
     diff = bufs.values[id(node)]
-    scale = a_t.dtype.type(1) / a_t.shape[0]  # the seed 1 over m, as the engine computes it
+    # the seed 1 over m, as the engine computes it, as a 0-d array (no conversion per call)
+    scale = np.array(a_t.dtype.type(1) / a_t.shape[0])
     bufs.new_grad(a_t, diff)
     return lambda x, y: multiply(diff, scale, diff)
 
@@ -276,7 +281,7 @@ def cross_entropy_backward(fn: SoftmaxCrossEntropy, node: Tensor, bufs: Buffers)
         return NO_KERNEL
     logits_t = fn.inputs[0]
     probs = bufs.values[id(node)]
-    scale = logits_t.dtype.type(1) / logits_t.shape[0]
+    scale = np.array(logits_t.dtype.type(1) / logits_t.shape[0])
     one = ONE[probs.dtype.char]
     flat = bufs.label_index
     bufs.new_grad(logits_t, probs)

@@ -57,6 +57,10 @@ class Plan:
             update()
         return loss
 
+    #: ``run`` with overflow ignored (a sigmoid's e^-x): the decorator builds its errstate
+    #: once, cheaper per call than a ``with np.errstate(...)`` block
+    run_ignoring_overflow = np.errstate(over="ignore")(run)
+
 
 def build_plan(loss: Tensor, step_input: Tensor, optimizer: Optimizer) -> Plan:
     """The plan of the step whose eager run recorded ``loss`` (``step_input`` is its batch)."""

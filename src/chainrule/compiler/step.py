@@ -39,6 +39,7 @@ from chainrule.optim import Optimizer
 log = logging.getLogger("chainrule.compile")
 _array_of = operator.attrgetter("array")
 _requires_grad_of = operator.attrgetter("requires_grad")
+_is = operator.is_
 
 # Modules whose forward is one of the compiled ops and nothing else (exact types: a subclass
 # may override forward with Python the trace cannot see).
@@ -119,9 +120,8 @@ class CompiledStep:
         if not self.model.training:
             self.model.train()
         self.reason = None
-        if plan.uses_sigmoid:
-            with np.errstate(over="ignore"):  # e^-x overflows to its limit, as arrays.sigmoid
-                return float(plan.run(x, y))
+        if plan.uses_sigmoid:  # e^-x overflows to its limit, as arrays.sigmoid
+            return float(plan.run_ignoring_overflow(x, y))
         return float(plan.run(x, y))
 
     # ---- eager steps and traces ----------------------------------------------------------
@@ -190,14 +190,15 @@ class CompiledStep:
     def _snapshot(self) -> tuple[Any, ...]:
         """What the plans were built against, cheap to compare at every step."""
         opt = self.optimizer
-        params = list(self.model.parameters())
-        # by id: the arrays and parameters are kept alive here, so no other object has one
-        arrays = [p.array for p in params]
-        flags = [p.requires_grad for p in params]
-        groups = tuple((g, g["params"], list(map(id, g["params"]))) for g in opt.param_groups)
+        params = tuple(self.model.parameters())
+        # by identity: the arrays and parameters are kept alive here, so no other object
+        # takes the place of one
+        arrays = tuple(map(_array_of, params))
+        flags = list(map(_requires_grad_of, params))
+        groups = tuple((g, g["params"], tuple(g["params"])) for g in opt.param_groups)
         return (
             nn_module.structure_version[0],
-            (params, arrays, list(map(id, arrays)), flags),
+            (params, arrays, flags),
             opt.param_groups,
             groups,
             opt.state,
@@ -208,11 +209,15 @@ class CompiledStep:
         opt = self.optimizer
         if opt.state is not opt_state or opt.param_groups is not group_list:
             return False
-        for group, members, ids in groups:
-            if group["params"] is not members or list(map(id, members)) != ids:
+        for group, members, traced in groups:
+            if (
+                group["params"] is not members
+                or len(members) != len(traced)
+                or not all(map(_is, members, traced))
+            ):
                 return False
-        tensors, _arrays, array_ids, flags = params
-        if list(map(id, map(_array_of, tensors))) != array_ids:
+        tensors, arrays, flags = params
+        if not all(map(_is, map(_array_of, tensors), arrays)):
             return False
         if list(map(_requires_grad_of, tensors)) != flags:
             return False

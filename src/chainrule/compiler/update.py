@@ -59,13 +59,17 @@ def _sgd(
         flat_scaled = np.zeros_like(flat)
         scaled = [_same_view(flat_scaled, flat, g) for _p, g in pairs]
     steps = [(g, p.array, s) for (p, g), s in zip(pairs, scaled, strict=True)]
+    # lr as a 0-d array of the gradients' dtype, refilled when it changes: the value NumPy
+    # would convert a Python float to at every call
+    lr, lr_set = np.empty((), pairs[0][1].dtype if pairs else float), [None]
 
     def run() -> None:
         if group["momentum"] or group["weight_decay"]:
             for p, g in pairs:
                 eager(p, g, np, group)
             return
-        lr = float(group["lr"])
+        if group["lr"] != lr_set[0]:
+            lr[()] = lr_set[0] = float(group["lr"])
         if flat is not None:
             multiply(flat, lr, flat_scaled)
             for _g, data, s in steps:

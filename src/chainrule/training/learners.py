@@ -168,7 +168,8 @@ class ClassicLearner(_Inputs):
             return self._train_shard(self.gradient_hook, x, y)
         if self.monitor is not None:
             return self.monitor.train_step(self._inputs(x), y, self.lr)
-        return self.network.train_step(self._inputs(x), y, self.lr)
+        # the run checked its labels once (check_data), as the compiled autodiff step trusts
+        return self.network.train_step(self._inputs(x), y, self.lr, check_labels=False)
 
     def _train_shard(self, hook: GradientHook, x: np.ndarray, y: np.ndarray) -> float:
         """backward on this process's rows, the hook's average, then the lecture's step."""
