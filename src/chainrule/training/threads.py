@@ -176,18 +176,20 @@ def _cores() -> int:
 
 
 def step_speedup(
-    config: TrainConfig, threads: int, *, blocks: int = 3, need: float = PROBE_GAIN
+    config: TrainConfig, threads: int, *, pairs: int = 5, need: float = PROBE_GAIN
 ) -> float:
     """How many times faster training steps of ``config``'s network run on ``threads`` BLAS
-    threads than on one, at worst: one thread's median block over the slowest block on
-    ``threads``, blocks of the two alternating after a warm-up step each. It stops at the
-    first block on ``threads`` that falls short of ``need`` (and returns less than ``need``):
-    a collapse beside busy processes can make such a block 50 times slower.
+    threads than on one: the median, over up to ``pairs`` pairs of neighbouring blocks (one
+    thread, then ``threads``), of one block's time over the other's. It stops once most
+    pairs fall on one side of ``need``, and cuts short a block on ``threads`` that is already
+    slower than ``need`` allows: a collapse beside busy processes can make one 50 times slower.
 
     The steps are a scratch classic network's (the learner's products, a lr too small to move
     its weights, random inputs), the batch held to PROBE_CAP_MADDS. Blocks of several steps,
     not single products: under load the spare thread spins between products, and a lone
-    product may catch a free core that a run's next thousand steps will not.
+    product may catch a free core that a run's next thousand steps will not. Pairs and their
+    median, not the worst block: on a shared host one block in a few runs a third slower
+    for reasons that pass, and the worst block would then refuse threads that pay.
     """
     rows, fan_in, fan_out = largest_shape(config)
     rows = max(1, min(rows, PROBE_CAP_MADDS // (fan_in * fan_out)))
@@ -211,14 +213,14 @@ def step_speedup(
 
     steps = max(1, math.ceil(PROBE_BLOCK_SECONDS / seconds_per_step(1, 1)))
     seconds_per_step(threads, 1)
-    one: list[float] = []
-    slowest = 0.0
-    for _block in range(blocks):
-        one.append(seconds_per_step(1, steps))
-        slowest = max(slowest, seconds_per_step(threads, steps, statistics.median(one) / need))
-        if statistics.median(one) / slowest < need:
+    ratios: list[float] = []
+    for _pair in range(pairs):
+        one = seconds_per_step(1, steps)
+        ratios.append(one / seconds_per_step(threads, steps, one / need))
+        gains = sum(ratio >= need for ratio in ratios)
+        if max(gains, len(ratios) - gains) > pairs // 2:  # the majority is decided
             break
-    return statistics.median(one) / slowest
+    return statistics.median(ratios)
 
 
 def resumed_blas_threads(
