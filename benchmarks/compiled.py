@@ -25,6 +25,23 @@ blocks, cpu and wall clocks), compiled/limit: W1 0.76-0.87, W2 0.75-0.86, W3 0.8
 W4 0.97-1.00, W5 0.71-0.93; compiled/eager 2.3-2.7x (W1), 2.7-3.0x (W2), 1.25-1.3x (W3),
 1.0-1.05x (W4), 2.9-3.7x (W5). As predicted for W3/W4 and the gain over eager; W1, W2 and
 W5 sit at or just under 0.8 under that load, to be rerun on a quiet machine.
+
+Second round (issue 15, after counting instructions with callgrind, which this noisy host
+cannot disturb: per step of W5, limit 314k, compiled 361k; the extra were Python around the
+plan, NumPy converting Python numbers at every call, the bias gradient's reduction and the
+softmax's second exp). Predicted: guards as identity checks over kept tuples, the sigmoid
+plans' errstate built once, and every constant a 0-d array of the dtype (ReLU's 0, σ''s 1,
+the 1/m seeds, SGD's lr refilled when it changes) take 2-3 µs off W1/W5 (~3 %), nothing off
+W3/W4. Measured: W5 353k instructions per step (-2 %); quiet (load ~1), 101 blocks of 0.02 s,
+two runs, compiled/limit W1 0.857 and 0.875, W2 0.912 and 0.895, W3 0.953 and 0.941, W4 0.970
+and 0.972, W5 0.884 and 0.877 (quartiles ±0.03-0.05). W3 stays at the goal's edge: at W3 the
+compiled step does the limit's BLAS calls plus three things the limit skips and the eager
+step's numbers need: lr × ∂J/∂W as its own pass over 270k gradients (~35 µs of ~1450, 151k
+instructions), the bias gradient as a reduction, not ``ones @ δ`` (~6 µs) and the softmax's
+second exp (~5 µs): a ceiling near 0.965. Tried and dropped: ``ones @ δ`` for the bias
+gradient in every engine (2.5 % fewer instructions at W5) changed the classic engine's numbers
+so that a watched run no longer equals an unwatched one; each layer's update right after its
+backward (locality) measured slower (0.90 against 0.945).
 """
 
 from __future__ import annotations
