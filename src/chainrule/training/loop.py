@@ -132,61 +132,52 @@ def train(
     >>> 0 <= result.test_accuracy <= 1
     True
     """
-    threads = checked_blas_threads(blas_threads)
+    how = _How(on_epoch, progress, save, resume, on_batch, data_parallel)
+    how.blas_threads = checked_blas_threads(blas_threads)
     if data_parallel is None:
-        return _saved_run(config, data, on_epoch, progress, save, resume, on_batch, None, threads)
+        return _saved_run(config, data, how)
     data_parallel.check(config)  # the same settings fail on every process: no one waits
     try:
         if not data_parallel.is_root:  # rank 0 alone prints and writes
-            save, progress, on_epoch = None, False, None
-        return _saved_run(
-            config, data, on_epoch, progress, save, resume, on_batch, data_parallel, threads
-        )
+            how.save, how.progress, how.on_epoch = None, False, None
+        return _saved_run(config, data, how)
     except BaseException:
         data_parallel.abandon()  # a failure before training: the others must not wait for us
         raise
 
 
-def _saved_run(
-    config: TrainConfig,
-    data: Dataset | None,
-    on_epoch: EpochCallback | None,
-    progress: bool,
-    save: str | Path | None,
-    resume: str | Path | None,
-    on_batch: BatchCallback | None,
-    data_parallel: DataParallel | None = None,
-    blas_threads: int | None = None,
-) -> TrainResult:
-    how = (on_epoch, progress, save, resume, on_batch, data_parallel, blas_threads)
-    if save is None:
-        return _train(config, data, *how)
-    _check_writable(Path(save))
+@dataclass
+class _How:
+    """How ``train`` runs (its keyword arguments, as checked), passed down as one."""
+
+    on_epoch: EpochCallback | None
+    progress: bool
+    save: str | Path | None
+    resume: str | Path | None
+    on_batch: BatchCallback | None
+    data_parallel: DataParallel | None
+    blas_threads: int | None = None
+
+
+def _saved_run(config: TrainConfig, data: Dataset | None, how: _How) -> TrainResult:
+    if how.save is None:
+        return _train(config, data, how)
+    _check_writable(Path(how.save))
     # held from start to save: a second run saving to the same file is refused, not raced
-    with write_lock(save):
-        return _train(config, data, *how)
+    with write_lock(how.save):
+        return _train(config, data, how)
 
 
-def _train(
-    config: TrainConfig,
-    data: Dataset | None,
-    on_epoch: EpochCallback | None,
-    progress: bool,
-    save: str | Path | None,
-    resume: str | Path | None,
-    on_batch: BatchCallback | None,
-    data_parallel: DataParallel | None = None,
-    blas_threads: int | None = None,
-) -> TrainResult:
+def _train(config: TrainConfig, data: Dataset | None, how: _How) -> TrainResult:
     data = data if data is not None else load_data(config)
     check_data(config, data)  # bad data is named before a bad checkpoint
-    if resume is not None:
-        run = _resumed(config, data, resume, blas_threads)
+    if how.resume is not None:
+        run = _resumed(config, data, how.resume, how.blas_threads)
     else:
-        run = Run(config, data, blas_threads=blas_threads)
-    learner = run.learner
-    if data_parallel is not None:
-        data_parallel.attach(learner)
+        run = Run(config, data, blas_threads=how.blas_threads)
+    learner, save = run.learner, how.save
+    if how.data_parallel is not None:
+        how.data_parallel.attach(learner)
     result = TrainResult(
         config=config,
         learner=learner,
@@ -198,9 +189,9 @@ def _train(
     started = time.perf_counter()
     total = max(config.epochs - run.epoch, 0) * len(run.loader)
     try:
-        with _progress_bar(total, progress) as bar:
-            for snapshot in _epochs(run, bar, on_batch, on_epoch):  # noqa: B007 (kept below)
-                pass
+        with _progress_bar(total, how.progress) as bar:
+            for snapshot in _epochs(run, bar, how.on_batch, how.on_epoch):  # noqa: B007
+                pass  # (the last snapshot is kept below)
     except NonFiniteError as exc:
         # Diverged: stop, and keep the last finished epoch where the user asked for a model.
         if save is not None:
@@ -208,7 +199,7 @@ def _train(
             raise NonFiniteError(f"{exc}; epoch {snapshot.epoch} is saved in {kept}") from None
         raise
     except KeyboardInterrupt:
-        if data_parallel is not None and not data_parallel.is_root:
+        if how.data_parallel is not None and not how.data_parallel.is_root:
             raise  # rank 0 keeps the last finished epoch
         # The learner may be half-way through an epoch: keep the last finished one instead.
         result.interrupted = True
