@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from chainrule.cli import derive
@@ -34,10 +36,11 @@ def test_a_file_error_is_one_line_naming_the_file(cli, monkeypatch, error, shown
 def test_no_compile_turns_compiling_off_for_the_command(cli, monkeypatch):
     from chainrule.compiler import compiling
 
-    # set (not deleted), so that monkeypatch restores the variable main() changes in place
-    monkeypatch.setenv("CHAINRULE_COMPILE", "1")
+    monkeypatch.delenv("CHAINRULE_COMPILE", raising=False)
     seen = []
     monkeypatch.setattr(derive, "run", lambda args: seen.append(compiling()) or 0)
     assert cli("derive", "y = x", "--at", "x=1").code == 0
     assert cli("--no-compile", "derive", "y = x", "--at", "x=1").code == 0
-    assert seen == [True, False]
+    assert cli("derive", "y = x", "--at", "x=1").code == 0  # for that command only
+    assert seen == [True, False, True]
+    assert "CHAINRULE_COMPILE" not in os.environ

@@ -134,10 +134,9 @@ def _main(argv: Sequence[str]) -> int:
     with _argparse_in_language():
         parser = build_parser()
         args = parser.parse_args(argv)
-    if args.no_compile:  # through the environment, so that sweep workers inherit it
-        os.environ["CHAINRULE_COMPILE"] = "0"
     try:
-        return int(args.run(args) or 0)
+        with _compiling(not args.no_compile):
+            return int(args.run(args) or 0)
     except ChainruleError as exc:
         print(
             _("chainrule {command}: error: {message}").format(command=args.command, message=exc),
@@ -163,6 +162,24 @@ def _main(argv: Sequence[str]) -> int:
             file=sys.stderr,
         )
         return 2
+
+
+@contextmanager
+def _compiling(allowed: bool) -> Iterator[None]:
+    """``--no-compile`` for the command: set in the environment, so that sweep workers
+    inherit it, and put back as it was once the command ends (``main`` may run again)."""
+    if allowed:
+        yield
+        return
+    before = os.environ.get("CHAINRULE_COMPILE")
+    os.environ["CHAINRULE_COMPILE"] = "0"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("CHAINRULE_COMPILE", None)
+        else:
+            os.environ["CHAINRULE_COMPILE"] = before
 
 
 if __name__ == "__main__":  # pragma: no cover
