@@ -283,3 +283,23 @@ def test_the_probe_times_real_steps_briefly():
     assert time.perf_counter() - started < 5  # generous: speed belongs in benchmarks/load.py
     assert speedup > 0 and np.isfinite(speedup)
     assert chosen in (1, 2)
+
+
+def test_steps_taken_by_hand_hold_the_runs_threads_too(digits_600):
+    # run_epoch holds the count for a whole epoch; a front end stepping one batch at a time
+    # (the playground) must get the same sums, so each step holds it by itself
+    run = Run(MID, digits_600, blas_threads=1)
+    seen: list[set[int]] = []
+    train_batch = run.learner.train_batch
+
+    def watched(x, y):
+        seen.append(_blas_threads())
+        return train_batch(x, y)
+
+    run.learner.train_batch = watched
+    with threadpool_limits(limits=2, user_api="blas"):
+        run.step()
+        run.run_epoch()
+        after = _blas_threads()
+    assert seen and all(threads == {1} for threads in seen)
+    assert after == {2}

@@ -100,6 +100,7 @@ class Run:
         self.history = history if history is not None else []
         # chosen once, before any sum: every step and evaluation of the run then agrees
         self.blas_threads = blas_threads or choose_blas_threads(config)
+        self._holding_threads = False
         if history is None and evaluate:
             with self._threads():  # the same sums as every later evaluation
                 self.history.append(self._entry(0))
@@ -139,7 +140,9 @@ class Run:
             self._start_epoch()
         assert self._batches is not None
         xb, yb = next(self._batches)
-        with np.errstate(all="ignore"):  # divergence is reported below, once and clearly
+        # a step taken by hand holds the run's threads itself; run_epoch holds them already
+        threads = contextlib.nullcontext() if self._holding_threads else self._threads()
+        with np.errstate(all="ignore"), threads:  # divergence is reported below, once
             loss = self.learner.train_batch(xb, yb)
         self.steps += 1
         self._in_epoch += 1
@@ -199,9 +202,18 @@ class Run:
                 stats[f"{name}_loss"], stats[f"{name}_accuracy"] = self.learner.evaluate(x, y)
         return stats
 
-    def _threads(self) -> contextlib.AbstractContextManager[Any]:
+    @contextlib.contextmanager
+    def _threads(self) -> Iterator[None]:
         """BLAS held to the run's thread count inside the block."""
-        return limit_blas_threads(self.blas_threads)
+        if self._holding_threads:
+            yield
+            return
+        with limit_blas_threads(self.blas_threads):
+            self._holding_threads = True
+            try:
+                yield
+            finally:
+                self._holding_threads = False
 
     def _start_epoch(self) -> None:
         self._lr = self.config.lr_at(self.epoch + 1)
