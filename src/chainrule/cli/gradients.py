@@ -255,7 +255,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from chainrule.diagnostics import diagnose
-    from chainrule.training import learning_speed_experiment
 
     check_common(args)
     if args.rerun_with is not None:
@@ -268,25 +267,7 @@ def run(args: argparse.Namespace) -> int:
             ),
         )
     data = load_data(args)
-    sizes = network_sizes(args, data)
-    with progress_bar(args, args.epochs, "epoch") as tick:
-        result = learning_speed_experiment(
-            data,
-            sizes,
-            args.activation,
-            args.init,
-            cost=args.cost,
-            epochs=args.epochs,
-            batch_size=args.batch_size,
-            lr=args.lr,
-            train_size=None,
-            seed=args.seed,
-            engine=args.engine,
-            batch_norm=args.batch_norm,
-            clip=args.clip_norm,
-            record=args.record,
-            on_epoch=tick,
-        )
+    result = _experiment(args, data)
     chance = 1 / data.n_classes  # the accuracy of guessing: below it, "not learning"
     diagnosis = diagnose(result.to_records(), accuracy=result.train_accuracy, chance=chance)
     if args.plot:
@@ -304,7 +285,40 @@ def run(args: argparse.Namespace) -> int:
         if rerun is not None:
             payload["rerun"] = {**rerun[0].to_dict(), "diagnosis": rerun[1].to_dict()}
         print_json(payload)  # print_json makes NaN/Inf null
-        return 0
+    else:
+        _print_text(args, result, data, diagnosis, rerun)
+    return 0
+
+
+def _experiment(args: argparse.Namespace, data: Any) -> Any:
+    """The learning-speed experiment the options describe, with a progress bar per epoch."""
+    from chainrule.training import learning_speed_experiment
+
+    sizes = network_sizes(args, data)  # a bad --layers is named before any progress bar
+    with progress_bar(args, args.epochs, "epoch") as tick:
+        return learning_speed_experiment(
+            data,
+            sizes,
+            args.activation,
+            args.init,
+            cost=args.cost,
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            lr=args.lr,
+            train_size=None,
+            seed=args.seed,
+            engine=args.engine,
+            batch_norm=args.batch_norm,
+            clip=args.clip_norm,
+            record=args.record,
+            on_epoch=tick,
+        )
+
+
+def _print_text(
+    args: argparse.Namespace, result: Any, data: Any, diagnosis: Any, rerun: Any
+) -> None:
+    """The speeds, the factor split, the diagnosis and the rerun, as text."""
     print(_speeds_text(result, data))
     factors = _factors_text(result)
     if factors:
@@ -320,7 +334,6 @@ def run(args: argparse.Namespace) -> int:
     if rerun is not None:
         print()
         print(_rerun_text(*rerun, diagnosis))
-    return 0
 
 
 def _rerun(args: argparse.Namespace, result: Any, data: Any, chance: float) -> Any:
