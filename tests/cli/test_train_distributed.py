@@ -103,3 +103,36 @@ def test_a_bad_save_path_stops_every_process_with_exit_2(tmp_path):
     assert run.returncode == 2 and run.stdout == ""
     assert "no folder" in run.stderr  # rank 0's reason; rank 1 says it stopped with it
     assert "another process stopped before training" in run.stderr
+
+
+FAILS_ON_RANK_1 = """
+from chainrule.training import TrainConfig, train
+from chainrule.training.distributed import DataParallel
+
+parallel = DataParallel.world()
+
+
+def on_batch(step, loss, learner):
+    if parallel.rank == 1 and step == 5:
+        raise OSError(28, "No space left on device", "scratch")
+
+
+train(TrainConfig(layers=(64, 12, 10), epochs=3, train_size=203), data_parallel=parallel,
+      on_batch=on_batch)
+print("finished", parallel.rank)
+"""
+
+
+def test_a_process_failing_mid_training_stops_every_process(tmp_path):
+    # rank 0 would wait in the next step's Allreduce forever (and rank 1 in MPI_Finalize):
+    # the failing process names itself in one line and aborts the MPI job
+    mpiexec, env = _mpi()
+    script = tmp_path / "fails.py"
+    script.write_text(FAILS_ON_RANK_1)
+    run = subprocess.run(
+        [mpiexec, "-n", "2", sys.executable, script],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 2 and "finished" not in run.stdout
+    line = "chainrule: process 1 of 2 stopped: [Errno 28] No space left on device: 'scratch'"
+    assert line in run.stderr

@@ -22,12 +22,14 @@ mpi4py is imported here only, and only when a :class:`DataParallel` is made
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from chainrule.errors import ConfigError
+from chainrule.errors import ConfigError, NonFiniteError
 from chainrule.i18n import _
 from chainrule.training.config import TrainConfig
 
@@ -161,12 +163,29 @@ class DataParallel:
         self.broadcast(learner.parameter_arrays())
         learner.gradient_hook = self
 
-    def abandon(self) -> None:
-        """Tell the processes waiting in :meth:`attach` that this one failed before training
-        (rank 0 alone checks ``--save``, a node may lack the data), so that they stop too
-        instead of waiting for it forever. Does nothing once training has begun."""
+    def abandon(self, error: BaseException | None = None) -> None:
+        """This process failed with ``error``: make sure no other one waits for it forever.
+
+        Before training (rank 0 alone checks ``--save``, a node may lack the data) the
+        processes waiting in :meth:`attach` learn it and stop with a ConfigError. Once
+        training has begun they wait in the next step's Allreduce, and only aborting the MPI
+        job frees them: this process says why in one line on stderr and aborts every
+        process (exit status 2). Ctrl-C and a diverged loss reach every process at the same
+        step, so they abort nothing (rank 0 is then saving the last finished epoch).
+        """
         if not self._agreed:
             self._agree(failed=True)
+            return
+        if error is None or isinstance(error, KeyboardInterrupt | NonFiniteError):
+            return
+        message = _("chainrule: process {rank} of {size} stopped: {error}; stopping them all")
+        reason = str(error) or type(error).__name__
+        print(message.format(rank=self.rank, size=self.size, error=reason), file=sys.stderr)
+        sys.stderr.flush()
+        abort = getattr(self.comm, "Abort", None)  # a stand-in communicator may have none
+        if abort is not None:
+            abort(2)
+            os._exit(2)  # MPI_Abort may return before the job is torn down: say nothing more
 
     def _agree(self, *, failed: bool) -> None:
         """One Allreduce of a failure count before training; a ConfigError on the processes

@@ -141,8 +141,8 @@ def train(
         if not data_parallel.is_root:  # rank 0 alone prints and writes
             how.save, how.progress, how.on_epoch = None, False, None
         return _saved_run(config, data, how)
-    except BaseException:
-        data_parallel.abandon()  # a failure before training: the others must not wait for us
+    except BaseException as exc:
+        data_parallel.abandon(exc)  # the others must not wait for this process forever
         raise
 
 
