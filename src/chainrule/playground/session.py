@@ -220,9 +220,10 @@ class Session:
     def step(self, n: int = 1) -> int:
         """Train on the next ``n`` batches (fewer once the run is done); returns how many."""
         taken = 0
-        while taken < n and not self.run.done:
-            self.run.step()
-            taken += 1
+        with self.run.holding_threads():  # once for the n steps, not once per step
+            while taken < n and not self.run.done:
+                self.run.step()
+                taken += 1
         return taken
 
     def edit(self, layer: int, j: int, k: int, value: float) -> None:
