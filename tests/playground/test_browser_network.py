@@ -36,9 +36,15 @@ def test_network_view_trains_xor_until_accuracy_one_is_shown(page_at: Any) -> No
     assert page.locator("#boundary").is_visible()
     assert page.locator("line.hit").count() == 2 * 4 + 4 * 2
     page.click("#play")
-    wait_for(lambda: float(status(page, "train-accuracy") or 0) >= 1.0)
+
+    def reached_one() -> bool:
+        # in the data and in words, read together: after the pause below a step still in
+        # flight may land, and xor's accuracy can dip for a step (seen on a loaded machine)
+        text = page.text_content("#status") or ""
+        return float(status(page, "train-accuracy") or 0) >= 1.0 and "train accuracy 1 " in text
+
+    wait_for(reached_one)
     page.click("#play")  # pause
-    assert "train accuracy 1 " in page.text_content("#status")
     assert page.locator("#diagnosis .finding").count() >= 1
     assert page.locator("#heatmaps canvas").count() == 4  # δ and ∂J/∂W of both layers
 
