@@ -10,6 +10,7 @@ import importlib.util
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -136,3 +137,38 @@ def test_a_process_failing_mid_training_stops_every_process(tmp_path):
     assert run.returncode == 2 and "finished" not in run.stdout
     line = "chainrule: process 1 of 2 stopped: [Errno 28] No space left on device: 'scratch'"
     assert line in run.stderr
+
+
+def _ctrl_c_interrupts() -> None:
+    """In mpiexec's process: Ctrl-C as a terminal sends it (a shell running the tests in the
+    background ignores it, and the ignoring would be inherited)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def test_ctrl_c_under_mpiexec_stops_every_process_and_keeps_the_last_epoch(tmp_path):
+    # mpiexec passes Ctrl-C to every process, each at its own point of a step: one raising
+    # at once would leave the others in the Allreduce forever; they stop at the same step
+    mpiexec, env = _mpi()
+    command = [mpiexec, "-n", "2", *TRAIN[:6], "--train-size", "203", "--test-size", "50"]
+    command += ["--epochs", "10000", "--distributed", "--save", "m.safetensors"]
+    run = subprocess.Popen(
+        command, cwd=tmp_path, env=env, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        start_new_session=True, preexec_fn=_ctrl_c_interrupts,
+    )  # fmt: skip
+    try:
+        assert run.stdout is not None
+        for line in run.stdout:  # the second epoch's line: training is under way
+            if line.split()[:2] == ["epoch", "2"]:
+                break
+        run.send_signal(signal.SIGINT)
+        _out, err = run.communicate(timeout=60)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert run.returncode == 130, err
+    assert "interrupted" in err
+    from chainrule.training import checkpoint
+
+    saved = checkpoint.load(tmp_path / "m.safetensors")
+    assert saved.epoch >= 2

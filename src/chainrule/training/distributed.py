@@ -23,7 +23,9 @@ mpi4py is imported here only, and only when a :class:`DataParallel` is made
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -59,8 +61,11 @@ class DataParallel:
         self.size = int(comm.Get_size())
         self._share = 1.0  # this process's rows / the global batch's rows, set by shard()
         self._buffer: np.ndarray | None = None
+        self._interrupted = False  # Ctrl-C came: every process stops at the next step
+        self._previous_sigint: Any = None
         self.allreduces = 0  # Allreduce calls so far: one per training step
         self._agreed = False  # whether this process has met the others before training
+        self._began = False  # whether training has begun (the others then wait in steps)
 
     @classmethod
     def world(cls) -> DataParallel:
@@ -135,8 +140,11 @@ class DataParallel:
             np.multiply(grad.reshape(-1), self._share, out=buffer[offset : offset + size])
             offset += size
         buffer[offset] = loss * self._share
+        buffer[offset + 1] = 1.0 if self._interrupted else 0.0
         self.comm.Allreduce(self._in_place, buffer, op=self._op)
         self.allreduces += 1
+        if buffer[offset + 1] > 0:  # Ctrl-C reached some process: every one stops here
+            raise KeyboardInterrupt
         averaged, offset = [], 0
         for grad in grads:
             averaged.append(buffer[offset : offset + grad.size].reshape(grad.shape).copy())
@@ -162,6 +170,21 @@ class DataParallel:
         self._agree(failed=False)
         self.broadcast(learner.parameter_arrays())
         learner.gradient_hook = self
+        self._began = True
+        if threading.current_thread() is threading.main_thread():
+            # Ctrl-C under mpiexec reaches the processes at different points of a step: one
+            # raising at once would leave the others in the Allreduce forever. Noted here,
+            # it stops them all at the same step (see average), rank 0 keeping the last epoch.
+            self._previous_sigint = signal.signal(signal.SIGINT, self._note_interrupt)
+
+    def detach(self) -> None:
+        """Training is over: Ctrl-C interrupts this process at once again."""
+        if self._previous_sigint is not None:
+            signal.signal(signal.SIGINT, self._previous_sigint)
+            self._previous_sigint = None
+
+    def _note_interrupt(self, signum: int, frame: Any) -> None:
+        self._interrupted = True
 
     def abandon(self, error: BaseException | None = None) -> None:
         """This process failed with ``error``: make sure no other one waits for it forever.
@@ -170,14 +193,16 @@ class DataParallel:
         processes waiting in :meth:`attach` learn it and stop with a ConfigError. Once
         training has begun they wait in the next step's Allreduce, and only aborting the MPI
         job frees them: this process says why in one line on stderr and aborts every
-        process (exit status 2). Ctrl-C and a diverged loss reach every process at the same
-        step, so they abort nothing (rank 0 is then saving the last finished epoch).
+        process (exit status 2). Ctrl-C (noted, then shared in the next step's Allreduce) and
+        a diverged loss (the shared loss) stop every process at the same step, so they abort
+        nothing: rank 0 is then saving the last finished epoch.
         """
         if not self._agreed:
             self._agree(failed=True)
             return
-        if error is None or isinstance(error, KeyboardInterrupt | NonFiniteError):
-            return
+        collective = isinstance(error, KeyboardInterrupt | NonFiniteError)
+        if not self._began or error is None or collective:
+            return  # (a failed agreement, too, stops every process: none is left waiting)
         message = _("chainrule: process {rank} of {size} stopped: {error}; stopping them all")
         reason = str(error) or type(error).__name__
         print(message.format(rank=self.rank, size=self.size, error=reason), file=sys.stderr)
@@ -202,8 +227,9 @@ class DataParallel:
             )
 
     def _flat_buffer(self, grads: Sequence[np.ndarray]) -> np.ndarray:
-        """The step's buffer: every gradient, then the loss; allocated once and reused."""
-        size = sum(g.size for g in grads) + 1
+        """The step's buffer: every gradient, the loss, then how many processes were
+        interrupted; allocated once and reused."""
+        size = sum(g.size for g in grads) + 2
         dtype = np.result_type(*grads) if grads else np.float64
         if self._buffer is None or self._buffer.size != size or self._buffer.dtype != dtype:
             self._buffer = np.empty(size, dtype)

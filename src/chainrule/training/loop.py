@@ -144,6 +144,8 @@ def train(
     except BaseException as exc:
         data_parallel.abandon(exc)  # the others must not wait for this process forever
         raise
+    finally:
+        data_parallel.detach()
 
 
 @dataclass
