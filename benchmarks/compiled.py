@@ -55,7 +55,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from _timing import paired_ratio, ratio_cell
-from chainrule.training import TrainConfig, build_learner
+from chainrule.training import build_learner
 from numpy_limit import WORKLOADS, Workload, make_batches, make_step, side_by_side_parser
 
 NAMES = ("limit", "compiled", "eager", "classic")
@@ -76,16 +76,7 @@ def time_block(fn: Callable[[int], object], steps: int) -> float:
 
 def contenders(w: Workload, seed: int) -> dict[str, Callable[[int], object]]:
     """The four steps of ``w`` from the classic network's weights for ``seed``."""
-    config = TrainConfig(
-        layers=w.sizes,
-        activation=w.activation,
-        cost=w.cost,
-        init=w.init,
-        lr=w.lr,
-        batch_size=w.batch,
-        seed=seed,
-        engine="autodiff",
-    )
+    config = w.config(seed=seed, engine="autodiff")
     compiled = build_learner(config, compile=True)
     eager = build_learner(config, compile=False)
     classic = build_learner(dataclasses.replace(config, engine="classic"))

@@ -30,7 +30,6 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from chainrule.classic import Network
-from chainrule.training.config import TrainConfig
 from chainrule.training.threads import choose_blas_threads, limit_blas_threads
 from numpy_limit import WORKLOADS, Workload, make_batches
 
@@ -61,10 +60,7 @@ def settings(w: Workload, chosen: int) -> dict[str, Callable[[], AbstractContext
 def measure(w: Workload, repeats: int, block: float) -> tuple[dict[str, list[float]], int]:
     """Samples/s of each thread setting, one entry per block, settings interleaved; and the
     policy's thread count, chosen first, in the condition measured, as a run chooses it."""
-    config = TrainConfig(
-        layers=w.sizes, activation=w.activation, cost=w.cost, batch_size=w.batch, lr=w.lr
-    )
-    chosen = choose_blas_threads(config)
+    chosen = choose_blas_threads(w.config())
     net = Network(w.sizes, w.activation, w.cost, w.init, seed=0)
     xs, ys = make_batches(w, 8)
     modes = settings(w, chosen)

@@ -32,8 +32,12 @@ import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from chainrule.training import TrainConfig
 
 Array = np.ndarray
 
@@ -49,6 +53,20 @@ class Workload:
     batch: int
     init: str
     lr: float
+
+    def config(self, **more: Any) -> TrainConfig:
+        """The library's TrainConfig of this workload; ``more`` adds or overrides settings."""
+        from chainrule.training import TrainConfig
+
+        settings = {
+            "layers": self.sizes,
+            "activation": self.activation,
+            "cost": self.cost,
+            "init": self.init,
+            "lr": self.lr,
+            "batch_size": self.batch,
+        }
+        return TrainConfig(**{**settings, **more})
 
 
 WORKLOADS = {

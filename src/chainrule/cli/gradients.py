@@ -429,11 +429,6 @@ def _speeds_text(result: Any, data: Any) -> str:
                 every=every, what=what, n=n
             )
         )
-    if not lines and result.batch_norm:
-        return _(
-            "where δ shrinks or grows: not split under batch normalization, whose backward "
-            "pass is a third factor between the weights and σ'"
-        )
     return "\n".join(lines)
 
 
