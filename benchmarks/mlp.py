@@ -1,5 +1,6 @@
-"""MLP training throughput on the CPU: chainrule (autodiff and classic) vs PyTorch eager vs the
-hand-written NumPy limit vs scikit-learn's MLPClassifier, side by side in one run.
+"""MLP training throughput on the CPU: chainrule (autodiff eager and compiled, classic) vs
+PyTorch eager vs the hand-written NumPy limit vs scikit-learn's MLPClassifier, side by side in
+one run.
 
 Each workload trains on random float32 data (forward + backward + SGD update per step). The
 contenders run in turn, block after block, so machine noise hits them alike; the table gives
@@ -22,6 +23,7 @@ import sys
 import time
 import warnings
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -50,13 +52,17 @@ def batches(w: Workload, count: int, seed: int = 0) -> list[tuple[np.ndarray, np
     ]
 
 
-def chainrule_autodiff(w: Workload, data) -> Callable[[int], None]:
-    net = Network(w.sizes, w.activation, w.cost, w.init, seed=0)
-    model = to_sequential(net)
-    opt = optim.SGD(model.parameters(), lr=w.lr)
+def _autodiff_parts(w: Workload, data) -> tuple[Any, Any, Any, list]:
+    """The nn model, its loss, SGD and the targets of each batch (one-hot for quadratic)."""
+    model = to_sequential(Network(w.sizes, w.activation, w.cost, w.init, seed=0))
     loss_fn = nn.QuadraticCost() if w.cost == "quadratic" else nn.CrossEntropyLoss()
     eye = np.eye(w.sizes[-1], dtype=np.float32)
     targets = [eye[y] if w.cost == "quadratic" else y for _, y in data]
+    return model, loss_fn, optim.SGD(model.parameters(), lr=w.lr), targets
+
+
+def chainrule_autodiff(w: Workload, data) -> Callable[[int], None]:
+    model, loss_fn, opt, targets = _autodiff_parts(w, data)
 
     def step(i: int) -> None:
         x, _ = data[i % len(data)]
@@ -66,6 +72,13 @@ def chainrule_autodiff(w: Workload, data) -> Callable[[int], None]:
         opt.step()
 
     return step
+
+
+def chainrule_compiled(w: Workload, data) -> Callable[[int], None]:
+    """The same step through ``chainrule.compile`` (what the training loop runs)."""
+    model, loss_fn, opt, targets = _autodiff_parts(w, data)
+    compiled = cr.compile(model, loss_fn, opt)
+    return lambda i: compiled(data[i % len(data)][0], targets[i % len(data)])
 
 
 def chainrule_classic(w: Workload, data) -> Callable[[int], None]:
@@ -146,6 +159,7 @@ def sklearn_mlp(w: Workload, data) -> Callable[[int], None]:
 
 CONTENDERS = {
     "autodiff": chainrule_autodiff,
+    "compiled": chainrule_compiled,
     "classic": chainrule_classic,
     "numpy": numpy_limit,
     "torch": torch_eager,
@@ -240,7 +254,7 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"{'':4}"
         + "".join(f"{n:>22}" for n in names)
-        + "  autodiff/torch  autodiff/numpy  classic/numpy"
+        + "  autodiff/torch  compiled/torch  autodiff/numpy  classic/numpy"
     )
     table = {}
     for name in args.workloads:
@@ -251,7 +265,10 @@ def main(argv: list[str] | None = None) -> None:
             f"{med[n] / 1e3:9.1f}k ({min(rates[n]) / 1e3:.0f}..{max(rates[n]) / 1e3:.0f})".rjust(22)
             for n in names
         )
-        vs_torch = f"{med['autodiff'] / med['torch']:14.2f}x" if "torch" in med else " " * 15
+        vs_torch = "".join(
+            f"{med[n] / med['torch']:14.2f}x" if "torch" in med else " " * 15
+            for n in ("autodiff", "compiled")
+        )
         print(
             f"{name:4}{cells}{vs_torch}{med['autodiff'] / med['numpy']:15.2f}x"
             f"{med['classic'] / med['numpy']:14.2f}x",
