@@ -75,9 +75,10 @@ def chainrule_autodiff(w: Workload, data) -> Callable[[int], None]:
 
 
 def chainrule_compiled(w: Workload, data) -> Callable[[int], None]:
-    """The same step through ``chainrule.compile`` (what the training loop runs)."""
+    """The same step through ``chainrule.compile``, as the training loop runs it (reading no
+    ``.grad``, so plain SGD folds α into the loss gradient)."""
     model, loss_fn, opt, targets = _autodiff_parts(w, data)
-    compiled = cr.compile(model, loss_fn, opt)
+    compiled = cr.compile(model, loss_fn, opt, keep_grads=False)
     return lambda i: compiled(data[i % len(data)][0], targets[i % len(data)])
 
 

@@ -85,7 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-compile",
         action="store_true",
-        help=_("train autodiff models eagerly, without compiling the training step (same numbers)"),
+        help=_(
+            "train autodiff models eagerly, without compiling the training step (the same "
+            "numbers; under plain SGD to rounding)"
+        ),
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True

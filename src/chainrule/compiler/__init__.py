@@ -1,9 +1,10 @@
 """A compiled training step, in the spirit of ``torch.compile``: traced once, then replayed.
 
 ``chainrule.compile(model, loss_fn, optimizer)`` returns a :class:`CompiledStep`; calling it
-with a batch trains on it and returns J, with the eager step's numbers bit for bit, but with
-every array allocated once and no graph built per step. See ``step`` for the guards and the
-fallback, ``plan`` for the tracing and ``kernels`` for the compiled ops.
+with a batch trains on it and returns J, with the eager step's numbers bit for bit (to
+rounding when ``keep_grads=False`` folds α in float32), but with every array allocated once
+and no graph built per step. See ``step`` for the guards and the fallback, ``plan`` for the
+tracing, ``kernels`` for the compiled ops and ``update`` for the optimizers'.
 """
 
 from __future__ import annotations
@@ -22,8 +23,12 @@ def compile(
     *,
     check_labels: bool = True,
     warn: bool = True,
+    keep_grads: bool = True,
 ) -> CompiledStep:
     """The training step of ``model`` under ``loss_fn`` and ``optimizer``, compiled.
+
+    ``keep_grads=False``: a float32 step under plain SGD may fold α into the loss gradient,
+    equal to the eager step to rounding, with ``.grad`` None after it (see ``CompiledStep``).
 
     >>> import numpy as np, chainrule as cr
     >>> from chainrule import nn, optim
@@ -33,7 +38,9 @@ def compile(
     >>> j = [step(x, x) for _ in range(3)]; step.traces
     1
     """
-    return CompiledStep(model, loss_fn, optimizer, check_labels=check_labels, warn=warn)
+    return CompiledStep(
+        model, loss_fn, optimizer, check_labels=check_labels, warn=warn, keep_grads=keep_grads
+    )
 
 
 _enabled: list[bool | None] = [None]  # None: the environment decides

@@ -47,6 +47,10 @@ class Buffers:
         self.param_views: dict[int, Any] = {}
         self.uses_sigmoid = False
         self.label_index: Any = None  # the flat index of each row's label (cross-entropy)
+        # the loss gradient's factor 1/m, a 0-d array its backward kernel multiplies by, and m:
+        # an update that folds α into the loss gradient refills it with α/m (see ``update``)
+        self.seed: Any = None
+        self.rows = 0
 
     def value(self, t: Tensor) -> Any:
         if t is self.step_input:
@@ -232,8 +236,7 @@ def quadratic_backward(fn: QuadraticCost, node: Tensor, bufs: Buffers) -> Kernel
         return NO_KERNEL
     a_t = fn.inputs[0]
     diff = bufs.values[id(node)]
-    # the seed 1 over m, as the engine computes it, as a 0-d array (no conversion per call)
-    scale = np.array(a_t.dtype.type(1) / a_t.shape[0])
+    scale = _seed(bufs, a_t)
     bufs.new_grad(a_t, diff)
     return lambda x, y: multiply(diff, scale, diff)
 
@@ -281,7 +284,7 @@ def cross_entropy_backward(fn: SoftmaxCrossEntropy, node: Tensor, bufs: Buffers)
         return NO_KERNEL
     logits_t = fn.inputs[0]
     probs = bufs.values[id(node)]
-    scale = np.array(logits_t.dtype.type(1) / logits_t.shape[0])
+    scale = _seed(bufs, logits_t)
     one = ONE[probs.dtype.char]
     flat = bufs.label_index
     bufs.new_grad(logits_t, probs)
@@ -293,6 +296,14 @@ def cross_entropy_backward(fn: SoftmaxCrossEntropy, node: Tensor, bufs: Buffers)
         multiply(probs, scale, probs)
 
     return run
+
+
+def _seed(bufs: Buffers, output: Tensor) -> Any:
+    """The seed 1/m of the loss gradient, as the engine computes it, as a 0-d array (no
+    conversion per call), kept in ``bufs`` for an update that folds α into it."""
+    bufs.rows = output.shape[0]
+    bufs.seed = np.array(output.dtype.type(1) / bufs.rows)
+    return bufs.seed
 
 
 def _zero(dtype: Any) -> Any:

@@ -14,7 +14,7 @@ import numpy as np
 
 from chainrule.compiler import kernels
 from chainrule.compiler.kernels import Buffers, Kernel, NotCompilable
-from chainrule.compiler.update import Update, parameter_updates
+from chainrule.compiler.update import Update, folded_sgd, parameter_updates
 from chainrule.engine.tensor import Tensor
 from chainrule.i18n import _
 from chainrule.optim import Optimizer
@@ -62,8 +62,14 @@ class Plan:
     run_ignoring_overflow = np.errstate(over="ignore")(run)
 
 
-def build_plan(loss: Tensor, step_input: Tensor, optimizer: Optimizer) -> Plan:
-    """The plan of the step whose eager run recorded ``loss`` (``step_input`` is its batch)."""
+def build_plan(
+    loss: Tensor, step_input: Tensor, optimizer: Optimizer, *, keep_grads: bool = True
+) -> Plan:
+    """The plan of the step whose eager run recorded ``loss`` (``step_input`` is its batch).
+
+    Without ``keep_grads`` a float32 step under plain SGD folds α into the loss gradient
+    (``update.FoldedSGD``): equal to the eager step to rounding, ``.grad`` None after it.
+    """
     nodes = _chain(loss, step_input, optimizer)
     bufs = Buffers(step_input)
     flats = _flat_gradients(nodes, optimizer, bufs)
@@ -83,12 +89,20 @@ def build_plan(loss: Tensor, step_input: Tensor, optimizer: Optimizer) -> Plan:
         if kernel is not None:
             backward.append(kernel)
     grads = {key: array for key, (_p, array) in bufs.param_grads.items()}
+    updates = parameter_updates(optimizer, grads, flats)
+    grad_tensors = [(p, Tensor._from_op(array, None)) for p, array in bufs.param_grads.values()]
+    folded = None
+    if not keep_grads:
+        folded = folded_sgd(optimizer, updates, grad_tensors, bufs.seed, bufs.rows)
+    if folded is not None:  # it sets .grad itself, and its seed before the loss's backward
+        backward.insert(0, folded.prepare)
+        updates, grad_tensors = [folded], []
     plan = Plan(
         loss=forward.pop(),
         forward=forward,
         backward=backward,
-        updates=parameter_updates(optimizer, grads, flats),
-        grads=[(p, Tensor._from_op(array, None)) for p, array in bufs.param_grads.values()],
+        updates=updates,
+        grads=grad_tensors,
         uses_sigmoid=bufs.uses_sigmoid,
     )
     everyone = {id(p): p for group in optimizer.param_groups for p in group["params"]}

@@ -64,6 +64,11 @@ class CompiledStep:
     the eager steps that built a plan. ``check_labels`` checks class labels at every step
     (the training loop, which checked its data once, turns it off).
 
+    ``keep_grads=False`` (the training loop's choice, which reads no ``.grad``) lets a
+    float32 step under plain SGD fold α into the loss gradient, as the NumPy limit does:
+    one pass over the weights fewer, numbers equal to the eager step's to rounding instead
+    of bit for bit, and ``.grad`` None after the step. float64 steps stay bit-identical.
+
     >>> import numpy as np, chainrule as cr
     >>> from chainrule import nn, optim
     >>> model = nn.Sequential(nn.Linear(4, 3, rng=0), nn.Tanh(), nn.Linear(3, 2, rng=1))
@@ -82,8 +87,10 @@ class CompiledStep:
         *,
         check_labels: bool = True,
         warn: bool = True,
+        keep_grads: bool = True,
     ) -> None:
         self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
+        self.keep_grads = keep_grads
         # class labels are checked for cross-entropy only (a quadratic cost takes any numbers)
         self.check_labels = check_labels and type(loss_fn) is CrossEntropyLoss
         self._classes = 0  # the output width, for that check, set at each trace
@@ -171,7 +178,7 @@ class CompiledStep:
         value, loss, inputs = self.eager_step(x, y)
         self.traces += 1
         try:
-            plan = build_plan(loss, inputs, self.optimizer)
+            plan = build_plan(loss, inputs, self.optimizer, keep_grads=self.keep_grads)
         except NotCompilable as why:
             self._never = str(why)
             self._note(self._never)

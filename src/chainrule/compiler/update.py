@@ -5,6 +5,9 @@ buffer bound once; each reads the learning rate and the other settings from its 
 step, so a scheduler or ``set_lr`` is honoured, and hands the step back to the optimizer's own
 ``_update`` as soon as a setting leaves the kernel's case. Every other optimizer and setting
 runs its own ``_update`` directly (the eager rule itself, without ``step()``'s loops).
+
+A float32 plan whose caller does not keep ``.grad`` may fold plain SGD's α into the loss
+gradient instead (:class:`FoldedSGD`), equal to ``step()`` to rounding rather than bit for bit.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ import numpy as np
 
 from chainrule.engine.tensor import Tensor
 from chainrule.optim import SGD, Adam, AdamW, Optimizer
+
+Kernel = Callable[[Any, Any], Any]
 
 Update = Callable[[], None]
 multiply, subtract = np.multiply, np.subtract
@@ -36,6 +41,77 @@ def parameter_updates(
         else:
             updates.extend(_update_for(optimizer, p, g, group) for p, g in pairs)
     return updates
+
+
+class FoldedSGD:
+    """Plain SGD with α folded into the loss gradient's seed 1/m, as the NumPy limit folds it.
+
+    Everything after the seed is linear in it, so the backward pass then computes α ∂J/∂W
+    and the update is one subtraction per parameter: one pass over the weights fewer than
+    W - α g, and no scratch. The numbers equal ``SGD._update``'s to rounding (α/m is rounded
+    once where the eager step rounds 1/m and then α g), and ``.grad`` is None after a folded
+    step, since the buffers hold α g. While the group has momentum or weight decay the seed
+    is 1/m again and ``unfolded`` (the plain kernel) runs, with ``.grad`` kept.
+
+    ``prepare`` runs as the first backward kernel, ``__call__`` as the plan's update.
+    """
+
+    def __init__(
+        self,
+        group: dict[str, Any],
+        grads: list[tuple[Tensor, Tensor]],
+        seed: Any,
+        rows: int,
+        unfolded: Update,
+    ) -> None:
+        self.group, self.grads, self.seed, self.rows = group, grads, seed, rows
+        self.unfolded = unfolded
+        self.params = [p for p, _g in grads]
+        self.steps = [(p.array, g.array) for p, g in grads]
+        self.unit = seed.copy()  # 1/m, for the steps that are not folded
+        self.seed_lr: float | None = None  # the α the seed holds (None: it holds 1/m)
+
+    def prepare(self, x: Any, y: Any) -> None:
+        group = self.group
+        if group["momentum"] or group["weight_decay"]:
+            if self.seed_lr is not None:
+                self.seed[()], self.seed_lr = self.unit, None
+        elif group["lr"] != self.seed_lr:
+            self.seed_lr = lr = float(group["lr"])
+            self.seed[()] = lr / self.rows  # α/m rounded once to the seed's dtype
+
+    def __call__(self) -> None:
+        if self.seed_lr is None:
+            for p, grad in self.grads:
+                p.grad = grad
+            self.unfolded()
+            return
+        for p in self.params:
+            p.grad = None
+        for data, scaled in self.steps:
+            subtract(data, scaled, data)
+
+
+def folded_sgd(
+    optimizer: Optimizer,
+    updates: list[Update],
+    grads: list[tuple[Tensor, Tensor]],
+    seed: Any,
+    rows: int,
+) -> FoldedSGD | None:
+    """``updates`` (from ``parameter_updates``) as one :class:`FoldedSGD`, when the step may
+    fold: plain ``SGD`` with one group, float32 gradients, and a loss gradient seeded by 1/m."""
+    foldable = (
+        type(optimizer) is SGD
+        and len(optimizer.param_groups) == 1
+        and len(updates) == 1
+        and seed is not None
+        and bool(grads)
+        and all(g.dtype == np.float32 for _p, g in grads)
+    )
+    if not foldable:
+        return None
+    return FoldedSGD(optimizer.param_groups[0], grads, seed, rows, updates[0])
 
 
 def _update_for(optimizer: Optimizer, p: Tensor, g: Any, group: dict[str, Any]) -> Update:

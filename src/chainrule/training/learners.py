@@ -247,12 +247,19 @@ class AutodiffLearner(_Inputs):
             self.loss = nn.QuadraticCost()
         else:
             self.loss = nn.CrossEntropyLoss()
-        # The same numbers bit for bit, faster: the step traced once per batch shape (the
-        # data were checked before training, so the labels are not checked at every step).
+        # The same numbers, faster: the step traced once per batch shape. The data were
+        # checked before training, so the labels are not checked at every step; and no one
+        # reads .grad after a step here, so plain SGD folds α into the loss gradient (equal
+        # to the eager loop to rounding; every other optimizer bit for bit).
         self.compiled: CompiledStep | None = None
         if compiling() if compile is None else compile:
             self.compiled = CompiledStep(
-                self.model, self.loss, self.optimizer, check_labels=False, warn=False
+                self.model,
+                self.loss,
+                self.optimizer,
+                check_labels=False,
+                warn=False,
+                keep_grads=False,
             )
 
     def _targets(self, y: np.ndarray) -> np.ndarray:
