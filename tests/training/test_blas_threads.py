@@ -139,6 +139,27 @@ def test_other_running_threads_leaves_out_this_process():
     assert 0 <= threads.other_running_threads() < 10_000
 
 
+@pytest.mark.parametrize(
+    ("own", "machine", "others"), [((1, 0), 1, 0), ((0, 1), 1, 0), ((1, 1), 3, 2)]
+)
+def test_own_threads_that_stop_between_two_reads_are_not_others(monkeypatch, own, machine, others):
+    # a BLAS worker spinning when the kernel counted it and asleep when this process looked
+    counts = iter(own)
+    monkeypatch.setattr(threads, "_own_running_threads", lambda: next(counts))
+    monkeypatch.setattr(threads, "_machine_running_threads", lambda: machine)
+    assert threads.other_running_threads() == others
+
+
+def test_the_look_after_the_probe_waits_for_its_workers_to_sleep(monkeypatch):
+    # while the probe's BLAS workers spin, any thread that wakes queues and looks like load
+    own = [3, 2, 1]
+    monkeypatch.setattr(threads, "_own_running_threads", lambda: own.pop(0) if own[1:] else 1)
+    looks: list[list[int]] = []
+    monkeypatch.setattr(threads, "crowded", lambda threads: looks.append(list(own)) or False)
+    assert choose_blas_threads(BIG, available=2, probe=_probe_saying(1.8)) == 2
+    assert looks == [[3, 2, 1], [1]]
+
+
 def test_a_crowded_machine_takes_one_thread_before_or_after_the_probe(monkeypatch):
     looks: list[bool] = []
     monkeypatch.setattr(threads, "crowded", lambda threads: looks.pop(0))

@@ -138,8 +138,22 @@ def choose_blas_threads(
         available = available_blas_threads()
     if available <= 1 or largest_product(config) < PROBE_MADDS or crowded(available):
         return 1
-    speedup = (probe or step_speedup)(config, available)
-    return available if speedup >= PROBE_GAIN and not crowded(available) else 1
+    if (probe or step_speedup)(config, available) < PROBE_GAIN:
+        return 1
+    _await_idle_workers()
+    return 1 if crowded(available) else available
+
+
+def _await_idle_workers(timeout: float = 0.3) -> None:
+    """Wait (up to ``timeout`` seconds) until this process runs no thread but the caller.
+
+    The probe's BLAS workers spin for about 0.1 s after their last product. While they hold
+    the cores, any other thread that wakes (a kernel worker, a daemon's tick) waits in the run
+    queue and looks like load: a quiet W4 run took one thread in a third of its starts.
+    """
+    deadline = time.monotonic() + timeout
+    while _own_running_threads() > 1 and time.monotonic() < deadline:
+        time.sleep(0.005)
 
 
 def crowded(threads: int) -> bool:
@@ -156,16 +170,31 @@ def crowded(threads: int) -> bool:
 
 def other_running_threads() -> int:
     """Threads of other processes running or ready to run on this machine now: the kernel's
-    count (Linux, /proc/loadavg) less this process's own running threads; 0 where unknown."""
-    try:
-        running = int(Path("/proc/loadavg").read_text().split()[3].partition("/")[0])
-    except (OSError, ValueError, IndexError):
+    count (Linux, /proc/loadavg) less this process's own running threads; 0 where unknown.
+
+    Its own are counted before and after the kernel's count, and the larger taken: a BLAS
+    worker falling asleep between the two reads would otherwise count as another process's.
+    """
+    before = _own_running_threads()
+    running = _machine_running_threads()
+    if running is None:
         return 0
+    return max(0, running - max(before, _own_running_threads()))
+
+
+def _machine_running_threads() -> int | None:
+    try:
+        return int(Path("/proc/loadavg").read_text().split()[3].partition("/")[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _own_running_threads() -> int:
     own = 0
     for stat in Path("/proc/self/task").glob("*/stat"):
         with contextlib.suppress(OSError, IndexError):  # a thread that ended meanwhile
             own += stat.read_text().rpartition(")")[2].split()[0] == "R"
-    return max(0, running - own)
+    return own
 
 
 def _cores() -> int:
