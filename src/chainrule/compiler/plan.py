@@ -88,15 +88,7 @@ def build_plan(
         kernel = kernels.BACKWARD[type(node.grad_fn)](node.grad_fn, node, bufs)
         if kernel is not None:
             backward.append(kernel)
-    grads = {key: array for key, (_p, array) in bufs.param_grads.items()}
-    updates = parameter_updates(optimizer, grads, flats)
-    grad_tensors = [(p, Tensor._from_op(array, None)) for p, array in bufs.param_grads.values()]
-    folded = None
-    if not keep_grads:
-        folded = folded_sgd(optimizer, updates, grad_tensors, bufs.seed, bufs.rows)
-    if folded is not None:  # it sets .grad itself, and its seed before the loss's backward
-        backward.insert(0, folded.prepare)
-        updates, grad_tensors = [folded], []
+    updates, grad_tensors = _updates(optimizer, bufs, flats, backward, keep_grads)
     plan = Plan(
         loss=forward.pop(),
         forward=forward,
@@ -106,8 +98,33 @@ def build_plan(
         uses_sigmoid=bufs.uses_sigmoid,
     )
     everyone = {id(p): p for group in optimizer.param_groups for p in group["params"]}
-    plan.no_grads = [p for key, p in everyone.items() if key not in grads]
+    plan.no_grads = [p for key, p in everyone.items() if key not in bufs.param_grads]
     return plan
+
+
+def _updates(
+    optimizer: Optimizer,
+    bufs: Buffers,
+    flats: dict[int, Any],
+    backward: list[Kernel],
+    keep_grads: bool,
+) -> tuple[list[Update], list[tuple[Tensor, Tensor]]]:
+    """The plan's updates, and each parameter with the tensor its ``.grad`` becomes; a
+    folded SGD (which sets ``.grad`` itself) also puts its seed's kernel first in
+    ``backward``, before the loss gradient's."""
+    grads = {key: array for key, (_p, array) in bufs.param_grads.items()}
+    grad_tensors = [(p, Tensor._from_op(array, None)) for p, array in bufs.param_grads.values()]
+
+    def plain() -> Update:  # SGD's one update, for a folded plan's unfolded steps
+        return parameter_updates(optimizer, grads, flats)[0]
+
+    folded = None
+    if not keep_grads:
+        folded = folded_sgd(optimizer, grad_tensors, bufs.seed, bufs.rows, plain)
+    if folded is None:
+        return parameter_updates(optimizer, grads, flats), grad_tensors
+    backward.insert(0, folded.prepare)
+    return [folded], []
 
 
 # Each gradient view starts on a 64-byte boundary of its group's flat buffer.

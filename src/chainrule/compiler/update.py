@@ -51,7 +51,8 @@ class FoldedSGD:
     W - α g, and no scratch. The numbers equal ``SGD._update``'s to rounding (α/m is rounded
     once where the eager step rounds 1/m and then α g), and ``.grad`` is None after a folded
     step, since the buffers hold α g. While the group has momentum or weight decay the seed
-    is 1/m again and ``unfolded`` (the plain kernel) runs, with ``.grad`` kept.
+    is 1/m again and the plain kernel runs (built by ``unfolded`` the first time), with
+    ``.grad`` kept.
 
     ``prepare`` runs as the first backward kernel, ``__call__`` as the plan's update.
     """
@@ -62,10 +63,10 @@ class FoldedSGD:
         grads: list[tuple[Tensor, Tensor]],
         seed: Any,
         rows: int,
-        unfolded: Update,
+        unfolded: Callable[[], Update],
     ) -> None:
         self.group, self.grads, self.seed, self.rows = group, grads, seed, rows
-        self.unfolded = unfolded
+        self.make_unfolded, self.unfolded = unfolded, None  # built (with its scratch) if needed
         self.params = [p for p, _g in grads]
         self.steps = [(p.array, g.array) for p, g in grads]
         self.unit = seed.copy()  # 1/m, for the steps that are not folded
@@ -84,6 +85,8 @@ class FoldedSGD:
         if self.seed_lr is None:
             for p, grad in self.grads:
                 p.grad = grad
+            if self.unfolded is None:
+                self.unfolded = self.make_unfolded()
             self.unfolded()
             return
         for p in self.params:
@@ -94,24 +97,23 @@ class FoldedSGD:
 
 def folded_sgd(
     optimizer: Optimizer,
-    updates: list[Update],
     grads: list[tuple[Tensor, Tensor]],
     seed: Any,
     rows: int,
+    unfolded: Callable[[], Update],
 ) -> FoldedSGD | None:
-    """``updates`` (from ``parameter_updates``) as one :class:`FoldedSGD`, when the step may
-    fold: plain ``SGD`` with one group, float32 gradients, and a loss gradient seeded by 1/m."""
+    """A :class:`FoldedSGD` when the step may fold: plain ``SGD`` with one group, float32
+    gradients, and a loss gradient seeded by 1/m; ``unfolded`` builds the plain update."""
     foldable = (
         type(optimizer) is SGD
         and len(optimizer.param_groups) == 1
-        and len(updates) == 1
         and seed is not None
         and bool(grads)
         and all(g.dtype == np.float32 for _p, g in grads)
     )
     if not foldable:
         return None
-    return FoldedSGD(optimizer.param_groups[0], grads, seed, rows, updates[0])
+    return FoldedSGD(optimizer.param_groups[0], grads, seed, rows, unfolded)
 
 
 def _update_for(optimizer: Optimizer, p: Tensor, g: Any, group: dict[str, Any]) -> Update:
