@@ -5,15 +5,20 @@ from __future__ import annotations
 import io
 import itertools
 import re
+import warnings
 import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
 
 import chainrule as cr
+from chainrule import fonts
 from chainrule.errors import ConfigError
 from chainrule.explain import derive, to_dot, to_png, to_svg, trace, write_graph
 from chainrule.explain.draw import layout
+from chainrule.explain.layout import CHAR_WIDTH, FONT_SIZE
+from chainrule.i18n import language
+from chainrule.wording import display_width
 
 SVG = "{http://www.w3.org/2000/svg}"
 LECTURE = derive("y = (x1 + x2) * (x2 + 1)", at={"x1": 1, "x2": 2})
@@ -190,3 +195,36 @@ def test_clipped_labels_keep_names_whole(text, limit, whole) -> None:
         assert piece.strip() in text
         for name in re.findall(r"[A-Za-z_][\w.]*", piece):
             assert re.search(rf"(?<![\w.]){re.escape(name)}(?![\w.])", text), (name, clipped)
+
+
+def test_box_words_follow_the_language_and_boxes_fit_them() -> None:
+    with language("zh"):
+        zh = layout(LECTURE)
+    en = layout(LECTURE)
+    assert zh.boxes["x1"].lines[1:] == ("输入", "值 1", "梯度 3")
+    assert en.boxes["x1"].lines[1:] == ("input", "value 1", "grad  3")
+    for box in zh.boxes.values():  # a Chinese character takes two columns' width
+        widest = max(display_width(line) for line in box.lines)
+        assert box.width >= widest * FONT_SIZE * CHAR_WIDTH
+
+
+def test_a_chinese_png_draws_every_glyph() -> None:
+    if fonts.cjk_family() is None:
+        pytest.skip("no CJK font installed (Debian: apt-get install fonts-noto-cjk)")
+    with warnings.catch_warnings(record=True) as caught, language("zh"):
+        warnings.simplefilter("always")
+        data = to_png(LECTURE)
+    assert data[:4] == b"\x89PNG"
+    assert [w for w in caught if "Glyph" in str(w.message)] == []
+
+
+def test_a_chinese_png_without_a_cjk_font_warns_once_in_one_line(monkeypatch) -> None:
+    monkeypatch.setattr(fonts, "cjk_family", lambda: None)
+    fonts._warn_no_cjk_font.cache_clear()
+    try:
+        with warnings.catch_warnings(record=True) as caught, language("zh"):
+            warnings.simplefilter("always")
+            to_png(LECTURE)
+    finally:
+        fonts._warn_no_cjk_font.cache_clear()
+    assert [str(w.message) for w in caught] == [fonts.NO_CJK_FONT]

@@ -29,6 +29,7 @@ from chainrule.explain.layout import (
     layout,
     node_kind,
 )
+from chainrule.fonts import figure_language
 from chainrule.serialization import atomic_write_bytes, atomic_write_text
 
 if TYPE_CHECKING:
@@ -126,26 +127,31 @@ def to_svg(expl: Drawable) -> str:
 
 
 def to_png(expl: Drawable, dpi: float = 144.0) -> bytes:
-    """The graph as PNG bytes, drawn with matplotlib's Agg canvas (no window, no pyplot)."""
+    """The graph as PNG bytes, drawn with matplotlib's Agg canvas (no window, no pyplot), in
+    the current language: a CJK font behind the monospace one for Chinese, English (and one
+    warning) where none is installed."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    lay = layout(graph_of(expl))
-    dpi = min(dpi, 8000 * 72 / max(lay.width, lay.height))  # at most 8000 pixels a side
-    fig = Figure(figsize=(lay.width / 72, lay.height / 72), dpi=dpi)
-    FigureCanvasAgg(fig)
-    ax = fig.add_axes((0, 0, 1, 1))
-    ax.set_xlim(0, lay.width)
-    ax.set_ylim(lay.height, 0)
-    ax.axis("off")
-    _png_edges(ax, lay)
-    _png_boxes(ax, lay)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, facecolor="white")
+    with figure_language():
+        lay = layout(graph_of(expl))
+        dpi = min(dpi, 8000 * 72 / max(lay.width, lay.height))  # at most 8000 pixels a side
+        fig = Figure(figsize=(lay.width / 72, lay.height / 72), dpi=dpi)
+        FigureCanvasAgg(fig)
+        ax = fig.add_axes((0, 0, 1, 1))
+        ax.set_xlim(0, lay.width)
+        ax.set_ylim(lay.height, 0)
+        ax.axis("off")
+        _png_edges(ax, lay)
+        _png_boxes(ax, lay)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=dpi, facecolor="white")
     return buffer.getvalue()
 
 
-_PNG_FONT = "DejaVu Sans Mono"
+# Monospace first; matplotlib takes a glyph it lacks (a Chinese word) from the sans-serif
+# families, which figure_language leads with a CJK font.
+_PNG_FONT = ["DejaVu Sans Mono", "sans-serif"]
 
 
 def _png_edges(ax: Any, lay: Layout) -> None:

@@ -27,6 +27,7 @@ from chainrule.engine.autograd import topological_order
 from chainrule.engine.function import Function
 from chainrule.engine.tensor import Tensor
 from chainrule.errors import GraphError
+from chainrule.i18n import _
 from chainrule.ops import arrays
 
 # Letters kept from intermediate nodes: d and e read badly (dy/dd, e next to exponentials), and
@@ -57,6 +58,12 @@ class Node:
     @property
     def is_input(self) -> bool:
         return self.op == "input"
+
+    @property
+    def op_label(self) -> str:
+        """The op as a table or a drawing shows it: "input" in the current language, else
+        the op's own name (``Add``, ``Mul``: code, the same in every language)."""
+        return _("input") if self.is_input else self.op
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from chainrule.explain.graph import Edge, Graph, Node, format_number
+from chainrule.i18n import _
+from chainrule.wording import display_width
 
 if TYPE_CHECKING:
     from chainrule.explain.explanation import Explanation
@@ -238,7 +240,7 @@ def _order_layers(
     layers: list[list[str]], below: dict[str, list[str]], above: dict[str, list[str]]
 ) -> None:
     """Barycenter sweeps, up then down, to reduce crossings (in place)."""
-    for _ in range(6):
+    for _sweep in range(6):
         for level in range(1, len(layers)):
             _sort_by_barycenter(layers[level], layers[level - 1], below)
         for level in range(len(layers) - 2, -1, -1):
@@ -386,16 +388,16 @@ def box_lines(node: Node, scalar: bool) -> tuple[str, ...]:
     if scalar:
         return (
             _clip(title),
-            node.op,
-            f"value {format_number(node.value)}",
-            f"grad  {format_number(node.grad)}",
+            node.op_label,
+            _("value {value}").format(value=format_number(node.value)),
+            _("grad  {grad}").format(grad=format_number(node.grad)),
         )
-    shape = "x".join(map(str, node.shape)) or "scalar"
+    shape = "x".join(map(str, node.shape)) or _("scalar")
     return (
         _clip(title),
-        f"{node.op} {shape}",
-        f"norm {format_number(node.norm)}",
-        f"grad norm {format_number(node.grad_norm)}",
+        f"{node.op_label} {shape}",
+        _("norm {norm}").format(norm=format_number(node.norm)),
+        _("grad norm {norm}").format(norm=format_number(node.grad_norm)),
     )
 
 
@@ -468,12 +470,12 @@ def _clip_tokens(tokens: list[str], limit: int) -> str | None:
 
 
 def _box_size(lines: tuple[str, ...]) -> tuple[float, float]:
-    chars = max(len(line) for line in lines)
+    chars = max(display_width(line) for line in lines)  # a CJK character takes two
     return chars * FONT_SIZE * CHAR_WIDTH + 2 * PADDING, len(lines) * LINE_HEIGHT + 2 * PADDING
 
 
 def _label_size(label: str) -> tuple[float, float]:
-    return len(label) * LABEL_SIZE * CHAR_WIDTH + 6.0, LABEL_SIZE + 5.0
+    return display_width(label) * LABEL_SIZE * CHAR_WIDTH + 6.0, LABEL_SIZE + 5.0
 
 
 def _rects_overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:

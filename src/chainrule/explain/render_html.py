@@ -147,7 +147,7 @@ def _table(key: str, y: str, head: list[str], rows: list[list[Any]], **extra: An
 def _graph_table(g: Graph) -> dict:
     rows = []
     for n in g.nodes:
-        cells = [sym(n.name), n.op, _join((sym(i) for i in n.inputs), ", ")]
+        cells = [sym(n.name), n.op_label, _join((sym(i) for i in n.inputs), ", ")]
         cells.append(formula(n.formula) if n.formula else "")
         if g.scalar:
             rows.append([*cells, format_number(n.value)])

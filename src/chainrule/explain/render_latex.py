@@ -70,7 +70,7 @@ def _graph(g: Graph) -> list[str]:
             format_number(n.value) if g.scalar else r"$" + r" \times ".join(map(str, n.shape)) + "$"
         )
         formula = f"${latex_formula(n.formula)}$" if n.formula else ""
-        lines.append(f"${latex_name(n.name)}$ & {_tex_text(n.op)} & {formula} & {last} \\\\")
+        lines.append(f"${latex_name(n.name)}$ & {_tex_text(n.op_label)} & {formula} & {last} \\\\")
     return [*lines, r"\hline", r"\end{tabular}"]
 
 

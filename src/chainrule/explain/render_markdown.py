@@ -55,13 +55,12 @@ def _graph_table(g: Graph) -> str:
     if g.scalar:
         rows = [[_("node"), _("op"), _("inputs"), _("formula"), _("value")]]
         for n in g.nodes:
-            rows.append(
-                [_md(n.name), n.op, _names(n.inputs), _code(n.formula), format_number(n.value)]
-            )
+            cells = [_md(n.name), n.op_label, _names(n.inputs), _code(n.formula)]
+            rows.append([*cells, format_number(n.value)])
     else:
         rows = [[_("node"), _("op"), _("inputs"), _("formula"), _("shape"), _("norm")]]
         for n in g.nodes:
-            cells = [_md(n.name), n.op, _names(n.inputs), _code(n.formula), str(n.shape)]
+            cells = [_md(n.name), n.op_label, _names(n.inputs), _code(n.formula), str(n.shape)]
             rows.append([*cells, format_number(n.norm)])
     return _md_table(rows)
 

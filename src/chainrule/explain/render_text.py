@@ -111,14 +111,21 @@ def _graph_section(graph: Graph) -> str:
         rows = [[_("node"), _("op"), _("inputs"), _("formula"), _("value")]]
         for n in graph.nodes:
             rows.append(
-                [n.name, n.op, ", ".join(n.inputs), n.formula or "-", format_number(n.value)]
+                [n.name, n.op_label, ", ".join(n.inputs), n.formula or "-", format_number(n.value)]
             )
     else:
         rows = [[_("node"), _("op"), _("inputs"), _("formula"), _("shape"), _("norm")]]
         for n in graph.nodes:
             shape = "x".join(map(str, n.shape)) or _("scalar")
             rows.append(
-                [n.name, n.op, ", ".join(n.inputs), n.formula or "-", shape, format_number(n.norm)]
+                [
+                    n.name,
+                    n.op_label,
+                    ", ".join(n.inputs),
+                    n.formula or "-",
+                    shape,
+                    format_number(n.norm),
+                ]
             )
     return f"{_title('graph')}\n{table(rows)}"
 
