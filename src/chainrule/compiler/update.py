@@ -21,8 +21,6 @@ import numpy as np
 from chainrule.engine.tensor import Tensor
 from chainrule.optim import SGD, Adam, AdamW, Optimizer
 
-Kernel = Callable[[Any, Any], Any]
-
 Update = Callable[[], None]
 multiply, subtract = np.multiply, np.subtract
 

@@ -149,7 +149,7 @@ def _await_idle_workers(timeout: float = 0.3) -> None:
 
     The probe's BLAS workers spin for about 0.1 s after their last product. While they hold
     the cores, any other thread that wakes (a kernel worker, a daemon's tick) waits in the run
-    queue and looks like load: a quiet W4 run took one thread in a third of its starts.
+    queue and looks like load: a quiet W4 run took one thread in 5 of 14 starts.
     """
     deadline = time.monotonic() + timeout
     while _own_running_threads() > 1 and time.monotonic() < deadline:
