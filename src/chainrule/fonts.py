@@ -76,7 +76,13 @@ def figure_language() -> Iterator[str]:
             yield "en"
         return
     import matplotlib
+    from matplotlib import font_manager
 
-    fonts = [family, *matplotlib.rcParams["font.sans-serif"]]
-    with matplotlib.rc_context({"font.family": "sans-serif", "font.sans-serif": fonts}):
+    sans = [name for name in matplotlib.rcParams["font.sans-serif"] if name != family]
+    # matplotlib falls back glyph by glyph only along a list of named families (the generic
+    # "sans-serif" stands for its first installed font alone): the CJK font, then the installed
+    # sans-serif fonts for what it lacks (subscripts such as x₁ are in DejaVu Sans only)
+    installed = {font.name for font in font_manager.fontManager.ttflist}
+    families = [family, *(name for name in sans if name in installed)]
+    with matplotlib.rc_context({"font.family": families, "font.sans-serif": [family, *sans]}):
         yield lang

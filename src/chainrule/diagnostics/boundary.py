@@ -29,6 +29,7 @@ from chainrule.diagnostics.adapters import ModuleAdapter, host, is_classic, remo
 from chainrule.engine.state import no_grad
 from chainrule.engine.tensor import Tensor
 from chainrule.errors import ConfigError
+from chainrule.fonts import figure_language
 from chainrule.i18n import _
 
 if TYPE_CHECKING:
@@ -187,6 +188,7 @@ def learner_parts(learner: Any) -> tuple[Any, Scale | None]:
 CLASS_COLOURS = ("#f59322", "#0877bd", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2")
 
 
+@figure_language()
 def plot_plane(
     responses: PlaneResponses,
     x: Any,

@@ -6,7 +6,10 @@ touched, so the functions are safe in scripts, tests and servers; matplotlib is 
 when a function is called. The same figure saves to the same bytes (no dates inside).
 :func:`new_figure`, :func:`positive`, :func:`figure_bytes` and :func:`save_figure` are the
 helpers every figure of the package (the lab report's, the command line's) is drawn and saved
-with.
+with. A function that makes a figure is decorated with ``@figure_language()``
+(:func:`chainrule.fonts.figure_language`), so that its words are Chinese drawn with a CJK font
+under ``--lang zh`` (English, with one warning, where no CJK font is installed);
+:func:`figure_bytes` saves under the same font.
 
 >>> import tempfile, pathlib
 >>> out = pathlib.Path(tempfile.mkdtemp()) / "activations.png"
@@ -28,6 +31,7 @@ import numpy as np
 
 from chainrule.diagnostics.records import GradientRecords
 from chainrule.errors import ConfigError
+from chainrule.fonts import figure_language
 from chainrule.i18n import _
 from chainrule.serialization import atomic_write_bytes
 
@@ -102,8 +106,9 @@ def figure_bytes(fig: Figure, fmt: str = "png", dpi: float = 110.0) -> bytes:
     import matplotlib
 
     buffer = io.BytesIO()
-    # SVG element ids are hashes salted at random unless the salt is fixed
-    with matplotlib.rc_context({"svg.hashsalt": "chainrule"}):
+    # SVG element ids are hashes salted at random unless the salt is fixed; the words are drawn
+    # with the reader's font (CJK for Chinese), wherever the figure was made
+    with figure_language(), matplotlib.rc_context({"svg.hashsalt": "chainrule"}):
         fig.savefig(buffer, format=fmt, dpi=dpi, metadata=_REPRODUCIBLE.get(fmt))
     return buffer.getvalue()
 
@@ -116,6 +121,7 @@ def save_figure(fig: Figure, path: PathLike | None) -> Figure:
     return fig
 
 
+@figure_language()
 def plot_learning_speeds(
     result: SpeedResult | GradientRecords,
     path: PathLike | None = None,
@@ -168,6 +174,7 @@ def plot_learning_speeds(
     return save_figure(fig, path)
 
 
+@figure_language()
 def plot_layer_norms(
     records: GradientRecords,
     path: PathLike | None = None,
@@ -210,6 +217,7 @@ def plot_layer_norms(
     return save_figure(fig, path)
 
 
+@figure_language()
 def plot_activation_histograms(
     activations: Mapping[str, np.ndarray],
     path: PathLike | None = None,
@@ -243,6 +251,7 @@ def plot_activation_histograms(
     return save_figure(fig, path)
 
 
+@figure_language()
 def plot_activation_functions(path: PathLike | None = None) -> Figure:
     """The logistic function, tanh and ReLU beside their derivatives, annotated.
 
@@ -283,6 +292,7 @@ def plot_activation_functions(path: PathLike | None = None) -> Figure:
     return save_figure(fig, path)
 
 
+@figure_language()
 def plot_comparison(result: ComparisonResult, path: PathLike | None = None) -> Figure:
     """Remedies side by side: initial first/last speed ratio (log) and final accuracy.
 

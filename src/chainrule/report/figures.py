@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from chainrule.diagnostics.plots import new_figure, positive, whole_number_ticks
+from chainrule.fonts import figure_language
 from chainrule.i18n import _
 
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ SPEED = r"$\|\partial J/\partial b^{(l)}\|$"
 LAYER_COLORS = ("#1b6ca8", "#e07b00", "#2e8b57", "#c0392b", "#7d3c98", "#8c564b")
 
 
+@figure_language()
 def learning_curve(training: Training) -> Figure:
     """The cost J and the accuracy per epoch, training and test set (epoch 0: before)."""
     history = training.history
@@ -71,6 +73,7 @@ def learning_curve(training: Training) -> Figure:
     return fig
 
 
+@figure_language()
 def remedies_speeds(runs: Sequence[RemedyRun], columns: int = 3) -> Figure:
     """Small multiples: the per-layer speeds over training of every remedy, one shared log
     axis, so the panels compare at a glance (lines far apart = vanishing)."""
@@ -108,6 +111,7 @@ def remedies_speeds(runs: Sequence[RemedyRun], columns: int = 3) -> Figure:
     return fig
 
 
+@figure_language()
 def exploding(case: Exploding) -> Figure:
     """The exploding case: speeds by layer before training (growing toward the input), the
     largest layer gradient over the training steps and the cost, without and with clipping."""

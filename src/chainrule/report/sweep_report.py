@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.diagnostics.plots import new_figure, save_figure, whole_number_ticks
+from chainrule.fonts import figure_language
 from chainrule.serialization import atomic_write_text
 from chainrule.training.sweep import SweepResult
 
@@ -71,6 +72,7 @@ def _label(row: dict[str, Any], axes: Sequence[str]) -> str:
     return ", ".join(f"{axis} {row[axis]}" for axis in axes) or "all runs"
 
 
+@figure_language()
 def plot_ratio_by_depth(summary: list[dict[str, Any]], axes: Sequence[str], path: Path) -> Path:
     """Mean first/last speed ratio before training against depth (log scale), one line per
     value of the other settings varied, error bars one std over seeds."""
@@ -103,6 +105,7 @@ def plot_ratio_by_depth(summary: list[dict[str, Any]], axes: Sequence[str], path
     return path
 
 
+@figure_language()
 def plot_accuracy(summary: list[dict[str, Any]], axes: Sequence[str], path: Path) -> Path:
     """Mean test accuracy of each grid point, error bars one std over seeds."""
     labels = [_label(row, axes) for row in summary]
