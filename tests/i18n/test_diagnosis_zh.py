@@ -26,7 +26,7 @@ def test_the_report_speaks_the_lecture():
         diagnosis = diagnose(vanishing_records())
     text = diagnosis.report(lang="zh")
     assert diagnosis.kinds == ["vanishing"]
-    assert text.startswith("- 梯度消失：layer 1 的学习速度比 layer 2 慢 50 倍")
+    assert text.startswith("- 梯度消失：第 1 层的学习速度比第 2 层慢 50 倍")
     assert "对策：" in text and "批标准化" in text and "学习率" in text
     assert diagnosis.findings[0].remedy == REMEDIES["vanishing"]  # the data stays English
 

@@ -357,7 +357,7 @@ def _rerun_text(rerun: Any, after_diagnosis: Any, before_diagnosis: Any) -> str:
         _("rerun with {remedy} ({what}), from {start}:").format(
             remedy=rerun.remedy, what=rerun.what, start=start
         ),
-        f"{'':<34}{_('as run'):>14}{rerun.remedy:>14}",
+        " " * 34 + _rjust(_("as run"), 14) + _rjust(rerun.remedy, 14),
     ]
     rows = [
         (_("first hidden layer speed, start"), lambda r: r.speeds[0, 0]),
@@ -370,7 +370,9 @@ def _rerun_text(rerun: Any, after_diagnosis: Any, before_diagnosis: Any) -> str:
     if before.test_accuracy is not None and after.test_accuracy is not None:
         rows.append((_("test accuracy"), lambda r: r.test_accuracy))
     for label, value in rows:
-        lines.append(f"{label:<34}" + fmt(float(value(before)), 14) + fmt(float(value(after)), 14))
+        lines.append(
+            _ljust(label, 34) + fmt(float(value(before)), 14) + fmt(float(value(after)), 14)
+        )
     for label, found in ((_("as run"), before_diagnosis), (rerun.remedy, after_diagnosis)):
         titles = ", ".join(f.title for f in found.findings)
         lines.append(_("diagnosis, {run}: {titles}").format(run=label, titles=titles))
@@ -409,7 +411,9 @@ def _speeds_text(result: Any, data: Any) -> str:
     what = _("epoch") if r.record == "epoch" else _("step")
     layers = range(1, r.speeds.shape[1] + 1)
     head = _rjust(what, 6) + "".join(_rjust(_("layer {j}").format(j=j), 11) for j in layers)
-    lines.append(head + " " + _rjust(_("first/last"), 11) + f"{'J':>11}")
+    # as wide as its header in the reader's language (12 columns in English)
+    ratio_width = max(12, display_width(_("first/last")) + 1)
+    lines.append(head + _rjust(_("first/last"), ratio_width) + f"{'J':>11}")
     n = len(r.x)
     every = max(1, math.ceil(n / MAX_PRINTED_ROWS))
     for k in range(n):
@@ -420,7 +424,7 @@ def _speeds_text(result: Any, data: Any) -> str:
         lines.append(
             f"{int(r.x[k]):>6}"
             + "".join(fmt(float(s)) for s in speeds)
-            + fmt(float(ratio), 12)
+            + fmt(float(ratio), ratio_width)
             + fmt(float(r.train_loss[k]))
         )
     if every > 1:
@@ -434,6 +438,8 @@ def _speeds_text(result: Any, data: Any) -> str:
 
 def _factors_text(result: Any) -> str:
     """The factor split of every hidden layer at the first and the last record ("" if none)."""
+    from chainrule.diagnostics.records import layer_words
+
     what = _("epoch") if result.record == "epoch" else _("step")
     lines: list[str] = []
     for k in dict.fromkeys((0, len(result.x) - 1)):
@@ -447,7 +453,7 @@ def _factors_text(result: Any) -> str:
                 "(W^(l+1))^T part × ⊙ σ'(z^l) part"
             ).format(what=what, at=int(result.x[k])),
             "".join(
-                f"{head:>{width}}"
+                _rjust(head, width)
                 for head, width in (
                     (_("layer"), 16),
                     (_("ratio"), 11),
@@ -459,7 +465,7 @@ def _factors_text(result: Any) -> str:
         ]
         for row in split.rows:
             numbers = (row.ratio, row.weight_factor, row.sigma_factor, row.sigma_prime_mean)
-            lines.append(f"{row.layer:>16}" + "".join(fmt(v) for v in numbers))
+            lines.append(_rjust(layer_words(row.layer), 16) + "".join(fmt(v) for v in numbers))
     if not lines and result.batch_norm:
         return _(
             "where δ shrinks or grows: not split under batch normalization, whose backward "
@@ -486,6 +492,11 @@ def _done_line(result: Any) -> str:
         test=test,
         stopped=stopped,
     )
+
+
+def _ljust(text: str, width: int) -> str:
+    """``text`` left-aligned in ``width`` terminal columns (a Chinese character takes two)."""
+    return text + " " * max(0, width - display_width(text))
 
 
 def _rjust(text: str, width: int) -> str:

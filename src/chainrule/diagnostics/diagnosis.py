@@ -61,7 +61,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.diagnostics.factors import explain_finding
-from chainrule.diagnostics.records import GradientRecords
+from chainrule.diagnostics.records import GradientRecords, layer_words
 from chainrule.diagnostics.remedies import REMEDIES, TITLES
 from chainrule.i18n import N_, _, localized
 
@@ -75,6 +75,17 @@ KINDS = (
     "input_scale",
     "healthy",
 )
+
+#: The kinds as a finding's message names its likely causes (translated where shown; the
+#: English is the kind itself, as the data spells it).
+CAUSES = {
+    "vanishing": N_("vanishing"),
+    "exploding": N_("exploding"),
+    "saturation": N_("saturation"),
+    "dead_units": N_("dead_units"),
+    "non_finite": N_("non_finite"),
+    "input_scale": N_("input_scale"),
+}
 
 #: Inputs whose root mean square lies outside this range get the ``input_scale`` finding.
 UNIT_SCALE = (0.03, 3.0)
@@ -358,7 +369,8 @@ def _layer_ratio(
         "layers": [names[i] for i in hidden],
         "factor_per_layer": ratio ** (1.0 / (hidden.size - 1)) if ratio > 0 else math.nan,
     }
-    words = {"first": names[first], "last": names[last], "measure": _(measure)}
+    words = {"first": layer_words(names[first]), "last": layer_words(names[last])}
+    words["measure"] = _(measure)
     words["speeds"] = ", ".join(_fmt(s) for s in per_layer)
     if ratio < vanishing_ratio:
         times = _fmt(1 / ratio) if ratio > 0 else _("infinitely")
@@ -391,7 +403,7 @@ def _growth(
             "exploding",
             (names[col],),
             _("the gradient of {layer} overflowed to Inf at step {step}").format(
-                layer=names[col], step=int(records.steps[row])
+                layer=layer_words(names[col]), step=int(records.steps[row])
             ),
             {"step": int(records.steps[row])},
             REMEDIES["exploding"],
@@ -416,7 +428,7 @@ def _growth(
             start=int(records.steps[finite_rows[0]]),
             end=int(records.steps[finite_rows[-1]]),
             now=_fmt(end),
-            layer=names[col],
+            layer=layer_words(names[col]),
         ),
         {"growth": growth, "start": float(start), "end": float(end)},
         REMEDIES["exploding"],
@@ -464,7 +476,8 @@ def _activation_findings(
     ):
         medians = [(names[i], _median(fractions[rows, i])) for i in hidden]
         over = [(n, f) for n, f in medians if f > limit]
-        parts = [f"{label}: " + ", ".join(f"{n} {f:.0%}" for n, f in over)] if over else []
+        shown = ", ".join(f"{layer_words(n)} {f:.0%}" for n, f in over)
+        parts = [_("{label}: {layers}").format(label=label, layers=shown)] if over else []
         numbers: dict[str, Any] = {"fractions": dict(over)}
         layers = [n for n, _ in over]
         if layers_stalled and kind == stalled_kind:
@@ -474,7 +487,7 @@ def _activation_findings(
                     "{records} records, the last one included): the network has stopped "
                     "learning there"
                 ).format(
-                    layers=", ".join(names[i] for i in layers_stalled),
+                    layers=", ".join(layer_words(names[i]) for i in layers_stalled),
                     zero=zero_records,
                     records=n_records,
                 )
@@ -509,7 +522,7 @@ def _not_learning(
         )
     if found:
         message += _(" (likely cause: {causes}, above)").format(
-            causes=_join([f.kind for f in found])
+            causes=_join([_(CAUSES.get(f.kind, f.kind)) for f in found])
         )
     return Finding("not_learning", (), message, numbers, REMEDIES["not_learning"])
 

@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.classic.activations import ACTIVATIONS
+from chainrule.diagnostics.records import layer_words
 from chainrule.diagnostics.stats import norm
 from chainrule.i18n import _
 
@@ -118,7 +119,9 @@ class LayerFactors:
                 mean=self.sigma_prime_mean, change=change
             )
         weights = _("the weights {change}").format(change=_change(self.weight_factor, it=True))
-        return f"{self.layer}: {sigma}; {weights}"
+        return _("{layer}: {sigma}; {weights}").format(
+            layer=layer_words(self.layer), sigma=sigma, weights=weights
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -200,7 +203,7 @@ class FactorSplit:
         return _(
             "{lead}: on its way back from the output layer to {first}, the weights multiply "
             "‖δ‖ by {w:.3g} and σ' by {s:.3g}"
-        ).format(lead=lead, first=self.rows[0].layer, w=w, s=s)
+        ).format(lead=lead, first=layer_words(self.rows[0].layer), w=w, s=s)
 
     def to_dict(self) -> dict[str, Any]:
         return {"layers": [r.to_dict() for r in self.rows]}

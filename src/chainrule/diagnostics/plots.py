@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from chainrule.diagnostics.records import GradientRecords
+from chainrule.diagnostics.records import GradientRecords, layer_words
 from chainrule.errors import ConfigError
 from chainrule.fonts import figure_language
 from chainrule.i18n import _
@@ -163,7 +163,7 @@ def plot_learning_speeds(
     fig = new_figure()
     ax = fig.add_subplot()
     for j, label in enumerate(labels):
-        ax.plot(x, positive(speeds[:, j]), label=label, linewidth=1.6)
+        ax.plot(x, positive(speeds[:, j]), label=layer_words(label), linewidth=1.6)
     ax.set_yscale("log")
     ax.set_xlabel(xlabel)
     whole_number_ticks(ax.xaxis)
@@ -196,14 +196,14 @@ def plot_layer_norms(
     3
     """
     labels = {
-        "speeds": "learning speed ‖∂J/∂b^l‖",
-        "grad_norms": "gradient norm ‖∂J/∂W^l‖",
-        "update_ratios": "update ratio ‖ΔW^l‖/‖W^l‖",
+        "speeds": _("learning speed ‖∂J/∂b^l‖"),
+        "grad_norms": _("gradient norm ‖∂J/∂W^l‖"),
+        "update_ratios": _("update ratio ‖ΔW^l‖/‖W^l‖"),
     }
     if quantity not in labels:
         raise ConfigError(f"quantity must be one of {sorted(labels)}, got {quantity!r}")
     values = positive(getattr(records, quantity)[index])
-    names = [name.split(" (")[0] for name in records.layers]
+    names = [layer_words(name.split(" (")[0]) for name in records.layers]
     fig = new_figure(max(5.0, 1.1 * len(names) + 2), 4.0)
     ax = fig.add_subplot()
     colors = ["#4C72B0" if h else "#DD8452" for h in records.hidden]
@@ -212,7 +212,11 @@ def plot_layer_norms(
     if np.isfinite(values).any():
         ax.set_yscale("log")
     ax.set_ylabel(labels[quantity])
-    ax.set_title(f"{labels[quantity]} by layer, step {int(records.steps[index])}")
+    ax.set_title(
+        _("{quantity} by layer, step {step}").format(
+            quantity=labels[quantity], step=int(records.steps[index])
+        )
+    )
     ax.grid(True, axis="y", which="both", alpha=0.3)
     return save_figure(fig, path)
 
@@ -244,10 +248,10 @@ def plot_activation_histograms(
         values = np.asarray(activations[name], float).ravel()
         values = values[np.isfinite(values)]
         ax.hist(values, bins=bins, color="#4C72B0")
-        ax.set_title(name, fontsize="small")
+        ax.set_title(layer_words(name), fontsize="small")
         ax.set_yscale("log")
         ax.tick_params(labelsize="small")
-    fig.suptitle("Activations by layer")
+    fig.suptitle(_("Activations by layer"))
     return save_figure(fig, path)
 
 

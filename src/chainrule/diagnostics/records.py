@@ -7,13 +7,38 @@ means is described in :mod:`chainrule.diagnostics.monitor`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from chainrule.i18n import _
+
 Array = np.ndarray
+
+_HIDDEN_LAYER = re.compile(r"hidden layer (\d+)")
+_LAYER = re.compile(r"layer (\d+)(?: \((.+)\))?")
+
+
+def layer_words(name: str) -> str:
+    """A layer's name (``"hidden layer 2"``, ``"layer 3"``, ``"layer 3 (W 30->30)"``) as people
+    read it in the current language; the data (records, findings' ``layers``, JSON) keeps the
+    English.
+
+    >>> from chainrule.i18n import language
+    >>> with language("zh"):
+    ...     layer_words("hidden layer 2"), layer_words("layer 3 (W 30->30)")
+    ('第 2 个隐藏层', '第 3 层（W 30->30）')
+    """
+    if match := _HIDDEN_LAYER.fullmatch(name):
+        return _("hidden layer {j}").format(j=match[1])
+    if (match := _LAYER.fullmatch(name)) and match[2] is None:
+        return _("layer {j}").format(j=match[1])
+    if match:
+        return _("layer {l} ({what})").format(l=match[1], what=match[2])
+    return name
 
 
 @dataclass(frozen=True)
