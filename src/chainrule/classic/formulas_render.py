@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from chainrule.i18n import _
+from chainrule.wording import cost_words
 
 if TYPE_CHECKING:
     from chainrule.classic.formulas import Formula, Formulas
@@ -38,7 +39,7 @@ def _title(f: Formulas) -> str:
         sizes="-".join(map(str, f.sizes)),
         hidden=f.activation,
         output=f.output_activation,
-        cost=f.cost,
+        cost=cost_words(f.cost),
     )
 
 

@@ -25,8 +25,9 @@ from chainrule.cli.gradients import (
     progress_bar,
     write_plot,
 )
-from chainrule.i18n import _
+from chainrule.i18n import N_, _
 from chainrule.training.config import ACTIVATIONS, INITS
+from chainrule.wording import cost_words, display_width, fold, ljust_width, rjust_width
 
 WIDTH = 100  # columns of the report: a terminal split in two still shows it whole
 
@@ -209,16 +210,29 @@ def _print_report(
 ) -> None:
     first = result.results[0]
     lrs = {row.settings["lr"] for row in result.rows}
-    same_lr = f"lr {lrs.pop():g}, " if len(lrs) == 1 else ""
+    same_lr = _("lr {lr}, ").format(lr=f"{lrs.pop():g}") if len(lrs) == 1 else ""
+    heading = _(
+        "{runs} of [{sizes}] on {data} ({n} training images), {cost} cost, {lr}batch {batch}, "
+        "{epochs}, seed {seed}"
+    )
     print(
         wrap(
-            f"{counted(n_runs, 'run')} of [{', '.join(map(str, sizes))}] on {data_name} "
-            f"({first.train_size} training images), {args.cost} cost, {same_lr}batch "
-            f"{args.batch_size}, {counted(args.epochs, 'epoch')}, seed {args.seed}"
+            heading.format(
+                runs=counted(n_runs, "run"),
+                sizes=", ".join(map(str, sizes)),
+                data=data_name,
+                n=first.train_size,
+                cost=cost_words(args.cost),
+                lr=same_lr,
+                batch=args.batch_size,
+                epochs=counted(args.epochs, "epoch"),
+                seed=args.seed,
+            )
         )
     )
-    accuracy = "test" if first.test_accuracy is not None else "training"
-    print(wrap(LEGEND.format(accuracy=accuracy)))
+    tested = first.test_accuracy is not None
+    accuracy = _("test accuracy") if tested else _("training accuracy")
+    print(wrap(_(LEGEND).format(accuracy=accuracy)))
     print()
     print(_table(result, diagnoses, with_lr=not same_lr))
     if args.plot:
@@ -226,19 +240,31 @@ def _print_report(
 
 
 #: What the table's columns mean, under the heading line.
-LEGEND = (
+LEGEND = N_(
     "first, last: learning speeds ‖∂J/∂b‖ of the first and last hidden layer before training; "
     "ratio: first/last before training, final: after it; dW ratio: first/last of ‖∂J/∂W‖ "
-    "before training; loss: the final cost J; accuracy: {accuracy} accuracy. Runs with batch "
+    "before training; loss: the final cost J; accuracy: {accuracy}. Runs with batch "
     "normalization (+BN) or clipping use the autodiff engine, the others the classic one."
 )
 NUMBER_WIDTH = 10  # 3 significant digits take 8 characters at most ("0.000597", "1.23e-05")
-NUMBER_HEADS = ("first", "last", "ratio", "final", "dW ratio", "loss", "accuracy")
+#: The numbers' column heads (translated where shown; the legend names them).
+NUMBER_HEADS = (
+    N_("first"),
+    N_("last"),
+    N_("ratio"),
+    N_("final"),
+    N_("dW ratio"),
+    N_("loss"),
+    N_("accuracy"),
+)
 
 
 def wrap(text: str) -> str:
-    """A paragraph folded to the width every table here keeps to."""
-    return textwrap.fill(text, WIDTH)
+    """A paragraph folded to the width every table here keeps to (Chinese by the columns
+    its characters take)."""
+    if display_width(text) == len(text):
+        return textwrap.fill(text, WIDTH)
+    return fold(text, WIDTH)
 
 
 def _table(result: Any, diagnoses: list[Any], *, with_lr: bool = True) -> str:
@@ -247,9 +273,11 @@ def _table(result: Any, diagnoses: list[Any], *, with_lr: bool = True) -> str:
     its own above them."""
     labels = [_label(row, with_lr) for row in result.rows]
     room = WIDTH - NUMBER_WIDTH * len(NUMBER_HEADS) - 2
-    width = min(max(len("setting"), *map(len, labels)), room)
-    head = f"{'setting':<{width}}  " + "".join(f"{h:>{NUMBER_WIDTH}}" for h in NUMBER_HEADS)
-    lines = [head, "-" * len(head)]
+    setting = _("setting")
+    width = min(max(display_width(setting), *map(len, labels)), room)
+    head = ljust_width(setting, width) + "  "
+    head += "".join(rjust_width(_(h), NUMBER_WIDTH) for h in NUMBER_HEADS)
+    lines = [head, "-" * display_width(head)]
     for label, row in zip(labels, result.rows, strict=True):
         numbers = (row.first_speed, row.last_speed, row.ratio, row.final_ratio)
         numbers += (row.weight_ratio, row.final_loss)
@@ -264,13 +292,15 @@ def _table(result: Any, diagnoses: list[Any], *, with_lr: bool = True) -> str:
 
 
 def _diagnosis_table(labels: list[str], rows: list[Any], diagnoses: list[Any]) -> list[str]:
-    width = max(len("setting"), *map(len, labels))
-    head = f"{'setting':<{width}}  {'engine':<8}  diagnosis"
-    lines = [head, "-" * len(head)]
+    setting = _("setting")
+    width = max(display_width(setting), *map(len, labels))
+    engine, found = _("engine"), _("diagnosis")
+    head = f"{ljust_width(setting, width)}  {ljust_width(engine, 8)}  {found}"
+    lines = [head, "-" * display_width(head)]
     indent = " " * (width + 12)
     for label, row, diagnosis in zip(labels, rows, diagnoses, strict=True):
         kinds = ", ".join(finding.title for finding in diagnosis.findings)
-        kinds += " (diverged)" if row.diverged else ""
+        kinds += _(" (diverged)") if row.diverged else ""
         line = f"{label:<{width}}  {row.engine:<8}  {kinds}"
         lines.append(textwrap.fill(line, WIDTH, subsequent_indent=indent))
     return lines

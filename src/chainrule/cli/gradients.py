@@ -28,7 +28,9 @@ from chainrule.cli._common import (
 )
 from chainrule.i18n import _
 from chainrule.training.config import ACTIVATIONS, COSTS, INITS
-from chainrule.wording import display_width
+from chainrule.wording import cost_words, display_width
+from chainrule.wording import ljust_width as _ljust
+from chainrule.wording import rjust_width as _rjust
 
 PLOT_FORMATS = (".png", ".svg", ".pdf")
 #: Rows of speeds printed at most with ``--record step`` (the JSON has them all).
@@ -400,7 +402,7 @@ def _speeds_text(result: Any, data: Any) -> str:
             sizes=", ".join(map(str, r.sizes)),
             activation=r.activation,
             init=r.init,
-            cost=r.cost,
+            cost=cost_words(r.cost),
             lr=f"{r.lr:g}",
             batch=r.batch_size,
             engine=r.engine,
@@ -492,13 +494,3 @@ def _done_line(result: Any) -> str:
         test=test,
         stopped=stopped,
     )
-
-
-def _ljust(text: str, width: int) -> str:
-    """``text`` left-aligned in ``width`` terminal columns (a Chinese character takes two)."""
-    return text + " " * max(0, width - display_width(text))
-
-
-def _rjust(text: str, width: int) -> str:
-    """``text`` right-aligned in ``width`` terminal columns (a Chinese character takes two)."""
-    return " " * max(0, width - display_width(text)) + text

@@ -169,9 +169,15 @@ def _summary_line(row: dict[str, Any], axes: list[str]) -> str:
         value = row[key]
         return "   -   " if value is None else f"{value:7.3g}"
 
-    label = ", ".join(f"{axis}={row[axis]}" for axis in axes) or "all runs"
-    return (
-        f"{label}: accuracy {num('test_accuracy_mean')} ± {num('test_accuracy_std')}, "
-        f"speed ratio before {num('ratio_before_mean')}, diverged {row['diverged']}/"
-        f"{row['runs']}" + (f", failed {row['failed']}" if row["failed"] else "")
+    label = ", ".join(f"{axis}={row[axis]}" for axis in axes) or _("all runs")
+    line = _(
+        "{label}: accuracy {mean} ± {std}, speed ratio before {ratio}, diverged {diverged}/{runs}"
+    ).format(
+        label=label,
+        mean=num("test_accuracy_mean"),
+        std=num("test_accuracy_std"),
+        ratio=num("ratio_before_mean"),
+        diverged=row["diverged"],
+        runs=row["runs"],
     )
+    return line + (_(", failed {failed}").format(failed=row["failed"]) if row["failed"] else "")

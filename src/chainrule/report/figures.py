@@ -17,6 +17,7 @@ import numpy as np
 from chainrule.diagnostics.plots import new_figure, positive, whole_number_ticks
 from chainrule.fonts import figure_language
 from chainrule.i18n import _
+from chainrule.wording import cost_words
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -64,7 +65,7 @@ def learning_curve(training: Training) -> Figure:
         _("[{sizes}] {activation}, {cost} cost, α = {lr}, batch {batch}").format(
             sizes=sizes,
             activation=training.activation,
-            cost=training.cost,
+            cost=cost_words(training.cost),
             lr=f"{training.lr:g}",
             batch=training.batch_size,
         ),

@@ -25,6 +25,7 @@ import numpy as np
 
 from chainrule.diagnostics.plots import new_figure, save_figure, whole_number_ticks
 from chainrule.fonts import figure_language
+from chainrule.i18n import _
 from chainrule.serialization import atomic_write_text
 from chainrule.training.sweep import SweepResult
 
@@ -69,7 +70,7 @@ def _csv(rows: Sequence[dict[str, Any]]) -> str:
 
 
 def _label(row: dict[str, Any], axes: Sequence[str]) -> str:
-    return ", ".join(f"{axis} {row[axis]}" for axis in axes) or "all runs"
+    return ", ".join(f"{axis} {row[axis]}" for axis in axes) or _("all runs")
 
 
 @figure_language()
@@ -96,8 +97,8 @@ def plot_ratio_by_depth(summary: list[dict[str, Any]], axes: Sequence[str], path
         )
     ax.set_yscale("log")
     ax.axhline(1.0, color="black", linewidth=0.8, linestyle=":")
-    ax.set_xlabel("hidden layers")
-    ax.set_ylabel("first / last hidden-layer speed before training")
+    ax.set_xlabel(_("hidden layers"))
+    ax.set_ylabel(_("first / last hidden-layer speed before training"))
     whole_number_ticks(ax.xaxis)
     ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0))
     ax.grid(True, which="both", alpha=0.3)
@@ -121,7 +122,7 @@ def plot_accuracy(summary: list[dict[str, Any]], axes: Sequence[str], path: Path
     )
     ax.set_xticks(pos, labels, rotation=40, ha="right", fontsize="x-small")
     ax.set_ylim(0, 1)
-    ax.set_ylabel("test accuracy (mean over seeds)")
+    ax.set_ylabel(_("test accuracy (mean over seeds)"))
     ax.grid(True, axis="y", alpha=0.3)
     save_figure(fig, path)
     return path
