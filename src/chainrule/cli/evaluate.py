@@ -7,7 +7,11 @@ import math
 
 from chainrule.cli._common import counted, print_json, require
 from chainrule.errors import ModelFileError
-from chainrule.i18n import _
+from chainrule.i18n import N_, _
+from chainrule.wording import ljust_width
+
+#: The splits as the evaluation names them (translated where shown; the JSON keeps the keys).
+SPLITS = {"train": N_("train"), "val": N_("val"), "test": N_("test")}
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -82,10 +86,10 @@ def run(args: argparse.Namespace) -> int:
     for split, r in results.items():
         print(
             _(
-                "  {split:5}  loss {loss:.4f}  accuracy {accuracy:.4f}  ({examples} "
+                "  {split}  loss {loss:.4f}  accuracy {accuracy:.4f}  ({examples} "
                 "examples of {name})"
             ).format(
-                split=split,
+                split=ljust_width(_(SPLITS.get(split, split)), 5),
                 loss=r["loss"],
                 accuracy=r["accuracy"],
                 examples=r["examples"],

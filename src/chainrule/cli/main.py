@@ -80,7 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
         prog="chainrule",
         description=_("Backpropagation made visible and real: derive, train, diagnose."),
     )
-    parser.add_argument("--version", action="version", version=f"chainrule {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"chainrule {__version__}",
+        help=_("show program's version number and exit"),
+    )
     _add_lang(parser, default=None)
     parser.add_argument(
         "--no-compile",

@@ -159,7 +159,7 @@ def run(args: argparse.Namespace) -> int:
         )
         return 0
     for i, (p, scores) in enumerate(zip(predicted, proba, strict=True)):
-        truth = f"  (label {labels[i]})" if labels is not None else ""
+        truth = _("  (label {label})").format(label=labels[i]) if labels is not None else ""
         print(
             _("{value:4d}: class {value2}  score {scores:.3f}{truth}").format(
                 value=i, value2=p, scores=scores[p], truth=truth

@@ -190,8 +190,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--save",
         metavar="FILE",
-        help="write the model (.safetensors) when done; on Ctrl-C the last finished epoch is "
-        f"written there (default: {DEFAULT_CHECKPOINT} on Ctrl-C, the --resume file when resuming)",
+        help=_(
+            "write the model (.safetensors) when done; on Ctrl-C the last finished epoch is "
+            "written there (default: {checkpoint} on Ctrl-C, the --resume file when resuming)"
+        ).format(checkpoint=DEFAULT_CHECKPOINT),
     )
     p.add_argument(
         "--resume",

@@ -20,6 +20,7 @@ from chainrule.exercises.model import Entry, Exercise
 from chainrule.explain import escape, render_latex, render_markdown, render_text
 from chainrule.explain.graph import format_number
 from chainrule.i18n import _
+from chainrule.wording import display_width
 
 FORMATS = ("text", "markdown", "latex")
 
@@ -122,7 +123,7 @@ class _Text:
         return getattr(self, kind)(*args)
 
     def title(self, text: str) -> str:
-        return f"{text}\n{'=' * len(text)}"
+        return f"{text}\n{'=' * display_width(text)}"  # a Chinese character takes two
 
     def para(self, text: str) -> str:
         return text
@@ -140,7 +141,8 @@ class _Text:
         return self.between.join(self.entry(e, solutions) for e in entries)
 
     def section(self, title: str, instructions: str) -> str:
-        return f"{title}\n{'-' * len(title)}" + (f"\n{instructions}" if instructions else "")
+        rule = "-" * display_width(title)
+        return f"{title}\n{rule}" + (f"\n{instructions}" if instructions else "")
 
     def entry(self, entry: Entry, solutions: bool) -> str:
         if not solutions:
@@ -258,10 +260,10 @@ def result_lines(result: Result, *, where: bool = True) -> list[str]:
     """One result: a line, and for a wrong one what went wrong and the right value."""
     label = f"[{result.key}] {result.symbol}"
     if result.right:
-        return [f"  {_('right')}  {label}"]
+        return ["  " + _("right") + "  " + label]  # outside an f-string: extracted
     if result.status == "missing":
-        return [f"  {_('missing')}  {label}"]
-    lines = [f"  {_('WRONG')}  {label}"]
+        return ["  " + _("missing") + "  " + label]
+    lines = ["  " + _("WRONG") + "  " + label]
     if result.message:
         lines.append(f"      {result.message}")
     if where and result.where:
