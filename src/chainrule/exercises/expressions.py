@@ -246,7 +246,8 @@ def _local_entry(expl: Explanation, edge: Edge) -> Entry:
     graph = expl.graph
     top = local_top(graph, edge.target)
     slot = f".{edge.index + 1}" if _repeated(expl, edge) else ""
-    symbol = f"∂{top}/∂{edge.source}" + (f" ({_('operand')} {edge.index + 1})" if slot else "")
+    operand = _(" (operand {number})").format(number=edge.index + 1) if slot else ""
+    symbol = f"∂{top}/∂{edge.source}{operand}"
     value = format_number(edge.value)
     shown = value if edge.formula == value else f"{edge.formula} = {value}"
     step = f"∂{top}/∂{edge.source} = {shown}"
