@@ -75,3 +75,9 @@ def test_no_cjk_font_means_english_figures_and_one_warning(monkeypatch):
             pass
     assert len(caught) == 1 and str(caught[0].message).count("\n") == 0
     fonts._warn_no_cjk_font.cache_clear()
+
+
+def test_the_chinese_page_names_the_layers_in_chinese(quick_lab):
+    page = render_lab_html(quick_lab, lang="zh")
+    assert "<td>第 1 个隐藏层</td>" in page and "<td>hidden layer 1</td>" not in page
+    assert "<td>hidden layer 1</td>" in render_lab_html(quick_lab, lang="en")

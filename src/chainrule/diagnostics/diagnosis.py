@@ -318,7 +318,7 @@ def _non_finite(records: GradientRecords, bad_rows: np.ndarray) -> Finding:
     bad = (records.nonfinite[row] > 0) | np.isinf(records.speeds[row])
     bad |= np.isinf(records.grad_norms[row])
     layers = tuple(records.layers[i] for i in np.flatnonzero(bad))
-    where = ", ".join(layers) if layers else _("the loss")
+    where = ", ".join(map(layer_words, layers)) if layers else _("the loss")
     return Finding(
         "non_finite",
         layers,

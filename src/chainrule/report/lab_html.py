@@ -12,6 +12,7 @@ import math
 from typing import Any
 
 from chainrule import __version__
+from chainrule.diagnostics.records import layer_words
 from chainrule.explain.graph import format_number
 from chainrule.explain.render_html import render_html, title
 from chainrule.i18n import _, current_language, localized
@@ -196,7 +197,7 @@ def _factor_rows(r: Any) -> list[list[str]]:
         return []
     return [
         [
-            row.layer,
+            layer_words(row.layer),
             g(row.ratio),
             g(row.weight_factor),
             g(row.sigma_factor),
