@@ -68,3 +68,13 @@ def test_speed_legend_in_chinese():
         fig = plot_learning_speeds(vanishing_records())
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert legend == ["第 1 个隐藏层", "第 2 个隐藏层", "第 3 个隐藏层"]
+
+
+def test_chinese_lists_use_the_enumeration_comma():
+    records = vanishing_records()
+    records.speeds = np.full((3, 3), 0.1)
+    with language("zh"):
+        healthy = diagnose(records).report()
+    assert "未发现梯度消失、梯度爆炸或NaN/Inf" in healthy
+    with language("en"):
+        assert "no vanishing, exploding or NaN/Inf" in diagnose(records).report()

@@ -207,7 +207,7 @@ def _join(words: list[str]) -> str:
     """``"a, b or c"``."""
     if len(words) == 1:
         return words[0]
-    return _("{some} or {last}").format(some=", ".join(words[:-1]), last=words[-1])
+    return _("{some} or {last}").format(some=_(", ").join(words[:-1]), last=words[-1])
 
 
 def diagnose(
@@ -318,7 +318,7 @@ def _non_finite(records: GradientRecords, bad_rows: np.ndarray) -> Finding:
     bad = (records.nonfinite[row] > 0) | np.isinf(records.speeds[row])
     bad |= np.isinf(records.grad_norms[row])
     layers = tuple(records.layers[i] for i in np.flatnonzero(bad))
-    where = ", ".join(map(layer_words, layers)) if layers else _("the loss")
+    where = _(", ").join(map(layer_words, layers)) if layers else _("the loss")
     return Finding(
         "non_finite",
         layers,
@@ -476,7 +476,7 @@ def _activation_findings(
     ):
         medians = [(names[i], _median(fractions[rows, i])) for i in hidden]
         over = [(n, f) for n, f in medians if f > limit]
-        shown = ", ".join(f"{layer_words(n)} {f:.0%}" for n, f in over)
+        shown = _(", ").join(f"{layer_words(n)} {f:.0%}" for n, f in over)
         parts = [_("{label}: {layers}").format(label=label, layers=shown)] if over else []
         numbers: dict[str, Any] = {"fractions": dict(over)}
         layers = [n for n, _ in over]
@@ -487,7 +487,7 @@ def _activation_findings(
                     "{records} records, the last one included): the network has stopped "
                     "learning there"
                 ).format(
-                    layers=", ".join(layer_words(names[i]) for i in layers_stalled),
+                    layers=_(", ").join(layer_words(names[i]) for i in layers_stalled),
                     zero=zero_records,
                     records=n_records,
                 )
