@@ -4,7 +4,10 @@ matplotlib's default font (DejaVu Sans) has no Chinese characters: each would be
 empty box with a "Glyph ... missing from font" warning. :func:`figure_language` puts a CJK font
 (Noto Sans CJK, Debian's ``fonts-noto-cjk``) in front of the default one while a figure is made
 and saved, DejaVu Sans still drawing what the CJK font lacks; where none is installed it warns
-once, in one line, and the figure's words stay English.
+once, in one line, and the figure's words stay English. A function that makes a figure is
+decorated with ``@figure_language()`` (a context manager is also a decorator), and
+:func:`chainrule.diagnostics.plots.figure_bytes` saves under it, so that every figure of the
+package goes through it.
 
 >>> from chainrule.i18n import language
 >>> with language("en"), figure_language() as lang:
