@@ -63,6 +63,15 @@ del state["2.bias"]
 result = model.load_state_dict(state, strict=False)
 out = (list(result.missing_keys), list(result.unexpected_keys))
 """,
+    "state_dict_shares_memory_with_the_model": MODEL
+    + """
+state = model.state_dict()
+snapshot = {name: value.clone() for name, value in state.items()}
+state["0.bias"].copy_(torch.ones(4))
+with torch.no_grad():
+    model[2].weight.mul_(2.0)
+out = (model[0].bias, state["2.weight"], snapshot["2.weight"] * 2, model(X))
+""",
     "copy_weights_between_models": MODEL
     + """
 other = make_model()

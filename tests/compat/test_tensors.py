@@ -209,6 +209,23 @@ out = (torch.unsqueeze(x, 0).shape, torch.unsqueeze(x, dim=-1).shape,
        torch.squeeze(torch.zeros(1, 3, 1)).shape, torch.flatten(torch.zeros(2, 3, 4), 1).shape,
        torch.reshape(x, (3, 2)), torch.cat([x, x], 0).shape)
 """,
+    "var_and_std_as_pytorch_computes_them": """
+import torch
+x = torch.tensor([[0.0, 1.0, 2.0], [3.0, 5.0, 8.0]])
+out = (x.var(), x.var(dim=1), x.var(0, keepdim=True), x.var(dim=1, unbiased=False),
+       x.var(dim=1, correction=0), torch.var(x, 1), x.std(), x.std(dim=0), torch.std(x, 1, False))
+""",
+    "format_a_scalar_tensor_and_relu_in_place": """
+import torch
+from torch import nn
+import torch.nn.functional as F
+loss = torch.tensor(0.123456)
+x = torch.tensor([-1.0, 2.0, -3.0])
+y = nn.ReLU(inplace=True)(x)
+z = torch.tensor([-1.0, 4.0])
+F.leaky_relu(z, 0.5, inplace=True)
+out = (f"{loss:.3f} {loss:>8.2e}", x, y, z, repr(nn.ReLU(inplace=True)), repr(nn.ReLU()))
+""",
 }
 
 

@@ -194,8 +194,20 @@ class TensorMethods:
         indices = self.argmin(dim=dim, keepdim=bool(keepdim))
         return ValuesIndices(values, indices)
 
-    def var(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return _tensor._ops.var(self, axis, keepdims)
+    def var(
+        self,
+        dim: Any = None,
+        unbiased: bool | None = None,
+        keepdim: Any = None,
+        *,
+        correction: float | None = None,
+        axis: Any = None,
+        keepdims: bool = False,
+    ) -> Tensor:
+        """The variance over ``dim``, as PyTorch's: Bessel's correction unless ``correction=0``."""
+        return _tensor._ops.var(
+            self, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims
+        )
 
     def logsumexp(
         self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None
@@ -252,8 +264,20 @@ class TensorMethods:
     def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:
         return _tensor._ops.clip(self, min, max)
 
-    def std(self, dim: Any = None, *, correction: int = 1, keepdim: bool = False) -> Tensor:
-        return _tensor._ops.std(self, dim, correction=correction, keepdim=keepdim)
+    def std(
+        self,
+        dim: Any = None,
+        unbiased: bool | None = None,
+        keepdim: Any = None,
+        *,
+        correction: float | None = None,
+        axis: Any = None,
+        keepdims: bool = False,
+    ) -> Tensor:
+        """The standard deviation over ``dim``, as PyTorch's (see ``var``)."""
+        return _tensor._ops.std(
+            self, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims
+        )
 
     def t(self) -> Tensor:
         """The transpose of a tensor of at most 2 dimensions, as ``torch.Tensor.t``."""
