@@ -226,6 +226,44 @@ z = torch.tensor([-1.0, 4.0])
 F.leaky_relu(z, 0.5, inplace=True)
 out = (f"{loss:.3f} {loss:>8.2e}", x, y, z, repr(nn.ReLU(inplace=True)), repr(nn.ReLU()))
 """,
+    "norms_extremes_tests_and_roundings": """
+import torch
+x = torch.tensor([[3.0, -4.0], [0.0, 0.0]], requires_grad=True)
+n = x.norm(dim=1)
+(n * torch.tensor([1.0, 2.0])).sum().backward()
+y = torch.tensor([[1.0, 5.0], [7.0, float("nan")]])
+z = torch.tensor([[1.26, -2.5], [7.0, 3.0]])
+out = (n, x.grad, torch.norm(x), x.norm(1), x.norm(float("inf")), z.amax(), z.amax(1),
+       z.amin(0, keepdim=True), torch.amax(z, dim=(0, 1)), y.isnan(), torch.isnan(y),
+       y.isfinite(), z.round(), torch.round(z, decimals=1), z.floor(), z.ceil(), z.sign(),
+       z // 2, 7.0 // z, z.masked_fill(z > 2, 0.0), torch.allclose(z, z + 1e-9),
+       torch.equal(z, z.clone()), torch.as_tensor(z) is z)
+""",
+    "grad_switches_and_permutations": """
+import torch
+w = torch.tensor([1.0, 2.0], requires_grad=True)
+with torch.set_grad_enabled(False):
+    a = w * 2
+with torch.inference_mode():
+    b = w * 2
+torch.set_grad_enabled(False)
+c = w * 2
+torch.set_grad_enabled(True)
+d = w * 2
+p = torch.randperm(6)
+out = (a.requires_grad, b.requires_grad, c.requires_grad, d.requires_grad,
+       sorted(p.tolist()), p.dtype)
+""",
+    "an_index_past_the_end_is_an_index_error": """
+import torch
+x = torch.tensor([1.0, 2.0])
+try:
+    x[5]
+    caught = "no error"
+except IndexError:
+    caught = "IndexError"
+out = (caught,)
+""",
 }
 
 

@@ -80,6 +80,7 @@ SCALAR = {
     "Max": ({"axes": None, "keepdims": False}, 1),
     "Min": ({"axes": None, "keepdims": False}, 1),
     "Var": ({"axes": None, "keepdims": False, "correction": 0}, 1),
+    "Norm": ({"axes": None, "keepdims": False}, 1),
     "LogSumExp": ({"axes": None, "keepdims": False}, 1),
     "Reshape": ({"shape": ()}, 1),
     "Transpose": ({"axes": None}, 1),

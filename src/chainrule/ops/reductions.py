@@ -103,6 +103,23 @@ class Var(_Reduction):
         return int(np.prod([x.shape[a] for a in axes]))
 
 
+class Norm(_Reduction):
+    """The 2-norm over axes, sqrt(Σ x²). Its gradient x/‖x‖ is 0 where the norm is 0 (all of
+    x is 0 there), as PyTorch's, not 0/0."""
+
+    __slots__ = ()
+    symbol = "norm({0})"
+    partials = ("{0}/{out}",)
+
+    def forward(self, x: Any) -> Any:
+        return np.sqrt((x * x).sum(axis=self.axes, keepdims=self.keepdims))
+
+    def backward(self, ops: Any, g: Any, out: Any, x: Any) -> Any:
+        norm = expand_reduced(ops, out, self.axes, self.keepdims)
+        safe = ops.where(raw(norm) == 0, 1, norm)
+        return x * (expand_reduced(ops, g, self.axes, self.keepdims) / safe)
+
+
 class LogSumExp(_Reduction):
     __slots__ = ()
     symbol = "logsumexp({0})"
@@ -219,6 +236,39 @@ def _correction(unbiased: bool | None, correction: float | None) -> float:
     if not number or not 0 <= correction < float("inf"):
         raise ConfigError(f"correction must be a number ≥ 0, got {correction!r}")
     return correction
+
+
+def norm(x: Any, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Tensor:
+    """The ``p``-norm over ``dim`` (every element by default), as ``torch.norm``: p = 2 (or
+    "fro"), 1 or ``inf``.
+
+    >>> norm(Tensor([3.0, 4.0])), norm(Tensor([3.0, -4.0]), 1)
+    (tensor(5.), tensor(7.))
+    """
+    x = as_float_tensor(x)
+    axes = normalize_axes(dim, x.ndim, "norm")
+    if p in (2, "fro", None):
+        return Norm.apply(x, axes=axes, keepdims=bool(keepdim))
+    if p == 1:
+        return abs(x).sum(axis=axes, keepdims=bool(keepdim))
+    if p == float("inf"):
+        return amax(abs(x), axes if axes is not None else (), keepdim)
+    raise ConfigError(f"norm: p must be 2, 'fro', 1 or inf, got {p!r}")
+
+
+def amax(x: Any, dim: Any = (), keepdim: bool = False) -> Tensor:
+    """The maximum over ``dim`` (every axis when ``()``), as ``torch.amax``: the values only,
+    tied maxima sharing the gradient.
+
+    >>> amax(Tensor([[1.0, 5.0], [7.0, 2.0]]), 1)
+    tensor([5., 7.])
+    """
+    return max(x, None if dim in ((), None) else dim, bool(keepdim))
+
+
+def amin(x: Any, dim: Any = (), keepdim: bool = False) -> Tensor:
+    """The minimum over ``dim`` (every axis when ``()``), as ``torch.amin``."""
+    return min(x, None if dim in ((), None) else dim, bool(keepdim))
 
 
 def logsumexp(
