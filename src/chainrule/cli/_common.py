@@ -6,6 +6,7 @@ import argparse
 import json
 import math
 import sys
+from pathlib import Path
 from typing import Any
 
 from chainrule.errors import ConfigError, DataError
@@ -94,6 +95,36 @@ def show_progress(args: argparse.Namespace) -> bool:
 def require(condition: bool, message: str) -> None:
     if not condition:
         raise ConfigError(message)
+
+
+#: The figure formats every --plot writes (by the file name's extension).
+PLOT_FORMATS = (".png", ".svg", ".pdf")
+
+
+def check_plot_path(plot: str | None) -> None:
+    """A --plot FILE that cannot be written is refused before anything runs, not after.
+
+    >>> check_plot_path("curve.txt")
+    Traceback (most recent call last):
+    ...
+    chainrule.errors.ConfigError: --plot curve.txt: use a .png, .svg or .pdf file name
+    """
+    if not plot:
+        return
+    path = Path(plot)
+    require(
+        path.suffix.lower() in PLOT_FORMATS,
+        _("--plot {plot}: use a .png, .svg or .pdf file name").format(plot=plot),
+    )
+    folder = path.parent if str(path.parent) else Path(".")
+    require(
+        folder.is_dir(),
+        _("--plot {plot}: the folder {folder} does not exist").format(plot=plot, folder=folder),
+    )
+    require(not path.is_dir(), _("--plot {plot}: is a folder").format(plot=plot))
+    from chainrule.files import writable_target  # here: a fast --help (issue 15)
+
+    writable_target(path)  # a FIFO or a device is refused now, not after the run
 
 
 def load_up_to(name: str, limits: dict[str, int], **options: Any) -> Any:

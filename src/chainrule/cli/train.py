@@ -11,6 +11,7 @@ from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
 from chainrule.cli._common import (
+    check_plot_path,
     counted,
     int_list,
     positive_float,
@@ -230,7 +231,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _check_plot(args: argparse.Namespace, config: TrainConfig) -> None:
-    """--plot needs inputs on a plane: refused before training, not after it."""
+    """--plot needs inputs on a plane and a file it can write: refused before training, not
+    after it."""
+    check_plot_path(getattr(args, "plot", None))
     if getattr(args, "plot", None) and config.n_features != 2:
         from chainrule.errors import ConfigError
 
