@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import sys
@@ -95,6 +96,37 @@ def show_progress(args: argparse.Namespace) -> bool:
 def require(condition: bool, message: str) -> None:
     if not condition:
         raise ConfigError(message)
+
+
+def check_layers(layers: tuple[int, ...] | list[int] | None) -> None:
+    """A --layers network chainrule would not build is refused before anything is allocated:
+    the limits are :mod:`chainrule.training.config`'s, as ``train`` applies them.
+
+    >>> check_layers((100000, 100000, 10))
+    Traceback (most recent call last):
+    ...
+    chainrule.errors.ConfigError: --layers 100000,100000,10 make 10,001,100,010 parameters, more \
+than the 20,000,000 chainrule builds; use narrower layers
+    """
+    if layers is None:
+        return
+    from chainrule.training.config import MAX_LAYERS, MAX_PARAMETERS  # NumPy-free
+
+    sizes = ",".join(map(str, layers))
+    require(
+        len(layers) <= MAX_LAYERS,
+        _("--layers: {n} sizes, more than the {limit} chainrule builds").format(
+            n=len(layers), limit=MAX_LAYERS
+        ),
+    )
+    parameters = sum(a * b + b for a, b in itertools.pairwise(layers))
+    require(
+        parameters <= MAX_PARAMETERS,
+        _(
+            "--layers {sizes} make {parameters:,} parameters, more than the {limit:,} "
+            "chainrule builds; use narrower layers"
+        ).format(sizes=sizes, parameters=parameters, limit=MAX_PARAMETERS),
+    )
 
 
 #: The figure formats every --plot writes (by the file name's extension).

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from chainrule.cli._common import (
+    check_layers,
     check_plot_path,
     counted,
     int_list,
@@ -103,6 +104,7 @@ def check_common(args: argparse.Namespace) -> None:
         _("--test-size must be 0 or more, got {test_size}").format(test_size=args.test_size),
     )
     require(args.seed >= 0, _("--seed must be 0 or more, got {seed}").format(seed=args.seed))
+    check_layers(args.layers)
     check_plot_path(args.plot)
 
 

@@ -11,6 +11,7 @@ from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
 from chainrule.cli._common import (
+    check_layers,
     check_plot_path,
     counted,
     int_list,
@@ -265,6 +266,7 @@ def train(*args: Any, **kwargs: Any) -> Any:
 def run(args: argparse.Namespace) -> int:
     from chainrule.training import checkpoint as ckpt  # here: a fast --help (issue 15)
 
+    check_layers(args.layers)
     save = args.save
     if args.resume:
         config = config_from(args, base=ckpt.load(args.resume).config)
