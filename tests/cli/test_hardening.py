@@ -136,3 +136,15 @@ def test_every_command_bounds_layers_before_any_work(cli, monkeypatch, command, 
 def test_formulas_bounds_the_number_of_layers(cli):
     run = cli("formulas", "--layers", ",".join(["2"] * 1001))
     assert run.code == 2 and "--layers: 1001 sizes, more than the 1000" in run.error_line
+
+
+def test_export_to_a_missing_folder_names_the_folder_not_a_temporary_file(cli, tmp_path):
+    model = tmp_path / "m.safetensors"
+    assert (
+        cli("train", "--data", "xor", "--layers", "2,4,2", "--epochs", "1", "--save", model).code
+        == 0
+    )
+    out = tmp_path / "nowhere" / "x.onnx"
+    run = cli("export", model, "--onnx", out)
+    assert run.code == 2
+    assert run.error_line == f"chainrule export: error: {out}: no folder {out.parent}"
