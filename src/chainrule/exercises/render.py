@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.exercises.backward import BackwardGrade, describe_where, misconception_name
-from chainrule.exercises.grading import Grade, Result
+from chainrule.exercises.grading import Grade, Result, numbers
 from chainrule.exercises.model import Entry, Exercise
 from chainrule.explain import escape, render_latex, render_markdown, render_text
 from chainrule.explain.graph import format_number
@@ -128,25 +128,9 @@ def given_text(value: Any) -> str:
     """
     if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
         return ", ".join(value)
-    if _is_numeric_array(value):
+    if numbers(value) is not None:  # finite numbers in a rectangular nest
         return value_text(value)
     return json.dumps(value, ensure_ascii=False, default=repr)
-
-
-def _is_numeric_array(value: Any) -> bool:
-    """Whether ``value`` is a number (not a bool) or a rectangular nest of such."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, list | tuple | np.ndarray):
-            stack.extend(item)
-        elif isinstance(item, bool) or not isinstance(item, int | float | np.number):
-            return False
-    try:
-        np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):  # ragged
-        return False
-    return True
 
 
 class _Text:
