@@ -76,6 +76,29 @@ def test_a_folder_is_refused(tmp_path):
         atomic_write_bytes(tmp_path / "out.json", b"{}")
 
 
+def test_a_missing_folder_is_named_not_the_temporary_file(tmp_path):
+    target = tmp_path / "nowhere" / "model.onnx"
+    with pytest.raises(FileNotFoundError) as info:
+        atomic_write_bytes(target, b"x")
+    assert info.value.filename == str(target)
+    assert info.value.strerror == f"no folder {target.parent}"
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_an_error_on_the_temporary_file_names_the_file_asked_for(tmp_path, monkeypatch):
+    """Permission denied (or a full disk) meets the temporary file first: the user named
+    another path, and that one is reported."""
+
+    def denied(prefix, suffix, dir):
+        raise PermissionError(13, "Permission denied", os.path.join(dir, f"{prefix}abcd{suffix}"))
+
+    monkeypatch.setattr(serialization.tempfile, "mkstemp", denied)
+    target = tmp_path / "model.safetensors"
+    with pytest.raises(PermissionError) as info:
+        atomic_write_bytes(target, b"x")
+    assert info.value.filename == str(target) and info.value.strerror == "Permission denied"
+
+
 def test_a_planted_link_in_a_filled_folder_is_replaced_not_followed(tmp_path):
     outside = tmp_path / "precious.txt"
     outside.write_text("keep me")

@@ -13,7 +13,16 @@ import numpy as np
 
 from chainrule import autograd  # torch.autograd's names: cr.autograd.grad
 from chainrule.backend import get_default_dtype, set_default_dtype
-from chainrule.engine import Function, Tensor, detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from chainrule.engine import (
+    Function,
+    Tensor,
+    detect_anomaly,
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from chainrule.engine.autograd import grad as autograd_grad
 from chainrule.engine.factories import *  # noqa: F403 - PyTorch's tensor factories
 from chainrule.engine.factories import FACTORIES
@@ -46,6 +55,76 @@ def tensor(
     if device is not None:
         data = Tensor(data, dtype=dtype).to(device).array
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
+
+
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """``data`` as a tensor, as ``torch.as_tensor``: a tensor or NumPy array of that dtype (and
+    device) is used as it is, sharing memory; anything else is copied as ``tensor`` copies.
+
+    >>> import numpy as np, chainrule as cr
+    >>> a = np.zeros(2, np.float32); t = cr.as_tensor(a); a[0] = 1.0; t
+    tensor([1., 0.])
+    """
+    same_dtype = dtype is None or np.dtype(dtype) == getattr(data, "dtype", None)
+    if isinstance(data, Tensor) and same_dtype and device in (None, data.device):
+        return data
+    if isinstance(data, np.ndarray) and same_dtype and device in (None, "cpu"):
+        return Tensor(data)
+    return tensor(data, dtype=dtype, device=device)
+
+
+def allclose(
+    a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+) -> bool:
+    """Whether ``|a - b| ≤ atol + rtol |b|`` everywhere, as ``torch.allclose``.
+
+    >>> import chainrule as cr
+    >>> cr.allclose(cr.tensor([1.0, 2.0]), cr.tensor([1.0, 2.0 + 1e-7]))
+    True
+    """
+    return bool(np.allclose(_host(a), _host(b), rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def equal(a: Any, b: Any) -> bool:
+    """Whether ``a`` and ``b`` have the same shape and the same values, as ``torch.equal``."""
+    return bool(np.array_equal(_host(a), _host(b)))
+
+
+# PyTorch's functions of one tensor that give constants (a test or a rounding), by the method
+def isnan(input: Any) -> Tensor:
+    return as_tensor(input).isnan()
+
+
+def isinf(input: Any) -> Tensor:
+    return as_tensor(input).isinf()
+
+
+def isfinite(input: Any) -> Tensor:
+    return as_tensor(input).isfinite()
+
+
+def round(input: Any, decimals: int = 0) -> Tensor:  # PyTorch's name, over the builtin here
+    return as_tensor(input).round(decimals)
+
+
+def floor(input: Any) -> Tensor:
+    return as_tensor(input).floor()
+
+
+def ceil(input: Any) -> Tensor:
+    return as_tensor(input).ceil()
+
+
+def sign(input: Any) -> Tensor:
+    return as_tensor(input).sign()
+
+
+def masked_fill(input: Any, mask: Any, value: Any) -> Tensor:
+    return as_tensor(input).masked_fill(mask, value)
+
+
+def _host(x: Any) -> np.ndarray:
+    return x.numpy() if isinstance(x, Tensor) else np.asarray(x)
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
@@ -93,6 +172,19 @@ def from_dlpack(obj: Any) -> Tensor:
 __all__ = [
     "ChainruleError",
     "Function",
+    "allclose",
+    "as_tensor",
+    "ceil",
+    "equal",
+    "floor",
+    "inference_mode",
+    "isfinite",
+    "isinf",
+    "isnan",
+    "masked_fill",
+    "round",
+    "set_grad_enabled",
+    "sign",
     "GradcheckError",
     "Tensor",
     "autograd",

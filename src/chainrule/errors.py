@@ -18,6 +18,10 @@ class ShapeError(ChainruleError, ValueError):
     """Operands whose shapes do not fit the op, e.g. ``matmul`` of (3, 4) by (5, 6)."""
 
 
+class IndexOutOfRangeError(ShapeError, IndexError):
+    """An index past the end of an axis: an ``IndexError`` too, as PyTorch's and NumPy's are."""
+
+
 class DTypeError(ChainruleError, TypeError):
     """An operand of a type or dtype the op cannot take."""
 

@@ -1,9 +1,10 @@
 """``chainrule.save`` and ``chainrule.load``: PyTorch's names, safetensors files, never pickle.
 
 ``save`` takes a tensor or a dict of tensors, such as ``model.state_dict()``; dicts may nest
-and may hold plain numbers, strings and lists of them beside the tensors (an epoch count, a
-loss). The file is a standard safetensors file (tensor names are the dotted key paths, so any
-safetensors reader sees ``"0.weight"``); the shape of the saved object rides in its metadata.
+and may hold plain numbers, strings and lists beside the tensors (an epoch count, a loss, an
+optimizer's ``state_dict()``). The file is a standard safetensors file (tensor names are the
+dotted key paths, so any safetensors reader sees ``"0.weight"``); the shape of the saved
+object rides in its metadata.
 ``load`` gives the same object back, with tensors as ``chainrule.Tensor``; a safetensors file
 written by another tool loads as a dict of tensors. A pickle, which is what ``torch.save``
 writes, is refused with an error saying so: unpickling a stranger's file can run their code.
@@ -40,8 +41,10 @@ _PICKLE_STARTS = (b"PK\x03\x04", b"\x80")
 def save(obj: Any, f: str | os.PathLike[str]) -> None:
     """Save a tensor or a (nested) dict of tensors to the safetensors file ``f``, atomically.
 
-    Lists and tuples of plain values (numbers, strings) may sit in the dicts; a list of
-    tensors, a module or an optimizer cannot (save their ``state_dict()`` tensors instead).
+    Dicts may have string or integer keys, and lists may hold plain values, tensors or
+    dicts, so an optimizer's ``state_dict()`` saves beside the model's (a resume checkpoint,
+    as PyTorch code writes it); a module or an optimizer itself cannot (save its
+    ``state_dict()`` instead). Tuples load as lists.
     """
     arrays: dict[str, np.ndarray] = {}
     layout = _layout(obj, (), arrays)
@@ -58,13 +61,19 @@ def _layout(obj: Any, path: tuple[str, ...], arrays: dict[str, np.ndarray]) -> A
         return {"tensor": name}
     if isinstance(obj, dict):
         for key in obj:
-            if not isinstance(key, str):
-                raise ConfigError(f"save: dict keys must be strings, got {key!r}")
-        return {"dict": {key: _layout(value, (*path, key), arrays) for key, value in obj.items()}}
+            if not isinstance(key, str | int) or isinstance(key, bool):
+                raise ConfigError(f"save: dict keys must be strings or integers, got {key!r}")
+        if all(isinstance(key, str) for key in obj):
+            layouts = {key: _layout(value, (*path, key), arrays) for key, value in obj.items()}
+            return {"dict": layouts}
+        # integer keys, as an optimizer's state has (by parameter index): kept as pairs
+        return {"items": [[k, _layout(v, (*path, str(k)), arrays)] for k, v in obj.items()]}
     if isinstance(obj, _PLAIN) or (
         isinstance(obj, list | tuple) and all(isinstance(v, _PLAIN) for v in obj)
     ):
         return {"value": list(obj) if isinstance(obj, tuple) else obj}
+    if isinstance(obj, list | tuple):  # dicts or tensors in a list: an optimizer's groups
+        return {"list": [_layout(v, (*path, str(i)), arrays) for i, v in enumerate(obj)]}
     raise ConfigError(
         f"save stores tensors and dicts of tensors (and plain numbers and strings), not "
         f"{type(obj).__name__}; for a model, save model.state_dict()"
@@ -88,7 +97,7 @@ def load(
         return {name: Tensor(array) for name, array in arrays.items()}
     try:
         return _rebuild(layout, arrays)
-    except (KeyError, TypeError, AttributeError):
+    except (KeyError, TypeError, AttributeError, ValueError, RecursionError):
         raise ModelFileError(
             f"{path}: the {_FORMAT_KEY!r} layout in its metadata is damaged"
         ) from None
@@ -112,4 +121,8 @@ def _rebuild(layout: dict[str, Any], arrays: dict[str, np.ndarray]) -> Any:
         return Tensor(arrays[layout["tensor"]])
     if "dict" in layout:
         return {key: _rebuild(value, arrays) for key, value in layout["dict"].items()}
+    if "items" in layout:
+        return {key: _rebuild(value, arrays) for key, value in layout["items"]}
+    if "list" in layout:
+        return [_rebuild(value, arrays) for value in layout["list"]]
     return layout["value"]

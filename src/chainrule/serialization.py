@@ -22,6 +22,7 @@ other tools) loads with the other checks. A header may have at most 16 MiB and 1
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import math
@@ -46,6 +47,7 @@ from chainrule.files import (
     writable_target,
     write_lock,
 )
+from chainrule.i18n import _
 
 __all__ = [
     "atomic_write_bytes",
@@ -158,12 +160,16 @@ def atomic_write_bytes(
     path = Path(path)
     target = writable_target(path, follow_symlinks=follow_symlinks)
     directory = target.parent
+    if not directory.is_dir():
+        raise FileNotFoundError(
+            errno.ENOENT, _("no folder {folder}").format(folder=directory), os.fspath(path)
+        )
     mode = _final_mode(target)
     remove_stale_temporaries(directory, target.name)
     # The temporary name stays within the 255 bytes a file name may have, however long
     # the final one is; the pid in it tells a later write whether its writer still lives.
     stem = target.name.encode()[:200].decode(errors="ignore")
-    with _interrupts_held():
+    with _interrupts_held(), _naming(path, prefix=f".{stem}.{os.getpid()}."):
         fd, tmp_name = tempfile.mkstemp(
             prefix=f".{stem}.{os.getpid()}.", suffix=".tmp", dir=directory
         )
@@ -180,6 +186,18 @@ def atomic_write_bytes(
             raise
         _fsync_dir(directory)
     return path
+
+
+@contextlib.contextmanager
+def _naming(path: Path, prefix: str) -> Iterator[None]:
+    """An OSError about the temporary file (``.NAME.PID.XXXXXXXX.tmp``: a full disk, a folder
+    without write permission) re-raised about ``path``, the file the user named."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is None or not Path(os.fsdecode(exc.filename)).name.startswith(prefix):
+            raise
+        raise OSError(exc.errno, exc.strerror, os.fspath(path)) from None
 
 
 def try_writing_in(folder: str | os.PathLike[str]) -> None:

@@ -71,6 +71,35 @@ def test_a_filled_in_file_names_each_planted_mistake(cli, tmp_path):
     assert f"delta{L}" not in named
 
 
+NOT_NUMBERS = [
+    (1, "value.a", "abc", '"abc"'),
+    (1, "value.a", "-2", '"-2"'),
+    (1, "edges", "x2->a, x1->a", '"x2->a, x1->a"'),
+    (1, "value.a", [[None, 1], [1, 1]], "[[null, 1], [1, 1]]"),
+    (1, "value.a", {"a": 1}, '{"a": 1}'),
+    (1, "value.a", True, "true"),
+    (3, "z1", [[1, 2], [3]], "[[1, 2], [3]]"),
+]
+
+
+@pytest.mark.parametrize(("level", "key", "bad", "shown"), NOT_NUMBERS)
+def test_an_answer_that_is_not_a_number_is_shown_wrong_as_json(
+    cli, tmp_path, level, key, bad, shown
+):
+    """The text grade shows what was given as its JSON text (a string in quotes), wrong, as
+    --json grades it: never a traceback."""
+    path, data = _write(tmp_path, cli, "--level", level, "--seed", "7", "--solutions")
+    data["answers"][key] = bad
+    path.write_text(json.dumps(data))
+    run = cli("check", path)
+    assert run.code == 1 and run.err == "", run.err
+    assert f"WRONG  [{key}]" in run.out
+    assert f"yours: {shown}\n" in run.out
+    graded = json.loads(cli("check", path, "--json").out)
+    (result,) = [r for r in graded["results"] if r["key"] == key]
+    assert result["status"] == "wrong" and result["given"] == bad
+
+
 def test_answers_in_a_file_of_their_own(cli, tmp_path):
     path, data = _write(tmp_path, cli, "--level", "2", "--seed", "1", "--solutions")
     answers = tmp_path / "answers.json"

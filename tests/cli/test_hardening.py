@@ -104,3 +104,47 @@ def test_plot_onto_a_fifo_is_refused_before_training(cli, tmp_path, monkeypatch,
     run = cli(command, "--epochs", "3", "--train-size", "200", "--plot", fifo)
     assert run.code == 2 and "not a regular file" in run.error_line
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+@pytest.mark.parametrize(
+    ("command", "layers"),
+    [
+        ("formulas", "100000,100000,10"),
+        ("train", "100000,100000,10"),
+        ("gradients", "784,100000,100000,10"),
+        ("compare", "784,100000,100000,10"),
+    ],
+)
+def test_every_command_bounds_layers_before_any_work(cli, monkeypatch, command, layers):
+    """formulas built the 10-billion-weight network (a NumPy MemoryError traceback);
+    gradients and compare loaded the data first. Now one line naming --layers and the limit
+    of train, before anything is built or loaded."""
+    import chainrule.cli.compare
+    import chainrule.cli.gradients
+
+    def load_data(args):
+        raise AssertionError("the run started although --layers is past the limit")
+
+    monkeypatch.setattr(chainrule.cli.gradients, "load_data", load_data)
+    monkeypatch.setattr(chainrule.cli.compare, "load_data", load_data)
+    run = cli(command, "--layers", layers)
+    assert run.code == 2
+    assert run.error_line.startswith(f"chainrule {command}: error: --layers {layers} make")
+    assert "more than the 20,000,000" in run.error_line
+
+
+def test_formulas_bounds_the_number_of_layers(cli):
+    run = cli("formulas", "--layers", ",".join(["2"] * 1001))
+    assert run.code == 2 and "--layers: 1001 sizes, more than the 1000" in run.error_line
+
+
+def test_export_to_a_missing_folder_names_the_folder_not_a_temporary_file(cli, tmp_path):
+    model = tmp_path / "m.safetensors"
+    assert (
+        cli("train", "--data", "xor", "--layers", "2,4,2", "--epochs", "1", "--save", model).code
+        == 0
+    )
+    out = tmp_path / "nowhere" / "x.onnx"
+    run = cli("export", model, "--onnx", out)
+    assert run.code == 2
+    assert run.error_line == f"chainrule export: error: {out}: no folder {out.parent}"

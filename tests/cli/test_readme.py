@@ -24,3 +24,16 @@ def test_the_readme_shows_what_derive_prints(cli):
     run = cli(*argv)
     assert run.code == 0, run.err
     assert shown == run.out
+
+
+def test_the_readme_says_what_check_backward_takes_and_returns():
+    """The README said --backward takes ``backprop``'s signature returning (grads_W, grads_b);
+    ``backprop`` returns three lists. Both return forms it names now are graded right."""
+    from chainrule.classic import backprop
+    from chainrule.exercises import grade_backward
+
+    text = " ".join(README.read_text(encoding="utf-8").split())
+    assert "`backward(weights, biases, x, y, activation)`" in text
+    assert "`(grads_W, grads_b)`" in text and "`(grads_W, grads_b, deltas)`" in text
+    assert grade_backward(backprop).all_right
+    assert grade_backward(lambda *args: backprop(*args)[:2]).all_right

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -108,6 +109,26 @@ def test_resume_with_other_settings_names_them(cli, tmp_path):
     run = cli("train", "--resume", path, "--lr", "0.5")
     assert run.code == 2
     assert "other settings (lr 3.0 there, 0.5 here)" in run.error_line
+
+
+@pytest.mark.parametrize("epochs", ["1", "2"])
+def test_resume_of_a_model_trained_that_far_does_nothing_and_says_so(cli, tmp_path, epochs):
+    """It printed "model saved" and rewrote the file, having trained nothing."""
+    path = tmp_path / "m.safetensors"
+    assert cli("train", *FAST, "--save", path).code == 0
+    os.utime(path, ns=(1_000_000_000, 1_000_000_000))
+    before = path.read_bytes()
+    run = cli("train", "--resume", path, "--epochs", epochs)
+    assert run.code == 0, run.err
+    assert run.out == (
+        f"{path} is already trained 2 epochs (--epochs {epochs}): nothing to do; "
+        "the file is left as it is\n"
+    )
+    assert path.stat().st_mtime_ns == 1_000_000_000 and path.read_bytes() == before
+    assert not list(tmp_path.glob(".*.tmp"))
+    longer = cli("train", "--resume", path, "--epochs", "3")  # one more epoch still trains
+    assert longer.code == 0 and "model saved" in longer.out
+    assert path.stat().st_mtime_ns != 1_000_000_000
 
 
 def _fake_idx(root: Path, bad_label: int | None = None) -> Path:

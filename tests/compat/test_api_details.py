@@ -14,6 +14,7 @@ import safetensors.numpy
 import chainrule as cr
 from chainrule import nn
 from chainrule.errors import ConfigError, GraphError, ModelFileError
+from chainrule.serialization import save_tensors
 from chainrule.utils.data import DataLoader, TensorDataset
 from compat.harness import assert_same, plain
 
@@ -80,8 +81,25 @@ def test_load_refuses_raw_pickles(tmp_path):
 def test_save_refuses_what_it_cannot_store(tmp_path):
     with pytest.raises(ConfigError, match=r"save model\.state_dict"):
         cr.save(nn.Linear(2, 2), tmp_path / "m.pt")
-    with pytest.raises(ConfigError, match="keys must be strings"):
-        cr.save({0: cr.tensor([1.0])}, tmp_path / "m.pt")
+    with pytest.raises(ConfigError, match="keys must be strings or integers"):
+        cr.save({(0, 1): cr.tensor([1.0])}, tmp_path / "m.pt")
+    with pytest.raises(ConfigError, match="stored as '0'"):  # 0 and "0" would share a name
+        cr.save({0: cr.tensor([1.0]), "x": {"0": 1}, "0": cr.tensor([2.0])}, tmp_path / "m.pt")
+
+
+def test_integer_keys_and_lists_of_dicts_round_trip(tmp_path):
+    state = {"state": {0: {"step": 3, "m": cr.tensor([1.0])}}, "groups": [{"params": [0]}]}
+    cr.save(state, tmp_path / "opt.safetensors")
+    back = cr.load(tmp_path / "opt.safetensors")
+    assert list(back["state"]) == [0] and back["state"][0]["step"] == 3
+    assert back["state"][0]["m"].tolist() == [1.0] and back["groups"] == [{"params": [0]}]
+
+
+def test_a_damaged_layout_is_a_model_file_error(tmp_path):
+    path = tmp_path / "bad.safetensors"
+    save_tensors(path, {"a": np.zeros(1)}, {"chainrule.save": {"items": [[0]]}})
+    with pytest.raises(ModelFileError, match="damaged"):
+        cr.load(path)
 
 
 def test_load_of_a_missing_file_names_it(tmp_path):

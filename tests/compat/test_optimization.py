@@ -245,6 +245,24 @@ class Squares(Dataset):
 loader = DataLoader(Squares(5), batch_size=2)
 out = [(xb, yb) for xb, yb in loader]
 """,
+    "reduce_lr_on_plateau": """
+import torch
+w = torch.tensor([1.0], requires_grad=True)
+v = torch.tensor([2.0], requires_grad=True)
+opt = torch.optim.SGD([{"params": [w]}, {"params": [v], "lr": 0.05}], lr=1.0)
+sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=1, cooldown=1,
+                                                   min_lr=[0.1, 0.0], threshold=0.01)
+losses = [5.0, 4.0, 3.99, 3.98, 3.97, 3.0, 3.0, 3.0, 3.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0]
+rates = []
+for loss in losses:
+    sched.step(torch.tensor(loss))
+    rates.append(sched.get_last_lr())
+up = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode="max", threshold_mode="abs",
+                                                threshold=0.5, patience=0)
+for acc in [0.1, 0.5, 0.55, 0.7, 1.2]:
+    up.step(acc)
+out = (rates, up.get_last_lr(), sched.num_bad_epochs, sched.best)
+""",
 }
 
 

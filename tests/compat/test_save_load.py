@@ -63,6 +63,36 @@ del state["2.bias"]
 result = model.load_state_dict(state, strict=False)
 out = (list(result.missing_keys), list(result.unexpected_keys))
 """,
+    "state_dict_shares_memory_with_the_model": MODEL
+    + """
+state = model.state_dict()
+snapshot = {name: value.clone() for name, value in state.items()}
+state["0.bias"].copy_(torch.ones(4))
+with torch.no_grad():
+    model[2].weight.mul_(2.0)
+out = (model[0].bias, state["2.weight"], snapshot["2.weight"] * 2, model(X))
+""",
+    "save_a_checkpoint_with_the_optimizer_and_resume": MODEL
+    + """
+def train_step(model, optimizer):
+    optimizer.zero_grad()
+    loss = ((model(X) - 1.0) ** 2).mean()
+    loss.backward()
+    optimizer.step()
+
+optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+train_step(model, optimizer)
+torch.save({"epoch": 1, "model": model.state_dict(), "optimizer": optimizer.state_dict()},
+           "checkpoint.pth")
+train_step(model, optimizer)
+checkpoint = torch.load("checkpoint.pth", weights_only=True)
+model2 = make_model()
+model2.load_state_dict(checkpoint["model"])
+optimizer2 = torch.optim.Adam(model2.parameters(), lr=0.5)
+optimizer2.load_state_dict(checkpoint["optimizer"])
+train_step(model2, optimizer2)
+out = (checkpoint["epoch"], model2(X), model(X), optimizer2.param_groups[0]["lr"])
+""",
     "copy_weights_between_models": MODEL
     + """
 other = make_model()

@@ -209,6 +209,61 @@ out = (torch.unsqueeze(x, 0).shape, torch.unsqueeze(x, dim=-1).shape,
        torch.squeeze(torch.zeros(1, 3, 1)).shape, torch.flatten(torch.zeros(2, 3, 4), 1).shape,
        torch.reshape(x, (3, 2)), torch.cat([x, x], 0).shape)
 """,
+    "var_and_std_as_pytorch_computes_them": """
+import torch
+x = torch.tensor([[0.0, 1.0, 2.0], [3.0, 5.0, 8.0]])
+out = (x.var(), x.var(dim=1), x.var(0, keepdim=True), x.var(dim=1, unbiased=False),
+       x.var(dim=1, correction=0), torch.var(x, 1), x.std(), x.std(dim=0), torch.std(x, 1, False))
+""",
+    "format_a_scalar_tensor_and_relu_in_place": """
+import torch
+from torch import nn
+import torch.nn.functional as F
+loss = torch.tensor(0.123456)
+x = torch.tensor([-1.0, 2.0, -3.0])
+y = nn.ReLU(inplace=True)(x)
+z = torch.tensor([-1.0, 4.0])
+F.leaky_relu(z, 0.5, inplace=True)
+out = (f"{loss:.3f} {loss:>8.2e}", x, y, z, repr(nn.ReLU(inplace=True)), repr(nn.ReLU()))
+""",
+    "norms_extremes_tests_and_roundings": """
+import torch
+x = torch.tensor([[3.0, -4.0], [0.0, 0.0]], requires_grad=True)
+n = x.norm(dim=1)
+(n * torch.tensor([1.0, 2.0])).sum().backward()
+y = torch.tensor([[1.0, 5.0], [7.0, float("nan")]])
+z = torch.tensor([[1.26, -2.5], [7.0, 3.0]])
+out = (n, x.grad, torch.norm(x), x.norm(1), x.norm(float("inf")), z.amax(), z.amax(1),
+       z.amin(0, keepdim=True), torch.amax(z, dim=(0, 1)), y.isnan(), torch.isnan(y),
+       y.isfinite(), z.round(), torch.round(z, decimals=1), z.floor(), z.ceil(), z.sign(),
+       z // 2, 7.0 // z, z.masked_fill(z > 2, 0.0), torch.allclose(z, z + 1e-9),
+       torch.equal(z, z.clone()), torch.as_tensor(z) is z)
+""",
+    "grad_switches_and_permutations": """
+import torch
+w = torch.tensor([1.0, 2.0], requires_grad=True)
+with torch.set_grad_enabled(False):
+    a = w * 2
+with torch.inference_mode():
+    b = w * 2
+torch.set_grad_enabled(False)
+c = w * 2
+torch.set_grad_enabled(True)
+d = w * 2
+p = torch.randperm(6)
+out = (a.requires_grad, b.requires_grad, c.requires_grad, d.requires_grad,
+       sorted(p.tolist()), p.dtype)
+""",
+    "an_index_past_the_end_is_an_index_error": """
+import torch
+x = torch.tensor([1.0, 2.0])
+try:
+    x[5]
+    caught = "no error"
+except IndexError:
+    caught = "IndexError"
+out = (caught,)
+""",
 }
 
 

@@ -12,7 +12,16 @@ import pytest
 import chainrule as cr
 from chainrule import nn, optim
 from chainrule.compiler import MAX_SHAPES, CompileWarning
-from helpers.lockstep import ACTIVATIONS, OPTIMIZERS, SIZES, batch, eager_step, lockstep, make
+from helpers.lockstep import (
+    ACTIVATIONS,
+    OPTIMIZERS,
+    SIZES,
+    assert_same,
+    batch,
+    eager_step,
+    lockstep,
+    make,
+)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -49,6 +58,18 @@ def test_one_trace_per_batch_shape_and_reuse() -> None:
     for size in (8, 8, 5, 8, 5, 1, 1):
         step(*batch(rng, size, np.float64, "quadratic"))
     assert step.traces == 3
+
+
+def test_a_dataloaders_tensor_batches_are_compiled_with_the_same_numbers() -> None:
+    eager, compiled = (make(np.float32, "relu", "cross-entropy") for _ in range(2))
+    step = cr.compile(*compiled)
+    rng = np.random.default_rng(3)
+    data = cr.utils.data.TensorDataset(*map(cr.tensor, batch(rng, 24, np.float32, "cross-entropy")))
+    for x, y in cr.utils.data.DataLoader(data, batch_size=8):
+        assert isinstance(x, cr.Tensor) and isinstance(y, cr.Tensor)
+        assert step(x, y) == eager_step(*eager, x.numpy(), y.numpy())
+    assert (step.traces, step.reason) == (1, None)
+    assert_same(eager[0], compiled[0])
 
 
 def test_too_many_shapes_fall_back_with_a_reason() -> None:

@@ -79,7 +79,8 @@ SCALAR = {
     "Mean": ({"axes": None, "keepdims": False}, 1),
     "Max": ({"axes": None, "keepdims": False}, 1),
     "Min": ({"axes": None, "keepdims": False}, 1),
-    "Var": ({"axes": None, "keepdims": False}, 1),
+    "Var": ({"axes": None, "keepdims": False, "correction": 0}, 1),
+    "Norm": ({"axes": None, "keepdims": False}, 1),
     "LogSumExp": ({"axes": None, "keepdims": False}, 1),
     "Reshape": ({"shape": ()}, 1),
     "Transpose": ({"axes": None}, 1),
@@ -171,7 +172,8 @@ def python_expression(template: str) -> str:
 def scalar_names(fn: Function, inputs: list[float], out: float) -> dict[str, Any]:
     names = dict(NAMES, out=out, **{f"x{i}": v for i, v in enumerate(inputs)})
     names.update(max=inputs[0], min=inputs[0], mean=inputs[0])
-    names.update({k: getattr(fn, k) for k in ("slope", "alpha", "exponent") if hasattr(fn, k)})
+    attributes = ("slope", "alpha", "exponent", "correction")
+    names.update({k: getattr(fn, k) for k in attributes if hasattr(fn, k)})
     if hasattr(fn, "low"):
         names.update(lo=fn.low, hi=fn.high)
     if getattr(fn, "approximate", None) == "tanh":  # the tanh form's abbreviations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tracemalloc
+import warnings
 
 import numpy as np
 import pytest
@@ -25,7 +26,7 @@ TORCH_REDUCTIONS = {
     "mean": lambda x, axis, keep: x.mean(dim=_dims(axis, x.ndim), keepdim=keep),
     "max": lambda x, axis, keep: x.amax(dim=_dims(axis, x.ndim), keepdim=keep),
     "min": lambda x, axis, keep: x.amin(dim=_dims(axis, x.ndim), keepdim=keep),
-    "var": lambda x, axis, keep: x.var(dim=_dims(axis, x.ndim), correction=0, keepdim=keep),
+    "var": lambda x, axis, keep: x.var(dim=_dims(axis, x.ndim), keepdim=keep),
     "logsumexp": lambda x, axis, keep: x.logsumexp(dim=_dims(axis, x.ndim), keepdim=keep),
 }
 
@@ -55,6 +56,9 @@ def test_reduction_method_and_shapes(name):
 @pytest.mark.parametrize("name", list(TORCH_REDUCTIONS))
 @pytest.mark.parametrize("shape", [(), (5,)], ids=str)
 def test_reduction_of_small_tensors(check, name, shape):
+    if name == "var" and shape == ():  # one element: n - 1 = 0 (NaN in both); n is fine
+        check(lambda x: cr.var(x, correction=0), shape, torch_fn=lambda x: x.var(correction=0))
+        return
     check(getattr(cr, name), shape, torch_fn=lambda x: TORCH_REDUCTIONS[name](x, None, False))
 
 
@@ -118,9 +122,33 @@ def test_ties_match_torch(name, axis):
     )
 
 
-def test_var_is_the_population_variance():
-    data = np.array([[1.0, 2.0, 3.0, 4.0], [2.0, 2.0, 2.0, 2.0]])
-    np.testing.assert_allclose(cr.var(cr.tensor(data), axis=1).numpy(), [1.25, 0.0])
+def test_var_and_std_divide_by_n_minus_one_unless_corrected():
+    # PyTorch's default (Bessel's correction); NumPy's and batch norm's is correction=0
+    data = cr.tensor(np.array([[1.0, 2.0, 3.0, 4.0], [2.0, 2.0, 2.0, 2.0]]))
+    np.testing.assert_allclose(cr.var(data, 1).numpy(), [5 / 3, 0.0])
+    np.testing.assert_allclose(data.var(dim=1, unbiased=False).numpy(), [1.25, 0.0])
+    np.testing.assert_allclose(data.var(axis=1, correction=0).numpy(), [1.25, 0.0])
+    np.testing.assert_allclose(data.var(1, correction=2).numpy(), [2.5, 0.0])
+    np.testing.assert_allclose(data.std(1).numpy() ** 2, [5 / 3, 0.0])
+    np.testing.assert_allclose(cr.std(data, 1, False).numpy() ** 2, [1.25, 0.0])
+
+
+def test_var_of_too_few_elements_is_nan_without_a_warning():
+    x = cr.tensor([3.0], requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        v = x.var()
+        v.backward()
+    assert np.isnan(v.item()) and x.grad.item() == 0.0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [({"unbiased": True, "correction": 1}, "not both"), ({"correction": -1}, "correction")],
+)
+def test_var_refuses_unclear_corrections(kwargs, words):
+    with pytest.raises(cr.errors.ConfigError, match=words):
+        cr.tensor([1.0, 2.0]).var(**kwargs)
 
 
 def test_mean_of_a_sum_chain_matches_hand_gradient():

@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 
+import chainrule as cr
 from chainrule import nn, optim
 from chainrule.errors import ConfigError
 from chainrule.optim import lr_scheduler
@@ -148,3 +149,34 @@ def test_bad_settings():
         lr_scheduler.StepLR("sgd", step_size=1)
     with pytest.raises(ConfigError, match="initial_lr"):
         lr_scheduler.StepLR(make_optimizer(), step_size=1, last_epoch=3)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        ({"factor": 1.0}, "factor"),
+        ({"mode": "lowest"}, "mode"),
+        ({"threshold_mode": "relative"}, "threshold_mode"),
+        ({"min_lr": [0.1, 0.2]}, "2 min_lr values for 1 param groups"),
+    ],
+)
+def test_reduce_on_plateau_refuses_bad_settings(kwargs, words):
+    opt = optim.SGD([cr.tensor([1.0], requires_grad=True)], lr=1.0)
+    with pytest.raises(ConfigError, match=words):
+        optim.lr_scheduler.ReduceLROnPlateau(opt, **kwargs)
+
+
+def test_reduce_on_plateau_resumes_from_its_state_dict():
+    def scheduler():
+        opt = optim.SGD([cr.tensor([1.0], requires_grad=True)], lr=1.0)
+        return optim.lr_scheduler.ReduceLROnPlateau(opt, patience=1, factor=0.5)
+
+    first, second = scheduler(), scheduler()
+    for loss in [3.0, 3.0, 3.0]:
+        first.step(loss)
+    second.load_state_dict(first.state_dict())
+    second.optimizer.param_groups[0]["lr"] = first.optimizer.param_groups[0]["lr"]
+    for loss in [3.0, 3.0]:
+        first.step(loss)
+        second.step(loss)
+    assert first.get_last_lr() == second.get_last_lr() == [0.25]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import sys
+from pathlib import Path
 from typing import Any
 
 from chainrule.errors import ConfigError, DataError
@@ -94,6 +96,67 @@ def show_progress(args: argparse.Namespace) -> bool:
 def require(condition: bool, message: str) -> None:
     if not condition:
         raise ConfigError(message)
+
+
+def check_layers(layers: tuple[int, ...] | list[int] | None) -> None:
+    """A --layers network chainrule would not build is refused before anything is allocated:
+    the limits are :mod:`chainrule.training.config`'s, as ``train`` applies them.
+
+    >>> check_layers((100000, 100000, 10))
+    Traceback (most recent call last):
+    ...
+    chainrule.errors.ConfigError: --layers 100000,100000,10 make 10,001,100,010 parameters, more \
+than the 20,000,000 chainrule builds; use narrower layers
+    """
+    if layers is None:
+        return
+    from chainrule.training.config import MAX_LAYERS, MAX_PARAMETERS  # NumPy-free
+
+    sizes = ",".join(map(str, layers))
+    require(
+        len(layers) <= MAX_LAYERS,
+        _("--layers: {n} sizes, more than the {limit} chainrule builds").format(
+            n=len(layers), limit=MAX_LAYERS
+        ),
+    )
+    parameters = sum(a * b + b for a, b in itertools.pairwise(layers))
+    require(
+        parameters <= MAX_PARAMETERS,
+        _(
+            "--layers {sizes} make {parameters:,} parameters, more than the {limit:,} "
+            "chainrule builds; use narrower layers"
+        ).format(sizes=sizes, parameters=parameters, limit=MAX_PARAMETERS),
+    )
+
+
+#: The figure formats every --plot writes (by the file name's extension).
+PLOT_FORMATS = (".png", ".svg", ".pdf")
+
+
+def check_plot_path(plot: str | None) -> None:
+    """A --plot FILE that cannot be written is refused before anything runs, not after.
+
+    >>> check_plot_path("curve.txt")
+    Traceback (most recent call last):
+    ...
+    chainrule.errors.ConfigError: --plot curve.txt: use a .png, .svg or .pdf file name
+    """
+    if not plot:
+        return
+    path = Path(plot)
+    require(
+        path.suffix.lower() in PLOT_FORMATS,
+        _("--plot {plot}: use a .png, .svg or .pdf file name").format(plot=plot),
+    )
+    folder = path.parent if str(path.parent) else Path(".")
+    require(
+        folder.is_dir(),
+        _("--plot {plot}: the folder {folder} does not exist").format(plot=plot, folder=folder),
+    )
+    require(not path.is_dir(), _("--plot {plot}: is a folder").format(plot=plot))
+    from chainrule.files import writable_target  # here: a fast --help (issue 15)
+
+    writable_target(path)  # a FIFO or a device is refused now, not after the run
 
 
 def load_up_to(name: str, limits: dict[str, int], **options: Any) -> Any:

@@ -55,8 +55,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from chainrule.classic.formulas import formulas
-    from chainrule.cli._common import require
+    from chainrule.cli._common import check_layers, require
 
+    check_layers(args.layers)  # the check below builds the network: bounded first
     require(args.seed >= 0, _("--seed must be 0 or more, got {seed}").format(seed=args.seed))
     result = formulas(
         args.layers,

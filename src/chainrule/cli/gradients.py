@@ -14,10 +14,11 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from chainrule.cli._common import (
+    check_layers,
+    check_plot_path,
     counted,
     int_list,
     load_up_to,
@@ -32,7 +33,6 @@ from chainrule.wording import cost_words, display_width
 from chainrule.wording import ljust_width as _ljust
 from chainrule.wording import rjust_width as _rjust
 
-PLOT_FORMATS = (".png", ".svg", ".pdf")
 #: Rows of speeds printed at most with ``--record step`` (the JSON has them all).
 MAX_PRINTED_ROWS = 40
 #: Training examples without --train-size: the published experiment's, or fewer where the
@@ -106,23 +106,8 @@ def check_common(args: argparse.Namespace) -> None:
         _("--test-size must be 0 or more, got {test_size}").format(test_size=args.test_size),
     )
     require(args.seed >= 0, _("--seed must be 0 or more, got {seed}").format(seed=args.seed))
-    if args.plot:
-        path = Path(args.plot)
-        require(
-            path.suffix.lower() in PLOT_FORMATS,
-            _("--plot {plot}: use a .png, .svg or .pdf file name").format(plot=args.plot),
-        )
-        folder = path.parent if str(path.parent) else Path(".")
-        require(
-            folder.is_dir(),
-            _("--plot {plot}: the folder {folder} does not exist").format(
-                plot=args.plot, folder=folder
-            ),
-        )
-        require(not path.is_dir(), _("--plot {plot}: is a folder").format(plot=args.plot))
-        from chainrule.files import writable_target  # here: a fast --help (issue 15)
-
-        writable_target(path)  # a FIFO or a device is refused now, not after the run
+    check_layers(args.layers)
+    check_plot_path(args.plot)
 
 
 def load_data(args: argparse.Namespace) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 import warnings
 from collections.abc import Iterator
@@ -11,6 +12,8 @@ from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
 from chainrule.cli._common import (
+    check_layers,
+    check_plot_path,
     counted,
     int_list,
     positive_float,
@@ -232,7 +235,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _check_plot(args: argparse.Namespace, config: TrainConfig) -> None:
-    """--plot needs inputs on a plane: refused before training, not after it."""
+    """--plot needs inputs on a plane and a file it can write: refused before training, not
+    after it."""
+    check_plot_path(getattr(args, "plot", None))
     if getattr(args, "plot", None) and config.n_features != 2:
         from chainrule.errors import ConfigError
 
@@ -264,10 +269,15 @@ def train(*args: Any, **kwargs: Any) -> Any:
 def run(args: argparse.Namespace) -> int:
     from chainrule.training import checkpoint as ckpt  # here: a fast --help (issue 15)
 
-    save = args.save
+    check_layers(args.layers)
+    save, trained = args.save, None
     if args.resume:
-        config = config_from(args, base=ckpt.load(args.resume).config)
+        saved = ckpt.load(args.resume)
+        config = config_from(args, base=saved.config)
         save = save or args.resume
+        if saved.epoch >= config.epochs and _same_file(save, args.resume):
+            # nothing to train: writing the same weights back would only touch the file
+            save, trained = None, saved.epoch
     else:
         config = config_from(args)
     _check_plot(args, config)
@@ -307,6 +317,26 @@ def run(args: argparse.Namespace) -> int:
             ).format(checkpoint_path=result.checkpoint_path)
         )
         return 130
+    if trained is not None:
+        print(
+            _(
+                "{path} is already trained {epochs} (--epochs {asked}): nothing to do; the file "
+                "is left as it is"
+            ).format(path=args.resume, epochs=counted(trained, "epoch"), asked=config.epochs)
+        )
+    else:
+        _print_done(result, config)
+    if args.plot:
+        print(_("decision boundary drawn in {path}").format(path=args.plot))
+    return 0
+
+
+def _same_file(one: str, other: str) -> bool:
+    return os.path.realpath(one) == os.path.realpath(other)
+
+
+def _print_done(result: Any, config: TrainConfig) -> None:
+    """The run's last lines: hints, the final epoch's numbers, where the model was saved."""
     for hint in result.hints:
         print(_("hint: {hint}").format(hint=hint))
     final = result.history[-1]
@@ -324,9 +354,6 @@ def run(args: argparse.Namespace) -> int:
     )
     if result.checkpoint_path:
         print(_("model saved to {checkpoint_path}").format(checkpoint_path=result.checkpoint_path))
-    if args.plot:
-        print(_("decision boundary drawn in {path}").format(path=args.plot))
-    return 0
 
 
 @contextlib.contextmanager

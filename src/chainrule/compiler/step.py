@@ -113,6 +113,11 @@ class CompiledStep:
     def __call__(self, x: Any, y: Any) -> float:
         if self._never is not None:
             return self._eager(x, y, self._never)
+        # a DataLoader's batch: constant tensors stand for their arrays
+        if type(x) is Tensor and not x.requires_grad:
+            x = x.array
+        if type(y) is Tensor and not y.requires_grad:
+            y = y.array
         if type(x) is not np.ndarray or type(y) is not np.ndarray:
             return self._eager(x, y, _("the batch is not a pair of NumPy arrays"))
         if x.dtype != self._dtype:

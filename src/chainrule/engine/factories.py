@@ -169,6 +169,18 @@ def randint(
     return _made(values.astype(dtype or np.int64), False, device)
 
 
+def randperm(n: int, *, dtype: Any = None, device: Any = None) -> Tensor:
+    """A random permutation of 0..n-1 from the default generator, as ``torch.randperm``.
+
+    >>> sorted(randperm(4).tolist())
+    [0, 1, 2, 3]
+    """
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
+        raise ConfigError(f"randperm: n must be a whole number ≥ 0, got {n!r}")
+    values = seeding.default_generator().permutation(int(n))
+    return _made(values.astype(dtype or np.int64), False, device)
+
+
 def _like(t: Tensor, dtype: Any, device: Any) -> dict[str, Any]:
     return {"dtype": dtype if dtype is not None else t.dtype, "device": device or t.device}
 
@@ -222,5 +234,6 @@ def randn_like(
 
 FACTORIES = [
     "arange", "empty", "empty_like", "eye", "full", "full_like", "linspace", "ones",
-    "ones_like", "rand", "rand_like", "randint", "randn", "randn_like", "zeros", "zeros_like",
+    "ones_like", "rand", "rand_like", "randint", "randn", "randn_like", "randperm", "zeros",
+    "zeros_like",
 ]  # fmt: skip

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+import numpy as np
+
 from chainrule.engine import tensor as _tensor
 from chainrule.errors import ConfigError
 
@@ -47,6 +49,10 @@ def axis_of(axis: Any, keepdims: bool, dim: Any, keepdim: Any) -> tuple[Any, boo
     return axis, bool(keepdims if keepdim is None else keepdim)
 
 
+def _operand(other: Any) -> Any:
+    return other.array if isinstance(other, _tensor.Tensor) else other
+
+
 def _constant(array: Any) -> Tensor:
     return _tensor.Tensor._from_op(array, None)
 
@@ -78,6 +84,50 @@ class TensorMethods:
         """Whether any element is true (along ``axis``/``dim``), a boolean tensor."""
         axis, keepdims = axis_of(axis, False, dim, keepdim)
         return _constant(self.array.astype(bool).any(axis=axis, keepdims=keepdims))
+
+    # Tests and roundings, constants as PyTorch's are in effect (their gradient is 0 or none)
+    def isnan(self) -> Tensor:
+        return _constant(np.isnan(self.array))
+
+    def isinf(self) -> Tensor:
+        return _constant(np.isinf(self.array))
+
+    def isfinite(self) -> Tensor:
+        return _constant(np.isfinite(self.array))
+
+    def round(self, decimals: int = 0) -> Tensor:
+        return _constant(np.round(self.array, decimals))
+
+    def floor(self) -> Tensor:
+        return _constant(np.floor(self.array))
+
+    def ceil(self) -> Tensor:
+        return _constant(np.ceil(self.array))
+
+    def sign(self) -> Tensor:
+        return _constant(np.sign(self.array))
+
+    def __floordiv__(self, other: Any) -> Tensor:
+        """``a // b``: floor(a / b), a constant (PyTorch's has no gradient either)."""
+        return _constant(np.floor_divide(self.array, _operand(other)))
+
+    def __rfloordiv__(self, other: Any) -> Tensor:
+        return _constant(np.floor_divide(_operand(other), self.array))
+
+    def masked_fill(self, mask: Any, value: Any) -> Tensor:
+        """``value`` where ``mask`` is true, this tensor elsewhere (in the graph)."""
+        mask = mask.array if isinstance(mask, _tensor.Tensor) else mask
+        value = value if isinstance(value, _tensor.Tensor) else self._lift(value)
+        return _tensor._ops.where(mask, value, self)
+
+    def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Tensor:
+        return _tensor._ops.norm(self, p, dim, keepdim)
+
+    def amax(self, dim: Any = (), keepdim: bool = False) -> Tensor:
+        return _tensor._ops.amax(self, dim, keepdim)
+
+    def amin(self, dim: Any = (), keepdim: bool = False) -> Tensor:
+        return _tensor._ops.amin(self, dim, keepdim)
 
     # Out-of-place arithmetic by name, as PyTorch's x.add(y), x.mul(y)...
     def add(self, other: Any, *, alpha: float = 1) -> Tensor:
@@ -194,8 +244,20 @@ class TensorMethods:
         indices = self.argmin(dim=dim, keepdim=bool(keepdim))
         return ValuesIndices(values, indices)
 
-    def var(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return _tensor._ops.var(self, axis, keepdims)
+    def var(
+        self,
+        dim: Any = None,
+        unbiased: bool | None = None,
+        keepdim: Any = None,
+        *,
+        correction: float | None = None,
+        axis: Any = None,
+        keepdims: bool = False,
+    ) -> Tensor:
+        """The variance over ``dim``, as PyTorch's: Bessel's correction unless ``correction=0``."""
+        return _tensor._ops.var(
+            self, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims
+        )
 
     def logsumexp(
         self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None
@@ -252,8 +314,20 @@ class TensorMethods:
     def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:
         return _tensor._ops.clip(self, min, max)
 
-    def std(self, dim: Any = None, *, correction: int = 1, keepdim: bool = False) -> Tensor:
-        return _tensor._ops.std(self, dim, correction=correction, keepdim=keepdim)
+    def std(
+        self,
+        dim: Any = None,
+        unbiased: bool | None = None,
+        keepdim: Any = None,
+        *,
+        correction: float | None = None,
+        axis: Any = None,
+        keepdims: bool = False,
+    ) -> Tensor:
+        """The standard deviation over ``dim``, as PyTorch's (see ``var``)."""
+        return _tensor._ops.std(
+            self, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims
+        )
 
     def t(self) -> Tensor:
         """The transpose of a tensor of at most 2 dimensions, as ``torch.Tensor.t``."""

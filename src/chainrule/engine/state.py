@@ -51,6 +51,38 @@ def enable_grad() -> Iterator[None]:
         switches.grad_enabled = previous
 
 
+class set_grad_enabled:  # PyTorch's name, a class as in PyTorch
+    """Record ops (``mode=True``) or not, as ``torch.set_grad_enabled``: called alone it
+    switches now; as a ``with`` block, only inside it.
+
+    >>> import chainrule as cr
+    >>> with cr.set_grad_enabled(False):
+    ...     cr.is_grad_enabled()
+    False
+    >>> cr.is_grad_enabled()
+    True
+    """
+
+    def __init__(self, mode: bool) -> None:
+        self.previous, switches.grad_enabled = switches.grad_enabled, bool(mode)
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        switches.grad_enabled = self.previous
+
+
+@contextlib.contextmanager
+def inference_mode(mode: bool = True) -> Iterator[None]:
+    """``torch.inference_mode``: here the same as ``no_grad`` (``mode=False`` records)."""
+    previous, switches.grad_enabled = switches.grad_enabled, not mode
+    try:
+        yield
+    finally:
+        switches.grad_enabled = previous
+
+
 def is_grad_enabled() -> bool:
     """Whether ops are being recorded right now."""
     return switches.grad_enabled

@@ -217,6 +217,16 @@ class Tensor(TensorMethods):
     def tolist(self) -> Any:
         return self.numpy().tolist()
 
+    def __format__(self, spec: str) -> str:
+        """``f"{loss:.4f}"``: a 0-d tensor formats as its number, as in PyTorch.
+
+        >>> f"{Tensor(2.0):.3f}"
+        '2.000'
+        """
+        if self.array.ndim == 0:
+            return format(self.item(), spec)
+        return object.__format__(self, spec)
+
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         array = self.numpy()
         return array if dtype is None else array.astype(dtype, copy=False)

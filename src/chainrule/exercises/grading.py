@@ -135,7 +135,7 @@ def grade_entry(exercise: Exercise, entry: Entry, answers: Mapping[str, Any]) ->
         return _wrong(entry, None, "missing", None, _("not answered"))
     if entry.kind == "edges":
         return _grade_edges(entry, given)
-    mine = _numbers(given)
+    mine = numbers(given)
     if mine is None:
         return _wrong(entry, given, "wrong", None, _("not a number or an array of numbers"))
     right = np.asarray(entry.value, dtype=np.float64)
@@ -157,7 +157,7 @@ def grade_entry(exercise: Exercise, entry: Entry, answers: Mapping[str, Any]) ->
     return _wrong(entry, given, "wrong", None, "", where)
 
 
-def _numbers(given: Any) -> np.ndarray | None:
+def numbers(given: Any) -> np.ndarray | None:
     """A number or nested lists of numbers (JSON's), as a float array; else None."""
     stack = [given]
     while stack:  # iterative: the JSON is bounded in depth, but no recursion is needed

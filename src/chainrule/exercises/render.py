@@ -8,6 +8,7 @@ its own rule from :mod:`chainrule.explain.escape`.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.exercises.backward import BackwardGrade, describe_where, misconception_name
-from chainrule.exercises.grading import Grade, Result
+from chainrule.exercises.grading import Grade, Result, numbers
 from chainrule.exercises.model import Entry, Exercise
 from chainrule.explain import escape, render_latex, render_markdown, render_text
 from chainrule.explain.graph import format_number
@@ -116,6 +117,21 @@ def value_text(value: Any) -> str:
     if array.ndim == 1:
         return "[" + ", ".join(format_number(float(v)) for v in array) + "]"
     return "[" + ", ".join(value_text(row) for row in array) + "]"
+
+
+def given_text(value: Any) -> str:
+    """A learner's answer as one line: as :func:`value_text` when it is a number, an array
+    or a list of edges, else as its JSON text, so that what is wrong with it shows (the
+    string ``"-2"`` in quotes, ``null``, a ragged list).
+
+    >>> given_text([1, 2.5]), given_text("-2"), given_text([[1, 2], [3]])
+    ('[1, 2.5]', '"-2"', '[[1, 2], [3]]')
+    """
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return ", ".join(value)
+    if numbers(value) is not None:  # finite numbers in a rectangular nest
+        return value_text(value)
+    return json.dumps(value, ensure_ascii=False, default=repr)
 
 
 class _Text:
@@ -269,7 +285,7 @@ def result_lines(result: Result, *, where: bool = True) -> list[str]:
     if where and result.where:
         lines.append("      " + _("first wrong element: {where}").format(where=result.where))
     if result.given is not None:
-        lines.append("      " + _("yours: {value}").format(value=value_text(result.given)))
+        lines.append("      " + _("yours: {value}").format(value=given_text(result.given)))
     lines.append("      " + _("right: {value}").format(value=value_text(result.expected)))
     lines.append("      " + _("from: {step}").format(step=result.step))
     return lines

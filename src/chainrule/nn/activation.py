@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from chainrule import ops
+from chainrule.engine.inplace import update as in_place
 from chainrule.engine.tensor import Tensor
 from chainrule.errors import ConfigError
 from chainrule.nn.module import Module
@@ -41,10 +42,19 @@ class ReLU(Module):
     >>> from chainrule import nn
     >>> nn.ReLU()(cr.tensor([-1.0, 2.0]))
     tensor([0., 2.])
+
+    ``inplace=True`` writes the result into the input, as PyTorch's does.
     """
 
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = bool(inplace)
+
     def forward(self, x: Tensor) -> Tensor:
-        return ops.relu(x)
+        return in_place(x, ops.relu) if self.inplace else ops.relu(x)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
 
 
 class LeakyReLU(Module):
@@ -56,15 +66,18 @@ class LeakyReLU(Module):
     tensor([-0.1,  2. ])
     """
 
-    def __init__(self, negative_slope: float = 0.01) -> None:
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__()
         self.negative_slope = float(negative_slope)
+        self.inplace = bool(inplace)
 
     def forward(self, x: Tensor) -> Tensor:
+        if self.inplace:
+            return in_place(x, lambda t: ops.leaky_relu(t, self.negative_slope))
         return ops.leaky_relu(x, self.negative_slope)
 
     def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}"
+        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
 
 
 class ELU(Module):
@@ -76,15 +89,18 @@ class ELU(Module):
     tensor([0., 2.])
     """
 
-    def __init__(self, alpha: float = 1.0) -> None:
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
         self.alpha = float(alpha)
+        self.inplace = bool(inplace)
 
     def forward(self, x: Tensor) -> Tensor:
+        if self.inplace:
+            return in_place(x, lambda t: ops.elu(t, self.alpha))
         return ops.elu(x, self.alpha)
 
     def extra_repr(self) -> str:
-        return f"alpha={self.alpha}"
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
 
 
 class GELU(Module):

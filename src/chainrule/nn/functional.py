@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from chainrule import ops
+from chainrule.engine.inplace import update as in_place
 from chainrule.engine.tensor import Tensor
 from chainrule.nn.dropout import Dropout
 from chainrule.nn.loss import BCEWithLogitsLoss, MSELoss, NLLLoss
@@ -39,8 +40,8 @@ __all__ = [
     "tanh",
 ]
 
-# The activations take the same arguments as the ops (``inplace=`` is PyTorch's optimization
-# only: accepted and ignored, the result is the same).
+# The activations take the same arguments as the ops; ``inplace=True`` writes the result into
+# the input, as PyTorch does (recorded like any in-place op, refused on a leaf needing grad).
 sigmoid = ops.sigmoid
 tanh = ops.tanh
 softplus = ops.softplus
@@ -54,17 +55,19 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
     >>> relu(Tensor([-1.0, 3.0]))
     tensor([0., 3.])
     """
-    return ops.relu(input)
+    return in_place(input, ops.relu) if inplace else ops.relu(input)
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x for x > 0, else negative_slope * x."""
+    if inplace:
+        return in_place(input, lambda t: ops.leaky_relu(t, negative_slope))
     return ops.leaky_relu(input, negative_slope)
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x for x > 0, else alpha (e^x - 1)."""
-    return ops.elu(input, alpha)
+    return in_place(input, lambda t: ops.elu(t, alpha)) if inplace else ops.elu(input, alpha)
 
 
 def softmax(input: Tensor, dim: int = -1) -> Tensor:

@@ -380,16 +380,23 @@ class Module:
                 out.update(child._state_tensors(f"{prefix}{name}."))
         return out
 
-    def state_dict(self) -> dict[str, Tensor]:
-        """Parameters and persistent buffers by dotted name, as detached tensors holding copies
-        on the host (``.numpy()`` gives the arrays).
+    def state_dict(self, *, keep_vars: bool = False) -> dict[str, Tensor]:
+        """Parameters and persistent buffers by dotted name, as in PyTorch: detached tensors
+        that share memory with them (``keep_vars=True``: the parameters themselves), so that
+        ``sd[k].copy_(v)`` loads a value. Clone them to keep a snapshot while training goes on.
 
         >>> from chainrule import nn
-        >>> {k: v.shape for k, v in nn.Sequential(nn.Linear(2, 3, rng=0)).state_dict().items()}
+        >>> model = nn.Sequential(nn.Linear(2, 3, rng=0))
+        >>> {k: v.shape for k, v in model.state_dict().items()}
         {'0.weight': (3, 2), '0.bias': (3,)}
+        >>> _ = model.state_dict()["0.bias"].fill_(7.0); model[0].bias
+        Parameter containing:
+        tensor([7., 7., 7.], requires_grad=True)
         """
         state = self._state_tensors()
-        return {name: Tensor(np.array(t.numpy(), copy=True)) for name, t in state.items()}
+        if keep_vars:
+            return state
+        return {name: t.detach() for name, t in state.items()}
 
     def load_state_dict(
         self, state_dict: Mapping[str, Any], strict: bool = True

@@ -64,7 +64,19 @@ from chainrule.ops.losses import (
     softmax,
 )
 from chainrule.ops.normalization import batch_norm
-from chainrule.ops.reductions import argmax, logsumexp, max, mean, min, std, sum, var
+from chainrule.ops.reductions import (
+    amax,
+    amin,
+    argmax,
+    logsumexp,
+    max,
+    mean,
+    min,
+    norm,
+    std,
+    sum,
+    var,
+)
 from chainrule.ops.shape import (
     broadcast_to,
     cat,
@@ -86,6 +98,8 @@ from chainrule.ops.shape import (
 __all__ = [
     "abs",
     "add",
+    "amax",
+    "amin",
     "argmax",
     "astype",
     "batch_norm",
@@ -119,6 +133,7 @@ __all__ = [
     "minimum",
     "multiply",
     "negative",
+    "norm",
     "power",
     "quadratic_cost",
     "relu",

@@ -41,7 +41,7 @@ class BatchNorm(Function):
         if ops is arrays:
             x_hat, inv_std = self.x_hat, self.inv_std
         else:  # create_graph: rebuild x̂ from tensors so that it can be differentiated again
-            inv_std = (x.var(axis=axes, keepdims=True) + self.eps) ** -0.5
+            inv_std = (x.var(axes, correction=0, keepdim=True) + self.eps) ** -0.5
             x_hat = (x - x.mean(axis=axes, keepdims=True)) * inv_std
         shape = inv_std.shape
         g_hat = g if weight is None else g * weight.reshape(shape)

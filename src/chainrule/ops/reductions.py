@@ -10,7 +10,7 @@ import numpy as np
 from chainrule.engine.function import Function
 from chainrule.engine.methods import axis_of
 from chainrule.engine.tensor import Tensor
-from chainrule.errors import ShapeError
+from chainrule.errors import ConfigError, ShapeError
 from chainrule.ops import arrays
 from chainrule.ops._util import as_float_tensor, as_tensor, expand_reduced, normalize_axes, raw
 
@@ -77,19 +77,47 @@ class Min(Max):
 
 
 class Var(_Reduction):
-    """Population variance (ddof=0), as batch normalization uses it."""
+    """Variance over axes, dividing by n - ``correction``: 1 (Bessel's, PyTorch's default) or
+    0 (the population variance, as batch normalization uses it). NaN where n ≤ correction."""
 
-    __slots__ = ()
+    __slots__ = ("correction",)
     symbol = "var({0})"
-    partials = ("2({0} - mean)/n",)
+    partials = ("2({0} - mean)/(n - correction)",)
+
+    def __init__(self, axes: tuple[int, ...] | None, keepdims: bool, correction: float) -> None:
+        super().__init__(axes, keepdims)
+        self.correction = correction
 
     def forward(self, x: Any) -> Any:
-        return x.var(axis=self.axes, keepdims=self.keepdims)
+        if self._count(x) <= self.correction:  # PyTorch's NaN, without NumPy's warning
+            return x.mean(axis=self.axes, keepdims=self.keepdims) * np.nan
+        return x.var(axis=self.axes, keepdims=self.keepdims, ddof=self.correction)
 
     def backward(self, ops: Any, g: Any, out: Any, x: Any) -> Any:
-        count = x.size // builtins.max(out.size, 1) if x.size else 1
         centered = x - x.mean(axis=self.axes, keepdims=True)
-        return expand_reduced(ops, g, self.axes, self.keepdims) * centered * (2 / count)
+        scale = 2 / (self._count(x) - self.correction) if self._count(x) > self.correction else 0
+        return expand_reduced(ops, g, self.axes, self.keepdims) * centered * scale
+
+    def _count(self, x: Any) -> int:
+        axes = range(x.ndim) if self.axes is None else self.axes
+        return int(np.prod([x.shape[a] for a in axes]))
+
+
+class Norm(_Reduction):
+    """The 2-norm over axes, sqrt(Σ x²). Its gradient x/‖x‖ is 0 where the norm is 0 (all of
+    x is 0 there), as PyTorch's, not 0/0."""
+
+    __slots__ = ()
+    symbol = "norm({0})"
+    partials = ("{0}/{out}",)
+
+    def forward(self, x: Any) -> Any:
+        return np.sqrt((x * x).sum(axis=self.axes, keepdims=self.keepdims))
+
+    def backward(self, ops: Any, g: Any, out: Any, x: Any) -> Any:
+        norm = expand_reduced(ops, out, self.axes, self.keepdims)
+        safe = ops.where(raw(norm) == 0, 1, norm)
+        return x * (expand_reduced(ops, g, self.axes, self.keepdims) / safe)
 
 
 class LogSumExp(_Reduction):
@@ -175,14 +203,72 @@ def min(
     return Min.apply(x, axes=axes, keepdims=keepdims)
 
 
-def var(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """Population variance (ddof=0) over ``axis``.
+def var(
+    x: Any,
+    dim: Any = None,
+    unbiased: bool | None = None,
+    keepdim: Any = None,
+    *,
+    correction: float | None = None,
+    axis: Any = None,
+    keepdims: bool = False,
+) -> Tensor:
+    """Variance over ``dim``, as PyTorch's ``var``: divided by n - 1 (Bessel's correction)
+    unless ``correction=0`` (or ``unbiased=False``), the population variance. NumPy's
+    ``axis``/``keepdims`` spellings are taken too; NumPy's own default is ``correction=0``.
 
-    >>> var(Tensor([1.0, 3.0]))
-    tensor(1.)
+    >>> var(Tensor([1.0, 3.0])), var(Tensor([1.0, 3.0]), correction=0)
+    (tensor(2.), tensor(1.))
+    """
+    axis, keepdims = axis_of(axis, keepdims, dim, keepdim)
+    x = as_float_tensor(x)
+    axes = normalize_axes(axis, x.ndim, "var")
+    return Var.apply(x, axes=axes, keepdims=keepdims, correction=_correction(unbiased, correction))
+
+
+def _correction(unbiased: bool | None, correction: float | None) -> float:
+    """PyTorch's two spellings of the denominator's n - c: ``unbiased`` (old) or ``correction``."""
+    if unbiased is not None and correction is not None:
+        raise ConfigError("give unbiased= or correction=, not both")
+    if correction is None:
+        return 0 if unbiased is False else 1
+    number = not isinstance(correction, bool) and isinstance(correction, int | float | np.number)
+    if not number or not 0 <= correction < float("inf"):
+        raise ConfigError(f"correction must be a number ≥ 0, got {correction!r}")
+    return correction
+
+
+def norm(x: Any, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Tensor:
+    """The ``p``-norm over ``dim`` (every element by default), as ``torch.norm``: p = 2 (or
+    "fro"), 1 or ``inf``.
+
+    >>> norm(Tensor([3.0, 4.0])), norm(Tensor([3.0, -4.0]), 1)
+    (tensor(5.), tensor(7.))
     """
     x = as_float_tensor(x)
-    return Var.apply(x, axes=normalize_axes(axis, x.ndim, "var"), keepdims=keepdims)
+    axes = normalize_axes(dim, x.ndim, "norm")
+    if p in (2, "fro", None):
+        return Norm.apply(x, axes=axes, keepdims=bool(keepdim))
+    if p == 1:
+        return abs(x).sum(axis=axes, keepdims=bool(keepdim))
+    if p == float("inf"):
+        return amax(abs(x), axes if axes is not None else (), keepdim)
+    raise ConfigError(f"norm: p must be 2, 'fro', 1 or inf, got {p!r}")
+
+
+def amax(x: Any, dim: Any = (), keepdim: bool = False) -> Tensor:
+    """The maximum over ``dim`` (every axis when ``()``), as ``torch.amax``: the values only,
+    tied maxima sharing the gradient.
+
+    >>> amax(Tensor([[1.0, 5.0], [7.0, 2.0]]), 1)
+    tensor([5., 7.])
+    """
+    return max(x, None if dim in ((), None) else dim, bool(keepdim))
+
+
+def amin(x: Any, dim: Any = (), keepdim: bool = False) -> Tensor:
+    """The minimum over ``dim`` (every axis when ``()``), as ``torch.amin``."""
+    return min(x, None if dim in ((), None) else dim, bool(keepdim))
 
 
 def logsumexp(
@@ -221,16 +307,21 @@ def argmax(
     return Tensor._from_op(out.astype(np.int64, copy=False), None)
 
 
-def std(x: Any, dim: Any = None, *, correction: int = 1, keepdim: bool = False) -> Tensor:
-    """Standard deviation over ``dim``, as PyTorch's ``std``: with Bessel's correction (divide
-    by n - 1) unless ``correction=0``. A composition of ``var`` and ``sqrt``, so the graph
-    shows both. (``var`` itself is the population variance, as batch normalization uses it.)
+def std(
+    x: Any,
+    dim: Any = None,
+    unbiased: bool | None = None,
+    keepdim: Any = None,
+    *,
+    correction: float | None = None,
+    axis: Any = None,
+    keepdims: bool = False,
+) -> Tensor:
+    """Standard deviation over ``dim``, as PyTorch's ``std``: the square root of ``var`` with
+    the same arguments (Bessel's correction unless ``correction=0``), so the graph shows both.
 
     >>> std(Tensor([1.0, 3.0]))
     tensor(1.4142135)
     """
-    x = as_float_tensor(x)
-    axes = normalize_axes(dim, x.ndim, "std")
-    count = x.numel() if axes is None else int(np.prod([x.shape[a] for a in axes]))
-    scale = count / (count - correction) if count > correction else float("nan")
-    return (var(x, dim, keepdim) * scale) ** 0.5
+    spread = var(x, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
+    return spread**0.5

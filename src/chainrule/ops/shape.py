@@ -9,7 +9,7 @@ import numpy as np
 
 from chainrule.engine.function import Function, ViewFunction
 from chainrule.engine.tensor import Tensor
-from chainrule.errors import ShapeError
+from chainrule.errors import IndexOutOfRangeError, ShapeError
 from chainrule.ops import arrays
 from chainrule.ops._util import as_tensor, index_to_cuda, int_tuple, normalize_axes, raw
 
@@ -309,7 +309,7 @@ def getitem(x: Tensor, index: Any) -> Tensor:
     try:
         return GetItem.apply(x, index=_array_index(x, index))
     except IndexError as exc:
-        raise ShapeError(f"indexing a tensor of shape {x.shape}: {exc}") from None
+        raise IndexOutOfRangeError(f"indexing a tensor of shape {x.shape}: {exc}") from None
 
 
 def clone(x: Any) -> Tensor:
@@ -331,7 +331,7 @@ def index_put(x: Tensor, index: Any, value: Any) -> Tensor:
     try:
         return IndexPut.apply(x, value, index=_array_index(x, index))
     except IndexError as exc:
-        raise ShapeError(f"indexing a tensor of shape {x.shape}: {exc}") from None
+        raise IndexOutOfRangeError(f"indexing a tensor of shape {x.shape}: {exc}") from None
 
 
 def _array_index(x: Tensor, index: Any) -> Any:

@@ -11,7 +11,24 @@ from chainrule.errors import ConfigError
 from chainrule.optim.optimizer import Optimizer
 
 
-class LRScheduler:
+class _Saved:
+    """``state_dict``/``load_state_dict`` of a scheduler: its settings and counters."""
+
+    optimizer: Optimizer
+
+    def state_dict(self) -> dict[str, Any]:
+        """Every setting and counter (JSON-able), not the optimizer."""
+        return {
+            k: (list(v) if isinstance(v, list) else v)
+            for k, v in self.__dict__.items()
+            if k != "optimizer"
+        }
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self.__dict__.update({k: v for k, v in state_dict.items() if k != "optimizer"})
+
+
+class LRScheduler(_Saved):
     """Base class. Remembers each group's starting rate as ``"initial_lr"`` (``base_lrs``) and
     counts epochs in ``last_epoch``; making a scheduler performs its first step (to epoch
     ``last_epoch + 1``, so 0 for a fresh one).
@@ -64,17 +81,6 @@ class LRScheduler:
 
     def _current(self) -> list[float]:
         return [group["lr"] for group in self.optimizer.param_groups]
-
-    def state_dict(self) -> dict[str, Any]:
-        """Every setting and counter (JSON-able), not the optimizer."""
-        return {
-            k: (list(v) if isinstance(v, list) else v)
-            for k, v in self.__dict__.items()
-            if k != "optimizer"
-        }
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        self.__dict__.update({k: v for k, v in state_dict.items() if k != "optimizer"})
 
 
 def _check_positive(owner: str, name: str, value: Any, integer: bool = False) -> None:
@@ -181,3 +187,101 @@ class CosineAnnealingLR(LRScheduler):
             + eta_min
             for lr in self._current()
         ]
+
+
+class ReduceLROnPlateau(_Saved):
+    """Cut every group's rate by ``factor`` when a metric has stopped improving for more than
+    ``patience`` epochs, as ``torch.optim.lr_scheduler.ReduceLROnPlateau``: call
+    ``step(metric)`` once per epoch with, say, the validation loss.
+
+    An epoch improves on the best so far when the metric beats it by more than ``threshold``
+    (relative, or absolute with ``threshold_mode="abs"``; lower is better unless
+    ``mode="max"``). After a cut, ``cooldown`` epochs pass before bad epochs count again; no
+    rate goes below ``min_lr``, and a cut smaller than ``eps`` is not made.
+
+    >>> import chainrule as cr
+    >>> from chainrule import optim
+    >>> opt = optim.SGD([cr.tensor([1.0], requires_grad=True)], lr=1.0)
+    >>> sched = optim.lr_scheduler.ReduceLROnPlateau(opt, patience=1, factor=0.5)
+    >>> for loss in [3.0, 2.0, 2.0, 2.0, 2.0]:
+    ...     sched.step(loss)
+    >>> sched.get_last_lr()
+    [0.5]
+    """
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        mode: str = "min",
+        factor: float = 0.1,
+        patience: int = 10,
+        threshold: float = 1e-4,
+        threshold_mode: str = "rel",
+        cooldown: int = 0,
+        min_lr: float | list[float] = 0.0,
+        eps: float = 1e-8,
+    ) -> None:
+        if not isinstance(optimizer, Optimizer):
+            raise ConfigError(
+                f"ReduceLROnPlateau needs an Optimizer, got {type(optimizer).__name__}"
+            )
+        if mode not in ("min", "max") or threshold_mode not in ("rel", "abs"):
+            raise ConfigError(
+                f"ReduceLROnPlateau: mode must be 'min' or 'max' and threshold_mode 'rel' or "
+                f"'abs', got {mode!r} and {threshold_mode!r}"
+            )
+        if not isinstance(factor, int | float) or not 0 <= factor < 1:
+            raise ConfigError(f"ReduceLROnPlateau: factor must be in [0, 1), got {factor!r}")
+        groups = optimizer.param_groups
+        min_lrs = list(min_lr) if isinstance(min_lr, list | tuple) else [min_lr] * len(groups)
+        if len(min_lrs) != len(groups):
+            raise ConfigError(
+                f"ReduceLROnPlateau: {len(min_lrs)} min_lr values for {len(groups)} param groups"
+            )
+        self.optimizer = optimizer
+        self.mode, self.threshold_mode = mode, threshold_mode
+        self.factor, self.patience, self.cooldown = float(factor), int(patience), int(cooldown)
+        self.threshold, self.eps = float(threshold), float(eps)
+        self.min_lrs = [float(v) for v in min_lrs]
+        self.best = math.inf if mode == "min" else -math.inf
+        self.num_bad_epochs = self.cooldown_counter = self.last_epoch = 0
+        self._last_lr = [float(g["lr"]) for g in groups]
+
+    def step(self, metrics: Any) -> None:
+        """Count this epoch's ``metrics`` (a number or a one-element tensor)."""
+        current = float(metrics)
+        self.last_epoch += 1
+        if self.is_better(current, self.best):
+            self.best, self.num_bad_epochs = current, 0
+        else:
+            self.num_bad_epochs += 1
+        if self.cooldown_counter > 0:
+            self.cooldown_counter -= 1
+            self.num_bad_epochs = 0
+        if self.num_bad_epochs > self.patience:
+            self._reduce_lr()
+            self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
+        self._last_lr = [float(g["lr"]) for g in self.optimizer.param_groups]
+
+    def is_better(self, a: float, best: float) -> bool:
+        """Whether ``a`` improves on ``best`` by more than the threshold."""
+        if self.mode == "min":
+            bar = (
+                best * (1 - self.threshold)
+                if self.threshold_mode == "rel"
+                else best - self.threshold
+            )
+            return a < bar
+        bar = best * (1 + self.threshold) if self.threshold_mode == "rel" else best + self.threshold
+        return a > bar
+
+    def _reduce_lr(self) -> None:
+        for group, floor in zip(self.optimizer.param_groups, self.min_lrs, strict=True):
+            old = float(group["lr"])
+            new = max(old * self.factor, floor)
+            if old - new > self.eps:
+                group["lr"] = new
+
+    def get_last_lr(self) -> list[float]:
+        """The learning rates after the last ``step()``, one per group."""
+        return list(self._last_lr)

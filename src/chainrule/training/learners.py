@@ -384,7 +384,8 @@ class AutodiffLearner(_Inputs):
         return parts
 
     def state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        arrays = {f"model.{k}": v.numpy() for k, v in self.model.state_dict().items()}
+        # copies: the state dict's tensors share memory with the model, as PyTorch's do
+        arrays = {f"model.{k}": v.numpy().copy() for k, v in self.model.state_dict().items()}
         opt_arrays, opt_values = _flatten_optimizer(self.optimizer.state_dict())
         arrays.update(opt_arrays)
         arrays.update(self._stats_arrays())
