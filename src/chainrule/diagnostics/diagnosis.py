@@ -62,7 +62,7 @@ import numpy as np
 
 from chainrule.diagnostics.factors import explain_finding
 from chainrule.diagnostics.records import GradientRecords, layer_words
-from chainrule.diagnostics.remedies import REMEDIES, TITLES
+from chainrule.diagnostics.remedies import CAUSES, REMEDIES, TITLES
 from chainrule.i18n import N_, _, localized
 
 KINDS = (
@@ -75,17 +75,6 @@ KINDS = (
     "input_scale",
     "healthy",
 )
-
-#: The kinds as a finding's message names its likely causes (translated where shown; the
-#: English is the kind itself, as the data spells it).
-CAUSES = {
-    "vanishing": N_("vanishing"),
-    "exploding": N_("exploding"),
-    "saturation": N_("saturation"),
-    "dead_units": N_("dead_units"),
-    "non_finite": N_("non_finite"),
-    "input_scale": N_("input_scale"),
-}
 
 #: Inputs whose root mean square lies outside this range get the ``input_scale`` finding.
 UNIT_SCALE = (0.03, 3.0)

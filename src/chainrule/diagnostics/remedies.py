@@ -20,6 +20,17 @@ TITLES = {
     "healthy": N_("healthy"),
 }
 
+#: The kinds as a finding's message names its likely causes (translated where shown; the
+#: English is the kind itself, as the data spells it).
+CAUSES = {
+    "vanishing": N_("vanishing"),
+    "exploding": N_("exploding"),
+    "saturation": N_("saturation"),
+    "dead_units": N_("dead_units"),
+    "non_finite": N_("non_finite"),
+    "input_scale": N_("input_scale"),
+}
+
 #: What the lecture recommends for each problem, in plain words (English in the data; said in
 #: the reader's language where shown: ``Finding.remedy_text``).
 REMEDIES: dict[str, str] = {
