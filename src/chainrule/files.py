@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from chainrule.errors import UnsafePathError
+from chainrule.i18n import _
 
 __all__ = [
     "JSONLimitError",
@@ -238,9 +239,10 @@ def open_regular(
                 return os.fdopen(fd, "rb")
             os.close(fd)
     except FileNotFoundError:
-        raise error(f"{path}: no such file") from None
+        raise error(_("{path}: no such file").format(path=path)) from None
     except OSError as exc:
-        raise error(f"{path}: cannot read ({exc.strerror or exc})") from None
+        reason = exc.strerror or exc
+        raise error(_("{path}: cannot read ({reason})").format(path=path, reason=reason)) from None
     if stat.S_ISDIR(mode):
         raise error(f"{path}: is a directory, not {what}")
     raise error(f"{path}: is {_kind(mode)}, not a regular file")

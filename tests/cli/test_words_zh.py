@@ -65,3 +65,16 @@ def test_exercise_titles_are_underlined_by_display_width(cli):
     pairs = itertools.pairwise(lines)
     ruled = [(title, rule) for title, rule in pairs if set(rule) in ({"="}, {"-"})]
     assert ruled and all(display_width(title) == len(rule) for title, rule in ruled)
+
+
+def test_common_train_and_evaluate_errors_in_chinese(cli, tmp_path):
+    cases = [
+        (("train", "--data", "nosuch"), "未知的数据集 'nosuch'"),
+        (("train", "--data", "xor", "--layers", "3,4,2"), "--layers 应以 2 开头"),
+        (("train", "--data", "xor", "--save", tmp_path), "这是一个文件夹"),
+        (("evaluate", tmp_path / "absent.safetensors"), "没有这个文件"),
+    ]
+    for args, words in cases:
+        run = cli(*args, "--lang", "zh")
+        assert run.code == 2 and words in run.err, (args, run.err)
+        assert len(run.err.strip().splitlines()) == 1

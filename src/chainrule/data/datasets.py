@@ -36,6 +36,7 @@ from chainrule.data.idx import read_idx
 from chainrule.data.preprocessing import train_test_split
 from chainrule.errors import ConfigError, DataError
 from chainrule.files import read_regular
+from chainrule.i18n import _
 from chainrule.seeding import check_seed
 
 __all__ = ["DATASET_NAMES", "FASHION_MNIST_CLASSES", "Dataset", "load", "read_bundled_digits"]
@@ -350,7 +351,11 @@ def load(
     key = name.strip().lower().replace("_", "-")
     source = _SOURCES.get(key)
     if source is None:
-        raise DataError(f"unknown data set {name!r}; known: {', '.join(DATASET_NAMES)}")
+        raise DataError(
+            _("unknown data set {name}; known: {known}").format(
+                name=repr(name), known=", ".join(DATASET_NAMES)
+            )
+        )
     seed = check_seed(seed)
     x_tr, y_tr, x_te, y_te, names, text = source(
         key, int(seed), Path(root) if root is not None else None, kwargs

@@ -18,6 +18,7 @@ from typing import Any
 from chainrule.data import Dataset
 from chainrule.diagnostics.diagnosis import input_scale
 from chainrule.errors import ConfigError, ModelFileError, NonFiniteError
+from chainrule.i18n import _
 from chainrule.serialization import try_writing_in, writable_target, write_lock
 from chainrule.training import checkpoint as ckpt
 from chainrule.training.config import DEFAULT_CHECKPOINT, TrainConfig
@@ -326,15 +327,22 @@ def _check_writable(path: Path) -> None:
     """Fail before training, not after it, when the model cannot be saved where asked."""
     where = f"save={str(path)!r} (--save)"
     if path.is_dir():
-        raise ConfigError(f"{where}: is a directory; name a file such as model.safetensors")
+        raise ConfigError(
+            _("{where}: is a directory; name a file such as model.safetensors").format(where=where)
+        )
     writable_target(path)  # a FIFO or a device is refused now, not after training
     folder = path.parent
     if not folder.is_dir():
-        raise ConfigError(f"{where}: no folder {folder}")
+        raise ConfigError(_("{where}: no folder {folder}").format(where=where, folder=folder))
     try:
         try_writing_in(folder)
     except OSError as exc:
-        raise ConfigError(f"{where}: cannot write in {folder} ({exc.strerror or exc})") from None
+        reason = exc.strerror or exc
+        raise ConfigError(
+            _("{where}: cannot write in {folder} ({reason})").format(
+                where=where, folder=folder, reason=reason
+            )
+        ) from None
 
 
 def _check_resumable(config: TrainConfig, saved: TrainConfig, path: str | Path) -> None:

@@ -35,6 +35,7 @@ from chainrule import nn
 from chainrule.data import DataLoader, Dataset
 from chainrule.diagnostics.records import LayerPass
 from chainrule.errors import ConfigError, NonFiniteError
+from chainrule.i18n import _
 from chainrule.training.config import TrainConfig
 from chainrule.training.learners import Learner, build_learner
 from chainrule.training.splits import Split, check_data, load_data, make_splits
@@ -152,9 +153,11 @@ class Run:
             if self.stop_on_divergence:
                 return loss
             raise NonFiniteError(
-                f"training diverged in epoch {self.epoch + 1}, batch {self._in_epoch}: the "
-                f"loss became {loss}; lower the learning rate (lr, --lr) or clip the gradient "
-                "norm (clip_norm, --clip-norm; autodiff engine)"
+                _(
+                    "training diverged in epoch {epoch}, batch {batch}: the loss became "
+                    "{loss}; lower the learning rate (lr, --lr) or clip the gradient norm "
+                    "(clip_norm, --clip-norm; autodiff engine)"
+                ).format(epoch=self.epoch + 1, batch=self._in_epoch, loss=loss)
             )
         self._loss_sum += loss * len(yb)
         if self._in_epoch == len(self.loader):

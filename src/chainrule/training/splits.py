@@ -9,6 +9,7 @@ import numpy as np
 
 from chainrule.data import Dataset, check_features, load, train_test_split
 from chainrule.errors import DataError
+from chainrule.i18n import _
 from chainrule.training.config import TrainConfig
 
 
@@ -35,22 +36,29 @@ def check_data(config: TrainConfig, data: Dataset, *, saved_model: bool = False)
     if data.n_features != config.n_features:
         if saved_model:
             raise DataError(
-                f"the model's first layer takes {config.n_features} features but "
-                f"{data.name} has {data.n_features}"
+                _("the model's first layer takes {takes} features but {name} has {has}").format(
+                    takes=config.n_features, name=data.name, has=data.n_features
+                )
             )
         raise DataError(
-            f"{data.name} has {data.n_features} features but the first layer takes "
-            f"{config.n_features}: start --layers with {data.n_features}"
+            _(
+                "{name} has {has} features but the first layer takes {takes}: start --layers "
+                "with {has}"
+            ).format(name=data.name, has=data.n_features, takes=config.n_features)
         )
     if data.n_classes > config.n_outputs:
         if saved_model:
             raise DataError(
-                f"the model's output layer has {config.n_outputs} neurons but {data.name} "
-                f"has {data.n_classes} classes"
+                _(
+                    "the model's output layer has {outputs} neurons but {name} has {classes} "
+                    "classes"
+                ).format(outputs=config.n_outputs, name=data.name, classes=data.n_classes)
             )
         raise DataError(
-            f"{data.name} has {data.n_classes} classes but the output layer has "
-            f"{config.n_outputs} neurons: end --layers with {data.n_classes}"
+            _(
+                "{name} has {classes} classes but the output layer has {outputs} neurons: end "
+                "--layers with {classes}"
+            ).format(name=data.name, classes=data.n_classes, outputs=config.n_outputs)
         )
     check_features(
         data.x_train,
