@@ -206,6 +206,18 @@ x = torch.tensor([[1.0, 2.0]], device=device)
 y = torch.zeros(2, 3, device=device)
 out = (device, x, y, torch.ones_like(x, device=device))
 """,
+    "dropout_in_place_and_its_repr": """
+import torch
+from torch import nn
+import torch.nn.functional as F
+x = torch.tensor([1.0, 2.0, 3.0])
+y = nn.Dropout(1.0, True)(x)
+z = torch.tensor([4.0, 5.0])
+F.dropout(z, p=1.0, training=True, inplace=True)
+w = torch.tensor([6.0])
+kept = F.dropout(w, p=1.0, training=False, inplace=True)
+out = (x, y, z, kept, repr(nn.Dropout(0.25)), repr(nn.Dropout(0.5, inplace=True)))
+""",
 }
 
 

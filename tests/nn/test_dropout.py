@@ -41,4 +41,4 @@ def test_bad_p():
     for p in (-0.1, 1.5, "half"):
         with pytest.raises(ConfigError, match="probability"):
             nn.Dropout(p)
-    assert repr(nn.Dropout(0.25)) == "Dropout(p=0.25)"
+    assert repr(nn.Dropout(0.25)) == "Dropout(p=0.25, inplace=False)"  # PyTorch's repr

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from chainrule import backend
+from chainrule.engine.inplace import update as in_place
 from chainrule.engine.tensor import Tensor
 from chainrule.errors import ConfigError
 from chainrule.nn.init import Seed, as_generator
@@ -28,13 +29,16 @@ class Dropout(Module):
     [0.0, 2.0]
     >>> x = cr.tensor([1.0, 2.0]); drop.eval()(x) is x
     True
+
+    ``inplace=True`` writes the result into the input, as PyTorch's does.
     """
 
-    def __init__(self, p: float = 0.5, rng: Seed = None) -> None:
+    def __init__(self, p: float = 0.5, inplace: bool = False, *, rng: Seed = None) -> None:
         super().__init__()
         if not isinstance(p, int | float) or not 0.0 <= p <= 1.0:
             raise ConfigError(f"Dropout: p must be a probability in [0, 1], got {p!r}")
         self.p = float(p)
+        self.inplace = bool(inplace)
         self.rng = as_generator(rng)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -48,7 +52,8 @@ class Dropout(Module):
             mask *= 1.0 / (1.0 - self.p)
         if x.device != "cpu":
             mask = backend.to_device(mask, x.device)
-        return x * Tensor._from_op(mask, None)
+        kept = Tensor._from_op(mask, None)
+        return in_place(x, lambda t: t * kept) if self.inplace else x * kept
 
     def extra_repr(self) -> str:
-        return f"p={self.p}"
+        return f"p={self.p}, inplace={self.inplace}"

@@ -84,14 +84,14 @@ def log_softmax(input: Tensor, dim: int = -1) -> Tensor:
     return ops.log_softmax(input, dim)
 
 
-def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Inverted dropout drawn from the library's default generator (``chainrule.manual_seed``);
-    the input itself when not ``training``.
+    the input itself when not ``training``; written into the input with ``inplace=True``.
 
     >>> x = Tensor([1.0, 2.0]); dropout(x, training=False) is x
     True
     """
-    return Dropout(p, rng=default_generator()).train(training)(input)
+    return Dropout(p, inplace, rng=default_generator()).train(training)(input)
 
 
 def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
