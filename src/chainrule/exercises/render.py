@@ -272,6 +272,20 @@ def render_grade(grade: Grade) -> str:
     return "\n".join(lines) + "\n"
 
 
+def element_place(where: tuple[int, ...]) -> str:
+    """Where an element sits, in words and counting from 1 as the lecture's indices do (the
+    JSON's lists count from 0).
+
+    >>> element_place((2, 1)), element_place((3,))
+    ('row 2, column 1', 'element 3')
+    """
+    if len(where) == 2:
+        return _("row {row}, column {column}").format(row=where[0], column=where[1])
+    if len(where) == 1:
+        return _("element {index}").format(index=where[0])
+    return str(where)
+
+
 def result_lines(result: Result, *, where: bool = True) -> list[str]:
     """One result: a line, and for a wrong one what went wrong and the right value."""
     label = f"[{result.key}] {result.symbol}"
@@ -283,7 +297,8 @@ def result_lines(result: Result, *, where: bool = True) -> list[str]:
     if result.message:
         lines.append(f"      {result.message}")
     if where and result.where:
-        lines.append("      " + _("first wrong element: {where}").format(where=result.where))
+        place = element_place(result.where)
+        lines.append("      " + _("first wrong element: {where}").format(where=place))
     if result.given is not None:
         lines.append("      " + _("yours: {value}").format(value=given_text(result.given)))
     lines.append("      " + _("right: {value}").format(value=value_text(result.expected)))
