@@ -116,9 +116,7 @@ class TensorMethods:
 
     def masked_fill(self, mask: Any, value: Any) -> Tensor:
         """``value`` where ``mask`` is true, this tensor elsewhere (in the graph)."""
-        mask = mask.array if isinstance(mask, _tensor.Tensor) else mask
-        value = value if isinstance(value, _tensor.Tensor) else self._lift(value)
-        return _tensor._ops.where(mask, value, self)
+        return _tensor._ops.where(_operand(mask), self._lift(value), self)
 
     def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Tensor:
         return _tensor._ops.norm(self, p, dim, keepdim)
@@ -314,20 +312,9 @@ class TensorMethods:
     def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:
         return _tensor._ops.clip(self, min, max)
 
-    def std(
-        self,
-        dim: Any = None,
-        unbiased: bool | None = None,
-        keepdim: Any = None,
-        *,
-        correction: float | None = None,
-        axis: Any = None,
-        keepdims: bool = False,
-    ) -> Tensor:
-        """The standard deviation over ``dim``, as PyTorch's (see ``var``)."""
-        return _tensor._ops.std(
-            self, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims
-        )
+    def std(self, *args: Any, **kwargs: Any) -> Tensor:
+        """The standard deviation: the square root of ``var`` with the same arguments."""
+        return _tensor._ops.std(self, *args, **kwargs)
 
     def t(self) -> Tensor:
         """The transpose of a tensor of at most 2 dimensions, as ``torch.Tensor.t``."""

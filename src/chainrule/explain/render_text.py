@@ -15,7 +15,7 @@ from chainrule.explain import render_common as common
 from chainrule.explain.graph import Edge, Graph, format_number, local_top
 from chainrule.explain.tables import PathSum
 from chainrule.i18n import _, localized
-from chainrule.wording import display_width
+from chainrule.wording import display_width, ljust_width
 
 if TYPE_CHECKING:
     from chainrule.explain.explanation import Explanation
@@ -70,18 +70,13 @@ def local_name(edge: Edge, graph: Graph) -> str:
     return f"d{local_top(graph, edge.target)}/d{edge.source}"
 
 
-def pad(text: str, width: int) -> str:
-    """``text`` padded with spaces to ``width`` terminal columns (``str.ljust`` for ASCII)."""
-    return text + " " * (width - display_width(text))
-
-
 def table(rows: Sequence[Sequence[str]], indent: str = "  ") -> str:
     """Rows as left-aligned columns (the last column is not padded)."""
     columns = range(max(map(len, rows)))
     widths = [max(display_width(r[i]) for r in rows if i < len(r)) for i in columns]
     lines = []
     for row in rows:
-        cells = [pad(c, widths[i]) if i < len(row) - 1 else c for i, c in enumerate(row)]
+        cells = [ljust_width(c, widths[i]) if i < len(row) - 1 else c for i, c in enumerate(row)]
         lines.append((indent + "  ".join(cells)).rstrip())
     return "\n".join(lines)
 
@@ -89,7 +84,7 @@ def table(rows: Sequence[Sequence[str]], indent: str = "  ") -> str:
 def equations(rows: Sequence[Sequence[str]], indent: str = "  ") -> str:
     """``left = right`` lines with the left sides padded to one width."""
     width = max(display_width(left) for left, _right in rows)
-    return "\n".join(f"{indent}{pad(left, width)} {right}" for left, right in rows)
+    return "\n".join(f"{indent}{ljust_width(left, width)} {right}" for left, right in rows)
 
 
 #: A factor in a product: negative numbers in parentheses.

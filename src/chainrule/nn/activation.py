@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from chainrule import ops
-from chainrule.engine.inplace import update as in_place
 from chainrule.engine.tensor import Tensor
 from chainrule.errors import ConfigError
+from chainrule.nn import functional as F
 from chainrule.nn.module import Module
 
 
@@ -51,7 +51,7 @@ class ReLU(Module):
         self.inplace = bool(inplace)
 
     def forward(self, x: Tensor) -> Tensor:
-        return in_place(x, ops.relu) if self.inplace else ops.relu(x)
+        return F.relu(x, self.inplace)
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""
@@ -72,9 +72,7 @@ class LeakyReLU(Module):
         self.inplace = bool(inplace)
 
     def forward(self, x: Tensor) -> Tensor:
-        if self.inplace:
-            return in_place(x, lambda t: ops.leaky_relu(t, self.negative_slope))
-        return ops.leaky_relu(x, self.negative_slope)
+        return F.leaky_relu(x, self.negative_slope, self.inplace)
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
@@ -95,9 +93,7 @@ class ELU(Module):
         self.inplace = bool(inplace)
 
     def forward(self, x: Tensor) -> Tensor:
-        if self.inplace:
-            return in_place(x, lambda t: ops.elu(t, self.alpha))
-        return ops.elu(x, self.alpha)
+        return F.elu(x, self.alpha, self.inplace)
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")

@@ -13,6 +13,7 @@ tensor([0., 2.])
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from chainrule import ops
@@ -55,19 +56,22 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
     >>> relu(Tensor([-1.0, 3.0]))
     tensor([0., 3.])
     """
-    return in_place(input, ops.relu) if inplace else ops.relu(input)
+    return _written(input, ops.relu, inplace)
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x for x > 0, else negative_slope * x."""
-    if inplace:
-        return in_place(input, lambda t: ops.leaky_relu(t, negative_slope))
-    return ops.leaky_relu(input, negative_slope)
+    return _written(input, lambda t: ops.leaky_relu(t, negative_slope), inplace)
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x for x > 0, else alpha (e^x - 1)."""
-    return in_place(input, lambda t: ops.elu(t, alpha)) if inplace else ops.elu(input, alpha)
+    return _written(input, lambda t: ops.elu(t, alpha), inplace)
+
+
+def _written(input: Tensor, compute: Callable[[Tensor], Tensor], inplace: bool) -> Tensor:
+    """``compute(input)``; with ``inplace``, written into ``input`` (the nn modules' path too)."""
+    return in_place(input, compute) if inplace else compute(input)
 
 
 def softmax(input: Tensor, dim: int = -1) -> Tensor:

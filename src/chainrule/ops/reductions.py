@@ -95,7 +95,8 @@ class Var(_Reduction):
 
     def backward(self, ops: Any, g: Any, out: Any, x: Any) -> Any:
         centered = x - x.mean(axis=self.axes, keepdims=True)
-        scale = 2 / (self._count(x) - self.correction) if self._count(x) > self.correction else 0
+        count = self._count(x)
+        scale = 2 / (count - self.correction) if count > self.correction else 0
         return expand_reduced(ops, g, self.axes, self.keepdims) * centered * scale
 
     def _count(self, x: Any) -> int:
@@ -252,7 +253,7 @@ def norm(x: Any, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Tens
     if p == 1:
         return abs(x).sum(axis=axes, keepdims=bool(keepdim))
     if p == float("inf"):
-        return amax(abs(x), axes if axes is not None else (), keepdim)
+        return amax(abs(x), axes, keepdim)
     raise ConfigError(f"norm: p must be 2, 'fro', 1 or inf, got {p!r}")
 
 
@@ -307,21 +308,11 @@ def argmax(
     return Tensor._from_op(out.astype(np.int64, copy=False), None)
 
 
-def std(
-    x: Any,
-    dim: Any = None,
-    unbiased: bool | None = None,
-    keepdim: Any = None,
-    *,
-    correction: float | None = None,
-    axis: Any = None,
-    keepdims: bool = False,
-) -> Tensor:
-    """Standard deviation over ``dim``, as PyTorch's ``std``: the square root of ``var`` with
-    the same arguments (Bessel's correction unless ``correction=0``), so the graph shows both.
+def std(x: Any, *args: Any, **kwargs: Any) -> Tensor:
+    """Standard deviation, as PyTorch's ``std``: the square root of ``var`` with the same
+    arguments (Bessel's correction unless ``correction=0``), so the graph shows both.
 
     >>> std(Tensor([1.0, 3.0]))
     tensor(1.4142135)
     """
-    spread = var(x, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
-    return spread**0.5
+    return var(x, *args, **kwargs) ** 0.5
